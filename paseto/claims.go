@@ -1,0 +1,240 @@
+package paseto
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/pasetoauth/pasetoauth/paseto/internal/strictjson"
+)
+
+// Names of the claims the package manages. Custom claims may not use them.
+const (
+	ClaimIssuer     = "iss"
+	ClaimSubject    = "sub"
+	ClaimAudience   = "aud"
+	ClaimExpiration = "exp"
+	ClaimNotBefore  = "nbf"
+	ClaimIssuedAt   = "iat"
+	ClaimTokenID    = "jti"
+	ClaimType       = "type"
+	ClaimFresh      = "fresh"
+	ClaimAuthTime   = "auth_time"
+	ClaimSession    = "sid"
+	ClaimScope      = "scope"
+)
+
+// Token types minted by this module. Custom types (such as "email_confirm")
+// go through the same Issuer and Verifier.
+const (
+	TypeAccess  = "access"
+	TypeRefresh = "refresh"
+)
+
+// ReservedClaims lists the claim names custom claims cannot use.
+var ReservedClaims = []string{
+	ClaimIssuer, ClaimSubject, ClaimAudience, ClaimExpiration, ClaimNotBefore,
+	ClaimIssuedAt, ClaimTokenID, ClaimType, ClaimFresh, ClaimAuthTime,
+	ClaimSession, ClaimScope,
+}
+
+func reserved(name string) bool { return slices.Contains(ReservedClaims, name) }
+
+// Claims are the verified contents of a token. Times are UTC. Custom claims
+// are read with Get, Has or the generic Claim function.
+type Claims struct {
+	Issuer     string    // iss
+	Subject    string    // sub: the user
+	Audience   string    // aud
+	ID         string    // jti: random, unique per token
+	Type       string    // type: "access", "refresh" or a custom type
+	Session    string    // sid: the login session (refresh-token family)
+	IssuedAt   time.Time // iat
+	NotBefore  time.Time // nbf
+	Expiration time.Time // exp
+	// Fresh is true only for access tokens minted straight from a credential
+	// check; tokens minted by refresh are never fresh.
+	Fresh bool
+	// AuthTime is when the user last presented credentials; refresh keeps it.
+	// Zero when the token does not carry auth_time.
+	AuthTime time.Time
+
+	payload []byte // the authenticated JSON, for custom claims
+}
+
+// Has reports whether the token carries the custom claim name.
+func (c *Claims) Has(name string) bool {
+	_, ok := c.custom(name)
+	return ok
+}
+
+// Get decodes the custom claim name into dst, which must be a pointer as for
+// json.Unmarshal. It returns ErrClaimNotFound when the claim is absent.
+func (c *Claims) Get(name string, dst any) error {
+	raw, ok := c.custom(name)
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrClaimNotFound, name)
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return fmt.Errorf("paseto: claim %q: %w", name, err)
+	}
+	return nil
+}
+
+// Custom returns every custom claim as raw JSON, keyed by name.
+func (c *Claims) Custom() map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	_ = strictjson.Object(c.payload, payloadLimits, func(k []byte, v strictjson.Value) error {
+		if !reserved(string(k)) {
+			out[string(k)] = append(json.RawMessage(nil), v.Raw...)
+		}
+		return nil
+	})
+	return out
+}
+
+// Claim returns the custom claim name decoded as a T, so callers never type
+// assert: Claim[string](c, "role"), Claim[[]string](c, "groups").
+func Claim[T any](c *Claims, name string) (T, error) {
+	var v T
+	err := c.Get(name, &v)
+	return v, err
+}
+
+func (c *Claims) custom(name string) (json.RawMessage, bool) {
+	if reserved(name) || c == nil {
+		return nil, false
+	}
+	var found json.RawMessage
+	_ = strictjson.Object(c.payload, payloadLimits, func(k []byte, v strictjson.Value) error {
+		if string(k) == name {
+			found = v.Raw
+		}
+		return nil
+	})
+	return found, found != nil
+}
+
+// payloadLimits bound the claims object. Payloads are only parsed after
+// authentication, so these are a backstop against a careless issuer.
+var payloadLimits = strictjson.Limits{MaxDepth: 32, MaxMembers: 256}
+
+// decodeClaims fills c from the authenticated payload, strictly: a JSON
+// object, unique keys, registered claims of the right JSON type.
+func decodeClaims(payload []byte, c *Claims) error {
+	c.payload = payload
+	var haveExp bool
+	err := strictjson.Object(payload, payloadLimits, func(k []byte, v strictjson.Value) error {
+		var err error
+		switch string(k) {
+		case ClaimIssuer:
+			c.Issuer, err = stringClaim(k, v)
+		case ClaimSubject:
+			c.Subject, err = stringClaim(k, v)
+		case ClaimAudience:
+			c.Audience, err = stringClaim(k, v)
+		case ClaimTokenID:
+			c.ID, err = stringClaim(k, v)
+		case ClaimType:
+			c.Type, err = stringClaim(k, v)
+		case ClaimSession:
+			c.Session, err = stringClaim(k, v)
+		case ClaimExpiration:
+			c.Expiration, err = timeClaim(k, v)
+			haveExp = true
+		case ClaimNotBefore:
+			c.NotBefore, err = timeClaim(k, v)
+		case ClaimIssuedAt:
+			c.IssuedAt, err = timeClaim(k, v)
+		case ClaimAuthTime:
+			c.AuthTime, err = timeClaim(k, v)
+		case ClaimFresh:
+			if v.Kind != strictjson.KindBool {
+				return fmt.Errorf("%w: %q must be a boolean", ErrInvalidClaims, k)
+			}
+			c.Fresh, err = v.Bool()
+		}
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, ErrInvalidClaims) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
+	}
+	switch {
+	case !haveExp:
+		return fmt.Errorf("%w: exp is required", ErrInvalidClaims)
+	case c.ID == "":
+		return fmt.Errorf("%w: jti is required", ErrInvalidClaims)
+	case c.Type == "":
+		return fmt.Errorf("%w: type is required", ErrInvalidClaims)
+	}
+	return nil
+}
+
+func stringClaim(k []byte, v strictjson.Value) (string, error) {
+	if v.Kind != strictjson.KindString {
+		return "", fmt.Errorf("%w: %q must be a string", ErrInvalidClaims, k)
+	}
+	return v.String()
+}
+
+func timeClaim(k []byte, v strictjson.Value) (time.Time, error) {
+	if v.Kind != strictjson.KindString {
+		return time.Time{}, fmt.Errorf("%w: %q must be an RFC 3339 string", ErrInvalidClaims, k)
+	}
+	s, err := v.String()
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, ok := parseTime(s)
+	if !ok {
+		return time.Time{}, fmt.Errorf("%w: %q is not an RFC 3339 date-time", ErrInvalidClaims, k)
+	}
+	return t, nil
+}
+
+// parseTime accepts RFC 3339 date-times as the PASETO spec requires: upper
+// case T and Z, optional fractional seconds, any offset (compared as an
+// instant). time.Parse alone would also accept offsets such as +24:00.
+func parseTime(s string) (time.Time, bool) {
+	if len(s) < 20 || s[10] != 'T' {
+		return time.Time{}, false
+	}
+	if last := s[len(s)-1]; last != 'Z' {
+		if len(s) < 25 || (s[len(s)-6] != '+' && s[len(s)-6] != '-') || s[len(s)-3] != ':' ||
+			s[len(s)-5] > '2' || (s[len(s)-5] == '2' && s[len(s)-4] > '3') || s[len(s)-2] > '5' {
+			return time.Time{}, false
+		}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+// appendCustom marshals custom claims in a stable order, refusing reserved
+// names and values encoding/json cannot represent.
+func appendCustom(dst []byte, custom map[string]any) ([]byte, error) {
+	for _, name := range slices.Sorted(maps.Keys(custom)) {
+		if reserved(name) {
+			return nil, fmt.Errorf("%w: %q", ErrReservedClaim, name)
+		}
+		val, err := json.Marshal(custom[name])
+		if err != nil {
+			return nil, fmt.Errorf("paseto: custom claim %q: %w", name, err)
+		}
+		dst = append(dst, ',')
+		if dst, err = appendJSONString(dst, name); err != nil {
+			return nil, err
+		}
+		dst = append(dst, ':')
+		dst = append(dst, val...)
+	}
+	return dst, nil
+}

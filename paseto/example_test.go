@@ -1,0 +1,134 @@
+package paseto_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pasetoauth/pasetoauth/paseto"
+)
+
+// Mint and verify a v4.local access token.
+func Example() {
+	key := paseto.GenerateSymmetricKey() // in production: paseto.ParseSymmetricKey(os.Getenv(...))
+	ring, err := paseto.NewLocalKeyRing(key)
+	if err != nil {
+		panic(err)
+	}
+	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess)
+	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess)
+
+	token, _, err := issuer.Issue(paseto.Template{Subject: "alice", Fresh: true})
+	if err != nil {
+		panic(err)
+	}
+	claims, err := verifier.Verify(context.Background(), token)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(claims.Subject, claims.Type, claims.Fresh)
+	// Output: alice access true
+}
+
+// v4.public: sign with the secret key; services that only verify get the
+// public key as a PASERK string.
+func ExampleNewPublicKeyRing() {
+	sk := paseto.GenerateSecretKey()
+	ring, _ := paseto.NewPublicKeyRing(sk)
+	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.WithIssuer("https://auth.example"))
+	token, _, _ := issuer.Issue(paseto.Template{Subject: "alice"})
+
+	// Elsewhere, with only the public key:
+	pub, _ := paseto.ParsePublicKey(sk.Public().PASERK())
+	verifyRing, _ := paseto.NewPublicVerifyKeyRing(pub)
+	verifier, _ := paseto.NewVerifier(verifyRing, paseto.TypeAccess, paseto.WithIssuer("https://auth.example"))
+	claims, err := verifier.Verify(context.Background(), token)
+	fmt.Println(claims.Subject, err)
+	// Output: alice <nil>
+}
+
+// Rotate keys: mint with the new key, keep the old one for as long as its
+// tokens can live.
+func ExampleNewLocalKeyRing_rotation() {
+	oldKey, newKey := paseto.GenerateSymmetricKey(), paseto.GenerateSymmetricKey()
+	oldRing, _ := paseto.NewLocalKeyRing(oldKey)
+	oldIssuer, _ := paseto.NewIssuer(oldRing, paseto.TypeAccess)
+	issuedBefore, _, _ := oldIssuer.Issue(paseto.Template{Subject: "alice"})
+
+	ring, _ := paseto.NewLocalKeyRing(newKey, oldKey)
+	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess)
+	_, err := verifier.Verify(context.Background(), issuedBefore)
+	fmt.Println(ring.CurrentID() == newKey.ID(), err)
+	// Output: true <nil>
+}
+
+// Sort verification failures with errors.Is; Code gives the stable string
+// for API responses.
+func ExampleVerifier_Verify_errorChecking() {
+	ring, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.WithClock(func() time.Time { return now }))
+	token, _, _ := issuer.Issue(paseto.Template{Subject: "alice"})
+
+	later := now.Add(time.Hour)
+	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess, paseto.WithClock(func() time.Time { return later }))
+	_, err := verifier.Verify(context.Background(), token)
+	switch {
+	case errors.Is(err, paseto.ErrExpired):
+		fmt.Println("expired:", paseto.Code(err))
+	case errors.Is(err, paseto.ErrInvalid), errors.Is(err, paseto.ErrMalformed):
+		fmt.Println("forged or garbled")
+	case err != nil:
+		fmt.Println("other:", paseto.Code(err))
+	}
+	// Output: expired: token_expired
+}
+
+// A route that changes the password demands a token minted by a login in
+// the last five minutes; tokens minted by refresh never qualify.
+func ExampleRequireFresh() {
+	ring, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess)
+	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess)
+	fresh := paseto.RequireFresh(5 * time.Minute)
+
+	afterLogin, _, _ := issuer.Issue(paseto.Template{Subject: "alice", Fresh: true})
+	afterRefresh, _, _ := issuer.Issue(paseto.Template{Subject: "alice", AuthTime: time.Now().Add(-time.Minute)})
+
+	_, err := verifier.Verify(context.Background(), afterLogin, fresh)
+	fmt.Println(err)
+	_, err = verifier.Verify(context.Background(), afterRefresh, fresh)
+	fmt.Println(paseto.Code(err))
+	// Output:
+	// <nil>
+	// token_not_fresh
+}
+
+// Custom claims go in as any JSON-marshallable value and come back typed.
+func ExampleClaim() {
+	ring, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess)
+	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess)
+	token, _, _ := issuer.Issue(paseto.Template{Subject: "alice", Claims: map[string]any{"role": "admin", "teams": []string{"core", "ops"}}})
+
+	claims, _ := verifier.Verify(context.Background(), token)
+	role, _ := paseto.Claim[string](claims, "role")
+	teams, _ := paseto.Claim[[]string](claims, "teams")
+	fmt.Println(role, teams)
+	// Output: admin [core ops]
+}
+
+// Keys travel as PASERK strings; their IDs are safe to log.
+func ExampleParseSymmetricKey() {
+	k, err := paseto.ParseSymmetricKey("k4.local.cHFyc3R1dnd4eXp7fH1-f4CBgoOEhYaHiImKi4yNjo8")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(k.ID())
+	_, err = paseto.ParseSymmetricKey("k4.lid.iVtYQDjr5gEijCSjJC3fQaJm7nCeQSeaty0Jixy8dbsk")
+	fmt.Println(errors.Is(err, paseto.ErrInvalidKey))
+	// Output:
+	// k4.lid.iVtYQDjr5gEijCSjJC3fQaJm7nCeQSeaty0Jixy8dbsk
+	// true
+}

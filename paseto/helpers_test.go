@@ -1,0 +1,101 @@
+package paseto
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	v4 "github.com/pasetoauth/pasetoauth/paseto/internal/v4"
+)
+
+// testClock is a settable clock for expiry tests; nothing here sleeps.
+type testClock struct{ t atomic.Pointer[time.Time] }
+
+func newTestClock(t time.Time) *testClock {
+	c := &testClock{}
+	c.set(t)
+	return c
+}
+func (c *testClock) set(t time.Time)     { c.t.Store(&t) }
+func (c *testClock) add(d time.Duration) { c.set(c.now().Add(d)) }
+func (c *testClock) now() time.Time      { return *c.t.Load() }
+func (c *testClock) option() Option      { return WithClock(c.now) }
+func (c *testClock) at(d time.Duration) Option {
+	t := c.now().Add(d)
+	return WithClock(func() time.Time { return t })
+}
+
+var epoch = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+func mustLocalRing(t testing.TB, keys ...SymmetricKey) *KeyRing {
+	t.Helper()
+	if len(keys) == 0 {
+		keys = []SymmetricKey{GenerateSymmetricKey()}
+	}
+	r, err := NewLocalKeyRing(keys[0], keys[1:]...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func mustPublicRing(t testing.TB, sk SecretKey, prev ...PublicKey) *KeyRing {
+	t.Helper()
+	r, err := NewPublicKeyRing(sk, prev...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func mustIssuer(t testing.TB, r *KeyRing, typ string, opts ...Option) *Issuer {
+	t.Helper()
+	i, err := NewIssuer(r, typ, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return i
+}
+
+func mustVerifier(t testing.TB, r *KeyRing, typ string, opts ...Option) *Verifier {
+	t.Helper()
+	v, err := NewVerifier(r, typ, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func mustIssue(t testing.TB, i *Issuer, tpl Template) string {
+	t.Helper()
+	tok, _, err := i.Issue(tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// seal mints a token with an arbitrary payload and footer under the ring's
+// current key, for crafting tokens the Issuer would never produce.
+func seal(r *KeyRing, payload, footer string) string {
+	if r.purpose == Local {
+		return v4.Encrypt(r.local[r.currentID], []byte(payload), []byte(footer), nil)
+	}
+	return v4.Sign(r.signer.private(), []byte(payload), []byte(footer), nil)
+}
+
+// fakeRevocation records calls and answers as configured.
+type fakeRevocation struct {
+	calls   atomic.Int64
+	revoked map[string]bool
+	err     error
+}
+
+func (f *fakeRevocation) Revoked(_ context.Context, jti, sid string) (bool, error) {
+	f.calls.Add(1)
+	if f.err != nil {
+		return false, f.err
+	}
+	return f.revoked[jti] || (sid != "" && f.revoked[sid]), nil
+}

@@ -1,0 +1,416 @@
+// Package v4 implements the cryptographic layer of PASETO version 4
+// (v4.local: XChaCha20 + keyed BLAKE2b encrypt-then-MAC; v4.public: Ed25519)
+// exactly as specified in paseto-spec docs/01-Protocol-Versions/Version4.md.
+//
+// It deliberately knows nothing about claims, JSON, expiry or key types: the
+// public paseto package owns those policies and calls in here with raw key
+// material it has already checked for version and purpose.
+//
+// The package is written for untrusted input on a hot path:
+//
+//   - Split pre-parses a token without strings.Split, bounds every scan by the
+//     caller's maximum length, rejects every non-canonical encoding (so one
+//     token has exactly one accepted spelling) and decodes body and footer
+//     into a single allocation.
+//   - Decrypt streams the pre-authentication encoding into the keyed BLAKE2b
+//     MAC instead of materialising it, compares tags in constant time, and
+//     only then decrypts, in place.
+//
+// There is intentionally no exported way to choose a v4.local nonce: nonce
+// reuse under one key breaks confidentiality, so Encrypt always draws a fresh
+// nonce from crypto/rand and only the package's own tests can pin one.
+package v4
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+
+	"golang.org/x/crypto/blake2b"
+	"golang.org/x/crypto/chacha20"
+
+	"github.com/pasetoauth/pasetoauth/paseto/internal/paserk"
+)
+
+// Token headers, including the trailing dot, as they appear at the start of a
+// token and as the first piece of the pre-authentication encoding.
+const (
+	// LocalHeader is the header of a v4.local (symmetric, encrypted) token.
+	LocalHeader = "v4.local."
+	// PublicHeader is the header of a v4.public (Ed25519 signed) token.
+	PublicHeader = "v4.public."
+)
+
+const (
+	nonceSize  = 32                         // v4.local nonce n
+	tagSize    = 32                         // v4.local BLAKE2b-256 tag t
+	sigSize    = ed25519.SignatureSize      // v4.public signature
+	minBody    = nonceSize + tagSize        // == sigSize: both purposes need >= 64 bytes
+	ekSize     = chacha20.KeySize           // 32-byte XChaCha20 key Ek
+	n2Size     = chacha20.NonceSizeX        // 24-byte XChaCha20 nonce n2
+	tmpSize    = ekSize + n2Size            // 56: BLAKE2b output-length *parameter*, not a truncation
+	paeCount   = 8                          // size of one LE64 length prefix
+	maxLE64    = ^uint64(0) >> 1            // LE64 clears the most significant bit
+	encDomain  = "paseto-encryption-key"    // domain separation for Ek || n2
+	authDomain = "paseto-auth-key-for-aead" // domain separation for Ak
+)
+
+// Sentinel errors. They carry no token-specific detail on purpose: callers
+// map them to one generic "invalid token" answer and must not leak which
+// check failed to a remote party, but tests and logs can still tell them
+// apart with errors.Is.
+var (
+	// ErrMalformed reports a token that is not in the single canonical
+	// encoding: wrong number of segments, empty segment, a byte outside the
+	// base64url alphabet, padding, non-zero trailing bits, or a decoded body
+	// too short to hold the nonce and tag (local) or signature (public).
+	ErrMalformed = errors.New("paseto/v4: malformed token")
+	// ErrHeader reports a token whose header is not exactly the expected
+	// version and purpose (e.g. v4.public. given to the local path, v3.local.,
+	// V4.local.). Version/purpose confusion is rejected before any decoding.
+	ErrHeader = errors.New("paseto/v4: unexpected token header")
+	// ErrTooLarge reports a token longer than the caller's maximum length or
+	// a footer longer than the caller's maximum footer size.
+	ErrTooLarge = errors.New("paseto/v4: token or footer too large")
+	// ErrAuth reports a v4.local tag or v4.public signature mismatch. With
+	// implicit assertions this is also what a wrong assertion looks like.
+	ErrAuth = errors.New("paseto/v4: authentication failed")
+	// ErrKey reports an unusable verification key: a public key that is not
+	// 32 bytes, or a small-order Ed25519 point, under which signatures can be
+	// forged without any secret (see paserk.IsSmallOrderPublicKey).
+	ErrKey = errors.New("paseto/v4: invalid key")
+)
+
+var (
+	// b64 is the only decoder used on token data. Strict() rejects non-zero
+	// trailing bits (vector 4-F-4); "Raw" rejects '=' (4-F-5). It still skips
+	// CR/LF, which is why Split validates the alphabet itself first.
+	b64 = base64.RawURLEncoding.Strict()
+
+	// Package-level byte slices so that hashing constant strings does not
+	// allocate a fresh []byte conversion on every call.
+	localHeaderBytes  = []byte(LocalHeader)
+	publicHeaderBytes = []byte(PublicHeader)
+	encDomainBytes    = []byte(encDomain)
+	authDomainBytes   = []byte(authDomain)
+)
+
+// b64Alphabet marks the 64 bytes of the base64url alphabet (RFC 4648 §5).
+// A table lookup keeps the single validation pass branch-light.
+var b64Alphabet = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
+		t[c] = true
+	}
+	return t
+}()
+
+// Split strictly parses an untrusted token that must carry exactly the given
+// header (LocalHeader or PublicHeader; any other header argument is rejected
+// with ErrHeader) and returns the decoded body and footer.
+//
+// Checks, in order, all done before any allocation or decoding work:
+//  1. len(token) <= maxLen, else ErrTooLarge. This comes first so that no
+//     later step ever looks at more than maxLen bytes.
+//  2. the token starts with header, byte for byte (case-sensitive), else
+//     ErrHeader.
+//  3. the rest is payload or payload "." footer: at most one more dot, a
+//     non-empty payload, and, if the dot is present, a non-empty footer
+//     (the encoder never emits a trailing ".", so accepting one would give
+//     a token two spellings); else ErrMalformed.
+//  4. only [A-Za-z0-9_-]: no '=', '+', '/', whitespace, CR or LF (Go's
+//     base64 decoder silently skips CR/LF, so this must be checked here);
+//     no segment whose length is 1 mod 4 (never a valid unpadded length);
+//     else ErrMalformed.
+//  5. the decoded body is at least 64 bytes (local: 32-byte nonce + 32-byte
+//     tag; public: 64-byte signature), else ErrMalformed; the decoded
+//     footer is at most maxFooter bytes, else ErrTooLarge. Both lengths are
+//     computed from the encoded lengths, before allocating.
+//
+// Then body and footer are decoded with strict base64url (non-zero trailing
+// bits are ErrMalformed) into one allocation: body and footer are two
+// non-overlapping windows of the same array, each with its capacity capped
+// so an append to one cannot overwrite the other. footer is nil when the
+// token has no footer segment.
+//
+// On success, encoding body and footer again reproduces token exactly.
+// The footer is returned unauthenticated: it may only be used to select a
+// key until Decrypt or Verify has succeeded.
+func Split(token, header string, maxLen, maxFooter int) (body, footer []byte, err error) {
+	if len(token) > maxLen {
+		return nil, nil, ErrTooLarge
+	}
+	if header != LocalHeader && header != PublicHeader {
+		return nil, nil, ErrHeader
+	}
+	if len(token) < len(header) || token[:len(header)] != header {
+		return nil, nil, ErrHeader
+	}
+	rest := token[len(header):]
+
+	// One bounded pass: locate the optional footer dot and validate the
+	// alphabet. Stops at the first offending byte, so even a maxLen-sized run
+	// of dots costs two iterations.
+	dot := -1
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if c == '.' {
+			if dot >= 0 {
+				return nil, nil, ErrMalformed // a fifth segment
+			}
+			dot = i
+			continue
+		}
+		if !b64Alphabet[c] {
+			return nil, nil, ErrMalformed
+		}
+	}
+
+	encBody, encFooter := rest, ""
+	if dot >= 0 {
+		encBody, encFooter = rest[:dot], rest[dot+1:]
+		if len(encFooter) == 0 {
+			return nil, nil, ErrMalformed // trailing "."
+		}
+	}
+	if len(encBody) == 0 {
+		return nil, nil, ErrMalformed
+	}
+	if len(encBody)%4 == 1 || len(encFooter)%4 == 1 {
+		return nil, nil, ErrMalformed
+	}
+
+	bodyLen := b64.DecodedLen(len(encBody))
+	footerLen := b64.DecodedLen(len(encFooter))
+	if bodyLen < minBody {
+		return nil, nil, ErrMalformed
+	}
+	if footerLen > maxFooter {
+		return nil, nil, ErrTooLarge
+	}
+
+	buf := make([]byte, bodyLen+footerLen)
+	if n, err := b64.Decode(buf[:bodyLen], []byte(encBody)); err != nil || n != bodyLen {
+		return nil, nil, ErrMalformed
+	}
+	body = buf[:bodyLen:bodyLen]
+	if dot >= 0 {
+		if n, err := b64.Decode(buf[bodyLen:], []byte(encFooter)); err != nil || n != footerLen {
+			return nil, nil, ErrMalformed
+		}
+		footer = buf[bodyLen:]
+	}
+	return body, footer, nil
+}
+
+// Decrypt authenticates and decrypts a v4.local body n || c || t (as returned
+// by Split for LocalHeader) with the 32-byte key, the token's footer and the
+// caller's implicit assertion.
+//
+// The tag is recomputed over PAE(LocalHeader, n, c, footer, implicit) and
+// compared in constant time before anything is decrypted (ErrAuth on
+// mismatch), so unauthenticated ciphertext is never processed. The PAE is
+// streamed into the keyed BLAKE2b hash rather than built in a buffer.
+//
+// On success the plaintext is decrypted in place: the returned slice aliases
+// body (the c window, capacity-capped), and body no longer holds the
+// ciphertext. On failure body is left unchanged. A body shorter than 64 bytes
+// is ErrMalformed.
+func Decrypt(key *[32]byte, body, footer, implicit []byte) ([]byte, error) {
+	if len(body) < minBody {
+		return nil, ErrMalformed
+	}
+	n := body[:nonceSize]
+	c := body[nonceSize : len(body)-tagSize : len(body)-tagSize]
+	t := body[len(body)-tagSize:]
+
+	var ks derivedKeys
+	ks.derive(key, n)
+	var t2 [tagSize]byte
+	localTag(&t2, &ks.ak, n, c, footer, implicit)
+	if subtle.ConstantTimeCompare(t, t2[:]) != 1 {
+		return nil, ErrAuth
+	}
+	ks.xor(c, c)
+	return c, nil
+}
+
+// Encrypt returns a complete v4.local token for msg under the 32-byte key,
+// with a fresh 32-byte nonce from crypto/rand. The footer is authenticated
+// and appended in the clear only if non-empty; implicit is authenticated but
+// not stored in the token.
+func Encrypt(key *[32]byte, msg, footer, implicit []byte) string {
+	var nonce [nonceSize]byte
+	// Since Go 1.24 crypto/rand.Read never returns an error (it aborts the
+	// program instead), but refusing to continue without randomness is the
+	// only acceptable behaviour if that ever changes.
+	if _, err := rand.Read(nonce[:]); err != nil {
+		panic("paseto/v4: crypto/rand failed: " + err.Error())
+	}
+	return encrypt(key, nonce[:], msg, footer, implicit)
+}
+
+// encrypt is Encrypt with a caller-chosen nonce. It is unexported so that
+// only this package's tests can pin the nonce to reproduce the official
+// vectors; production code must go through Encrypt.
+func encrypt(key *[32]byte, nonce, msg, footer, implicit []byte) string {
+	if len(nonce) != nonceSize {
+		panic("paseto/v4: nonce must be 32 bytes")
+	}
+	body := make([]byte, nonceSize+len(msg)+tagSize)
+	n := body[:nonceSize]
+	c := body[nonceSize : nonceSize+len(msg)]
+	copy(n, nonce)
+
+	var ks derivedKeys
+	ks.derive(key, n)
+	ks.xor(c, msg)
+	localTag((*[tagSize]byte)(body[nonceSize+len(msg):]), &ks.ak, n, c, footer, implicit)
+	return assemble(LocalHeader, body, footer)
+}
+
+// Sign returns a complete v4.public token for msg, signed with the 64-byte
+// Ed25519 private key (seed || public key) over PAE(PublicHeader, msg,
+// footer, implicit). Ed25519 is deterministic, so equal inputs give equal
+// tokens.
+//
+// Like ed25519.Sign it panics if priv is not 64 bytes. It also trusts that
+// the public half of priv matches its seed, because crypto/ed25519 does not
+// check it and signing with a mismatched half can leak the secret scalar;
+// callers must establish that when the key is constructed.
+func Sign(priv ed25519.PrivateKey, msg, footer, implicit []byte) string {
+	m2 := PAE(publicHeaderBytes, msg, footer, implicit)
+	body := make([]byte, len(msg)+sigSize)
+	copy(body, msg)
+	copy(body[len(msg):], ed25519.Sign(priv, m2))
+	return assemble(PublicHeader, body, footer)
+}
+
+// Verify checks a v4.public body m || sig (as returned by Split for
+// PublicHeader) against the 32-byte Ed25519 public key over
+// PAE(PublicHeader, m, footer, implicit) and returns m, which aliases body
+// with its capacity capped. A signature mismatch is ErrAuth; a body shorter
+// than 64 bytes is ErrMalformed.
+//
+// As defence in depth Verify also refuses (ErrKey) public keys of the wrong
+// length, instead of letting crypto/ed25519 panic, and small-order public
+// keys, for which crypto/ed25519.Verify accepts forged signatures; the
+// paseto package should already have refused such keys when they were
+// loaded.
+func Verify(pub ed25519.PublicKey, body, footer, implicit []byte) ([]byte, error) {
+	if len(pub) != ed25519.PublicKeySize || paserk.IsSmallOrderPublicKey(pub) {
+		return nil, ErrKey
+	}
+	if len(body) < sigSize {
+		return nil, ErrMalformed
+	}
+	m := body[: len(body)-sigSize : len(body)-sigSize]
+	sig := body[len(body)-sigSize:]
+	// Ed25519 hashes the message twice (nonce check and challenge), so the
+	// PAE has to exist as one buffer here; unlike the local MAC it cannot be
+	// streamed through the crypto/ed25519 API.
+	if !ed25519.Verify(pub, PAE(publicHeaderBytes, m, footer, implicit), sig) {
+		return nil, ErrAuth
+	}
+	return m, nil
+}
+
+// PAE returns the PASETO pre-authentication encoding of pieces:
+// LE64(len(pieces)) || for each piece LE64(len(piece)) || piece, where LE64
+// is a little-endian uint64 with the top bit cleared. The v4.local path
+// streams the same bytes into its MAC (see localTag); this materialised form
+// serves v4.public and tests.
+func PAE(pieces ...[]byte) []byte {
+	size := paeCount
+	for _, p := range pieces {
+		size += paeCount + len(p)
+	}
+	out := make([]byte, 0, size)
+	out = binary.LittleEndian.AppendUint64(out, uint64(len(pieces))&maxLE64)
+	for _, p := range pieces {
+		out = binary.LittleEndian.AppendUint64(out, uint64(len(p))&maxLE64)
+		out = append(out, p...)
+	}
+	return out
+}
+
+// derivedKeys holds the per-nonce subkeys of v4.local:
+// Ek || n2 = BLAKE2b-56(key, "paseto-encryption-key" || n) and
+// Ak = BLAKE2b-32(key, "paseto-auth-key-for-aead" || n).
+type derivedKeys struct {
+	tmp [tmpSize]byte // Ek = tmp[:32], n2 = tmp[32:56]
+	ak  [32]byte
+}
+
+// derive computes the subkeys for nonce n. The output sizes are BLAKE2b
+// parameters: a 56-byte BLAKE2b output is not a truncated 64-byte one.
+func (ks *derivedKeys) derive(key *[32]byte, n []byte) {
+	// blake2b.New is called directly (not through a helper returning
+	// hash.Hash) so the compiler can devirtualise Write/Sum and keep the
+	// output buffers off the heap.
+	h, err := blake2b.New(tmpSize, key[:])
+	if err != nil {
+		panic("paseto/v4: blake2b: " + err.Error()) // unreachable: constant sizes
+	}
+	h.Write(encDomainBytes)
+	h.Write(n)
+	h.Sum(ks.tmp[:0])
+
+	h, err = blake2b.New(32, key[:])
+	if err != nil {
+		panic("paseto/v4: blake2b: " + err.Error())
+	}
+	h.Write(authDomainBytes)
+	h.Write(n)
+	h.Sum(ks.ak[:0])
+}
+
+// xor applies the XChaCha20 keystream for (Ek, n2) to src, writing dst.
+// dst and src may be the same slice (in-place decryption).
+func (ks *derivedKeys) xor(dst, src []byte) {
+	s, err := chacha20.NewUnauthenticatedCipher(ks.tmp[:ekSize], ks.tmp[ekSize:])
+	if err != nil {
+		panic("paseto/v4: chacha20: " + err.Error()) // unreachable: sizes are constants
+	}
+	s.XORKeyStream(dst, src)
+}
+
+// localTag computes t = BLAKE2b-32(Ak, PAE(LocalHeader, n, c, f, i)) into out,
+// feeding the PAE to the hash piece by piece so no buffer proportional to
+// the token is needed.
+func localTag(out *[tagSize]byte, ak *[32]byte, n, c, f, i []byte) {
+	h, err := blake2b.New(tagSize, ak[:])
+	if err != nil {
+		panic("paseto/v4: blake2b: " + err.Error()) // unreachable: constant sizes
+	}
+	var le [paeCount]byte
+	writeLE64 := func(v int) {
+		binary.LittleEndian.PutUint64(le[:], uint64(v)&maxLE64)
+		h.Write(le[:])
+	}
+	writeLE64(5)
+	for _, p := range [...][]byte{localHeaderBytes, n, c, f, i} {
+		writeLE64(len(p))
+		h.Write(p)
+	}
+	h.Sum(out[:0])
+}
+
+// assemble returns header || b64(body) [|| "." || b64(footer) if footer is
+// non-empty] in a single output buffer.
+func assemble(header string, body, footer []byte) string {
+	size := len(header) + b64.EncodedLen(len(body))
+	if len(footer) > 0 {
+		size += 1 + b64.EncodedLen(len(footer))
+	}
+	out := make([]byte, 0, size)
+	out = append(out, header...)
+	out = b64.AppendEncode(out, body)
+	if len(footer) > 0 {
+		out = append(out, '.')
+		out = b64.AppendEncode(out, footer)
+	}
+	return string(out)
+}

@@ -1,0 +1,192 @@
+package paseto
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	v4 "github.com/pasetoauth/pasetoauth/paseto/internal/v4"
+)
+
+// Issuer mints tokens of one type under the current key of a KeyRing. Build
+// it once; it is safe for concurrent use.
+type Issuer struct {
+	keys     *KeyRing
+	typ      string
+	settings settings
+}
+
+// NewIssuer returns an Issuer for tokens of tokenType ("access", "refresh"
+// or a custom type). Options: WithIssuer, WithAudience, WithLifetime,
+// WithClock, WithImplicitAssertion.
+func NewIssuer(keys *KeyRing, tokenType string, opts ...Option) (*Issuer, error) {
+	if keys == nil || !keys.CanIssue() {
+		return nil, fmt.Errorf("%w: key ring cannot mint tokens (verify-only or nil)", ErrConfig)
+	}
+	if tokenType == "" || !utf8.ValidString(tokenType) {
+		return nil, fmt.Errorf("%w: token type required", ErrConfig)
+	}
+	s, err := buildSettings(forIssuer, opts)
+	if err != nil {
+		return nil, err
+	}
+	if s.lifetime == 0 {
+		switch tokenType {
+		case TypeAccess:
+			s.lifetime = DefaultAccessLifetime
+		case TypeRefresh:
+			s.lifetime = DefaultRefreshLifetime
+		default:
+			s.lifetime = time.Hour
+		}
+	}
+	return &Issuer{keys: keys, typ: tokenType, settings: s}, nil
+}
+
+// Template describes a token to mint. The Issuer adds jti, iat, nbf, exp,
+// type and, when configured, iss and aud.
+type Template struct {
+	// Subject identifies the user (sub). Required.
+	Subject string
+	// Fresh marks a token minted right after the user presented credentials.
+	// Never set it when minting from a refresh token.
+	Fresh bool
+	// AuthTime is when the user presented credentials. Zero means now for a
+	// fresh token and "not recorded" otherwise.
+	AuthTime time.Time
+	// Session is the login session (refresh-token family) the token belongs
+	// to, written as sid.
+	Session string
+	// Lifetime overrides the Issuer's lifetime when positive.
+	Lifetime time.Duration
+	// Claims are custom claims, marshalled with encoding/json. Names in
+	// ReservedClaims are refused with ErrReservedClaim.
+	Claims map[string]any
+}
+
+// Issue mints a token and returns it with its claims.
+func (i *Issuer) Issue(t Template) (string, *Claims, error) {
+	if t.Subject == "" {
+		return "", nil, fmt.Errorf("%w: subject required", ErrConfig)
+	}
+	now := i.settings.now().UTC().Truncate(time.Second)
+	life := i.settings.lifetime
+	if t.Lifetime > 0 {
+		life = t.Lifetime
+	}
+	if life < time.Second {
+		return "", nil, fmt.Errorf("%w: lifetime %v shorter than a second", ErrConfig, life)
+	}
+	c := &Claims{
+		Issuer:     i.settings.issuer,
+		Subject:    t.Subject,
+		Audience:   i.settings.audience,
+		ID:         newTokenID(),
+		Type:       i.typ,
+		Session:    t.Session,
+		IssuedAt:   now,
+		NotBefore:  now,
+		Expiration: now.Add(life.Truncate(time.Second)),
+		Fresh:      t.Fresh,
+		AuthTime:   t.AuthTime.UTC().Truncate(time.Second),
+	}
+	if t.Fresh && t.AuthTime.IsZero() {
+		c.AuthTime = now
+	}
+	if c.AuthTime.After(now) {
+		return "", nil, fmt.Errorf("%w: auth time in the future", ErrConfig)
+	}
+	payload, err := c.appendJSON(make([]byte, 0, 256), t.Claims)
+	if err != nil {
+		return "", nil, err
+	}
+	c.payload = payload
+	return i.seal(payload), c, nil
+}
+
+func (i *Issuer) seal(payload []byte) string {
+	r := i.keys
+	if r.purpose == Local {
+		return v4.Encrypt(r.local[r.currentID], payload, r.footer, i.settings.implicit)
+	}
+	return v4.Sign(r.signer.private(), payload, r.footer, i.settings.implicit)
+}
+
+// newTokenID returns 128 random bits, base64url encoded (22 characters).
+func newTokenID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// appendJSON writes the claims as a JSON object: registered claims first in a
+// fixed order, then custom claims sorted by name.
+func (c *Claims) appendJSON(dst []byte, custom map[string]any) ([]byte, error) {
+	dst = append(dst, '{')
+	var err error
+	field := func(name, val string) {
+		if val == "" || err != nil {
+			return
+		}
+		if len(dst) > 1 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '"')
+		dst = append(dst, name...)
+		dst = append(dst, '"', ':')
+		dst, err = appendJSONString(dst, val)
+	}
+	timeField := func(name string, t time.Time) {
+		if t.IsZero() || err != nil {
+			return
+		}
+		dst = append(dst, ',', '"')
+		dst = append(dst, name...)
+		dst = append(dst, '"', ':', '"')
+		dst = t.UTC().AppendFormat(dst, time.RFC3339)
+		dst = append(dst, '"')
+	}
+	field(ClaimIssuer, c.Issuer)
+	field(ClaimSubject, c.Subject)
+	field(ClaimAudience, c.Audience)
+	field(ClaimTokenID, c.ID)
+	field(ClaimType, c.Type)
+	field(ClaimSession, c.Session)
+	if c.Fresh {
+		dst = append(dst, `,"fresh":true`...)
+	}
+	timeField(ClaimAuthTime, c.AuthTime)
+	timeField(ClaimIssuedAt, c.IssuedAt)
+	timeField(ClaimNotBefore, c.NotBefore)
+	timeField(ClaimExpiration, c.Expiration)
+	if err != nil {
+		return nil, err
+	}
+	if dst, err = appendCustom(dst, custom); err != nil {
+		return nil, err
+	}
+	return append(dst, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 is refused
+// rather than replaced, so what is signed is what the caller passed.
+func appendJSONString(dst []byte, s string) ([]byte, error) {
+	if !utf8.ValidString(s) {
+		return nil, fmt.Errorf("%w: claim value is not valid UTF-8", ErrConfig)
+	}
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b == '"' || b == '\\':
+			dst = append(dst, '\\', b)
+		case b < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xf])
+		default:
+			dst = append(dst, b)
+		}
+	}
+	return append(dst, '"'), nil
+}

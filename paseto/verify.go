@@ -1,0 +1,199 @@
+package paseto
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pasetoauth/pasetoauth/paseto/internal/strictjson"
+	v4 "github.com/pasetoauth/pasetoauth/paseto/internal/v4"
+)
+
+// Verifier checks tokens of one type and one purpose (the KeyRing's). Build
+// it once; it is safe for concurrent use.
+//
+// Verify works from the cheapest check to the most expensive and never reads
+// a claim before the cryptography has passed:
+//
+//  1. size, exact "v4.local."/"v4.public." header, segment shape, base64url
+//     alphabet and canonical encoding (ErrMalformed);
+//  2. footer bounds and its {"kid":…} (ErrMalformed), the kid in the ring
+//     (ErrInvalid, no other key is tried);
+//  3. decryption or signature (ErrInvalid);
+//  4. claims: strict JSON, exp/jti/type present, exp, nbf, iat against the
+//     clock with the leeway, iss and aud when configured;
+//  5. type (ErrWrongType) and the caller's Requirements (such as freshness);
+//  6. revocation, when configured (ErrRevoked, ErrStoreUnavailable).
+type Verifier struct {
+	keys     *KeyRing
+	header   string
+	typ      string
+	settings settings
+}
+
+// NewVerifier returns a Verifier for tokens of tokenType under keys.
+// Options: WithIssuer, WithAudience, WithLeeway, WithClock, WithMaxTokenSize,
+// WithImplicitAssertion, WithRevocation.
+func NewVerifier(keys *KeyRing, tokenType string, opts ...Option) (*Verifier, error) {
+	if keys == nil {
+		return nil, fmt.Errorf("%w: nil key ring", ErrConfig)
+	}
+	if tokenType == "" {
+		return nil, fmt.Errorf("%w: token type required", ErrConfig)
+	}
+	s, err := buildSettings(forVerifier, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Verifier{keys: keys, header: keys.purpose.header(), typ: tokenType, settings: s}, nil
+}
+
+// A Requirement is a route's extra condition on verified claims, checked
+// after the type and before revocation. now is the Verifier's clock.
+// Return an error wrapping one of the package's sentinels (or your own).
+type Requirement func(c *Claims, now time.Time) error
+
+// RequireFresh demands a fresh token: minted straight from a credential
+// check, not by refresh. With maxAge > 0 the credential check must also be at
+// most maxAge old (per auth_time). Failures are ErrNotFresh.
+func RequireFresh(maxAge time.Duration) Requirement {
+	return func(c *Claims, now time.Time) error {
+		if !c.Fresh {
+			return fmt.Errorf("%w: token was not minted from a credential check", ErrNotFresh)
+		}
+		if maxAge > 0 && (c.AuthTime.IsZero() || now.Sub(c.AuthTime) > maxAge) {
+			return fmt.Errorf("%w: authentication older than %v", ErrNotFresh, maxAge)
+		}
+		return nil
+	}
+}
+
+// Verify checks token and returns its claims. The error wraps exactly one
+// of the package's sentinels; see the type's documentation for the order.
+func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement) (*Claims, error) {
+	c, err := v.authenticate(token)
+	if err != nil {
+		return nil, err
+	}
+	now := v.settings.now()
+	if err := v.checkClaims(c, now); err != nil {
+		return nil, err
+	}
+	for _, req := range reqs {
+		if err := req(c, now); err != nil {
+			return nil, err
+		}
+	}
+	if rc := v.settings.revocation; rc != nil {
+		revoked, err := rc.Revoked(ctx, c.ID, c.Session)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
+		case revoked:
+			return nil, ErrRevoked
+		}
+	}
+	return c, nil
+}
+
+// authenticate runs steps 1 to 3 and decodes the claims.
+func (v *Verifier) authenticate(token string) (*Claims, error) {
+	if token == "" {
+		return nil, ErrMissingToken
+	}
+	body, footer, err := v4.Split(token, v.header, v.settings.maxSize, maxFooterSize)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	kid, err := footerKeyID(footer)
+	if err != nil {
+		return nil, err
+	}
+	r := v.keys
+	if !r.keyIDValid(kid) {
+		return nil, fmt.Errorf("%w: key id is not a %s id", ErrInvalid, r.idPrefix())
+	}
+	var payload []byte
+	if r.purpose == Local {
+		key, ok := r.local[string(kid)]
+		if !ok {
+			return nil, fmt.Errorf("%w: unknown key id", ErrInvalid)
+		}
+		payload, err = v4.Decrypt(key, body, footer, v.settings.implicit)
+	} else {
+		key, ok := r.public[string(kid)]
+		if !ok {
+			return nil, fmt.Errorf("%w: unknown key id", ErrInvalid)
+		}
+		payload, err = v4.Verify(key, body, footer, v.settings.implicit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	c := new(Claims)
+	if err := decodeClaims(payload, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// footerLimits: our footer is {"kid":"…"}; anything deeper or wider is
+// refused while scanning, before anything is decoded.
+var footerLimits = strictjson.Limits{MaxDepth: 1, MaxMembers: 4}
+
+var errNoKeyID = errors.New("footer has no kid")
+
+// footerKeyID returns the kid of a {"kid":"k4.…"} footer. Other members are
+// refused: PASERK forbids keys in footers, and an unknown directive must not
+// be silently ignored.
+func footerKeyID(footer []byte) ([]byte, error) {
+	if len(footer) == 0 {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, errNoKeyID)
+	}
+	var kid []byte
+	err := strictjson.Object(footer, footerLimits, func(k []byte, val strictjson.Value) error {
+		if string(k) != "kid" || val.Kind != strictjson.KindString {
+			return fmt.Errorf("unsupported footer member %q", k)
+		}
+		// A PASERK ID is plain base64url, so the raw JSON string is the
+		// value; anything escaped is refused by the shape check below.
+		kid = val.Raw[1 : len(val.Raw)-1]
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: footer: %w", ErrMalformed, err)
+	}
+	if kid == nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, errNoKeyID)
+	}
+	return kid, nil
+}
+
+// checkClaims runs step 4 and the type check.
+func (v *Verifier) checkClaims(c *Claims, now time.Time) error {
+	l := v.settings.leeway
+	switch {
+	case now.After(c.Expiration.Add(l)):
+		return fmt.Errorf("%w: expired at %s", ErrExpired, c.Expiration.Format(time.RFC3339))
+	case !c.NotBefore.IsZero() && c.NotBefore.After(now.Add(l)):
+		return fmt.Errorf("%w: not before %s", ErrNotYetValid, c.NotBefore.Format(time.RFC3339))
+	case !c.IssuedAt.IsZero() && c.IssuedAt.After(now.Add(l)):
+		return fmt.Errorf("%w: issued in the future", ErrNotYetValid)
+	case !c.AuthTime.IsZero() && c.AuthTime.After(now.Add(l)):
+		return fmt.Errorf("%w: auth_time in the future", ErrInvalidClaims)
+	case v.settings.issuer != "" && c.Issuer != v.settings.issuer:
+		return ErrIssuer
+	case v.settings.audience != "" && c.Audience != v.settings.audience:
+		return ErrAudience
+	case c.Type != v.typ:
+		return fmt.Errorf("%w: want %q", ErrWrongType, v.typ)
+	}
+	return nil
+}
+
+// Type returns the token type the Verifier accepts.
+func (v *Verifier) Type() string { return v.typ }
+
+// Now returns the Verifier's clock reading, for callers that must agree with it.
+func (v *Verifier) Now() time.Time { return v.settings.now() }
