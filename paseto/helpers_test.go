@@ -92,7 +92,8 @@ type fakeRevocation struct {
 	err     error
 }
 
-func (f *fakeRevocation) Revoked(_ context.Context, jti, sid string) (bool, error) {
+func (f *fakeRevocation) Revoked(_ context.Context, c *Claims) (bool, error) {
+	jti, sid := c.ID, c.Session
 	f.calls.Add(1)
 	if f.err != nil {
 		return false, f.err

@@ -19,12 +19,12 @@ const (
 )
 
 // RevocationChecker is consulted by a Verifier after every other check has
-// passed. It reports whether the token with the given jti, or the session
-// (sid) it belongs to, has been revoked; sid is "" for tokens outside a
-// session. An error denies the request with ErrStoreUnavailable. The session
-// stores in this module implement it with a single lookup.
+// passed. It reports whether the token (by c.ID) or the session it belongs to
+// (by c.Session, "" for tokens outside a session) has been revoked. An error
+// denies the request with ErrStoreUnavailable. The stores in this module
+// answer with a single lookup.
 type RevocationChecker interface {
-	Revoked(ctx context.Context, jti, sid string) (bool, error)
+	Revoked(ctx context.Context, c *Claims) (bool, error)
 }
 
 type settings struct {

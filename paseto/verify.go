@@ -86,7 +86,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement
 		}
 	}
 	if rc := v.settings.revocation; rc != nil {
-		revoked, err := rc.Revoked(ctx, c.ID, c.Session)
+		revoked, err := rc.Revoked(ctx, c)
 		switch {
 		case err != nil:
 			return nil, fmt.Errorf("%w: %w", ErrStoreUnavailable, err)

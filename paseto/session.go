@@ -1,0 +1,376 @@
+package paseto
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	v4 "github.com/pasetoauth/pasetoauth/paseto/internal/v4"
+	"golang.org/x/crypto/blake2b"
+)
+
+// Session errors.
+var (
+	// ErrRefreshReused means a refresh token that had already been exchanged
+	// was presented again outside the grace window. The whole session has
+	// been revoked: whoever holds its tokens must log in again.
+	ErrRefreshReused = newError("refresh_token_reused", "refresh token reuse detected; session revoked")
+	// ErrSessionExpired means the session passed its absolute or idle
+	// lifetime.
+	ErrSessionExpired = newError("session_expired", "session expired")
+)
+
+// Session defaults.
+const (
+	DefaultSessionLifetime = 30 * 24 * time.Hour
+	DefaultIdleTimeout     = 7 * 24 * time.Hour
+	// MaxGracePeriod bounds Config.GracePeriod.
+	MaxGracePeriod = time.Minute
+)
+
+// Config configures an Auth. AccessKeys and RefreshKeys are required; every
+// other field has a documented default.
+type Config struct {
+	// AccessKeys mint and verify access tokens: a Local ring (first-party
+	// APIs) or a Public ring (other services verify with the public key).
+	AccessKeys *KeyRing
+	// RefreshKeys mint and verify refresh tokens. It must be a Local ring and
+	// share no key with AccessKeys.
+	RefreshKeys *KeyRing
+	// Store keeps sessions and revocations. Default: a MemoryStore, which
+	// suits one process; use the Redis store for more.
+	Store Store
+
+	Issuer   string // iss written and required; optional
+	Audience string // aud written and required; optional
+
+	AccessLifetime  time.Duration // default DefaultAccessLifetime (15 min)
+	RefreshLifetime time.Duration // default DefaultRefreshLifetime (30 days)
+	// SessionLifetime is the absolute lifetime of a login session, however
+	// often it is refreshed. Default DefaultSessionLifetime.
+	SessionLifetime time.Duration
+	// IdleTimeout ends a session not refreshed for that long. Default
+	// DefaultIdleTimeout; negative disables it.
+	IdleTimeout time.Duration
+	// GracePeriod lets the refresh token that was just replaced be presented
+	// again (a client retry, two tabs) and receive the same successor. Zero,
+	// the default, is strict single use. At most MaxGracePeriod.
+	GracePeriod time.Duration
+	// Leeway tolerates clock skew when checking exp, nbf and iat.
+	Leeway time.Duration
+
+	// Clock replaces time.Now, for tests.
+	Clock func() time.Time
+	// Logger receives security events (reuse detected) at Warn level.
+	// Default slog.Default().
+	Logger *slog.Logger
+	// OnSecurityEvent, when set, is called for each security event after it
+	// is logged, for alerting or auditing.
+	OnSecurityEvent func(context.Context, SecurityEvent)
+}
+
+// SecurityEvent reports something an operator should look at.
+type SecurityEvent struct {
+	// Kind is "refresh_token_reused".
+	Kind    string
+	Subject string
+	Session string
+	At      time.Time
+}
+
+// Auth ties the pieces of a login system together: it mints token pairs at
+// login, rotates refresh tokens with reuse detection, verifies access tokens
+// against the store's revocations, and logs out. Build it once with New; it
+// is safe for concurrent use.
+type Auth struct {
+	cfg            Config
+	access         *Issuer
+	refresh        *Issuer
+	accessVerifier *Verifier
+	refreshVerify  *Verifier
+	store          Store
+	now            func() time.Time
+}
+
+// TokenPair is what login and refresh return. It marshals to the OAuth 2.0
+// token response (RFC 6749 §5.1).
+type TokenPair struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+	// RefreshExpiresIn is not in RFC 6749 but common (Keycloak and others).
+	RefreshExpiresIn int64 `json:"refresh_expires_in"`
+
+	// AccessExpiresAt and RefreshExpiresAt are the tokens' exp, for cookies.
+	AccessExpiresAt  time.Time `json:"-"`
+	RefreshExpiresAt time.Time `json:"-"`
+	// Access are the claims of the access token.
+	Access *Claims `json:"-"`
+}
+
+// New validates cfg and returns an Auth.
+func New(cfg Config) (*Auth, error) {
+	if cfg.AccessKeys == nil || cfg.RefreshKeys == nil {
+		return nil, fmt.Errorf("%w: AccessKeys and RefreshKeys are required", ErrConfig)
+	}
+	if cfg.RefreshKeys.Purpose() != Local {
+		return nil, fmt.Errorf("%w: refresh tokens must be v4.local (they are opaque to clients)", ErrConfig)
+	}
+	if cfg.AccessKeys.sharesKeyWith(cfg.RefreshKeys) {
+		return nil, fmt.Errorf("%w: access and refresh tokens must use different keys", ErrConfig)
+	}
+	setDefault(&cfg.AccessLifetime, DefaultAccessLifetime)
+	setDefault(&cfg.RefreshLifetime, DefaultRefreshLifetime)
+	setDefault(&cfg.SessionLifetime, DefaultSessionLifetime)
+	setDefault(&cfg.IdleTimeout, DefaultIdleTimeout)
+	if cfg.IdleTimeout < 0 {
+		cfg.IdleTimeout = 0
+	}
+	if cfg.GracePeriod < 0 || cfg.GracePeriod > MaxGracePeriod {
+		return nil, fmt.Errorf("%w: grace period %v outside [0, %v]", ErrConfig, cfg.GracePeriod, MaxGracePeriod)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Store == nil {
+		cfg.Store = NewMemoryStore(MemoryStoreOptions{Clock: cfg.Clock})
+	}
+	common := []Option{WithClock(cfg.Clock)}
+	if cfg.Issuer != "" {
+		common = append(common, WithIssuer(cfg.Issuer))
+	}
+	if cfg.Audience != "" {
+		common = append(common, WithAudience(cfg.Audience))
+	}
+	a := &Auth{cfg: cfg, store: cfg.Store, now: cfg.Clock}
+	var err error
+	if a.access, err = NewIssuer(cfg.AccessKeys, TypeAccess, append(common, WithLifetime(cfg.AccessLifetime))...); err != nil {
+		return nil, err
+	}
+	if a.refresh, err = NewIssuer(cfg.RefreshKeys, TypeRefresh, append(common, WithLifetime(cfg.RefreshLifetime))...); err != nil {
+		return nil, err
+	}
+	verifyOpts := append(common, WithLeeway(cfg.Leeway))
+	if a.accessVerifier, err = NewVerifier(cfg.AccessKeys, TypeAccess, append(verifyOpts, WithRevocation(cfg.Store))...); err != nil {
+		return nil, err
+	}
+	// Refresh tokens are judged by the store's Rotate, not the deny list.
+	if a.refreshVerify, err = NewVerifier(cfg.RefreshKeys, TypeRefresh, verifyOpts...); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func setDefault(d *time.Duration, def time.Duration) {
+	if *d == 0 {
+		*d = def
+	}
+}
+
+// Store returns the store the Auth uses.
+func (a *Auth) Store() Store { return a.store }
+
+// AccessVerifier returns the verifier for access tokens, which consults the
+// store's revocations.
+func (a *Auth) AccessVerifier() *Verifier { return a.accessVerifier }
+
+// Config returns the configuration with defaults filled in.
+func (a *Auth) Config() Config { return a.cfg }
+
+// LoginOptions adds to what Login mints.
+type LoginOptions struct {
+	// Claims are custom claims for the access tokens of this session. They
+	// travel inside the (encrypted) refresh token and are copied unchanged
+	// into every access token minted by refresh.
+	Claims map[string]any
+}
+
+// Login starts a session for subject, whose credentials the application
+// has just checked, and returns a fresh access token and a refresh token.
+func (a *Auth) Login(ctx context.Context, subject string, opts ...LoginOptions) (*TokenPair, error) {
+	var custom map[string]any
+	for _, o := range opts {
+		custom = o.Claims
+	}
+	now := a.now().UTC().Truncate(time.Second)
+	sid := newTokenID()
+	tpl := Template{Subject: subject, Fresh: true, AuthTime: now, Session: sid, Claims: custom}
+	access, ac, err := a.access.Issue(tpl)
+	if err != nil {
+		return nil, err
+	}
+	tpl.Fresh = false
+	refresh, rc, err := a.refresh.Issue(tpl)
+	if err != nil {
+		return nil, err
+	}
+	rec := SessionRecord{
+		ID: sid, Subject: subject, Current: hashTokenID(rc.ID),
+		CreatedAt: now, ExpiresAt: now.Add(a.cfg.SessionLifetime), IdleTimeout: a.cfg.IdleTimeout,
+	}
+	if err := a.store.CreateSession(ctx, rec); err != nil {
+		return nil, storeError(err)
+	}
+	return a.pair(access, ac, refresh, rc, now), nil
+}
+
+// Refresh exchanges a refresh token for a new pair (RFC 9700 §4.14.2
+// rotation). The access token is never fresh and keeps the session's
+// auth_time and custom claims. A token that does not verify never reaches
+// the store. A replaced token presented again within the grace window gets
+// the same successor; outside it, or an older token, revokes the session,
+// emits a SecurityEvent and fails with ErrRefreshReused.
+func (a *Auth) Refresh(ctx context.Context, refreshToken string) (*TokenPair, error) {
+	rc, err := a.refreshVerify.Verify(ctx, refreshToken)
+	if err != nil {
+		return nil, err
+	}
+	if rc.Session == "" || rc.Subject == "" {
+		return nil, fmt.Errorf("%w: refresh token without session or subject", ErrInvalidClaims)
+	}
+	custom := rc.Custom()
+	claims := make(map[string]any, len(custom))
+	for k, v := range custom {
+		claims[k] = v
+	}
+	tpl := Template{Subject: rc.Subject, AuthTime: rc.AuthTime, Session: rc.Session, Claims: claims}
+	successor, sc, err := a.refresh.Issue(tpl)
+	if err != nil {
+		return nil, err
+	}
+	now := a.now()
+	res, err := a.store.Rotate(ctx, Rotation{
+		Subject: rc.Subject, Session: rc.Session,
+		Presented: hashTokenID(rc.ID), Successor: hashTokenID(sc.ID),
+		WrappedSuccessor: wrapSuccessor(rc.ID, successor),
+		Now:              now, Grace: a.cfg.GracePeriod,
+		DenyUntil: a.denyUntil(now),
+	})
+	if err != nil {
+		return nil, storeError(err)
+	}
+	switch res.Outcome {
+	case Rotated:
+	case Retried:
+		if successor, err = unwrapSuccessor(rc.ID, res.WrappedSuccessor); err != nil {
+			return nil, fmt.Errorf("%w: kept successor unreadable: %w", ErrStoreUnavailable, err)
+		}
+		if sc, err = a.refreshVerify.Verify(ctx, successor); err != nil {
+			return nil, err
+		}
+	case Reused:
+		a.securityEvent(ctx, SecurityEvent{Kind: "refresh_token_reused", Subject: rc.Subject, Session: rc.Session, At: now})
+		return nil, ErrRefreshReused
+	default:
+		return nil, fmt.Errorf("%w: store returned outcome %d", ErrStoreUnavailable, res.Outcome)
+	}
+	access, ac, err := a.access.Issue(tpl)
+	if err != nil {
+		return nil, err
+	}
+	return a.pair(access, ac, successor, sc, now), nil
+}
+
+// VerifyAccess verifies an access token, including revocation.
+func (a *Auth) VerifyAccess(ctx context.Context, token string, reqs ...Requirement) (*Claims, error) {
+	return a.accessVerifier.Verify(ctx, token, reqs...)
+}
+
+// Logout revokes the session the access token belongs to (its refresh
+// tokens at once, its access tokens until they expire) and the token
+// itself.
+func (a *Auth) Logout(ctx context.Context, access *Claims) error {
+	if access == nil {
+		return fmt.Errorf("%w: no claims", ErrConfig)
+	}
+	until := a.denyUntil(a.now())
+	if access.Session != "" {
+		if err := a.store.RevokeSession(ctx, access.Subject, access.Session, until); err != nil {
+			return storeError(err)
+		}
+	}
+	if err := a.store.RevokeToken(ctx, access.Subject, access.ID, access.Expiration.Add(a.cfg.Leeway)); err != nil {
+		return storeError(err)
+	}
+	return nil
+}
+
+// RevokeSubject logs subject out everywhere: every session is revoked and
+// every access token minted in them is denied until it expires. Call it
+// after a password change or when an account is compromised.
+func (a *Auth) RevokeSubject(ctx context.Context, subject string) error {
+	return storeError(a.store.RevokeSubject(ctx, subject, a.denyUntil(a.now())))
+}
+
+// RevokeToken denies one token by its jti until exp (plus leeway).
+func (a *Auth) RevokeToken(ctx context.Context, c *Claims) error {
+	return storeError(a.store.RevokeToken(ctx, c.Subject, c.ID, c.Expiration.Add(a.cfg.Leeway)))
+}
+
+// denyUntil is when every access token minted up to now has expired.
+func (a *Auth) denyUntil(now time.Time) time.Time {
+	return now.Add(a.cfg.AccessLifetime + a.cfg.Leeway + time.Second)
+}
+
+func (a *Auth) pair(access string, ac *Claims, refresh string, rc *Claims, now time.Time) *TokenPair {
+	return &TokenPair{
+		AccessToken: access, TokenType: "Bearer", RefreshToken: refresh,
+		ExpiresIn:        int64(ac.Expiration.Sub(now) / time.Second),
+		RefreshExpiresIn: int64(rc.Expiration.Sub(now) / time.Second),
+		AccessExpiresAt:  ac.Expiration, RefreshExpiresAt: rc.Expiration,
+		Access: ac,
+	}
+}
+
+func (a *Auth) securityEvent(ctx context.Context, ev SecurityEvent) {
+	a.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "pasetoauth security event",
+		slog.String("kind", ev.Kind), slog.String("sub", ev.Subject),
+		slog.String("sid", ev.Session), slog.Time("at", ev.At))
+	if a.cfg.OnSecurityEvent != nil {
+		a.cfg.OnSecurityEvent(ctx, ev)
+	}
+}
+
+// storeError keeps the session sentinels and turns anything else a store
+// returns into ErrStoreUnavailable.
+func storeError(err error) error {
+	if err == nil || errors.Is(err, ErrRevoked) || errors.Is(err, ErrSessionExpired) || errors.Is(err, ErrStoreUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
+}
+
+// hashTokenID is what stores see of a refresh-token ID.
+func hashTokenID(jti string) string {
+	h := sha256.Sum256([]byte(jti))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// successorKey derives the key that wraps the successor kept for the grace
+// window from the presented token's ID. Stores hold only the ID's hash, so
+// reading the store does not reveal a usable refresh token.
+func successorKey(jti string) *[32]byte {
+	k := blake2b.Sum256([]byte("pasetoauth successor wrap v1\x00" + jti))
+	return &k
+}
+
+func wrapSuccessor(jti, successor string) string {
+	return v4.Encrypt(successorKey(jti), []byte(successor), nil, nil)
+}
+
+func unwrapSuccessor(jti, wrapped string) (string, error) {
+	body, footer, err := v4.Split(wrapped, v4.LocalHeader, 1<<16, 0)
+	if err != nil {
+		return "", err
+	}
+	plain, err := v4.Decrypt(successorKey(jti), body, footer, nil)
+	return string(plain), err
+}

@@ -1,0 +1,486 @@
+// Package storetest is the conformance suite for paseto.Store
+// implementations. The in-memory and Redis stores in this module run it; a
+// store of your own should too:
+//
+//	func TestMyStore(t *testing.T) {
+//		storetest.Run(t, storetest.Harness{New: func(t *testing.T, now func() time.Time) paseto.Store {
+//			return mystore.New(..., now)
+//		}})
+//	}
+//
+// The suite drives the store through paseto.Auth with a fake clock, so it
+// checks the behaviour users see: rotation, the grace window, reuse
+// detection, absolute and idle expiry, logout, revocation, and concurrent
+// refreshes.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pasetoauth/pasetoauth/paseto"
+)
+
+// Harness tells Run how to build the store under test.
+type Harness struct {
+	// New returns a store over fresh, empty state whose notion of time is
+	// now (the suite's fake clock).
+	New func(t *testing.T, now func() time.Time) paseto.Store
+	// Twin, when set, returns a second store that shares s's state through
+	// its own connection, as a second application instance would. The
+	// concurrency test then refreshes through both.
+	Twin func(t *testing.T, s paseto.Store) paseto.Store
+}
+
+// Clock is a fake clock safe for concurrent use.
+type Clock struct{ ns atomic.Int64 }
+
+// NewClock returns a Clock reading t.
+func NewClock(t time.Time) *Clock {
+	c := &Clock{}
+	c.ns.Store(t.UnixNano())
+	return c
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// env is one test's world: keys, clock, store and the Auth over them.
+type env struct {
+	t      *testing.T
+	clock  *Clock
+	store  paseto.Store
+	auth   *paseto.Auth
+	events atomic.Int64
+	cfg    paseto.Config
+}
+
+func newEnv(t *testing.T, h Harness, tweak func(*paseto.Config)) *env {
+	t.Helper()
+	e := &env{t: t, clock: NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))}
+	access, err := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	refresh, err := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.store = h.New(t, e.clock.Now)
+	e.cfg = paseto.Config{
+		AccessKeys: access, RefreshKeys: refresh, Store: e.store,
+		Clock:           e.clock.Now,
+		IdleTimeout:     -1,
+		OnSecurityEvent: func(context.Context, paseto.SecurityEvent) { e.events.Add(1) },
+		Logger:          quietLogger(),
+	}
+	if tweak != nil {
+		tweak(&e.cfg)
+	}
+	e.auth = e.newAuth(e.store)
+	return e
+}
+
+func (e *env) newAuth(s paseto.Store) *paseto.Auth {
+	cfg := e.cfg
+	cfg.Store = s
+	a, err := paseto.New(cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return a
+}
+
+func (e *env) login(sub string) *paseto.TokenPair {
+	e.t.Helper()
+	p, err := e.auth.Login(context.Background(), sub)
+	if err != nil {
+		e.t.Fatalf("Login: %v", err)
+	}
+	return p
+}
+
+func (e *env) refresh(rt string) *paseto.TokenPair {
+	e.t.Helper()
+	p, err := e.auth.Refresh(context.Background(), rt)
+	if err != nil {
+		e.t.Fatalf("Refresh: %v", err)
+	}
+	return p
+}
+
+func (e *env) refreshFails(rt string, want error) {
+	e.t.Helper()
+	p, err := e.auth.Refresh(context.Background(), rt)
+	if !errors.Is(err, want) || p != nil {
+		e.t.Fatalf("Refresh: got %v (pair %v), want %v", err, p != nil, want)
+	}
+}
+
+func (e *env) accessOK(at string) *paseto.Claims {
+	e.t.Helper()
+	c, err := e.auth.VerifyAccess(context.Background(), at)
+	if err != nil {
+		e.t.Fatalf("VerifyAccess: %v", err)
+	}
+	return c
+}
+
+func (e *env) accessFails(at string, want error) {
+	e.t.Helper()
+	if _, err := e.auth.VerifyAccess(context.Background(), at); !errors.Is(err, want) {
+		e.t.Fatalf("VerifyAccess: got %v, want %v", err, want)
+	}
+}
+
+// Run runs the whole suite against the store h builds.
+func Run(t *testing.T, h Harness) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, Harness)
+	}{
+		{"Rotation", testRotation},
+		{"ReplayWithinGraceGetsSameSuccessor", testReplayWithinGrace},
+		{"ReplayAfterGraceIsReuse", testReplayAfterGrace},
+		{"SecondToLastWithinGraceIsReuse", testSecondToLast},
+		{"StrictModeReplayIsReuse", testStrict},
+		{"ReuseRevokesHeadAndAccessTokens", testReuseRevokesHead},
+		{"AbsoluteExpiry", testAbsoluteExpiry},
+		{"IdleExpiry", testIdleExpiry},
+		{"Logout", testLogout},
+		{"RevokeSubject", testRevokeSubject},
+		{"RevokeToken", testRevokeToken},
+		{"ExpiredRefreshTokenMakesNoStoreCall", testExpiredNoStoreCall},
+		{"TamperedRefreshTokenMakesNoStoreCall", testTamperedNoStoreCall},
+		{"RefreshKeepsClaimsNeverFresh", testRefreshKeepsClaims},
+		{"ConcurrentRefreshOneRotation", testConcurrent},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
+	}
+}
+
+func testRotation(t *testing.T, h Harness) {
+	e := newEnv(t, h, nil)
+	p1 := e.login("alice")
+	e.accessOK(p1.AccessToken)
+	e.clock.Advance(time.Minute)
+	p2 := e.refresh(p1.RefreshToken)
+	if p2.RefreshToken == p1.RefreshToken || p2.AccessToken == p1.AccessToken {
+		t.Fatal("refresh did not rotate the tokens")
+	}
+	if p2.TokenType != "Bearer" || p2.ExpiresIn != int64(paseto.DefaultAccessLifetime/time.Second) {
+		t.Fatalf("pair: type %q, expires_in %d", p2.TokenType, p2.ExpiresIn)
+	}
+	e.accessOK(p2.AccessToken)
+	e.clock.Advance(time.Minute)
+	p3 := e.refresh(p2.RefreshToken)
+	e.accessOK(p3.AccessToken)
+	if e.events.Load() != 0 {
+		t.Fatal("security event on a clean rotation")
+	}
+}
+
+func testReplayWithinGrace(t *testing.T, h Harness) {
+	e := newEnv(t, h, func(c *paseto.Config) { c.GracePeriod = 10 * time.Second })
+	p1 := e.login("alice")
+	p2 := e.refresh(p1.RefreshToken)
+	e.clock.Advance(10 * time.Second) // the edge of the window is inside it
+	again := e.refresh(p1.RefreshToken)
+	if again.RefreshToken != p2.RefreshToken {
+		t.Fatal("retry within grace did not return the same successor")
+	}
+	if again.RefreshToken == p1.RefreshToken {
+		t.Fatal("retry returned the old token")
+	}
+	e.accessOK(again.AccessToken)
+	// The session is intact: the successor rotates normally.
+	p3 := e.refresh(p2.RefreshToken)
+	e.accessOK(p3.AccessToken)
+	if e.events.Load() != 0 {
+		t.Fatal("security event for a benign retry")
+	}
+}
+
+func testReplayAfterGrace(t *testing.T, h Harness) {
+	e := newEnv(t, h, func(c *paseto.Config) { c.GracePeriod = 10 * time.Second })
+	p1 := e.login("alice")
+	p2 := e.refresh(p1.RefreshToken)
+	e.clock.Advance(10*time.Second + time.Millisecond)
+	e.refreshFails(p1.RefreshToken, paseto.ErrRefreshReused)
+	e.refreshFails(p2.RefreshToken, paseto.ErrRevoked)
+	e.accessFails(p2.AccessToken, paseto.ErrRevoked)
+	if e.events.Load() != 1 {
+		t.Fatalf("security events = %d, want 1", e.events.Load())
+	}
+}
+
+func testSecondToLast(t *testing.T, h Harness) {
+	e := newEnv(t, h, func(c *paseto.Config) { c.GracePeriod = 30 * time.Second })
+	p1 := e.login("alice")
+	p2 := e.refresh(p1.RefreshToken)
+	e.clock.Advance(time.Second)
+	p3 := e.refresh(p2.RefreshToken)
+	e.clock.Advance(time.Second)
+	e.refreshFails(p1.RefreshToken, paseto.ErrRefreshReused)
+	e.refreshFails(p3.RefreshToken, paseto.ErrRevoked)
+}
+
+func testStrict(t *testing.T, h Harness) {
+	e := newEnv(t, h, nil) // GracePeriod 0
+	p1 := e.login("alice")
+	p2 := e.refresh(p1.RefreshToken)
+	e.refreshFails(p1.RefreshToken, paseto.ErrRefreshReused)
+	e.refreshFails(p2.RefreshToken, paseto.ErrRevoked)
+}
+
+func testReuseRevokesHead(t *testing.T, h Harness) {
+	e := newEnv(t, h, nil)
+	p1 := e.login("alice")
+	other := e.login("alice") // another device: a different session
+	p2 := e.refresh(p1.RefreshToken)
+	p3 := e.refresh(p2.RefreshToken)
+	e.refreshFails(p1.RefreshToken, paseto.ErrRefreshReused) // an attacker's stolen copy
+	for _, at := range []string{p1.AccessToken, p2.AccessToken, p3.AccessToken} {
+		e.accessFails(at, paseto.ErrRevoked)
+	}
+	e.refreshFails(p3.RefreshToken, paseto.ErrRevoked)
+	e.accessOK(other.AccessToken)
+	e.refresh(other.RefreshToken)
+	// Once every access token of the session has expired, the deny entry
+	// may go; the tokens themselves are then expired.
+	e.clock.Advance(paseto.DefaultAccessLifetime + time.Minute)
+	e.accessFails(p3.AccessToken, paseto.ErrExpired)
+}
+
+func testAbsoluteExpiry(t *testing.T, h Harness) {
+	e := newEnv(t, h, func(c *paseto.Config) { c.SessionLifetime = time.Hour })
+	p := e.login("alice")
+	e.clock.Advance(59 * time.Minute)
+	p = e.refresh(p.RefreshToken)
+	e.clock.Advance(time.Minute)
+	e.refreshFails(p.RefreshToken, paseto.ErrSessionExpired)
+}
+
+func testIdleExpiry(t *testing.T, h Harness) {
+	e := newEnv(t, h, func(c *paseto.Config) { c.IdleTimeout = 10 * time.Minute })
+	p := e.login("alice")
+	e.clock.Advance(9 * time.Minute)
+	p = e.refresh(p.RefreshToken)
+	e.clock.Advance(10 * time.Minute) // exactly idle timeout: still alive
+	p = e.refresh(p.RefreshToken)
+	e.clock.Advance(10*time.Minute + time.Second)
+	e.refreshFails(p.RefreshToken, paseto.ErrSessionExpired)
+}
+
+func testLogout(t *testing.T, h Harness) {
+	e := newEnv(t, h, nil)
+	p := e.login("alice")
+	other := e.login("alice")
+	c := e.accessOK(p.AccessToken)
+	if err := e.auth.Logout(context.Background(), c); err != nil {
+		t.Fatalf("Logout: %v", err)
+	}
+	e.accessFails(p.AccessToken, paseto.ErrRevoked)
+	e.refreshFails(p.RefreshToken, paseto.ErrRevoked)
+	e.accessOK(other.AccessToken)
+	e.refresh(other.RefreshToken)
+	if e.events.Load() != 0 {
+		t.Fatal("logout raised a security event")
+	}
+}
+
+func testRevokeSubject(t *testing.T, h Harness) {
+	e := newEnv(t, h, nil)
+	a1, a2, bob := e.login("alice"), e.login("alice"), e.login("bob")
+	a1r := e.refresh(a1.RefreshToken)
+	if err := e.auth.RevokeSubject(context.Background(), "alice"); err != nil {
+		t.Fatalf("RevokeSubject: %v", err)
+	}
+	for _, p := range []*paseto.TokenPair{a1r, a2} {
+		e.accessFails(p.AccessToken, paseto.ErrRevoked)
+		e.refreshFails(p.RefreshToken, paseto.ErrRevoked)
+	}
+	e.accessOK(bob.AccessToken)
+	e.refresh(bob.RefreshToken)
+	// Logging in again after "log out everywhere" works at once.
+	fresh := e.login("alice")
+	e.accessOK(fresh.AccessToken)
+}
+
+func testRevokeToken(t *testing.T, h Harness) {
+	e := newEnv(t, h, nil)
+	p1, p2 := e.login("alice"), e.login("alice")
+	c := e.accessOK(p1.AccessToken)
+	if err := e.auth.RevokeToken(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	e.accessFails(p1.AccessToken, paseto.ErrRevoked)
+	e.accessOK(p2.AccessToken)
+	// Only that token: its session still refreshes.
+	e.accessOK(e.refresh(p1.RefreshToken).AccessToken)
+}
+
+func testExpiredNoStoreCall(t *testing.T, h Harness) {
+	var counting *countingStore
+	e := newEnv(t, h, func(c *paseto.Config) {
+		counting = &countingStore{Store: c.Store}
+		c.Store = counting
+		c.RefreshLifetime = time.Hour
+		c.SessionLifetime = 48 * time.Hour
+	})
+	p := e.login("alice")
+	e.clock.Advance(time.Hour + time.Second)
+	before := counting.calls.Load()
+	e.refreshFails(p.RefreshToken, paseto.ErrExpired)
+	if n := counting.calls.Load() - before; n != 0 {
+		t.Fatalf("expired refresh token made %d store calls", n)
+	}
+}
+
+func testTamperedNoStoreCall(t *testing.T, h Harness) {
+	var counting *countingStore
+	e := newEnv(t, h, func(c *paseto.Config) {
+		counting = &countingStore{Store: c.Store}
+		c.Store = counting
+	})
+	p := e.login("alice")
+	b := []byte(p.RefreshToken)
+	i := len("v4.local.") + 40
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	before := counting.calls.Load()
+	e.refreshFails(string(b), paseto.ErrInvalid)
+	e.refreshFails(p.AccessToken, paseto.ErrInvalid) // access token on the refresh path
+	e.refreshFails(p.RefreshToken+".", paseto.ErrMalformed)
+	if n := counting.calls.Load() - before; n != 0 {
+		t.Fatalf("tampered refresh tokens made %d store calls", n)
+	}
+	e.refresh(p.RefreshToken) // and the genuine one still works
+}
+
+func testRefreshKeepsClaims(t *testing.T, h Harness) {
+	e := newEnv(t, h, nil)
+	login, err := e.auth.Login(context.Background(), "alice", paseto.LoginOptions{Claims: map[string]any{"role": "admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := e.accessOK(login.AccessToken)
+	if !first.Fresh || !first.AuthTime.Equal(e.clock.Now().Truncate(time.Second)) {
+		t.Fatalf("login token: fresh %v, auth_time %v", first.Fresh, first.AuthTime)
+	}
+	e.clock.Advance(5 * time.Minute)
+	refreshed := e.refresh(login.RefreshToken)
+	next := e.accessOK(refreshed.AccessToken)
+	if next.Fresh {
+		t.Fatal("token minted by refresh is fresh")
+	}
+	if !next.AuthTime.Equal(first.AuthTime) || next.Session != first.Session || next.Subject != "alice" {
+		t.Fatalf("refresh changed auth_time/sid/sub: %+v", next)
+	}
+	if role, err := paseto.Claim[string](next, "role"); err != nil || role != "admin" {
+		t.Fatalf("custom claim after refresh: %q, %v", role, err)
+	}
+	if _, err := e.auth.VerifyAccess(context.Background(), e.refresh(refreshed.RefreshToken).AccessToken, paseto.RequireFresh(0)); err == nil {
+		t.Fatal("refreshed token passed RequireFresh")
+	}
+}
+
+// testConcurrent: 100 refreshes of one token at once, through one or two
+// store connections. Exactly one rotation; every success carries the same
+// successor; the session is not forked and not revoked.
+func testConcurrent(t *testing.T, h Harness) {
+	e := newEnv(t, h, func(c *paseto.Config) { c.GracePeriod = 30 * time.Second })
+	auths := []*paseto.Auth{e.auth}
+	if h.Twin != nil {
+		auths = append(auths, e.newAuth(h.Twin(t, e.store)))
+	}
+	p := e.login("alice")
+	const n = 100
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		got   = map[string]int{}
+		fails []error
+		start = make(chan struct{})
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			pair, err := auths[i%len(auths)].Refresh(context.Background(), p.RefreshToken)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				fails = append(fails, err)
+				return
+			}
+			got[pair.RefreshToken]++
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if len(fails) > 0 {
+		t.Fatalf("%d of %d concurrent refreshes failed, first: %v", len(fails), n, fails[0])
+	}
+	if len(got) != 1 {
+		t.Fatalf("concurrent refreshes produced %d different successors, want 1", len(got))
+	}
+	for succ := range got {
+		next := e.refresh(succ)
+		e.accessOK(next.AccessToken)
+	}
+	if e.events.Load() != 0 {
+		t.Fatal("concurrent refreshes raised a security event")
+	}
+}
+
+// countingStore counts every call that reaches the store.
+type countingStore struct {
+	paseto.Store
+	calls atomic.Int64
+}
+
+func (c *countingStore) Revoked(ctx context.Context, cl *paseto.Claims) (bool, error) {
+	c.calls.Add(1)
+	return c.Store.Revoked(ctx, cl)
+}
+
+func (c *countingStore) CreateSession(ctx context.Context, s paseto.SessionRecord) error {
+	c.calls.Add(1)
+	return c.Store.CreateSession(ctx, s)
+}
+
+func (c *countingStore) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationResult, error) {
+	c.calls.Add(1)
+	return c.Store.Rotate(ctx, r)
+}
+
+func (c *countingStore) RevokeSession(ctx context.Context, sub, sid string, until time.Time) error {
+	c.calls.Add(1)
+	return c.Store.RevokeSession(ctx, sub, sid, until)
+}
+
+func (c *countingStore) RevokeSubject(ctx context.Context, sub string, until time.Time) error {
+	c.calls.Add(1)
+	return c.Store.RevokeSubject(ctx, sub, until)
+}
+
+func (c *countingStore) RevokeToken(ctx context.Context, sub, jti string, until time.Time) error {
+	c.calls.Add(1)
+	return c.Store.RevokeToken(ctx, sub, jti, until)
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
