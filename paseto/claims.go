@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pasetoauth/pasetoauth/paseto/internal/strictjson"
@@ -25,6 +26,7 @@ const (
 	ClaimAuthTime   = "auth_time"
 	ClaimSession    = "sid"
 	ClaimScope      = "scope"
+	ClaimCSRF       = "csrf"
 )
 
 // Token types minted by this module. Custom types (such as "email_confirm")
@@ -38,7 +40,7 @@ const (
 var ReservedClaims = []string{
 	ClaimIssuer, ClaimSubject, ClaimAudience, ClaimExpiration, ClaimNotBefore,
 	ClaimIssuedAt, ClaimTokenID, ClaimType, ClaimFresh, ClaimAuthTime,
-	ClaimSession, ClaimScope,
+	ClaimSession, ClaimScope, ClaimCSRF,
 }
 
 func reserved(name string) bool { return slices.Contains(ReservedClaims, name) }
@@ -61,6 +63,11 @@ type Claims struct {
 	// AuthTime is when the user last presented credentials; refresh keeps it.
 	// Zero when the token does not carry auth_time.
 	AuthTime time.Time
+	// Scopes are the granted scopes (the space-separated scope claim).
+	Scopes []string
+	// CSRF is the SHA-256 (base64url) of the session's double-submit CSRF
+	// value; set only for sessions carried in cookies.
+	CSRF string
 
 	payload []byte // the authenticated JSON, for custom claims
 }
@@ -142,6 +149,13 @@ func decodeClaims(payload []byte, c *Claims) error {
 			c.Type, err = stringClaim(k, v)
 		case ClaimSession:
 			c.Session, err = stringClaim(k, v)
+		case ClaimCSRF:
+			c.CSRF, err = stringClaim(k, v)
+		case ClaimScope:
+			var scope string
+			if scope, err = stringClaim(k, v); err == nil {
+				c.Scopes = strings.Fields(scope)
+			}
 		case ClaimExpiration:
 			c.Expiration, err = timeClaim(k, v)
 			haveExp = true

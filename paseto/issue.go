@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -59,6 +60,12 @@ type Template struct {
 	// Session is the login session (refresh-token family) the token belongs
 	// to, written as sid.
 	Session string
+	// Scopes are written as the space-separated scope claim; each must be
+	// an RFC 6749 scope-token (printable ASCII, no space, quote or backslash).
+	Scopes []string
+	// CSRF is the hash of a double-submit CSRF value (see Guard); empty for
+	// tokens not carried in cookies.
+	CSRF string
 	// Lifetime overrides the Issuer's lifetime when positive.
 	Lifetime time.Duration
 	// Claims are custom claims, marshalled with encoding/json. Names in
@@ -95,6 +102,10 @@ func (i *Issuer) Issue(t Template) (string, *Claims, error) {
 	if t.Fresh && t.AuthTime.IsZero() {
 		c.AuthTime = now
 	}
+	if len(t.Scopes) > 0 {
+		c.Scopes = slices.Clone(t.Scopes)
+	}
+	c.CSRF = t.CSRF
 	if c.AuthTime.After(now) {
 		return "", nil, fmt.Errorf("%w: auth time in the future", ErrConfig)
 	}
@@ -154,6 +165,13 @@ func (c *Claims) appendJSON(dst []byte, custom map[string]any) ([]byte, error) {
 	field(ClaimTokenID, c.ID)
 	field(ClaimType, c.Type)
 	field(ClaimSession, c.Session)
+	if len(c.Scopes) > 0 && err == nil {
+		var scope string
+		if scope, err = joinScopes(c.Scopes); err == nil {
+			field(ClaimScope, scope)
+		}
+	}
+	field(ClaimCSRF, c.CSRF)
 	if c.Fresh {
 		dst = append(dst, `,"fresh":true`...)
 	}

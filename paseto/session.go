@@ -191,18 +191,24 @@ type LoginOptions struct {
 	// travel inside the (encrypted) refresh token and are copied unchanged
 	// into every access token minted by refresh.
 	Claims map[string]any
+	// Scopes granted to the session; refresh copies them unchanged, so a
+	// session can never widen its scopes.
+	Scopes []string
+	// CSRF is the hash of the double-submit CSRF value for cookie sessions;
+	// the Guard sets it.
+	CSRF string
 }
 
 // Login starts a session for subject, whose credentials the application
 // has just checked, and returns a fresh access token and a refresh token.
 func (a *Auth) Login(ctx context.Context, subject string, opts ...LoginOptions) (*TokenPair, error) {
-	var custom map[string]any
-	for _, o := range opts {
-		custom = o.Claims
+	var o LoginOptions
+	if len(opts) > 0 {
+		o = opts[len(opts)-1]
 	}
 	now := a.now().UTC().Truncate(time.Second)
 	sid := newTokenID()
-	tpl := Template{Subject: subject, Fresh: true, AuthTime: now, Session: sid, Claims: custom}
+	tpl := Template{Subject: subject, Fresh: true, AuthTime: now, Session: sid, Claims: o.Claims, Scopes: o.Scopes, CSRF: o.CSRF}
 	access, ac, err := a.access.Issue(tpl)
 	if err != nil {
 		return nil, err
@@ -228,8 +234,11 @@ func (a *Auth) Login(ctx context.Context, subject string, opts ...LoginOptions) 
 // the store. A replaced token presented again within the grace window gets
 // the same successor; outside it, or an older token, revokes the session,
 // emits a SecurityEvent and fails with ErrRefreshReused.
-func (a *Auth) Refresh(ctx context.Context, refreshToken string) (*TokenPair, error) {
-	rc, err := a.refreshVerify.Verify(ctx, refreshToken)
+//
+// Requirements, if any, are checked on the refresh token's claims before
+// the store is consulted.
+func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Requirement) (*TokenPair, error) {
+	rc, err := a.refreshVerify.Verify(ctx, refreshToken, reqs...)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +250,7 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string) (*TokenPair, er
 	for k, v := range custom {
 		claims[k] = v
 	}
-	tpl := Template{Subject: rc.Subject, AuthTime: rc.AuthTime, Session: rc.Session, Claims: claims}
+	tpl := Template{Subject: rc.Subject, AuthTime: rc.AuthTime, Session: rc.Session, Claims: claims, Scopes: rc.Scopes, CSRF: rc.CSRF}
 	successor, sc, err := a.refresh.Issue(tpl)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,197 @@
+package paseto
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pasetoauth/pasetoauth/paseto/internal/strictjson"
+)
+
+// CookieConfig describes the cookies of browser sessions. The access and
+// refresh cookies are HttpOnly; the CSRF cookie is readable by the page's
+// JavaScript, which echoes it in CSRFHeader on unsafe requests (double
+// submit). The CSRF value is also bound to the session: its SHA-256 is a
+// claim of the session's tokens, so a cookie planted by a sibling subdomain
+// does not pass.
+type CookieConfig struct {
+	// Cookie names. Defaults: "__Host-access_token", "__Host-csrf_token",
+	// and "__Host-refresh_token" when RefreshPath is "/", else
+	// "__Secure-refresh_token" (__Host- cookies must have Path=/).
+	AccessName, RefreshName, CSRFName string
+	// CSRFHeader is the request header carrying the CSRF value. Default
+	// "X-CSRF-Token".
+	CSRFHeader string
+	// RefreshPath scopes the refresh cookie to the refresh endpoint, so it
+	// is not sent with every request. Default "/".
+	RefreshPath string
+	// SameSite defaults to http.SameSiteStrictMode.
+	SameSite http.SameSite
+	// Insecure drops the Secure attribute and the __Host-/__Secure-
+	// prefixes, for plain-HTTP development only.
+	Insecure bool
+}
+
+func (c CookieConfig) withDefaults() (CookieConfig, error) {
+	if c.RefreshPath == "" {
+		c.RefreshPath = "/"
+	}
+	if !strings.HasPrefix(c.RefreshPath, "/") || strings.ContainsAny(c.RefreshPath, ";\r\n ") {
+		return c, fmt.Errorf("%w: RefreshPath must be an absolute path", ErrConfig)
+	}
+	prefix, refreshPrefix := "__Host-", "__Host-"
+	if c.RefreshPath != "/" {
+		refreshPrefix = "__Secure-"
+	}
+	if c.Insecure {
+		prefix, refreshPrefix = "", ""
+	}
+	setName(&c.AccessName, prefix+"access_token")
+	setName(&c.RefreshName, refreshPrefix+"refresh_token")
+	setName(&c.CSRFName, prefix+"csrf_token")
+	setName(&c.CSRFHeader, "X-CSRF-Token")
+	if c.SameSite == 0 {
+		c.SameSite = http.SameSiteStrictMode
+	}
+	for _, n := range []string{c.AccessName, c.RefreshName, c.CSRFName} {
+		if strings.HasPrefix(n, "__Host-") || strings.HasPrefix(n, "__Secure-") {
+			if c.Insecure {
+				return c, fmt.Errorf("%w: cookie %q needs Secure; drop the prefix or Insecure", ErrConfig, n)
+			}
+		}
+	}
+	if strings.HasPrefix(c.RefreshName, "__Host-") && c.RefreshPath != "/" {
+		return c, fmt.Errorf("%w: __Host- cookies must have Path=/; use __Secure- for a scoped refresh cookie", ErrConfig)
+	}
+	return c, nil
+}
+
+func setName(s *string, def string) {
+	if *s == "" {
+		*s = def
+	}
+}
+
+// CookieSession is the result of LoginWithCookies.
+type CookieSession struct {
+	Pair *TokenPair
+	// CSRF is the double-submit value, also set in the CSRF cookie; the
+	// client sends it back in the CSRF header on unsafe requests.
+	CSRF string
+}
+
+// LoginWithCookies starts a session like Auth.Login, binds a new CSRF value
+// to it and sets the access, refresh and CSRF cookies on w.
+func (g *Guard) LoginWithCookies(ctx context.Context, w Response, subject string, opts ...LoginOptions) (*CookieSession, error) {
+	if g.cfg.Cookies == nil {
+		return nil, fmt.Errorf("%w: cookies are not enabled", ErrConfig)
+	}
+	var o LoginOptions
+	if len(opts) > 0 {
+		o = opts[len(opts)-1]
+	}
+	var raw [32]byte
+	rand.Read(raw[:])
+	csrf := base64.RawURLEncoding.EncodeToString(raw[:])
+	o.CSRF = csrfHash(csrf)
+	pair, err := g.auth.Login(ctx, subject, o)
+	if err != nil {
+		return nil, err
+	}
+	g.SetSessionCookies(w, pair, csrf)
+	return &CookieSession{Pair: pair, CSRF: csrf}, nil
+}
+
+// SetSessionCookies sets the access and refresh cookies for pair and, when
+// csrf is not empty, the CSRF cookie.
+func (g *Guard) SetSessionCookies(w Response, pair *TokenPair, csrf string) {
+	c := g.cfg.Cookies
+	if c == nil {
+		return
+	}
+	now := g.auth.now()
+	w.AddHeader("Set-Cookie", g.cookie(c.AccessName, pair.AccessToken, "/", true, pair.AccessExpiresAt.Sub(now)))
+	w.AddHeader("Set-Cookie", g.cookie(c.RefreshName, pair.RefreshToken, c.RefreshPath, true, pair.RefreshExpiresAt.Sub(now)))
+	if csrf != "" {
+		w.AddHeader("Set-Cookie", g.cookie(c.CSRFName, csrf, "/", false, pair.RefreshExpiresAt.Sub(now)))
+	}
+}
+
+// ClearSessionCookies expires the access, refresh and CSRF cookies.
+func (g *Guard) ClearSessionCookies(w Response) {
+	c := g.cfg.Cookies
+	if c == nil {
+		return
+	}
+	w.AddHeader("Set-Cookie", g.cookie(c.AccessName, "", "/", true, -1))
+	w.AddHeader("Set-Cookie", g.cookie(c.RefreshName, "", c.RefreshPath, true, -1))
+	w.AddHeader("Set-Cookie", g.cookie(c.CSRFName, "", "/", false, -1))
+}
+
+func (g *Guard) cookie(name, value, path string, httpOnly bool, life time.Duration) string {
+	maxAge := int(life / time.Second)
+	if life < 0 || maxAge <= 0 {
+		maxAge = -1 // Max-Age=0: delete now
+	}
+	ck := http.Cookie{
+		Name: name, Value: value, Path: path, MaxAge: maxAge,
+		HttpOnly: httpOnly, Secure: !g.cfg.Cookies.Insecure, SameSite: g.cfg.Cookies.SameSite,
+	}
+	return ck.String()
+}
+
+func csrfHash(v string) string {
+	h := sha256.Sum256([]byte(v))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// csrfRequirement checks the double submit for a cookie-borne token: the
+// CSRF header must be present once, equal the CSRF cookie, and hash to the
+// token's csrf claim. Comparisons are constant time.
+func (g *Guard) csrfRequirement(r Request) Requirement {
+	hdr := r.HeaderValues(g.cfg.Cookies.CSRFHeader)
+	cookie := r.Cookie(g.cfg.Cookies.CSRFName)
+	return func(c *Claims, _ time.Time) error {
+		if len(hdr) != 1 || hdr[0] == "" || cookie == "" || c.CSRF == "" {
+			return ErrCSRF
+		}
+		same := subtle.ConstantTimeCompare([]byte(hdr[0]), []byte(cookie))
+		bound := subtle.ConstantTimeCompare([]byte(csrfHash(hdr[0])), []byte(c.CSRF))
+		if same&bound != 1 {
+			return ErrCSRF
+		}
+		return nil
+	}
+}
+
+// refreshFromBody reads {"refresh_token":"…"} strictly.
+func refreshFromBody(body []byte) (string, error) {
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return "", ErrMissingToken
+	}
+	var tok string
+	err := strictjson.Object(body, strictjson.Limits{MaxDepth: 1, MaxMembers: 8}, func(k []byte, v strictjson.Value) error {
+		if string(k) != "refresh_token" {
+			return nil
+		}
+		if v.Kind != strictjson.KindString {
+			return fmt.Errorf("refresh_token must be a string")
+		}
+		var err error
+		tok, err = v.String()
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("%w: body: %w", ErrMalformed, err)
+	}
+	if tok == "" {
+		return "", ErrMissingToken
+	}
+	return tok, nil
+}

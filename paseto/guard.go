@@ -1,0 +1,389 @@
+package paseto
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// GuardConfig configures the HTTP side of an Auth.
+type GuardConfig struct {
+	// Realm is the realm of WWW-Authenticate challenges. Default "api".
+	Realm string
+	// Cookies, when set, lets tokens travel in cookies (after the
+	// Authorization header), with double-submit CSRF protection on unsafe
+	// methods. Nil means the Authorization header only.
+	Cookies *CookieConfig
+	// QueryParam names the query parameter read on routes that allow it
+	// (AllowQuery, for WebSocket handshakes, which cannot send headers).
+	// Default "access_token". Refresh tokens are never read from the query.
+	QueryParam string
+	// ImplicitRefresh, with Cookies, rotates a cookie session whose access
+	// token expires within this window, when the response succeeds. Zero
+	// disables it.
+	ImplicitRefresh time.Duration
+	// MaxBodyBytes bounds the JSON body read by refresh endpoints. Default
+	// 16 KiB.
+	MaxBodyBytes int64
+}
+
+// Guard is the HTTP policy the adapters share: where tokens are found, the
+// CSRF rule for cookies, what each route requires, and how errors are
+// answered. Adapters translate requests and responses; every decision is
+// made here. Build it once with NewGuard; it is safe for concurrent use.
+type Guard struct {
+	auth *Auth
+	cfg  GuardConfig
+}
+
+// NewGuard returns a Guard for a.
+func NewGuard(a *Auth, cfg GuardConfig) (*Guard, error) {
+	if a == nil {
+		return nil, fmt.Errorf("%w: nil Auth", ErrConfig)
+	}
+	if cfg.Realm == "" {
+		cfg.Realm = "api"
+	}
+	if strings.ContainsAny(cfg.Realm, "\"\\\r\n") {
+		return nil, fmt.Errorf("%w: realm must not contain quotes, backslashes or newlines", ErrConfig)
+	}
+	if cfg.QueryParam == "" {
+		cfg.QueryParam = "access_token"
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 16 << 10
+	}
+	if cfg.ImplicitRefresh < 0 || (cfg.ImplicitRefresh > 0 && cfg.Cookies == nil) {
+		return nil, fmt.Errorf("%w: ImplicitRefresh needs Cookies and a positive window", ErrConfig)
+	}
+	if cfg.Cookies != nil {
+		c, err := cfg.Cookies.withDefaults()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Cookies = &c
+	}
+	return &Guard{auth: a, cfg: cfg}, nil
+}
+
+// Auth returns the Auth behind the Guard.
+func (g *Guard) Auth() *Auth { return g.auth }
+
+// Config returns the configuration with defaults filled in.
+func (g *Guard) Config() GuardConfig { return g.cfg }
+
+// Policy is what a route demands. Build it once per route with the Guard's
+// Required, Fresh, Optional or Refresh methods.
+type Policy struct {
+	refresh            bool
+	optional           bool
+	anonymousOnInvalid bool
+	allowQuery         bool
+	// MaxAge is the freshness bound, reported as max_age in challenges.
+	MaxAge time.Duration
+	// Scopes are the scopes the route requires, reported in challenges.
+	Scopes []string
+	reqs   []Requirement
+}
+
+// RouteOption adjusts a Policy.
+type RouteOption func(*Policy)
+
+// AllowQuery lets the route read the access token from the query string,
+// for WebSocket handshakes. Tokens in URLs end up in logs: use it nowhere
+// else.
+func AllowQuery() RouteOption { return func(p *Policy) { p.allowQuery = true } }
+
+// AnonymousOnInvalid makes an optional route treat a present but bad token
+// as no token. By default a bad token is rejected even on optional routes.
+// A store outage is still an error.
+func AnonymousOnInvalid() RouteOption { return func(p *Policy) { p.anonymousOnInvalid = true } }
+
+// WithRequirements adds checks on the claims, run after the built-in ones
+// and before revocation: your own authorization rules.
+func WithRequirements(reqs ...Requirement) RouteOption {
+	return func(p *Policy) { p.reqs = append(p.reqs, reqs...) }
+}
+
+// WithScopes requires every one of scopes (403 insufficient_scope).
+func WithScopes(scopes ...string) RouteOption {
+	return func(p *Policy) {
+		p.Scopes = append(p.Scopes, scopes...)
+		p.reqs = append(p.reqs, RequireScopes(scopes...))
+	}
+}
+
+// WithAnyScope requires at least one of scopes (403 insufficient_scope).
+func WithAnyScope(scopes ...string) RouteOption {
+	return func(p *Policy) {
+		p.Scopes = append(p.Scopes, scopes...)
+		p.reqs = append(p.reqs, RequireAnyScope(scopes...))
+	}
+}
+
+func newPolicy(base Policy, opts []RouteOption) *Policy {
+	p := base
+	for _, o := range opts {
+		o(&p)
+	}
+	return &p
+}
+
+// Required is the policy of a route that needs a valid access token.
+func (g *Guard) Required(opts ...RouteOption) *Policy { return newPolicy(Policy{}, opts) }
+
+// Fresh is the policy of a route that needs a fresh access token: minted by
+// a login, not a refresh, and with maxAge > 0 at most that old.
+func (g *Guard) Fresh(maxAge time.Duration, opts ...RouteOption) *Policy {
+	p := newPolicy(Policy{MaxAge: maxAge}, opts)
+	p.reqs = append([]Requirement{RequireFresh(maxAge)}, p.reqs...)
+	return p
+}
+
+// Optional is the policy of a route open to anonymous users that
+// recognises a valid access token when one is presented.
+func (g *Guard) Optional(opts ...RouteOption) *Policy {
+	return newPolicy(Policy{optional: true}, opts)
+}
+
+// Refresh is the policy of a refresh endpoint: it takes a refresh token
+// from the Authorization header, the refresh cookie or a JSON body
+// {"refresh_token": "…"} (never the query) and rotates it.
+func (g *Guard) Refresh(opts ...RouteOption) *Policy {
+	return newPolicy(Policy{refresh: true}, opts)
+}
+
+// Source is where a token was found.
+type Source uint8
+
+// Token sources.
+const (
+	SourceNone Source = iota
+	SourceHeader
+	SourceCookie
+	SourceQuery
+	SourceBody
+)
+
+// Result is the outcome of a successful Authenticate.
+type Result struct {
+	// Claims of the access token, or of the new access token on a refresh
+	// route. Nil for an anonymous request on an optional route.
+	Claims *Claims
+	// Pair is the rotated pair on a refresh route.
+	Pair *TokenPair
+	// Source is where the token was found.
+	Source Source
+
+	implicitRefresh string
+}
+
+// ImplicitRefreshDue reports whether the adapter should call
+// Guard.FinishImplicitRefresh just before the response status is written.
+func (r *Result) ImplicitRefreshDue() bool { return r.implicitRefresh != "" }
+
+// Authenticate applies policy p to the request. On success the Result
+// holds the claims (nil for an anonymous optional request); on a refresh
+// route it holds the rotated pair, and new cookies are already added to w
+// when the refresh token came from a cookie. On failure, answer with
+// ProblemFor(err, p); the protected handler must not run.
+func (g *Guard) Authenticate(r Request, w Response, p *Policy) (Result, error) {
+	if p.refresh {
+		return g.refresh(r, w, p)
+	}
+	ctx := r.Context()
+	token, src, err := g.accessToken(r, p)
+	if err != nil || token == "" {
+		if err == nil {
+			err = ErrMissingToken
+		}
+		if p.optional && (err == ErrMissingToken || p.anonymousOnInvalid) {
+			return Result{}, nil
+		}
+		return Result{}, err
+	}
+	reqs := p.reqs
+	if src == SourceCookie && unsafeMethod(r.Method()) {
+		reqs = append(reqs[:len(reqs):len(reqs)], g.csrfRequirement(r))
+	}
+	c, err := g.auth.accessVerifier.Verify(ctx, token, reqs...)
+	if err != nil {
+		if p.optional && p.anonymousOnInvalid && !isStoreError(err) {
+			return Result{}, nil
+		}
+		return Result{}, err
+	}
+	res := Result{Claims: c, Source: src}
+	if src == SourceCookie && g.cfg.ImplicitRefresh > 0 {
+		now := g.auth.now()
+		if c.Expiration.Sub(now) < g.cfg.ImplicitRefresh {
+			if rt := r.Cookie(g.cfg.Cookies.RefreshName); rt != "" {
+				res.implicitRefresh = strings.Clone(rt)
+			}
+		}
+	}
+	return res, nil
+}
+
+func isStoreError(err error) bool {
+	return errors.Is(err, ErrStoreUnavailable) || errors.Is(err, ErrStoreFull)
+}
+
+// accessToken finds the access token: the Authorization header, then the
+// access cookie (when enabled), then the query (only where allowed).
+func (g *Guard) accessToken(r Request, p *Policy) (string, Source, error) {
+	tok, err := bearer(r)
+	if err != nil || tok != "" {
+		return tok, SourceHeader, err
+	}
+	if g.cfg.Cookies != nil {
+		if tok := r.Cookie(g.cfg.Cookies.AccessName); tok != "" {
+			return tok, SourceCookie, nil
+		}
+	}
+	if p.allowQuery {
+		if tok := r.Query(g.cfg.QueryParam); tok != "" {
+			return tok, SourceQuery, nil
+		}
+	}
+	return "", SourceNone, nil
+}
+
+// bearer reads "Authorization: Bearer <token>". The scheme is matched
+// case-insensitively (RFC 7235); other schemes are not ours and count as no
+// token; two Authorization headers, or "Bearer" without a token, are
+// malformed.
+func bearer(r Request) (string, error) {
+	vals := r.HeaderValues("Authorization")
+	switch len(vals) {
+	case 0:
+		return "", nil
+	case 1:
+	default:
+		return "", fmt.Errorf("%w: more than one Authorization header", ErrMalformed)
+	}
+	v := strings.TrimSpace(vals[0])
+	scheme, rest, _ := strings.Cut(v, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", nil
+	}
+	tok := strings.TrimLeft(rest, " ")
+	if tok == "" || strings.ContainsAny(tok, " \t,") {
+		return "", fmt.Errorf("%w: Authorization: Bearer needs exactly one token", ErrMalformed)
+	}
+	return tok, nil
+}
+
+func unsafeMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return false
+	}
+	return true
+}
+
+// refresh runs a refresh route: find the refresh token, check CSRF when it
+// came from a cookie, rotate, and set new cookies for cookie sessions.
+func (g *Guard) refresh(r Request, w Response, p *Policy) (Result, error) {
+	token, src, err := g.refreshToken(r)
+	if err != nil {
+		return Result{}, err
+	}
+	reqs := p.reqs
+	if src == SourceCookie {
+		reqs = append(reqs[:len(reqs):len(reqs)], g.csrfRequirement(r))
+	}
+	pair, err := g.auth.Refresh(r.Context(), token, reqs...)
+	if err != nil {
+		return Result{}, err
+	}
+	if src == SourceCookie {
+		g.SetSessionCookies(w, pair, "")
+	}
+	return Result{Claims: pair.Access, Pair: pair, Source: src}, nil
+}
+
+func (g *Guard) refreshToken(r Request) (string, Source, error) {
+	tok, err := bearer(r)
+	if err != nil || tok != "" {
+		return tok, SourceHeader, err
+	}
+	if g.cfg.Cookies != nil {
+		if tok := r.Cookie(g.cfg.Cookies.RefreshName); tok != "" {
+			return tok, SourceCookie, nil
+		}
+	}
+	if !unsafeMethod(r.Method()) {
+		return "", SourceNone, ErrMissingToken
+	}
+	body, err := r.Body(g.cfg.MaxBodyBytes)
+	if err != nil {
+		return "", SourceNone, fmt.Errorf("%w: body: %w", ErrMalformed, err)
+	}
+	tok, err = refreshFromBody(body)
+	return tok, SourceBody, err
+}
+
+// FinishImplicitRefresh rotates the cookie session of res when the response
+// is a success (status < 400) and adds the new cookies to w. Adapters call
+// it just before the status line is written. Failures are not the
+// client's: the old cookies stay valid until they expire, so it reports
+// nothing.
+func (g *Guard) FinishImplicitRefresh(ctx context.Context, res *Result, status int, w Response) {
+	if res.implicitRefresh == "" || status >= 400 {
+		return
+	}
+	rt := res.implicitRefresh
+	res.implicitRefresh = ""
+	pair, err := g.auth.Refresh(ctx, rt)
+	if err != nil {
+		return
+	}
+	g.SetSessionCookies(w, pair, "")
+}
+
+// Logout serves a logout endpoint: it authenticates the access token
+// (policy p, usually Required()), revokes its session and the token, and
+// expires the session cookies. Answer errors with ProblemFor.
+func (g *Guard) Logout(r Request, w Response, p *Policy) error {
+	res, err := g.Authenticate(r, w, p)
+	if err != nil {
+		return err
+	}
+	if res.Claims == nil {
+		return ErrMissingToken
+	}
+	if err := g.auth.Logout(r.Context(), res.Claims); err != nil {
+		return err
+	}
+	g.ClearSessionCookies(w)
+	return nil
+}
+
+// RefreshReply is the JSON body of a successful refresh: the OAuth 2.0
+// token response, or, when the refresh token came from a cookie, the same
+// without the tokens, which travel in the new HttpOnly cookies only.
+func (g *Guard) RefreshReply(res Result) []byte {
+	p := res.Pair
+	if p == nil {
+		return []byte("{}")
+	}
+	out := make([]byte, 0, 64+len(p.AccessToken)+len(p.RefreshToken))
+	out = append(out, '{')
+	if res.Source != SourceCookie {
+		out = append(out, `"access_token":"`...)
+		out = append(out, p.AccessToken...)
+		out = append(out, `","refresh_token":"`...)
+		out = append(out, p.RefreshToken...)
+		out = append(out, `",`...)
+	}
+	out = append(out, `"token_type":"Bearer","expires_in":`...)
+	out = strconv.AppendInt(out, p.ExpiresIn, 10)
+	out = append(out, `,"refresh_expires_in":`...)
+	out = strconv.AppendInt(out, p.RefreshExpiresIn, 10)
+	return append(out, '}')
+}
