@@ -13,7 +13,19 @@ const linearDupMax = 16
 // keyRef locates an object key's content (between the quotes) in the input.
 type keyRef struct {
 	start, end int
-	esc        bool // content contains at least one backslash escape
+	esc        bool   // content contains at least one backslash escape
+	fp         uint32 // fingerprint of unescaped keys; see fingerprint
+}
+
+// fingerprint packs a key's length and first and last bytes. Comparing it
+// first rejects nearly all unequal claim names (which are short and often
+// of equal length) without a memory comparison, which matters because the
+// linear duplicate check compares every pair of keys.
+func fingerprint(s []byte) uint32 {
+	if len(s) == 0 {
+		return 0
+	}
+	return uint32(len(s))<<16 | uint32(s[0])<<8 | uint32(s[len(s)-1])
 }
 
 // member is a validated top-level member, recorded during the scan so the
@@ -52,8 +64,9 @@ const (
 func scan(data []byte, maxDepth, maxMembers int, members []member) ([]member, error) {
 	// Stack-allocated backing arrays for the container stack and the key
 	// list used for duplicate detection; they spill to the heap only for
-	// unusually deep or wide inputs.
-	var levelBuf [8]level
+	// inputs deeper than the default depth limit or with many keys open at
+	// once.
+	var levelBuf [DefaultMaxDepth]level
 	var keyBuf [32]keyRef
 	levels := levelBuf[:0]
 	keys := keyBuf[:0]
@@ -208,8 +221,15 @@ func addKey(data []byte, keys []keyRef, lv *level, k keyRef, scratch *[]byte) ([
 		lv.set[string(b)] = struct{}{}
 		return keys, nil
 	}
+	if !k.esc {
+		k.fp = fingerprint(data[k.start:k.end])
+	}
 	for _, prev := range keys[lv.keyBase:] {
-		if keysEqual(data, prev, k) {
+		if prev.esc || k.esc {
+			if keysEqual(data, prev, k) {
+				return keys, ErrDuplicateKey
+			}
+		} else if prev.fp == k.fp && string(data[prev.start:prev.end]) == string(data[k.start:k.end]) {
 			return keys, ErrDuplicateKey
 		}
 	}
