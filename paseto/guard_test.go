@@ -1,0 +1,264 @@
+package paseto
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeRequest is a Request/Response for unit tests of the Guard.
+type fakeRequest struct {
+	method  string
+	headers http.Header
+	cookies map[string]string
+	query   map[string]string
+	body    string
+	out     http.Header
+}
+
+func (f *fakeRequest) Context() context.Context          { return context.Background() }
+func (f *fakeRequest) Method() string                    { return f.method }
+func (f *fakeRequest) HeaderValues(name string) []string { return f.headers.Values(name) }
+func (f *fakeRequest) Cookie(name string) string         { return f.cookies[name] }
+func (f *fakeRequest) Query(name string) string          { return f.query[name] }
+func (f *fakeRequest) AddHeader(name, value string)      { f.out.Add(name, value) }
+func (f *fakeRequest) Body(limit int64) ([]byte, error) {
+	if int64(len(f.body)) > limit {
+		return nil, errors.New("body too large")
+	}
+	return io.ReadAll(strings.NewReader(f.body))
+}
+
+func newFakeRequest(method string, auth ...string) *fakeRequest {
+	f := &fakeRequest{method: method, headers: http.Header{}, cookies: map[string]string{}, query: map[string]string{}, out: http.Header{}}
+	for _, a := range auth {
+		f.headers.Add("Authorization", a)
+	}
+	return f
+}
+
+func TestBearer(t *testing.T) {
+	cases := []struct {
+		name    string
+		headers []string
+		want    string
+		err     error
+	}{
+		{"none", nil, "", nil},
+		{"bearer", []string{"Bearer abc"}, "abc", nil},
+		{"lower-case scheme", []string{"bearer abc"}, "abc", nil},
+		{"upper-case scheme", []string{"BEARER abc"}, "abc", nil},
+		{"extra spaces", []string{"Bearer   abc "}, "abc", nil},
+		{"scheme alone", []string{"Bearer"}, "", ErrMalformed},
+		{"scheme and space", []string{"Bearer "}, "", ErrMalformed},
+		{"two tokens", []string{"Bearer a b"}, "", ErrMalformed},
+		{"comma list", []string{"Bearer a,b"}, "", ErrMalformed},
+		{"other scheme", []string{"Basic dXNlcjpwYXNz"}, "", nil},
+		{"scheme prefix only", []string{"Bearerabc"}, "", nil},
+		{"two headers", []string{"Bearer a", "Bearer b"}, "", ErrMalformed},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := bearer(newFakeRequest("GET", c.headers...))
+			if got != c.want || !errors.Is(err, c.err) || (c.err == nil && err != nil) {
+				t.Fatalf("bearer = %q, %v; want %q, %v", got, err, c.want, c.err)
+			}
+		})
+	}
+}
+
+func newTestGuard(t *testing.T, cfg GuardConfig) (*Guard, *testClock) {
+	t.Helper()
+	clock := newTestClock(epoch)
+	a, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t), Clock: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := NewGuard(a, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, clock
+}
+
+func TestProblemFor(t *testing.T) {
+	g, _ := newTestGuard(t, GuardConfig{Realm: "shop"})
+	fresh := g.Fresh(5 * time.Minute)
+	scoped := g.Required(WithScopes("admin:users", "billing"))
+	const invalid = `Bearer realm="shop", error="invalid_token", error_description=`
+	cases := []struct {
+		err       error
+		p         *Policy
+		status    int
+		challenge string
+		code      string
+	}{
+		{ErrMissingToken, nil, 401, `Bearer realm="shop"`, "token_missing"},
+		{fmt.Errorf("%w: detail", ErrMalformed), nil, 401, invalid + `"malformed token"`, "token_malformed"},
+		{ErrInvalid, nil, 401, invalid + `"invalid token"`, "token_invalid"},
+		{ErrExpired, nil, 401, invalid + `"token has expired"`, "token_expired"},
+		{ErrNotYetValid, nil, 401, invalid + `"token is not valid yet"`, "token_not_yet_valid"},
+		{ErrWrongType, nil, 401, invalid + `"token has the wrong type"`, "token_wrong_type"},
+		{ErrRevoked, nil, 401, invalid + `"token has been revoked"`, "token_revoked"},
+		{ErrRefreshReused, nil, 401, invalid + `"refresh token reuse detected; session revoked"`, "refresh_token_reused"},
+		{ErrSessionExpired, nil, 401, invalid + `"session expired"`, "session_expired"},
+		{ErrNotFresh, fresh, 401, `Bearer realm="shop", error="insufficient_user_authentication", error_description="fresh token required", max_age=300`, "token_not_fresh"},
+		{ErrNotFresh, g.Fresh(0), 401, `Bearer realm="shop", error="insufficient_user_authentication", error_description="fresh token required"`, "token_not_fresh"},
+		{ErrCSRF, nil, 403, "", "csrf_failed"},
+		{ErrInsufficientScope, scoped, 403, `Bearer realm="shop", error="insufficient_scope", error_description="token lacks the required scope", scope="admin:users billing"`, "insufficient_scope"},
+		{fmt.Errorf("%w: redis down", ErrStoreUnavailable), nil, 503, "", "store_unavailable"},
+		{ErrStoreFull, nil, 503, "", "store_unavailable"},
+		{errors.New("app bug: secret detail"), nil, 500, "", "internal_error"},
+		{ErrConfig, nil, 500, "", "internal_error"},
+	}
+	for _, c := range cases {
+		t.Run(Code(c.err), func(t *testing.T) {
+			p := g.ProblemFor(c.err, c.p)
+			if p.Status != c.status || p.Challenge != c.challenge || p.Body.Error != c.code {
+				t.Fatalf("got %d %q %q, want %d %q %q", p.Status, p.Challenge, p.Body.Error, c.status, c.challenge, c.code)
+			}
+			if strings.Contains(string(p.Body.JSON()), "detail") || strings.Contains(string(p.Body.JSON()), "redis") {
+				t.Fatalf("body leaks internals: %s", p.Body.JSON())
+			}
+		})
+	}
+}
+
+func TestGuardConfigRefuses(t *testing.T) {
+	a, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, cfg := range map[string]GuardConfig{
+		"quote in realm":              {Realm: `a"b`},
+		"implicit refresh no cookies": {ImplicitRefresh: time.Minute},
+		"host prefix on scoped path":  {Cookies: &CookieConfig{RefreshName: "__Host-rt", RefreshPath: "/auth/refresh"}},
+		"secure prefix with insecure": {Cookies: &CookieConfig{AccessName: "__Secure-at", Insecure: true}},
+		"relative refresh path":       {Cookies: &CookieConfig{RefreshPath: "auth"}},
+	} {
+		if _, err := NewGuard(a, cfg); !errors.Is(err, ErrConfig) {
+			t.Errorf("%s: got %v", name, err)
+		}
+	}
+	if _, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustPublicRing(t, GenerateSecretKey())}); !errors.Is(err, ErrConfig) {
+		t.Errorf("public refresh ring: got %v", err)
+	}
+	k := GenerateSymmetricKey()
+	if _, err := New(Config{AccessKeys: mustLocalRing(t, k), RefreshKeys: mustLocalRing(t, k)}); !errors.Is(err, ErrConfig) {
+		t.Errorf("shared access/refresh key: got %v", err)
+	}
+	if _, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t), GracePeriod: time.Hour}); !errors.Is(err, ErrConfig) {
+		t.Errorf("huge grace: got %v", err)
+	}
+}
+
+func TestCookieAttributes(t *testing.T) {
+	g, _ := newTestGuard(t, GuardConfig{Cookies: &CookieConfig{RefreshPath: "/auth/refresh"}})
+	w := newFakeRequest("POST")
+	sess, err := g.LoginWithCookies(context.Background(), w, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := w.out.Values("Set-Cookie")
+	if len(got) != 3 {
+		t.Fatalf("Set-Cookie: %q", got)
+	}
+	checks := []struct{ prefix, must, mustNot string }{
+		{"__Host-access_token=", "; Path=/; Max-Age=900; HttpOnly; Secure; SameSite=Strict", "Domain"},
+		{"__Secure-refresh_token=", "; Path=/auth/refresh; Max-Age=2592000; HttpOnly; Secure; SameSite=Strict", "Domain"},
+		{"__Host-csrf_token=" + sess.CSRF, "; Path=/; Max-Age=2592000; Secure; SameSite=Strict", "HttpOnly"},
+	}
+	for i, c := range checks {
+		if !strings.HasPrefix(got[i], c.prefix) || !strings.HasSuffix(got[i], c.must) || strings.Contains(got[i], c.mustNot) {
+			t.Errorf("cookie %d = %q, want prefix %q suffix %q", i, got[i], c.prefix, c.must)
+		}
+	}
+	w.out = http.Header{}
+	g.ClearSessionCookies(w)
+	for _, c := range w.out.Values("Set-Cookie") {
+		if !strings.Contains(c, "Max-Age=0") {
+			t.Errorf("cleared cookie %q has no Max-Age=0", c)
+		}
+	}
+}
+
+func TestRefreshFromBody(t *testing.T) {
+	cases := []struct {
+		body string
+		want string
+		err  error
+	}{
+		{`{"refresh_token":"v4.local.abc"}`, "v4.local.abc", nil},
+		{`{"grant_type":"refresh_token","refresh_token":"x"}`, "x", nil},
+		{``, "", ErrMissingToken},
+		{`{}`, "", ErrMissingToken},
+		{`{"refresh_token":""}`, "", ErrMissingToken},
+		{`{"refresh_token":1}`, "", ErrMalformed},
+		{`{"refresh_token":"a","refresh_token":"b"}`, "", ErrMalformed},
+		{`not json`, "", ErrMalformed},
+		{`{"refresh_token":{"a":1}}`, "", ErrMalformed},
+	}
+	for _, c := range cases {
+		got, err := refreshFromBody([]byte(c.body))
+		if got != c.want || !errors.Is(err, c.err) || (c.err == nil && err != nil) {
+			t.Errorf("%s: got %q, %v; want %q, %v", c.body, got, err, c.want, c.err)
+		}
+	}
+}
+
+func TestScopeGranted(t *testing.T) {
+	cases := []struct {
+		granted  []string
+		required string
+		want     bool
+	}{
+		{[]string{"read"}, "read", true},
+		{[]string{"read"}, "write", false},
+		{[]string{"admin:*"}, "admin:users", true},
+		{[]string{"admin:*"}, "admin:users:read", true},
+		{[]string{"admin:*"}, "admin", false},
+		{[]string{"admin:*"}, "administrator", false},
+		{[]string{"admin:*"}, "admin:", false},
+		{[]string{"admin*"}, "administrator", false},
+		{[]string{"*"}, "read", false},
+		{[]string{"admin:users:*"}, "admin:groups", false},
+		{nil, "read", false},
+	}
+	for _, c := range cases {
+		if got := ScopeGranted(c.granted, c.required); got != c.want {
+			t.Errorf("ScopeGranted(%q, %q) = %v, want %v", c.granted, c.required, got, c.want)
+		}
+	}
+}
+
+func TestScopesCarriedByRefreshNeverWidened(t *testing.T) {
+	g, _ := newTestGuard(t, GuardConfig{})
+	a := g.Auth()
+	ctx := context.Background()
+	pair, err := a.Login(ctx, "alice", LoginOptions{Scopes: []string{"orders:read", "admin:*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := a.Refresh(ctx, pair.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := a.VerifyAccess(ctx, next.AccessToken, RequireScopes("admin:users"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.Scopes, " ") != "orders:read admin:*" {
+		t.Fatalf("scopes after refresh: %q", c.Scopes)
+	}
+	if _, err := a.VerifyAccess(ctx, next.AccessToken, RequireAnyScope("billing", "orders:write")); !errors.Is(err, ErrInsufficientScope) {
+		t.Fatalf("want ErrInsufficientScope, got %v", err)
+	}
+	if _, err := a.Login(ctx, "alice", LoginOptions{Scopes: []string{"has space"}}); !errors.Is(err, ErrConfig) {
+		t.Fatalf("invalid scope: got %v", err)
+	}
+}
