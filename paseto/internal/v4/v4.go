@@ -98,14 +98,38 @@ var (
 	authDomainBytes   = []byte(authDomain)
 )
 
-// b64Alphabet marks the 64 bytes of the base64url alphabet (RFC 4648 §5).
-// A table lookup keeps the single validation pass branch-light.
-var b64Alphabet = func() (t [256]bool) {
-	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
-		t[c] = true
+// b64Value maps each byte of the base64url alphabet (RFC 4648 §5) to its
+// 6-bit value and every other byte to invalidB64. A table lookup keeps the
+// single validation pass branch-light and lets Split check trailing bits
+// itself, before allocating.
+var b64Value = func() (t [256]byte) {
+	for i := range t {
+		t[i] = invalidB64
+	}
+	for i, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
+		t[c] = byte(i)
 	}
 	return t
 }()
+
+const invalidB64 = 0xff
+
+// canonicalTail reports whether the last character of a non-empty,
+// alphabet-checked, unpadded base64 segment leaves the unused low bits zero:
+// 4 bits when len%4 == 2, 2 bits when len%4 == 3. Strict decoding checks the
+// same thing, but only after the output buffer exists and by returning an
+// error value that itself allocates; doing it here keeps every rejection
+// allocation-free.
+func canonicalTail(seg string) bool {
+	last := b64Value[seg[len(seg)-1]]
+	switch len(seg) % 4 {
+	case 2:
+		return last&0x0f == 0
+	case 3:
+		return last&0x03 == 0
+	}
+	return true
+}
 
 // Split strictly parses an untrusted token that must carry exactly the given
 // header (LocalHeader or PublicHeader; any other header argument is rejected
@@ -123,17 +147,20 @@ var b64Alphabet = func() (t [256]bool) {
 //  4. only [A-Za-z0-9_-]: no '=', '+', '/', whitespace, CR or LF (Go's
 //     base64 decoder silently skips CR/LF, so this must be checked here);
 //     no segment whose length is 1 mod 4 (never a valid unpadded length);
-//     else ErrMalformed.
+//     no non-zero trailing bits in a segment's last character (vector
+//     4-F-4: otherwise several strings decode to the same bytes); else
+//     ErrMalformed.
 //  5. the decoded body is at least 64 bytes (local: 32-byte nonce + 32-byte
 //     tag; public: 64-byte signature), else ErrMalformed; the decoded
 //     footer is at most maxFooter bytes, else ErrTooLarge. Both lengths are
 //     computed from the encoded lengths, before allocating.
 //
-// Then body and footer are decoded with strict base64url (non-zero trailing
-// bits are ErrMalformed) into one allocation: body and footer are two
+// Only then are body and footer decoded, with strict base64url as a second
+// line of defence, into one allocation: body and footer are two
 // non-overlapping windows of the same array, each with its capacity capped
 // so an append to one cannot overwrite the other. footer is nil when the
-// token has no footer segment.
+// token has no footer segment. Every rejection is allocation-free; an
+// accepted token costs exactly one allocation.
 //
 // On success, encoding body and footer again reproduces token exactly.
 // The footer is returned unauthenticated: it may only be used to select a
@@ -163,7 +190,7 @@ func Split(token, header string, maxLen, maxFooter int) (body, footer []byte, er
 			dot = i
 			continue
 		}
-		if !b64Alphabet[c] {
+		if b64Value[c] == invalidB64 {
 			return nil, nil, ErrMalformed
 		}
 	}
@@ -180,6 +207,9 @@ func Split(token, header string, maxLen, maxFooter int) (body, footer []byte, er
 	}
 	if len(encBody)%4 == 1 || len(encFooter)%4 == 1 {
 		return nil, nil, ErrMalformed
+	}
+	if !canonicalTail(encBody) || (len(encFooter) > 0 && !canonicalTail(encFooter)) {
+		return nil, nil, ErrMalformed // non-zero trailing bits (vector 4-F-4)
 	}
 
 	bodyLen := b64.DecodedLen(len(encBody))
@@ -217,7 +247,8 @@ func Split(token, header string, maxLen, maxFooter int) (body, footer []byte, er
 // On success the plaintext is decrypted in place: the returned slice aliases
 // body (the c window, capacity-capped), and body no longer holds the
 // ciphertext. On failure body is left unchanged. A body shorter than 64 bytes
-// is ErrMalformed.
+// is ErrMalformed. key must not be nil; its type already guarantees the
+// 32-byte length the spec requires.
 func Decrypt(key *[32]byte, body, footer, implicit []byte) ([]byte, error) {
 	if len(body) < minBody {
 		return nil, ErrMalformed
