@@ -161,3 +161,27 @@ func BenchmarkIssue(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkVerifyCached: repeat verification of one token with the cache,
+// including the claim checks and an in-memory revocation lookup.
+func BenchmarkVerifyCached(b *testing.B) {
+	k := newBenchKeys(b)
+	ctx := context.Background()
+	store := paseto.NewMemoryStore(paseto.MemoryStoreOptions{})
+	for _, c := range []struct {
+		name  string
+		ring  *paseto.KeyRing
+		token string
+	}{{"v4.local", k.local, k.localTok}, {"v4.public", k.public, k.pubTok}} {
+		v, _ := paseto.NewVerifier(c.ring, paseto.TypeAccess, paseto.WithIssuer("https://api.example.com"),
+			paseto.WithRevocation(store), paseto.WithCache(10_000))
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(ctx, c.token); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

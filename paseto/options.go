@@ -35,6 +35,7 @@ type settings struct {
 	maxSize          int
 	implicit         []byte
 	revocation       RevocationChecker
+	cacheSize        int
 }
 
 type optionScope uint8

@@ -30,11 +30,12 @@ type Verifier struct {
 	header   string
 	typ      string
 	settings settings
+	cache    *tokenCache // nil unless WithCache
 }
 
 // NewVerifier returns a Verifier for tokens of tokenType under keys.
 // Options: WithIssuer, WithAudience, WithLeeway, WithClock, WithMaxTokenSize,
-// WithImplicitAssertion, WithRevocation.
+// WithImplicitAssertion, WithRevocation, WithCache.
 func NewVerifier(keys *KeyRing, tokenType string, opts ...Option) (*Verifier, error) {
 	if keys == nil {
 		return nil, fmt.Errorf("%w: nil key ring", ErrConfig)
@@ -46,7 +47,11 @@ func NewVerifier(keys *KeyRing, tokenType string, opts ...Option) (*Verifier, er
 	if err != nil {
 		return nil, err
 	}
-	return &Verifier{keys: keys, header: keys.purpose.header(), typ: tokenType, settings: s}, nil
+	v := &Verifier{keys: keys, header: keys.purpose.header(), typ: tokenType, settings: s}
+	if s.cacheSize > 0 {
+		v.cache = newTokenCache(s.cacheSize)
+	}
+	return v, nil
 }
 
 // A Requirement is a route's extra condition on verified claims, checked
@@ -72,13 +77,24 @@ func RequireFresh(maxAge time.Duration) Requirement {
 // Verify checks token and returns its claims. The error wraps exactly one
 // of the package's sentinels; see the type's documentation for the order.
 func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement) (*Claims, error) {
-	c, err := v.authenticate(token)
-	if err != nil {
-		return nil, err
+	var c *Claims
+	if v.cache != nil {
+		c = v.cache.get(token)
+	}
+	miss := c == nil
+	if miss {
+		var err error
+		if c, err = v.authenticate(token); err != nil {
+			return nil, err
+		}
 	}
 	now := v.settings.now()
 	if err := v.checkClaims(c, now); err != nil {
 		return nil, err
+	}
+	if miss && v.cache != nil {
+		// Cached once the token-level checks pass; every hit re-runs them.
+		v.cache.put(token, c, now)
 	}
 	for _, req := range reqs {
 		if err := req(c, now); err != nil {

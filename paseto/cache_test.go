@@ -1,0 +1,116 @@
+package paseto
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestCacheStillEnforcesEverything(t *testing.T) {
+	clock := newTestClock(epoch)
+	ring := mustLocalRing(t)
+	rc := &fakeRevocation{revoked: map[string]bool{}}
+	v := mustVerifier(t, ring, TypeAccess, clock.option(), WithRevocation(rc), WithCache(100))
+	iss := mustIssuer(t, ring, TypeAccess, clock.option())
+	tok, issued, err := iss.Issue(Template{Subject: "alice", Scopes: []string{"read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	first, err := v.Verify(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.cache.len() != 1 {
+		t.Fatalf("cache holds %d tokens, want 1", v.cache.len())
+	}
+	// A caller mutating its claims does not reach the cache.
+	first.Subject = "mallory"
+	first.Scopes[0] = "admin:*"
+	second, err := v.Verify(ctx, tok)
+	if err != nil || second.Subject != "alice" || second.Scopes[0] != "read" {
+		t.Fatalf("cached claims changed: %+v, %v", second, err)
+	}
+	// Route requirements run on hits.
+	if _, err := v.Verify(ctx, tok, RequireFresh(0)); !errors.Is(err, ErrNotFresh) {
+		t.Fatalf("fresh on hit: %v", err)
+	}
+	if _, err := v.Verify(ctx, tok, RequireScopes("write")); !errors.Is(err, ErrInsufficientScope) {
+		t.Fatalf("scope on hit: %v", err)
+	}
+	// A token revoked after it was cached is refused on its next request.
+	rc.revoked[issued.ID] = true
+	if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrRevoked) {
+		t.Fatalf("revoked on hit: %v", err)
+	}
+	rc.revoked = map[string]bool{}
+	rc.err = errors.New("down")
+	if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrStoreUnavailable) {
+		t.Fatalf("store down on hit: %v", err)
+	}
+	rc.err = nil
+	// Expiry runs on hits.
+	clock.add(DefaultAccessLifetime + time.Second)
+	if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrExpired) {
+		t.Fatalf("expired on hit: %v", err)
+	}
+	// A tampered variant is a miss and fails in full.
+	if _, err := v.Verify(ctx, flipChar(tok, 40)); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("tampered: %v", err)
+	}
+}
+
+func TestCacheOnlyHoldsVerifiedTokens(t *testing.T) {
+	clock := newTestClock(epoch)
+	ring := mustLocalRing(t)
+	v := mustVerifier(t, ring, TypeAccess, clock.option(), WithCache(100))
+	iss := mustIssuer(t, ring, TypeAccess, clock.at(-time.Hour))
+	expired := mustIssue(t, iss, Template{Subject: "a"})
+	for _, tok := range []string{"v4.local.garbage", expired, flipChar(expired, 30)} {
+		if _, err := v.Verify(context.Background(), tok); err == nil {
+			t.Fatal("bad token accepted")
+		}
+	}
+	if n := v.cache.len(); n != 0 {
+		t.Fatalf("cache holds %d tokens that failed", n)
+	}
+}
+
+func TestCacheBoundedAndConcurrent(t *testing.T) {
+	ring := mustLocalRing(t)
+	v := mustVerifier(t, ring, TypeAccess, WithCache(64))
+	iss := mustIssuer(t, ring, TypeAccess)
+	toks := make([]string, 500)
+	for i := range toks {
+		toks[i] = mustIssue(t, iss, Template{Subject: fmt.Sprint("user", i)})
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range toks {
+				tok := toks[(i*7+g)%len(toks)]
+				c, err := v.Verify(context.Background(), tok)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if want := fmt.Sprint("user", (i*7+g)%len(toks)); c.Subject != want {
+					t.Errorf("got claims of %s for %s", c.Subject, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := v.cache.len(); n > 64 || n == 0 {
+		t.Fatalf("cache holds %d tokens, bound 64", n)
+	}
+	if _, err := NewVerifier(ring, TypeAccess, WithCache(0)); !errors.Is(err, ErrConfig) {
+		t.Fatalf("zero cache: %v", err)
+	}
+}
