@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/pasetoauth/pasetoauth/paseto"
@@ -131,4 +132,72 @@ func ExampleParseSymmetricKey() {
 	// Output:
 	// k4.lid.iVtYQDjr5gEijCSjJC3fQaJm7nCeQSeaty0Jixy8dbsk
 	// true
+}
+
+// A login session: login, refresh, verify, logout.
+func ExampleAuth() {
+	accessRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	refreshRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	auth, err := paseto.New(paseto.Config{
+		AccessKeys:  accessRing,
+		RefreshKeys: refreshRing,
+		GracePeriod: 10 * time.Second,
+	})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+
+	// After checking the user's password:
+	pair, _ := auth.Login(ctx, "alice")
+
+	// Later, the client trades its refresh token for a new pair.
+	next, _ := auth.Refresh(ctx, pair.RefreshToken)
+	claims, _ := auth.VerifyAccess(ctx, next.AccessToken)
+	fmt.Println(claims.Subject, "fresh:", claims.Fresh)
+
+	// Logout revokes the session and its access tokens.
+	_ = auth.Logout(ctx, claims)
+	_, err = auth.VerifyAccess(ctx, next.AccessToken)
+	fmt.Println(paseto.Code(err))
+	// Output:
+	// alice fresh: false
+	// token_revoked
+}
+
+// Reuse detection: a refresh token that was already exchanged comes back
+// after the grace window, so the whole session is revoked — the thief's
+// copy and the legitimate user's current tokens alike.
+func ExampleAuth_Refresh_reuseDetected() {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	accessRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	refreshRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	auth, _ := paseto.New(paseto.Config{
+		AccessKeys: accessRing, RefreshKeys: refreshRing,
+		GracePeriod: 10 * time.Second,
+		Clock:       clock,
+		Logger:      slog.New(slog.DiscardHandler),
+		OnSecurityEvent: func(_ context.Context, ev paseto.SecurityEvent) {
+			fmt.Println("security event:", ev.Kind, ev.Subject)
+		},
+	})
+	ctx := context.Background()
+
+	first, _ := auth.Login(ctx, "alice")
+	second, _ := auth.Refresh(ctx, first.RefreshToken)
+
+	retry, _ := auth.Refresh(ctx, first.RefreshToken) // a retry within the grace window
+	fmt.Println("same successor:", retry.RefreshToken == second.RefreshToken)
+
+	now = now.Add(time.Minute)
+	_, err := auth.Refresh(ctx, first.RefreshToken) // replayed later: reuse
+	fmt.Println(paseto.Code(err))
+	_, err = auth.Refresh(ctx, second.RefreshToken)
+	fmt.Println(paseto.Code(err))
+	// Output:
+	// same successor: true
+	// security event: refresh_token_reused alice
+	// refresh_token_reused
+	// token_revoked
 }
