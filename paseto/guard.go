@@ -179,7 +179,8 @@ type Result struct {
 	// Source is where the token was found.
 	Source Source
 
-	implicitRefresh string
+	implicitRefresh string // the refresh cookie, when implicit refresh is due
+	implicitSession string // the access token's sid the refresh token must share
 }
 
 // ImplicitRefreshDue reports whether the adapter should call
@@ -223,6 +224,7 @@ func (g *Guard) Authenticate(r Request, w Response, p *Policy) (Result, error) {
 		if c.Expiration.Sub(now) < g.cfg.ImplicitRefresh {
 			if rt := r.Cookie(g.cfg.Cookies.RefreshName); rt != "" {
 				res.implicitRefresh = strings.Clone(rt)
+				res.implicitSession = c.Session
 			}
 		}
 	}
@@ -337,9 +339,18 @@ func (g *Guard) FinishImplicitRefresh(ctx context.Context, res *Result, status i
 	if res.implicitRefresh == "" || status >= 400 {
 		return
 	}
-	rt := res.implicitRefresh
+	rt, sid := res.implicitRefresh, res.implicitSession
 	res.implicitRefresh = ""
-	pair, err := g.auth.Refresh(ctx, rt)
+	// The refresh cookie must belong to the session the request
+	// authenticated with: a refresh cookie planted by someone else must not
+	// swap the browser into their session.
+	sameSession := func(c *Claims, _ time.Time) error {
+		if sid == "" || c.Session != sid {
+			return fmt.Errorf("%w: refresh cookie of another session", ErrInvalid)
+		}
+		return nil
+	}
+	pair, err := g.auth.Refresh(ctx, rt, sameSession)
 	if err != nil {
 		return
 	}

@@ -262,3 +262,66 @@ func TestScopesCarriedByRefreshNeverWidened(t *testing.T) {
 		t.Fatalf("invalid scope: got %v", err)
 	}
 }
+
+func TestImplicitRefresh(t *testing.T) {
+	g, clock := newTestGuard(t, GuardConfig{Cookies: &CookieConfig{}, ImplicitRefresh: 5 * time.Minute})
+	ctx := context.Background()
+	login := func() *fakeRequest {
+		w := newFakeRequest("POST")
+		if _, err := g.LoginWithCookies(ctx, w, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		r := newFakeRequest("GET")
+		for _, sc := range w.out.Values("Set-Cookie") {
+			ck, err := http.ParseSetCookie(sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.cookies[ck.Name] = ck.Value
+		}
+		return r
+	}
+	r := login()
+	res, err := g.Authenticate(r, r, g.Required())
+	if err != nil || res.ImplicitRefreshDue() {
+		t.Fatalf("fresh cookie session: due=%v err=%v", res.ImplicitRefreshDue(), err)
+	}
+
+	clock.add(11 * time.Minute) // 4 minutes left on the access token
+	res, err = g.Authenticate(r, r, g.Required())
+	if err != nil || !res.ImplicitRefreshDue() {
+		t.Fatalf("near expiry: due=%v err=%v", res.ImplicitRefreshDue(), err)
+	}
+	failed := res
+	g.FinishImplicitRefresh(ctx, &failed, 500, r)
+	if len(r.out.Values("Set-Cookie")) != 0 {
+		t.Fatal("implicit refresh on a failed response")
+	}
+	g.FinishImplicitRefresh(ctx, &res, 200, r)
+	if n := len(r.out.Values("Set-Cookie")); n != 2 {
+		t.Fatalf("implicit refresh set %d cookies, want access and refresh", n)
+	}
+	// The refresh cookie the failed response left in place was rotated by
+	// the successful one; a refresh cookie of another session is refused.
+	other := login()
+	r.out = http.Header{}
+	r.cookies[g.cfg.Cookies.RefreshName] = other.cookies[g.cfg.Cookies.RefreshName]
+	res, _ = g.Authenticate(r, r, g.Required())
+	g.FinishImplicitRefresh(ctx, &res, 200, r)
+	if len(r.out.Values("Set-Cookie")) != 0 {
+		t.Fatal("implicit refresh used another session's refresh cookie")
+	}
+	// A revoked access token is not resurrected by implicit refresh.
+	r2 := login()
+	clock.add(11 * time.Minute)
+	c, err := g.Auth().VerifyAccess(ctx, r2.cookies[g.cfg.Cookies.AccessName])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Auth().Logout(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := g.Authenticate(r2, r2, g.Required()); !errors.Is(err, ErrRevoked) || res.ImplicitRefreshDue() {
+		t.Fatalf("revoked: %v", err)
+	}
+}
