@@ -1,0 +1,250 @@
+// Package echopaseto protects echo v4 routes with PASETO v4 tokens. It is
+// glue only: the paseto.Guard decides; this package reads the request
+// through a small view, puts the claims in the echo context and returns the
+// Guard's errors as *echo.HTTPError wrapping the cause, so the app's
+// HTTPErrorHandler renders them (as with echo-jwt) and errors.Is finds the
+// paseto sentinel.
+//
+//	guard, err := paseto.NewGuard(auth, paseto.GuardConfig{})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	m := echopaseto.New(guard)
+//
+//	e := echo.New()
+//	e.GET("/me", func(c echo.Context) error {
+//		return c.JSON(http.StatusOK, map[string]string{"user": echopaseto.Subject(c)})
+//	}, m.Required())
+//	e.POST("/account/delete", deleteAccount, m.Fresh(5*time.Minute))
+//	e.POST("/refresh", m.RefreshHandler())
+//	e.POST("/logout", m.LogoutHandler())
+package echopaseto
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/pasetoauth/pasetoauth/paseto"
+)
+
+// Config adjusts the Middleware. The zero value is ready to use.
+type Config struct {
+	// Skipper, when it returns true, calls the next handler unchanged. It
+	// does not apply to RefreshHandler and LogoutHandler.
+	Skipper func(c echo.Context) bool
+	// ErrorHandler turns a rejection into the error the middleware
+	// returns (nil when it has written the response itself). Default
+	// DefaultErrorHandler. Whatever it does, the next handler does not run.
+	ErrorHandler func(c echo.Context, p paseto.Problem, err error) error
+}
+
+// Middleware builds echo middleware and handlers from a paseto.Guard.
+// Build it once; it is safe for concurrent use.
+type Middleware struct {
+	g   *paseto.Guard
+	cfg Config
+}
+
+// New returns a Middleware for g, with the first cfg if given. It panics
+// when g is nil, a programming error found at start-up.
+func New(g *paseto.Guard, cfg ...Config) *Middleware {
+	if g == nil {
+		panic("echopaseto: nil *paseto.Guard")
+	}
+	var c Config
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	if c.ErrorHandler == nil {
+		c.ErrorHandler = DefaultErrorHandler
+	}
+	return &Middleware{g: g, cfg: c}
+}
+
+// DefaultErrorHandler sets the WWW-Authenticate challenge of p, when there
+// is one, and returns an *echo.HTTPError with p's status, a Message of
+// {"error": code, "message": text} (echo's default HTTPErrorHandler writes
+// it as JSON) and err as Internal, so errors.Is(err, paseto.ErrExpired)
+// works on what the middleware returns.
+func DefaultErrorHandler(c echo.Context, p paseto.Problem, err error) error {
+	if p.Challenge != "" {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, p.Challenge)
+	}
+	return &echo.HTTPError{
+		Code:     p.Status,
+		Message:  map[string]string{"error": p.Body.Error, "message": p.Body.Message},
+		Internal: err,
+	}
+}
+
+// Required returns middleware that lets a request through only with a
+// valid access token (paseto.Guard.Required).
+func (m *Middleware) Required(opts ...paseto.RouteOption) echo.MiddlewareFunc {
+	return m.protect(m.g.Required(opts...))
+}
+
+// Fresh returns middleware that demands a fresh access token, minted by a
+// login (not a refresh) and, with maxAge > 0, at most maxAge ago
+// (paseto.Guard.Fresh).
+func (m *Middleware) Fresh(maxAge time.Duration, opts ...paseto.RouteOption) echo.MiddlewareFunc {
+	return m.protect(m.g.Fresh(maxAge, opts...))
+}
+
+// Optional returns middleware that lets anonymous requests through (no
+// claims in the context) and puts the claims of a valid token in the
+// context. A bad token is rejected unless opts has
+// paseto.AnonymousOnInvalid.
+func (m *Middleware) Optional(opts ...paseto.RouteOption) echo.MiddlewareFunc {
+	return m.protect(m.g.Optional(opts...))
+}
+
+// RefreshRequired returns middleware for a refresh endpoint: it rotates
+// the presented refresh token and puts the new pair (TokenPair) and the new
+// access token's claims (Claims) in the context for the next handler, which
+// writes the response. With a cookie session the new cookies are already
+// set.
+func (m *Middleware) RefreshRequired(opts ...paseto.RouteOption) echo.MiddlewareFunc {
+	return m.protect(m.g.Refresh(opts...))
+}
+
+// RefreshHandler returns a complete refresh endpoint: RefreshRequired,
+// then 200 with the OAuth 2.0 token response (paseto.Guard.RefreshReply),
+// not cacheable.
+func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) echo.HandlerFunc {
+	p := m.g.Refresh(opts...)
+	return func(c echo.Context) error {
+		resp := c.Response()
+		res, err := m.g.Authenticate(request{c.Request()}, header(resp.Header()), p)
+		if err != nil {
+			return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
+		}
+		resp.Header().Set(echo.HeaderCacheControl, "no-store")
+		return c.JSONBlob(http.StatusOK, m.g.RefreshReply(res))
+	}
+}
+
+// LogoutHandler returns a complete logout endpoint: it authenticates the
+// access token as Required(opts...) does, revokes its session, expires the
+// session cookies and answers 204 No Content.
+func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) echo.HandlerFunc {
+	p := m.g.Required(opts...)
+	return func(c echo.Context) error {
+		if err := m.g.Logout(request{c.Request()}, header(c.Response().Header()), p); err != nil {
+			return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
+		}
+		return c.NoContent(http.StatusNoContent)
+	}
+}
+
+func (m *Middleware) protect(p *paseto.Policy) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if m.cfg.Skipper != nil && m.cfg.Skipper(c) {
+				return next(c)
+			}
+			req, resp := c.Request(), c.Response()
+			res, err := m.g.Authenticate(request{req}, header(resp.Header()), p)
+			if err != nil {
+				return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
+			}
+			if res.Claims != nil {
+				c.Set(claimsKey, res.Claims)
+			}
+			if res.Pair != nil {
+				c.Set(pairKey, res.Pair)
+			}
+			if res.ImplicitRefreshDue() {
+				m.refreshBefore(req.Context(), resp, res)
+			}
+			return next(c)
+		}
+	}
+}
+
+// refreshBefore runs the implicit refresh of a cookie session just before
+// the status line is written (inside Response.WriteHeader, after Status is
+// set), so that a failed response, including an error rendered by the
+// HTTPErrorHandler, never rotates the session.
+func (m *Middleware) refreshBefore(ctx context.Context, resp *echo.Response, res paseto.Result) {
+	resp.Before(func() {
+		m.g.FinishImplicitRefresh(ctx, &res, resp.Status, header(resp.Header()))
+	})
+}
+
+// Context keys. echo v4 keys are strings; these are unexported and
+// namespaced by import path, so they collide with nothing.
+const (
+	claimsKey = "github.com/pasetoauth/pasetoauth/adapters/echopaseto.claims"
+	pairKey   = "github.com/pasetoauth/pasetoauth/adapters/echopaseto.pair"
+)
+
+// Claims returns the claims the middleware verified; false for an
+// anonymous request on an Optional route or outside the middleware.
+func Claims(c echo.Context) (*paseto.Claims, bool) {
+	cl, _ := c.Get(claimsKey).(*paseto.Claims)
+	return cl, cl != nil
+}
+
+// Subject returns the verified token's subject (the user), or "" when
+// there are no claims.
+func Subject(c echo.Context) string {
+	if cl, ok := Claims(c); ok {
+		return cl.Subject
+	}
+	return ""
+}
+
+// TokenPair returns the pair minted by RefreshRequired.
+func TokenPair(c echo.Context) (*paseto.TokenPair, bool) {
+	p, _ := c.Get(pairKey).(*paseto.TokenPair)
+	return p, p != nil
+}
+
+// request is the paseto.Request view of the echo request. echo.Context is
+// an interface (two words), so the view holds the *http.Request instead:
+// one pointer, and passing it as an interface does not allocate.
+type request struct{ r *http.Request }
+
+func (v request) Context() context.Context          { return v.r.Context() }
+func (v request) Method() string                    { return v.r.Method }
+func (v request) HeaderValues(name string) []string { return v.r.Header.Values(name) }
+func (v request) Query(name string) string          { return v.r.URL.Query().Get(name) }
+
+func (v request) Cookie(name string) string {
+	ck, err := v.r.Cookie(name)
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}
+
+func (v request) Body(limit int64) ([]byte, error) { return readBody(&v.r.Body, limit) }
+
+// header is the paseto.Response view of the response headers.
+type header http.Header
+
+func (h header) AddHeader(name, value string) { http.Header(h).Add(name, value) }
+
+var errBodyTooLarge = errors.New("request body too large")
+
+// readBody reads at most limit bytes of *body and puts them back, so a
+// handler after RefreshRequired can still read the body.
+func readBody(body *io.ReadCloser, limit int64) ([]byte, error) {
+	if *body == nil || *body == http.NoBody {
+		return nil, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(*body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errBodyTooLarge
+	}
+	*body = io.NopCloser(bytes.NewReader(b))
+	return b, nil
+}

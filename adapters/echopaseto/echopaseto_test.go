@@ -1,0 +1,140 @@
+package echopaseto_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/pasetoauth/pasetoauth/adapters/echopaseto"
+	"github.com/pasetoauth/pasetoauth/adapters/internal/adaptertest"
+	"github.com/pasetoauth/pasetoauth/paseto"
+)
+
+func get(path, token string) *http.Request {
+	r := httptest.NewRequest("GET", path, nil)
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	return r
+}
+
+// The middleware returns an *echo.HTTPError wrapping the cause: the app's
+// HTTPErrorHandler sees it, errors.Is finds the paseto sentinel, and echo's
+// default handler writes the JSON body.
+func TestReturnedErrorUnwraps(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := echopaseto.New(f.Guard)
+	e := echo.New()
+	var seen error
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		seen = err
+		e.DefaultHTTPErrorHandler(err, c)
+	}
+	ran := false
+	e.GET("/p", func(c echo.Context) error { ran = true; return nil }, m.Required())
+
+	tok := f.Login(t, "alice").AccessToken
+	f.Clock.Advance(paseto.DefaultAccessLifetime + time.Second)
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, get("/p", tok))
+
+	var he *echo.HTTPError
+	if !errors.As(seen, &he) || he.Code != http.StatusUnauthorized {
+		t.Fatalf("HTTPErrorHandler got %v, want a 401 *echo.HTTPError", seen)
+	}
+	if !errors.Is(seen, paseto.ErrExpired) {
+		t.Errorf("errors.Is(%v, paseto.ErrExpired) = false", seen)
+	}
+	var body struct{ Error, Message string }
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Error != "token_expired" {
+		t.Errorf("body %q: %v", w.Body, err)
+	}
+	if ch := w.Header().Get("WWW-Authenticate"); ch != `Bearer realm="api", error="invalid_token", error_description="token has expired"` {
+		t.Errorf("WWW-Authenticate = %q", ch)
+	}
+	if ran || w.Code != http.StatusUnauthorized {
+		t.Errorf("status %d, handler ran %v", w.Code, ran)
+	}
+}
+
+// Skipper returning true calls the next handler unchanged.
+func TestSkipper(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := echopaseto.New(f.Guard, echopaseto.Config{
+		Skipper: func(c echo.Context) bool { return c.Path() == "/health" },
+	})
+	e := echo.New()
+	e.Use(m.Required())
+	e.GET("/health", func(c echo.Context) error {
+		_, ok := echopaseto.Claims(c)
+		return c.String(http.StatusOK, map[bool]string{true: "claims", false: "none"}[ok])
+	})
+	e.GET("/p", func(c echo.Context) error { return c.String(http.StatusOK, "ran") })
+
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, get("/health", ""))
+	if w.Code != http.StatusOK || w.Body.String() != "none" {
+		t.Errorf("/health: %d %q", w.Code, w.Body)
+	}
+	w = httptest.NewRecorder()
+	e.ServeHTTP(w, get("/p", ""))
+	if w.Code != http.StatusUnauthorized {
+		t.Errorf("/p: %d, want 401", w.Code)
+	}
+}
+
+func TestGetters(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := echopaseto.New(f.Guard)
+	e := echo.New()
+	var sub string
+	var claimsOK, pairOK bool
+	e.GET("/p", func(c echo.Context) error {
+		sub = echopaseto.Subject(c)
+		_, claimsOK = echopaseto.Claims(c)
+		_, pairOK = echopaseto.TokenPair(c)
+		return c.NoContent(http.StatusNoContent)
+	}, m.Required())
+	e.ServeHTTP(httptest.NewRecorder(), get("/p", f.Login(t, "alice").AccessToken))
+	if sub != "alice" || !claimsOK || pairOK {
+		t.Fatalf("Subject %q, Claims %v, TokenPair %v", sub, claimsOK, pairOK)
+	}
+	c := e.NewContext(get("/", ""), httptest.NewRecorder())
+	if _, ok := echopaseto.Claims(c); ok || echopaseto.Subject(c) != "" {
+		t.Error("claims outside the middleware")
+	}
+}
+
+// The implicit refresh runs in Response.Before: a handler that returns an
+// error, rendered later by the HTTPErrorHandler, never rotates.
+func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler echo.HandlerFunc
+		rotate  bool
+	}{
+		{"200", func(c echo.Context) error { return c.String(http.StatusOK, "ok") }, true},
+		{"returned error", func(c echo.Context) error { return errors.New("boom") }, false},
+		{"returned HTTPError 409", func(c echo.Context) error { return echo.NewHTTPError(http.StatusConflict) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := adaptertest.New(t, false)
+			m := echopaseto.New(f.Guard)
+			e := echo.New()
+			e.GET("/p", tc.handler, m.Required())
+			cookie, _ := f.CookieLogin(t, "alice")
+			f.Clock.Advance(14 * time.Minute) // within the 2-minute implicit refresh window
+			q := get("/p", "")
+			q.Header.Set("Cookie", cookie)
+			w := httptest.NewRecorder()
+			e.ServeHTTP(w, q)
+			if got := len(w.Result().Cookies()) > 0; got != tc.rotate {
+				t.Fatalf("status %d: rotated %v, want %v", w.Code, got, tc.rotate)
+			}
+		})
+	}
+}

@@ -1,0 +1,212 @@
+package fiberpaseto_test
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/pasetoauth/pasetoauth/adapters/fiberpaseto"
+	"github.com/pasetoauth/pasetoauth/adapters/internal/adaptertest"
+	"github.com/pasetoauth/pasetoauth/paseto"
+)
+
+func get(path, token string) *http.Request {
+	r := httptest.NewRequest("GET", path, nil)
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	return r
+}
+
+func send(t *testing.T, app *fiber.App, r *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := app.Test(r, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// Next returning true skips the middleware.
+func TestNext(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := fiberpaseto.New(f.Guard, fiberpaseto.Config{
+		Next: func(c *fiber.Ctx) bool { return c.Path() == "/health" },
+	})
+	app := fiber.New()
+	app.Use(m.Required())
+	app.Get("/health", func(c *fiber.Ctx) error {
+		_, ok := fiberpaseto.Claims(c)
+		return c.SendString(map[bool]string{true: "claims", false: "none"}[ok])
+	})
+	app.Get("/p", func(c *fiber.Ctx) error { return c.SendString("ran") })
+
+	if resp, body := send(t, app, get("/health", "")); resp.StatusCode != 200 || body != "none" {
+		t.Errorf("/health: %d %q", resp.StatusCode, body)
+	}
+	if resp, body := send(t, app, get("/p", "")); resp.StatusCode != 401 || body == "ran" {
+		t.Errorf("/p: %d %q, want 401", resp.StatusCode, body)
+	}
+}
+
+// fasthttp reuses request memory after the handler returns: what the
+// getters return must not point into it. The subject is kept past the
+// request, then the buffers are reused by other requests of the same shape.
+func TestSubjectSurvivesTheRequest(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := fiberpaseto.New(f.Guard)
+	app := fiber.New()
+	var kept []string
+	app.Get("/p", m.Required(), func(c *fiber.Ctx) error {
+		kept = append(kept, fiberpaseto.Subject(c))
+		return c.SendStatus(fiber.StatusNoContent)
+	})
+	subjects := []string{"alice-0000000000", "mallory-00000000", "bob-000000000000"}
+	for _, s := range subjects {
+		if resp, _ := send(t, app, get("/p", f.Login(t, s).AccessToken)); resp.StatusCode != 204 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	for i := 0; i < 50; i++ { // churn the request buffers
+		send(t, app, get("/p", strings.Repeat("x", 300)))
+	}
+	for i, s := range subjects {
+		if kept[i] != s {
+			t.Errorf("subject kept from request %d is now %q, want %q", i, kept[i], s)
+		}
+	}
+}
+
+// ReturnFiberError hands the rejection to fiber.Config.ErrorHandler as a
+// *fiber.Error, with the challenge already set.
+func TestReturnFiberError(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := fiberpaseto.New(f.Guard, fiberpaseto.Config{ErrorHandler: fiberpaseto.ReturnFiberError})
+	var seen error
+	app := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
+		seen = err
+		return fiber.DefaultErrorHandler(c, err)
+	}})
+	ran := false
+	app.Get("/p", m.Required(), func(c *fiber.Ctx) error { ran = true; return nil })
+	resp, body := send(t, app, get("/p", ""))
+	var fe *fiber.Error
+	if !errors.As(seen, &fe) || fe.Code != 401 || resp.StatusCode != 401 || ran {
+		t.Fatalf("ErrorHandler got %v; status %d, handler ran %v", seen, resp.StatusCode, ran)
+	}
+	if body != "no token" || resp.Header.Get("WWW-Authenticate") != `Bearer realm="api"` {
+		t.Errorf("body %q, WWW-Authenticate %q", body, resp.Header.Get("WWW-Authenticate"))
+	}
+}
+
+// A custom ErrorHandler sees the cause.
+func TestErrorHandlerSeesCause(t *testing.T) {
+	f := adaptertest.New(t, false)
+	var seen error
+	m := fiberpaseto.New(f.Guard, fiberpaseto.Config{ErrorHandler: func(c *fiber.Ctx, p paseto.Problem, err error) error {
+		seen = err
+		return fiberpaseto.DefaultErrorHandler(c, p, err)
+	}})
+	app := fiber.New()
+	app.Get("/p", m.Required(), func(c *fiber.Ctx) error { return nil })
+	tok := f.Login(t, "alice").AccessToken
+	f.Clock.Advance(paseto.DefaultAccessLifetime + time.Second)
+	if resp, _ := send(t, app, get("/p", tok)); resp.StatusCode != 401 || !errors.Is(seen, paseto.ErrExpired) {
+		t.Fatalf("status %d, cause %v", resp.StatusCode, seen)
+	}
+}
+
+// With fiber's default ReadBufferSize, fasthttp answers a request whose
+// headers exceed 4 KiB with 431 before any handler runs: the conformance
+// suite raises the buffer so that its 9 KiB token reaches the middleware.
+func TestDefaultReadBufferAnswers431(t *testing.T) {
+	f := adaptertest.New(t, false)
+	app := fiber.New()
+	ran := false
+	app.Get("/p", fiberpaseto.New(f.Guard).Required(), func(c *fiber.Ctx) error { ran = true; return nil })
+	// A real listener: app.Test reports the read error instead of the
+	// answer a client gets.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	defer app.Shutdown()
+	q := get("http://"+ln.Addr().String()+"/p", "v4.local."+strings.Repeat("A", 9<<10))
+	q.RequestURI = ""
+	resp, err := http.DefaultClient.Do(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != fiber.StatusRequestHeaderFieldsTooLarge || ran {
+		t.Fatalf("status %d, handler ran %v", resp.StatusCode, ran)
+	}
+}
+
+func TestGetters(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := fiberpaseto.New(f.Guard)
+	app := fiber.New()
+	var sub string
+	var claimsOK, pairOK bool
+	app.Get("/p", m.Required(), func(c *fiber.Ctx) error {
+		sub = fiberpaseto.Subject(c)
+		_, claimsOK = fiberpaseto.Claims(c)
+		_, pairOK = fiberpaseto.TokenPair(c)
+		return nil
+	})
+	app.Get("/open", func(c *fiber.Ctx) error {
+		_, ok := fiberpaseto.Claims(c)
+		return c.SendString(map[bool]string{true: "claims", false: "none"}[ok])
+	})
+	send(t, app, get("/p", f.Login(t, "alice").AccessToken))
+	if sub != "alice" || !claimsOK || pairOK {
+		t.Fatalf("Subject %q, Claims %v, TokenPair %v", sub, claimsOK, pairOK)
+	}
+	if _, body := send(t, app, get("/open", "")); body != "none" {
+		t.Error("claims outside the middleware")
+	}
+}
+
+// fasthttp buffers the response: the implicit refresh runs after the chain
+// with its final status, and a returned error (rendered later by the app's
+// ErrorHandler) never rotates.
+func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler fiber.Handler
+		rotate  bool
+	}{
+		{"200", func(c *fiber.Ctx) error { return c.SendString("ok") }, true},
+		{"status 502", func(c *fiber.Ctx) error { return c.Status(fiber.StatusBadGateway).SendString("x") }, false},
+		{"returned error", func(c *fiber.Ctx) error { return errors.New("boom") }, false},
+		{"returned fiber.Error 409", func(c *fiber.Ctx) error { return fiber.ErrConflict }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := adaptertest.New(t, false)
+			m := fiberpaseto.New(f.Guard)
+			app := fiber.New()
+			app.Get("/p", m.Required(), tc.handler)
+			cookie, _ := f.CookieLogin(t, "alice")
+			f.Clock.Advance(14 * time.Minute) // within the 2-minute implicit refresh window
+			q := get("/p", "")
+			q.Header.Set("Cookie", cookie)
+			resp, _ := send(t, app, q)
+			if got := len(resp.Cookies()) > 0; got != tc.rotate {
+				t.Fatalf("status %d: rotated %v, want %v", resp.StatusCode, got, tc.rotate)
+			}
+		})
+	}
+}

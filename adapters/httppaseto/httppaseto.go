@@ -1,0 +1,291 @@
+// Package httppaseto protects net/http handlers, and routers built on
+// net/http such as chi, with PASETO v4 tokens. It is glue only: the
+// paseto.Guard decides; this package reads the request through a small view,
+// puts the claims in the request context and renders the Guard's errors.
+//
+// Middleware is plain func(http.Handler) http.Handler, and handlers read the
+// claims back with FromContext, as with go-chi/jwtauth:
+//
+//	guard, err := paseto.NewGuard(auth, paseto.GuardConfig{})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	m := httppaseto.New(guard)
+//
+//	mux := http.NewServeMux()
+//	mux.Handle("GET /me", m.Required()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//		fmt.Fprintln(w, "hello", httppaseto.Subject(r.Context()))
+//	})))
+//	mux.Handle("POST /account/delete", m.Fresh(5*time.Minute)(deleteAccount))
+//	mux.Handle("POST /refresh", m.RefreshHandler())
+//	mux.Handle("POST /logout", m.LogoutHandler())
+package httppaseto
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/pasetoauth/pasetoauth/paseto"
+)
+
+// Config adjusts the Middleware. The zero value is ready to use.
+type Config struct {
+	// ErrorHandler answers a rejected request. Default DefaultErrorHandler.
+	// Whatever it does, the protected handler does not run.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, p paseto.Problem, err error)
+}
+
+// Middleware builds net/http middleware and handlers from a paseto.Guard.
+// Build it once; it is safe for concurrent use.
+type Middleware struct {
+	g   *paseto.Guard
+	cfg Config
+}
+
+// New returns a Middleware for g, with the first cfg if given. It panics
+// when g is nil, a programming error found at start-up.
+func New(g *paseto.Guard, cfg ...Config) *Middleware {
+	if g == nil {
+		panic("httppaseto: nil *paseto.Guard")
+	}
+	var c Config
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	if c.ErrorHandler == nil {
+		c.ErrorHandler = DefaultErrorHandler
+	}
+	return &Middleware{g: g, cfg: c}
+}
+
+// DefaultErrorHandler writes p: the WWW-Authenticate challenge when there
+// is one, the status and the small JSON body. err is not written.
+func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, p paseto.Problem, _ error) {
+	h := w.Header()
+	if p.Challenge != "" {
+		h.Set("WWW-Authenticate", p.Challenge)
+	}
+	h.Set("Content-Type", "application/json")
+	w.WriteHeader(p.Status)
+	w.Write(p.Body.JSON())
+}
+
+// Required returns middleware that lets a request through only with a
+// valid access token (paseto.Guard.Required).
+func (m *Middleware) Required(opts ...paseto.RouteOption) func(http.Handler) http.Handler {
+	return m.protect(m.g.Required(opts...))
+}
+
+// Fresh returns middleware that demands a fresh access token, minted by a
+// login (not a refresh) and, with maxAge > 0, at most maxAge ago
+// (paseto.Guard.Fresh).
+func (m *Middleware) Fresh(maxAge time.Duration, opts ...paseto.RouteOption) func(http.Handler) http.Handler {
+	return m.protect(m.g.Fresh(maxAge, opts...))
+}
+
+// Optional returns middleware that lets anonymous requests through (no
+// claims in the context) and puts the claims of a valid token in the
+// context. A bad token is rejected unless opts has
+// paseto.AnonymousOnInvalid.
+func (m *Middleware) Optional(opts ...paseto.RouteOption) func(http.Handler) http.Handler {
+	return m.protect(m.g.Optional(opts...))
+}
+
+// RefreshRequired returns middleware for a refresh endpoint: it rotates
+// the presented refresh token and puts the new pair (TokenPair) and the new
+// access token's claims (FromContext) in the context for the next handler,
+// which writes the response. With a cookie session the new cookies are
+// already set.
+func (m *Middleware) RefreshRequired(opts ...paseto.RouteOption) func(http.Handler) http.Handler {
+	return m.protect(m.g.Refresh(opts...))
+}
+
+// RefreshHandler returns a complete refresh endpoint: RefreshRequired,
+// then 200 with the OAuth 2.0 token response (paseto.Guard.RefreshReply),
+// not cacheable.
+func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) http.HandlerFunc {
+	p := m.g.Refresh(opts...)
+	return func(w http.ResponseWriter, r *http.Request) {
+		res, err := m.g.Authenticate(request{r}, header(w.Header()), p)
+		if err != nil {
+			m.cfg.ErrorHandler(w, r, m.g.ProblemFor(err, p), err)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		w.Write(m.g.RefreshReply(res))
+	}
+}
+
+// LogoutHandler returns a complete logout endpoint: it authenticates the
+// access token as Required(opts...) does, revokes its session, expires the
+// session cookies and answers 204 No Content.
+func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) http.HandlerFunc {
+	p := m.g.Required(opts...)
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := m.g.Logout(request{r}, header(w.Header()), p); err != nil {
+			m.cfg.ErrorHandler(w, r, m.g.ProblemFor(err, p), err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (m *Middleware) protect(p *paseto.Policy) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			res, err := m.g.Authenticate(request{r}, header(w.Header()), p)
+			if err != nil {
+				m.cfg.ErrorHandler(w, r, m.g.ProblemFor(err, p), err)
+				return
+			}
+			if res.Claims != nil || res.Pair != nil {
+				r = r.WithContext(newContext(r.Context(), &res))
+			}
+			if res.ImplicitRefreshDue() {
+				w = &refreshWriter{ResponseWriter: w, g: m.g, ctx: r.Context(), res: res}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// contextKey is an unexported pointer key, so no other package can read or
+// overwrite the values.
+type contextKey struct{ name string }
+
+func (k *contextKey) String() string { return "httppaseto context value " + k.name }
+
+var (
+	claimsKey = &contextKey{"claims"}
+	pairKey   = &contextKey{"token pair"}
+)
+
+func newContext(ctx context.Context, res *paseto.Result) context.Context {
+	if res.Claims != nil {
+		ctx = context.WithValue(ctx, claimsKey, res.Claims)
+	}
+	if res.Pair != nil {
+		ctx = context.WithValue(ctx, pairKey, res.Pair)
+	}
+	return ctx
+}
+
+// FromContext returns the claims the middleware verified; false for an
+// anonymous request on an Optional route or outside the middleware.
+func FromContext(ctx context.Context) (*paseto.Claims, bool) {
+	c, _ := ctx.Value(claimsKey).(*paseto.Claims)
+	return c, c != nil
+}
+
+// Subject returns the verified token's subject (the user), or "" when
+// there are no claims.
+func Subject(ctx context.Context) string {
+	if c, ok := FromContext(ctx); ok {
+		return c.Subject
+	}
+	return ""
+}
+
+// TokenPair returns the pair minted by RefreshRequired.
+func TokenPair(ctx context.Context) (*paseto.TokenPair, bool) {
+	p, _ := ctx.Value(pairKey).(*paseto.TokenPair)
+	return p, p != nil
+}
+
+// request is the paseto.Request view of an *http.Request. It holds one
+// pointer, so passing it as an interface does not allocate.
+type request struct{ r *http.Request }
+
+func (v request) Context() context.Context          { return v.r.Context() }
+func (v request) Method() string                    { return v.r.Method }
+func (v request) HeaderValues(name string) []string { return v.r.Header.Values(name) }
+func (v request) Query(name string) string          { return v.r.URL.Query().Get(name) }
+
+func (v request) Cookie(name string) string {
+	c, err := v.r.Cookie(name)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+func (v request) Body(limit int64) ([]byte, error) { return readBody(&v.r.Body, limit) }
+
+// header is the paseto.Response view of the response headers (a map, so
+// passing it as an interface does not allocate either).
+type header http.Header
+
+func (h header) AddHeader(name, value string) { http.Header(h).Add(name, value) }
+
+var errBodyTooLarge = errors.New("request body too large")
+
+// readBody reads at most limit bytes of *body and puts them back, so a
+// handler after RefreshRequired can still read the body.
+func readBody(body *io.ReadCloser, limit int64) ([]byte, error) {
+	if *body == nil || *body == http.NoBody {
+		return nil, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(*body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errBodyTooLarge
+	}
+	*body = io.NopCloser(bytes.NewReader(b))
+	return b, nil
+}
+
+// refreshWriter runs the implicit refresh of a cookie session just before
+// the status line is written, so that a failed response never rotates the
+// session: its new cookies would reach a client that may never see them.
+type refreshWriter struct {
+	http.ResponseWriter
+	g    *paseto.Guard
+	ctx  context.Context
+	res  paseto.Result
+	done bool
+}
+
+func (w *refreshWriter) before(status int) {
+	if !w.done {
+		w.done = true
+		w.g.FinishImplicitRefresh(w.ctx, &w.res, status, header(w.ResponseWriter.Header()))
+	}
+}
+
+func (w *refreshWriter) WriteHeader(status int) {
+	if status >= 200 { // informational answers (103 Early Hints) come before the real one
+		w.before(status)
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *refreshWriter) Write(b []byte) (int, error) {
+	w.before(http.StatusOK)
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush implements http.Flusher for streaming handlers.
+func (w *refreshWriter) Flush() {
+	w.before(http.StatusOK)
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Hijack hands the connection over (WebSocket); nothing is rotated then.
+func (w *refreshWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.done = true
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *refreshWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

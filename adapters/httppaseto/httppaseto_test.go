@@ -1,0 +1,124 @@
+package httppaseto_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pasetoauth/pasetoauth/adapters/httppaseto"
+	"github.com/pasetoauth/pasetoauth/adapters/internal/adaptertest"
+	"github.com/pasetoauth/pasetoauth/paseto"
+)
+
+func get(path, token string) *http.Request {
+	r := httptest.NewRequest("GET", path, nil)
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	return r
+}
+
+// Handlers read the claims from the request context with FromContext.
+func TestFromContext(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := httppaseto.New(f.Guard)
+	var claims *paseto.Claims
+	var sub string
+	var pairOK bool
+	h := m.Required()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ = httppaseto.FromContext(r.Context())
+		sub = httppaseto.Subject(r.Context())
+		_, pairOK = httppaseto.TokenPair(r.Context())
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), get("/", f.Login(t, "alice").AccessToken))
+	if claims == nil || claims.Subject != "alice" || sub != "alice" || pairOK {
+		t.Fatalf("FromContext %v, Subject %q, TokenPair %v", claims, sub, pairOK)
+	}
+	if _, ok := httppaseto.FromContext(context.Background()); ok || httppaseto.Subject(context.Background()) != "" {
+		t.Error("claims in a bare context")
+	}
+}
+
+// RefreshRequired hands the rotated pair and the new claims to the next
+// handler, and the body it read is still there.
+func TestRefreshRequired(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := httppaseto.New(f.Guard)
+	var pair *paseto.TokenPair
+	var sub, body string
+	h := m.RefreshRequired()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pair, _ = httppaseto.TokenPair(r.Context())
+		sub = httppaseto.Subject(r.Context())
+		b, _ := io.ReadAll(r.Body)
+		body = string(b)
+	}))
+	rt := f.Login(t, "alice").RefreshToken
+	sent := `{"refresh_token":"` + rt + `","device":"phone"}`
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/refresh", strings.NewReader(sent)))
+	if pair == nil || pair.RefreshToken == rt || sub != "alice" || body != sent {
+		t.Fatalf("pair %v, subject %q, body %q", pair, sub, body)
+	}
+}
+
+// A custom ErrorHandler renders; the protected handler never runs.
+func TestErrorHandler(t *testing.T) {
+	f := adaptertest.New(t, false)
+	var seen error
+	m := httppaseto.New(f.Guard, httppaseto.Config{
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, p paseto.Problem, err error) {
+			seen = err
+			http.Error(w, p.Body.Error, p.Status)
+		},
+	})
+	ran := false
+	h := m.Required()(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { ran = true }))
+	tok := f.Login(t, "alice").AccessToken
+	f.Clock.Advance(paseto.DefaultAccessLifetime + time.Second)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, get("/", tok))
+	if w.Code != 401 || w.Body.String() != "token_expired\n" || ran || !errors.Is(seen, paseto.ErrExpired) {
+		t.Fatalf("status %d body %q, ran %v, cause %v", w.Code, w.Body, ran, seen)
+	}
+}
+
+// The implicit refresh runs when the status is written, with that status.
+func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		rotate  bool
+	}{
+		{"Write", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }, true},
+		{"WriteHeader 201", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(201) }, true},
+		{"103 then 500", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(103); w.WriteHeader(500) }, false},
+		{"http.Error 500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", 500) }, false},
+		{"Flush", func(w http.ResponseWriter, r *http.Request) { w.(http.Flusher).Flush() }, true},
+		{"ResponseController Flush", func(w http.ResponseWriter, r *http.Request) { _ = http.NewResponseController(w).Flush() }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := adaptertest.New(t, false)
+			h := httppaseto.New(f.Guard).Required()(tc.handler)
+			cookie, _ := f.CookieLogin(t, "alice")
+			f.Clock.Advance(14 * time.Minute) // within the 2-minute implicit refresh window
+			q := get("/", "")
+			q.Header.Set("Cookie", cookie)
+			srv := httptest.NewServer(h) // a real server: 1xx and Flush behave as in production
+			defer srv.Close()
+			q.URL, _ = q.URL.Parse(srv.URL)
+			q.RequestURI = ""
+			resp, err := srv.Client().Do(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := len(resp.Cookies()) > 0; got != tc.rotate {
+				t.Fatalf("status %d: rotated %v, want %v", resp.StatusCode, got, tc.rotate)
+			}
+		})
+	}
+}
