@@ -141,6 +141,23 @@ func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) echo.HandlerFunc 
 	}
 }
 
+// LoginWithCookies starts a cookie session for subject, whose credentials
+// the app has just checked: it sets the access, refresh and CSRF cookies on
+// the response (paseto.Guard.LoginWithCookies). The returned session's CSRF
+// value is also in the CSRF cookie; the client echoes it in the CSRF header
+// on unsafe requests. It fails with paseto.ErrConfig when the Guard has no
+// cookie configuration, and with the store's error when the session cannot
+// be saved; then no cookie is set.
+func (m *Middleware) LoginWithCookies(c echo.Context, subject string, opts ...paseto.LoginOptions) (*paseto.CookieSession, error) {
+	return m.g.LoginWithCookies(c.Request().Context(), header(c.Response().Header()), subject, opts...)
+}
+
+// ClearSessionCookies expires the access, refresh and CSRF cookies, as
+// LogoutHandler does, for apps that end a session their own way.
+func (m *Middleware) ClearSessionCookies(c echo.Context) {
+	m.g.ClearSessionCookies(header(c.Response().Header()))
+}
+
 func (m *Middleware) protect(p *paseto.Policy) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {

@@ -138,3 +138,42 @@ func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
 		})
 	}
 }
+
+// LoginWithCookies and ClearSessionCookies set and expire the session
+// cookies; the cookie-borne token then follows the CSRF rule.
+func TestCookieLogin(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := echopaseto.New(f.Guard)
+	e := echo.New()
+	e.POST("/login", func(c echo.Context) error {
+		cs, err := m.LoginWithCookies(c, "alice")
+		if err != nil {
+			return err
+		}
+		return c.String(http.StatusOK, cs.CSRF)
+	})
+	ok := func(c echo.Context) error { return c.NoContent(http.StatusOK) }
+	e.GET("/p", ok, m.Required())
+	e.POST("/p", ok, m.Required())
+	e.POST("/logout-cookies", func(c echo.Context) error {
+		m.ClearSessionCookies(c)
+		return c.NoContent(http.StatusNoContent)
+	})
+	adaptertest.CheckCookieLogin(t, f.Guard, func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, req)
+		return w.Result()
+	})
+}
+
+// Without a cookie configuration, LoginWithCookies fails and sets nothing.
+func TestCookieLoginNeedsCookieConfig(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := echopaseto.New(f.NoCookieGuard(t))
+	w := httptest.NewRecorder()
+	c := echo.New().NewContext(httptest.NewRequest("POST", "/login", nil), w)
+	cs, err := m.LoginWithCookies(c, "alice")
+	if !errors.Is(err, paseto.ErrConfig) || cs != nil || len(w.Header().Values("Set-Cookie")) != 0 {
+		t.Fatalf("got %v, %v, Set-Cookie %v; want ErrConfig and nothing set", cs, err, w.Header().Values("Set-Cookie"))
+	}
+}

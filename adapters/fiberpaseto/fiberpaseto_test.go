@@ -210,3 +210,52 @@ func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
 		})
 	}
 }
+
+// LoginWithCookies and ClearSessionCookies set and expire the session
+// cookies; the cookie-borne token then follows the CSRF rule.
+func TestCookieLogin(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := fiberpaseto.New(f.Guard)
+	app := fiber.New()
+	app.Post("/login", func(c *fiber.Ctx) error {
+		cs, err := m.LoginWithCookies(c, "alice")
+		if err != nil {
+			return err
+		}
+		return c.SendString(cs.CSRF)
+	})
+	ok := func(c *fiber.Ctx) error { return c.SendStatus(http.StatusOK) }
+	app.Get("/p", m.Required(), ok)
+	app.Post("/p", m.Required(), ok)
+	app.Post("/logout-cookies", func(c *fiber.Ctx) error {
+		m.ClearSessionCookies(c)
+		return c.SendStatus(http.StatusNoContent)
+	})
+	adaptertest.CheckCookieLogin(t, f.Guard, func(req *http.Request) *http.Response {
+		resp, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	})
+}
+
+// Without a cookie configuration, LoginWithCookies fails and sets nothing.
+func TestCookieLoginNeedsCookieConfig(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := fiberpaseto.New(f.NoCookieGuard(t))
+	app := fiber.New()
+	var got error
+	app.Post("/login", func(c *fiber.Ctx) error {
+		cs, err := m.LoginWithCookies(c, "alice")
+		got = err
+		if cs != nil {
+			t.Errorf("session %v returned with error %v", cs, err)
+		}
+		return c.SendStatus(http.StatusTeapot)
+	})
+	resp, _ := send(t, app, httptest.NewRequest("POST", "/login", nil))
+	if !errors.Is(got, paseto.ErrConfig) || len(resp.Header.Values("Set-Cookie")) != 0 {
+		t.Fatalf("got %v, Set-Cookie %v; want ErrConfig and nothing set", got, resp.Header.Values("Set-Cookie"))
+	}
+}

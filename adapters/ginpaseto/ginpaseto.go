@@ -137,6 +137,23 @@ func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) gin.HandlerFunc {
 	}
 }
 
+// LoginWithCookies starts a cookie session for subject, whose credentials
+// the app has just checked: it sets the access, refresh and CSRF cookies on
+// the response (paseto.Guard.LoginWithCookies). The returned session's CSRF
+// value is also in the CSRF cookie; the client echoes it in the CSRF header
+// on unsafe requests. It fails with paseto.ErrConfig when the Guard has no
+// cookie configuration, and with the store's error when the session cannot
+// be saved; then no cookie is set.
+func (m *Middleware) LoginWithCookies(c *gin.Context, subject string, opts ...paseto.LoginOptions) (*paseto.CookieSession, error) {
+	return m.g.LoginWithCookies(c.Request.Context(), view{c}, subject, opts...)
+}
+
+// ClearSessionCookies expires the access, refresh and CSRF cookies, as
+// LogoutHandler does, for apps that end a session their own way.
+func (m *Middleware) ClearSessionCookies(c *gin.Context) {
+	m.g.ClearSessionCookies(view{c})
+}
+
 func (m *Middleware) protect(p *paseto.Policy) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if m.cfg.Skipper != nil && m.cfg.Skipper(c) {

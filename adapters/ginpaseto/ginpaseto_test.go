@@ -142,3 +142,44 @@ func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
 		})
 	}
 }
+
+// LoginWithCookies and ClearSessionCookies set and expire the session
+// cookies; the cookie-borne token then follows the CSRF rule.
+func TestCookieLogin(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := ginpaseto.New(f.Guard)
+	r := gin.New()
+	r.POST("/login", func(c *gin.Context) {
+		cs, err := m.LoginWithCookies(c, "alice")
+		if err != nil {
+			c.Status(http.StatusInternalServerError)
+			return
+		}
+		c.String(http.StatusOK, cs.CSRF)
+	})
+	ok := func(c *gin.Context) { c.Status(http.StatusOK) }
+	r.GET("/p", m.Required(), ok)
+	r.POST("/p", m.Required(), ok)
+	r.POST("/logout-cookies", func(c *gin.Context) {
+		m.ClearSessionCookies(c)
+		c.Status(http.StatusNoContent)
+	})
+	adaptertest.CheckCookieLogin(t, f.Guard, func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		return w.Result()
+	})
+}
+
+// Without a cookie configuration, LoginWithCookies fails and sets nothing.
+func TestCookieLoginNeedsCookieConfig(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := ginpaseto.New(f.NoCookieGuard(t))
+	w := httptest.NewRecorder()
+	c, _ := gin.CreateTestContext(w)
+	c.Request = httptest.NewRequest("POST", "/login", nil)
+	cs, err := m.LoginWithCookies(c, "alice")
+	if !errors.Is(err, paseto.ErrConfig) || cs != nil || len(w.Header().Values("Set-Cookie")) != 0 {
+		t.Fatalf("got %v, %v, Set-Cookie %v; want ErrConfig and nothing set", cs, err, w.Header().Values("Set-Cookie"))
+	}
+}

@@ -139,6 +139,23 @@ func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) http.HandlerFunc 
 	}
 }
 
+// LoginWithCookies starts a cookie session for subject, whose credentials
+// the app has just checked: it sets the access, refresh and CSRF cookies on
+// the response (paseto.Guard.LoginWithCookies). The returned session's CSRF
+// value is also in the CSRF cookie; the client echoes it in the CSRF header
+// on unsafe requests. It fails with paseto.ErrConfig when the Guard has no
+// cookie configuration, and with the store's error when the session cannot
+// be saved; then no cookie is set.
+func (m *Middleware) LoginWithCookies(w http.ResponseWriter, r *http.Request, subject string, opts ...paseto.LoginOptions) (*paseto.CookieSession, error) {
+	return m.g.LoginWithCookies(r.Context(), header(w.Header()), subject, opts...)
+}
+
+// ClearSessionCookies expires the access, refresh and CSRF cookies, as
+// LogoutHandler does, for apps that end a session their own way.
+func (m *Middleware) ClearSessionCookies(w http.ResponseWriter) {
+	m.g.ClearSessionCookies(header(w.Header()))
+}
+
 func (m *Middleware) protect(p *paseto.Policy) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

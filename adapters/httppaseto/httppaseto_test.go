@@ -122,3 +122,41 @@ func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
 		})
 	}
 }
+
+// LoginWithCookies and ClearSessionCookies set and expire the session
+// cookies; the cookie-borne token then follows the CSRF rule.
+func TestCookieLogin(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := httppaseto.New(f.Guard)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		cs, err := m.LoginWithCookies(w, r, "alice")
+		if err != nil {
+			http.Error(w, "login failed", http.StatusInternalServerError)
+			return
+		}
+		io.WriteString(w, cs.CSRF)
+	})
+	ok := m.Required()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	mux.Handle("/p", ok)
+	mux.HandleFunc("POST /logout-cookies", func(w http.ResponseWriter, r *http.Request) {
+		m.ClearSessionCookies(w)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	adaptertest.CheckCookieLogin(t, f.Guard, func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, req)
+		return w.Result()
+	})
+}
+
+// Without a cookie configuration, LoginWithCookies fails and sets nothing.
+func TestCookieLoginNeedsCookieConfig(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := httppaseto.New(f.NoCookieGuard(t))
+	w := httptest.NewRecorder()
+	cs, err := m.LoginWithCookies(w, httptest.NewRequest("POST", "/login", nil), "alice")
+	if !errors.Is(err, paseto.ErrConfig) || cs != nil || len(w.Header().Values("Set-Cookie")) != 0 {
+		t.Fatalf("got %v, %v, Set-Cookie %v; want ErrConfig and nothing set", cs, err, w.Header().Values("Set-Cookie"))
+	}
+}

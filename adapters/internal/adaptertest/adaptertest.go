@@ -4,6 +4,7 @@ package adaptertest
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -106,3 +107,109 @@ type Header http.Header
 
 // AddHeader implements paseto.Response.
 func (h Header) AddHeader(name, value string) { http.Header(h).Add(name, value) }
+
+// Do sends one request to an app and returns its response.
+type Do func(*http.Request) *http.Response
+
+// CheckCookieLogin drives an app built by an adapter test: POST /login must
+// call the adapter's LoginWithCookies for "alice" and answer 200 with the
+// CSRF value as its body; GET and POST /p must be Required routes answering
+// 200; POST /logout-cookies must call ClearSessionCookies and answer 204.
+// It checks the cookies set, that a cookie-borne token works on a safe
+// method, is refused (403, csrf_failed) on an unsafe one without the CSRF
+// header, passes with it, and that clearing expires every session cookie.
+func CheckCookieLogin(t *testing.T, g *paseto.Guard, do Do) {
+	t.Helper()
+	cfg := g.Config().Cookies
+	resp := do(httptestRequest("POST", "/login", ""))
+	csrf := readAll(t, resp)
+	if resp.StatusCode != http.StatusOK || csrf == "" {
+		t.Fatalf("login: status %d, body %q", resp.StatusCode, csrf)
+	}
+	set := map[string]*http.Cookie{}
+	for _, c := range resp.Cookies() {
+		set[c.Name] = c
+	}
+	for _, name := range []string{cfg.AccessName, cfg.RefreshName, cfg.CSRFName} {
+		if set[name] == nil || set[name].Value == "" {
+			t.Fatalf("login set cookies %v, missing %s", resp.Header.Values("Set-Cookie"), name)
+		}
+	}
+	if !set[cfg.AccessName].HttpOnly || !set[cfg.RefreshName].HttpOnly || set[cfg.CSRFName].HttpOnly {
+		t.Errorf("HttpOnly on access/refresh only: %v", resp.Header.Values("Set-Cookie"))
+	}
+	if set[cfg.CSRFName].Value != csrf {
+		t.Errorf("CSRF cookie %q, returned value %q", set[cfg.CSRFName].Value, csrf)
+	}
+	cookie := cfg.AccessName + "=" + set[cfg.AccessName].Value + "; " + cfg.CSRFName + "=" + csrf
+
+	for _, tc := range []struct {
+		method, csrf string
+		status       int
+	}{
+		{"GET", "", http.StatusOK},
+		{"POST", "", http.StatusForbidden},
+		{"POST", "wrong", http.StatusForbidden},
+		{"POST", csrf, http.StatusOK},
+	} {
+		r := httptestRequest(tc.method, "/p", cookie)
+		if tc.csrf != "" {
+			r.Header.Set(cfg.CSRFHeader, tc.csrf)
+		}
+		resp := do(r)
+		body := readAll(t, resp)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s /p with CSRF header %q: status %d, want %d (%s)", tc.method, tc.csrf, resp.StatusCode, tc.status, body)
+		}
+		if tc.status == http.StatusForbidden && !strings.Contains(body, `"csrf_failed"`) {
+			t.Errorf("%s /p: body %s, want code csrf_failed", tc.method, body)
+		}
+	}
+
+	resp = do(httptestRequest("POST", "/logout-cookies", ""))
+	readAll(t, resp)
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("clear: status %d", resp.StatusCode)
+	}
+	cleared := map[string]bool{}
+	for _, c := range resp.Cookies() {
+		cleared[c.Name] = c.MaxAge < 0 && c.Value == ""
+	}
+	for _, name := range []string{cfg.AccessName, cfg.RefreshName, cfg.CSRFName} {
+		if !cleared[name] {
+			t.Errorf("ClearSessionCookies did not expire %s: %v", name, resp.Header.Values("Set-Cookie"))
+		}
+	}
+}
+
+// NoCookieGuard returns a Guard over f's Auth without cookie support, for
+// checking that LoginWithCookies refuses to run.
+func (f *Fixture) NoCookieGuard(tb testing.TB) *paseto.Guard {
+	tb.Helper()
+	g, err := paseto.NewGuard(f.Auth, paseto.GuardConfig{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g
+}
+
+func httptestRequest(method, path, cookie string) *http.Request {
+	r, err := http.NewRequest(method, "http://example.test"+path, nil)
+	if err != nil {
+		panic(err)
+	}
+	if cookie != "" {
+		r.Header.Set("Cookie", cookie)
+	}
+	return r
+}
+
+func readAll(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
