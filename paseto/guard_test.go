@@ -72,7 +72,7 @@ func TestBearer(t *testing.T) {
 	}
 }
 
-func newTestGuard(t *testing.T, cfg GuardConfig) (*Guard, *testClock) {
+func newTestGuard(t testing.TB, cfg GuardConfig) (*Guard, *testClock) {
 	t.Helper()
 	clock := newTestClock(epoch)
 	a, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t), Clock: clock.now})
