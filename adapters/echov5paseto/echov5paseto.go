@@ -1,0 +1,305 @@
+// Package echov5paseto protects echo v5 routes with PASETO v4 tokens. It is
+// glue only: the paseto.Guard decides; this package reads the request
+// through a small view, puts the claims in the *echo.Context and returns
+// the Guard's errors in echo v5's error habits, so the app's
+// HTTPErrorHandler renders them and errors.Is finds the paseto sentinel.
+//
+//	guard, err := paseto.NewGuard(auth, paseto.GuardConfig{})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	m := echov5paseto.New(guard)
+//
+//	e := echo.New()
+//	e.GET("/me", func(c *echo.Context) error {
+//		return c.JSON(http.StatusOK, map[string]string{"user": echov5paseto.Subject(c)})
+//	}, m.Required())
+//	e.POST("/account/delete", deleteAccount, m.Fresh(5*time.Minute))
+//	e.POST("/refresh", m.RefreshHandler())
+//	e.POST("/logout", m.LogoutHandler())
+//
+// It mirrors echopaseto (echo v4); the differences are echo v5's: handlers
+// take *echo.Context, c.Response() is an http.ResponseWriter (the implicit
+// refresh hooks the *echo.Response it unwraps to), and echo.HTTPError's
+// Message is a string, so a rejection is returned as an *Error that echo's
+// DefaultHTTPErrorHandler writes as the small JSON body and that unwraps to
+// an *echo.HTTPError wrapping the cause.
+package echov5paseto
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v5"
+	"github.com/pasetoauth/pasetoauth/paseto"
+)
+
+// Config adjusts the Middleware. The zero value is ready to use.
+type Config struct {
+	// Skipper, when it returns true, calls the next handler unchanged. It
+	// does not apply to RefreshHandler and LogoutHandler. A
+	// middleware.Skipper fits.
+	Skipper func(c *echo.Context) bool
+	// ErrorHandler turns a rejection into the error the middleware
+	// returns (nil when it has written the response itself). Default
+	// DefaultErrorHandler. Whatever it does, the next handler does not run.
+	ErrorHandler func(c *echo.Context, p paseto.Problem, err error) error
+}
+
+// Middleware builds echo middleware and handlers from a paseto.Guard.
+// Build it once; it is safe for concurrent use.
+type Middleware struct {
+	g   *paseto.Guard
+	cfg Config
+}
+
+// New returns a Middleware for g, with the first cfg if given. It panics
+// when g is nil, a programming error found at start-up.
+func New(g *paseto.Guard, cfg ...Config) *Middleware {
+	if g == nil {
+		panic("echov5paseto: nil *paseto.Guard")
+	}
+	var c Config
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	if c.ErrorHandler == nil {
+		c.ErrorHandler = DefaultErrorHandler
+	}
+	return &Middleware{g: g, cfg: c}
+}
+
+// Error is the error DefaultErrorHandler returns for a rejected request.
+//
+// It follows echo v5's error contract: StatusCode (echo.HTTPStatusCoder)
+// is the Problem's status, and it unwraps to an *echo.HTTPError with that
+// Code and the Problem's message, which wraps the cause. So errors.As
+// finds the *echo.HTTPError, errors.Is finds the paseto sentinel, and
+// echo.StatusCode(err) is the status. It is also a json.Marshaler, which
+// echo's DefaultHTTPErrorHandler writes as the body: the Problem's
+// {"error": code, "message": text}, never the cause's text, even with
+// exposeError (ProblemDetailsHTTPErrorHandler uses the message as the
+// detail instead).
+type Error struct {
+	// Problem is the Guard's answer to the request.
+	Problem paseto.Problem
+	err     error // *echo.HTTPError wrapping the cause
+}
+
+// Error reports the status, the message and the cause, for logs.
+func (e *Error) Error() string { return e.err.Error() }
+
+// Unwrap returns the *echo.HTTPError, which wraps the cause.
+func (e *Error) Unwrap() error { return e.err }
+
+// StatusCode returns the Problem's status (echo.HTTPStatusCoder).
+func (e *Error) StatusCode() int { return e.Problem.Status }
+
+// MarshalJSON returns the Problem's small JSON body.
+func (e *Error) MarshalJSON() ([]byte, error) { return e.Problem.Body.JSON(), nil }
+
+// DefaultErrorHandler sets the WWW-Authenticate challenge of p, when there
+// is one, and returns an *Error for p wrapping err, which the app's
+// HTTPErrorHandler renders.
+func DefaultErrorHandler(c *echo.Context, p paseto.Problem, err error) error {
+	if p.Challenge != "" {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, p.Challenge)
+	}
+	return &Error{
+		Problem: p,
+		err:     echo.HTTPError{Code: p.Status, Message: p.Body.Message}.Wrap(err),
+	}
+}
+
+// Required returns middleware that lets a request through only with a
+// valid access token (paseto.Guard.Required).
+func (m *Middleware) Required(opts ...paseto.RouteOption) echo.MiddlewareFunc {
+	return m.protect(m.g.Required(opts...))
+}
+
+// Fresh returns middleware that demands a fresh access token, minted by a
+// login (not a refresh) and, with maxAge > 0, at most maxAge ago
+// (paseto.Guard.Fresh).
+func (m *Middleware) Fresh(maxAge time.Duration, opts ...paseto.RouteOption) echo.MiddlewareFunc {
+	return m.protect(m.g.Fresh(maxAge, opts...))
+}
+
+// Optional returns middleware that lets anonymous requests through (no
+// claims in the context) and puts the claims of a valid token in the
+// context. A bad token is rejected unless opts has
+// paseto.AnonymousOnInvalid.
+func (m *Middleware) Optional(opts ...paseto.RouteOption) echo.MiddlewareFunc {
+	return m.protect(m.g.Optional(opts...))
+}
+
+// RefreshRequired returns middleware for a refresh endpoint: it rotates
+// the presented refresh token and puts the new pair (TokenPair) and the new
+// access token's claims (Claims) in the context for the next handler, which
+// writes the response. With a cookie session the new cookies are already
+// set.
+func (m *Middleware) RefreshRequired(opts ...paseto.RouteOption) echo.MiddlewareFunc {
+	return m.protect(m.g.Refresh(opts...))
+}
+
+// RefreshHandler returns a complete refresh endpoint: RefreshRequired,
+// then 200 with the OAuth 2.0 token response (paseto.Guard.RefreshReply),
+// not cacheable.
+func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) echo.HandlerFunc {
+	p := m.g.Refresh(opts...)
+	return func(c *echo.Context) error {
+		h := c.Response().Header()
+		res, err := m.g.Authenticate(request{c.Request()}, header(h), p)
+		if err != nil {
+			return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
+		}
+		h.Set(echo.HeaderCacheControl, "no-store")
+		return c.JSONBlob(http.StatusOK, m.g.RefreshReply(res))
+	}
+}
+
+// LogoutHandler returns a complete logout endpoint: it authenticates the
+// access token as Required(opts...) does, revokes its session, expires the
+// session cookies and answers 204 No Content.
+func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) echo.HandlerFunc {
+	p := m.g.Required(opts...)
+	return func(c *echo.Context) error {
+		if err := m.g.Logout(request{c.Request()}, header(c.Response().Header()), p); err != nil {
+			return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
+		}
+		return c.NoContent(http.StatusNoContent)
+	}
+}
+
+// LoginWithCookies starts a cookie session for subject, whose credentials
+// the app has just checked: it sets the access, refresh and CSRF cookies on
+// the response (paseto.Guard.LoginWithCookies). The returned session's CSRF
+// value is also in the CSRF cookie; the client echoes it in the CSRF header
+// on unsafe requests. It fails with paseto.ErrConfig when the Guard has no
+// cookie configuration, and with the store's error when the session cannot
+// be saved; then no cookie is set.
+func (m *Middleware) LoginWithCookies(c *echo.Context, subject string, opts ...paseto.LoginOptions) (*paseto.CookieSession, error) {
+	return m.g.LoginWithCookies(c.Request().Context(), header(c.Response().Header()), subject, opts...)
+}
+
+// ClearSessionCookies expires the access, refresh and CSRF cookies, as
+// LogoutHandler does, for apps that end a session their own way.
+func (m *Middleware) ClearSessionCookies(c *echo.Context) {
+	m.g.ClearSessionCookies(header(c.Response().Header()))
+}
+
+func (m *Middleware) protect(p *paseto.Policy) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c *echo.Context) error {
+			if m.cfg.Skipper != nil && m.cfg.Skipper(c) {
+				return next(c)
+			}
+			req, w := c.Request(), c.Response()
+			res, err := m.g.Authenticate(request{req}, header(w.Header()), p)
+			if err != nil {
+				return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
+			}
+			if res.Claims != nil {
+				c.Set(claimsKey, res.Claims)
+			}
+			if res.Pair != nil {
+				c.Set(pairKey, res.Pair)
+			}
+			if res.ImplicitRefreshDue() {
+				m.refreshBefore(req.Context(), w, res)
+			}
+			return next(c)
+		}
+	}
+}
+
+// refreshBefore runs the implicit refresh of a cookie session just before
+// the status line is written (in a Before hook of the *echo.Response that
+// w unwraps to, after Status is set), so that a failed response, including
+// an error rendered by the HTTPErrorHandler, never rotates the session. A
+// writer that does not unwrap to echo's Response gets no hook: the session
+// is not rotated and its cookies stay valid until they expire.
+func (m *Middleware) refreshBefore(ctx context.Context, w http.ResponseWriter, res paseto.Result) {
+	resp, err := echo.UnwrapResponse(w)
+	if err != nil {
+		return
+	}
+	resp.Before(func() {
+		m.g.FinishImplicitRefresh(ctx, &res, resp.Status, header(resp.Header()))
+	})
+}
+
+// Context keys. echo v5 keys are strings; these are unexported and
+// namespaced by import path, so they collide with nothing.
+const (
+	claimsKey = "github.com/pasetoauth/pasetoauth/adapters/echov5paseto.claims"
+	pairKey   = "github.com/pasetoauth/pasetoauth/adapters/echov5paseto.pair"
+)
+
+// Claims returns the claims the middleware verified; false for an
+// anonymous request on an Optional route or outside the middleware.
+func Claims(c *echo.Context) (*paseto.Claims, bool) {
+	cl, _ := c.Get(claimsKey).(*paseto.Claims)
+	return cl, cl != nil
+}
+
+// Subject returns the verified token's subject (the user), or "" when
+// there are no claims.
+func Subject(c *echo.Context) string {
+	if cl, ok := Claims(c); ok {
+		return cl.Subject
+	}
+	return ""
+}
+
+// TokenPair returns the pair minted by RefreshRequired.
+func TokenPair(c *echo.Context) (*paseto.TokenPair, bool) {
+	p, _ := c.Get(pairKey).(*paseto.TokenPair)
+	return p, p != nil
+}
+
+// request is the paseto.Request view of the echo request: one pointer, so
+// passing it as an interface does not allocate.
+type request struct{ r *http.Request }
+
+func (v request) Context() context.Context          { return v.r.Context() }
+func (v request) Method() string                    { return v.r.Method }
+func (v request) HeaderValues(name string) []string { return v.r.Header.Values(name) }
+func (v request) Query(name string) string          { return v.r.URL.Query().Get(name) }
+
+func (v request) Cookie(name string) string {
+	ck, err := v.r.Cookie(name)
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}
+
+func (v request) Body(limit int64) ([]byte, error) { return readBody(&v.r.Body, limit) }
+
+// header is the paseto.Response view of the response headers.
+type header http.Header
+
+func (h header) AddHeader(name, value string) { http.Header(h).Add(name, value) }
+
+var errBodyTooLarge = errors.New("request body too large")
+
+// readBody reads at most limit bytes of *body and puts them back, so a
+// handler after RefreshRequired can still read the body.
+func readBody(body *io.ReadCloser, limit int64) ([]byte, error) {
+	if *body == nil || *body == http.NoBody {
+		return nil, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(*body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errBodyTooLarge
+	}
+	*body = io.NopCloser(bytes.NewReader(b))
+	return b, nil
+}

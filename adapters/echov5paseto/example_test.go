@@ -1,0 +1,62 @@
+package echov5paseto_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/labstack/echo/v5"
+	"github.com/pasetoauth/pasetoauth/adapters/echov5paseto"
+	"github.com/pasetoauth/pasetoauth/paseto"
+)
+
+// The quick start: login, a protected route, a fresh-only route, refresh
+// and logout.
+func Example() {
+	access, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey()) // production: paseto.ParseSymmetricKey(os.Getenv("PASETO_LOCAL_KEY"))
+	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	auth, err := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
+	if err != nil {
+		log.Fatal(err)
+	}
+	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
+	m := echov5paseto.New(guard)
+
+	e := echo.New()
+	e.POST("/login", func(c *echo.Context) error {
+		// Check the user's credentials here, then:
+		pair, err := auth.Login(c.Request().Context(), "alice")
+		if err != nil {
+			return echo.ErrServiceUnavailable.Wrap(err)
+		}
+		return c.JSON(http.StatusOK, pair)
+	})
+	e.GET("/protected", func(c *echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"user": echov5paseto.Subject(c)})
+	}, m.Required())
+	e.POST("/fresh", func(c *echo.Context) error { return c.NoContent(http.StatusOK) }, m.Fresh(0))
+	e.POST("/refresh", m.RefreshHandler())
+	e.POST("/logout", m.LogoutHandler())
+
+	// Drive it as a client would.
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest("POST", "/login", nil))
+	var pair paseto.TokenPair
+	_ = json.Unmarshal(w.Body.Bytes(), &pair)
+
+	req := httptest.NewRequest("GET", "/protected", nil)
+	req.Header.Set("Authorization", "Bearer "+pair.AccessToken)
+	w = httptest.NewRecorder()
+	e.ServeHTTP(w, req)
+	fmt.Println(w.Code, strings.TrimSpace(w.Body.String()))
+
+	w = httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest("GET", "/protected", nil))
+	fmt.Println(w.Code, w.Header().Get("WWW-Authenticate"), strings.TrimSpace(w.Body.String()))
+	// Output:
+	// 200 {"user":"alice"}
+	// 401 Bearer realm="api" {"error":"token_missing","message":"no token"}
+}
