@@ -1,12 +1,14 @@
 package ginpaseto_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/pasetoauth/pasetoauth/adapters/ginpaseto"
@@ -58,4 +60,97 @@ func Example() {
 	// Output:
 	// 200 {"user":"alice"}
 	// 401 {"error":"token_invalid","message":"invalid token"}
+}
+
+// Browser sessions in cookies: login sets HttpOnly access and refresh
+// cookies and a CSRF cookie; unsafe requests must echo the CSRF value in
+// the X-CSRF-Token header.
+func ExampleMiddleware_LoginWithCookies() {
+	access, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	auth, _ := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
+	guard, err := paseto.NewGuard(auth, paseto.GuardConfig{
+		Cookies:         &paseto.CookieConfig{RefreshPath: "/session/refresh"},
+		ImplicitRefresh: 2 * time.Minute, // rotate cookies when the access token nears expiry
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	m := ginpaseto.New(guard)
+
+	r := gin.New()
+	r.POST("/session/login", func(c *gin.Context) {
+		// Check the user's credentials here, then:
+		cs, err := m.LoginWithCookies(c, "alice")
+		if err != nil {
+			c.AbortWithStatus(http.StatusServiceUnavailable)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"csrf_token": cs.CSRF})
+	})
+	r.POST("/session/refresh", m.RefreshHandler()) // reads the refresh cookie
+	r.POST("/session/logout", m.LogoutHandler())   // revokes and clears the cookies
+	r.POST("/cart", m.Required(), func(c *gin.Context) { c.Status(http.StatusOK) })
+
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, httptest.NewRequest("POST", "/session/login", nil))
+	var cookies []string
+	for _, ck := range w.Result().Cookies() {
+		cookies = append(cookies, ck.Name+"="+ck.Value)
+	}
+	var body struct {
+		CSRF string `json:"csrf_token"`
+	}
+	_ = json.Unmarshal(w.Body.Bytes(), &body)
+
+	for _, csrf := range []string{"", body.CSRF} {
+		req := httptest.NewRequest("POST", "/cart", nil)
+		req.Header.Set("Cookie", strings.Join(cookies, "; "))
+		if csrf != "" {
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		w = httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		fmt.Println(w.Code)
+	}
+	// Output:
+	// 403
+	// 200
+}
+
+// Scopes: a route can demand all of some scopes (WithScopes) or any of
+// them (WithAnyScope); "admin:*" grants every scope under "admin:".
+func ExampleMiddleware_Required_scopes() {
+	access, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	auth, _ := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
+	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
+	m := ginpaseto.New(guard)
+
+	r := gin.New()
+	r.GET("/admin/users", m.Required(paseto.WithScopes("admin:users:read")), func(c *gin.Context) {
+		c.Status(http.StatusOK)
+	})
+	r.GET("/reports", m.Required(paseto.WithAnyScope("reports:read", "admin:*")), func(c *gin.Context) {
+		c.Status(http.StatusOK)
+	})
+
+	ctx := context.Background()
+	admin, _ := auth.Login(ctx, "root", paseto.LoginOptions{Scopes: []string{"admin:*"}})
+	reader, _ := auth.Login(ctx, "bob", paseto.LoginOptions{Scopes: []string{"reports:read"}})
+	for _, tc := range []struct{ path, token string }{
+		{"/admin/users", admin.AccessToken},
+		{"/admin/users", reader.AccessToken},
+		{"/reports", reader.AccessToken},
+	} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		req.Header.Set("Authorization", "Bearer "+tc.token)
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		fmt.Println(strings.TrimSpace(fmt.Sprint(tc.path, " ", w.Code, " ", w.Header().Get("WWW-Authenticate"))))
+	}
+	// Output:
+	// /admin/users 200
+	// /admin/users 403 Bearer realm="api", error="insufficient_scope", error_description="token lacks the required scope", scope="admin:users:read"
+	// /reports 200
 }

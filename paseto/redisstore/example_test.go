@@ -1,0 +1,45 @@
+package redisstore_test
+
+import (
+	"log"
+	"os"
+	"time"
+
+	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/paseto/redisstore"
+	"github.com/redis/go-redis/v9"
+)
+
+// Several instances of an app share sessions and revocations through one
+// Redis. Every instance uses the same keys (from the environment, as PASERK
+// strings) and the same store.
+func Example() {
+	opts, err := redis.ParseURL(os.Getenv("REDIS_URL")) // e.g. redis://127.0.0.1:6379/0
+	if err != nil {
+		log.Fatal(err)
+	}
+	store, err := redisstore.New(redis.NewClient(opts), redisstore.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	accessKey, err := paseto.ParseSymmetricKey(os.Getenv("PASETO_LOCAL_KEY"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	refreshKey, err := paseto.ParseSymmetricKey(os.Getenv("PASETO_REFRESH_KEY"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	access, _ := paseto.NewLocalKeyRing(accessKey)
+	refresh, _ := paseto.NewLocalKeyRing(refreshKey)
+	auth, err := paseto.New(paseto.Config{
+		AccessKeys:  access,
+		RefreshKeys: refresh,
+		Store:       store,
+		GracePeriod: 5 * time.Second, // a retry whose answer was lost is not reuse
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = auth // build the Guard and the adapter from auth as usual
+}
