@@ -1,0 +1,65 @@
+package fiberv3paseto_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
+
+	"github.com/gofiber/fiber/v3"
+	"github.com/pasetoauth/pasetoauth/adapters/fiberv3paseto"
+	"github.com/pasetoauth/pasetoauth/paseto"
+)
+
+// The quick start: login, a protected route, a fresh-only route, refresh
+// and logout.
+func Example() {
+	access, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey()) // production: paseto.ParseSymmetricKey(os.Getenv("PASETO_LOCAL_KEY"))
+	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	auth, err := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
+	if err != nil {
+		log.Fatal(err)
+	}
+	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
+	m := fiberv3paseto.New(guard)
+
+	app := fiber.New()
+	app.Post("/login", func(c fiber.Ctx) error {
+		// Check the user's credentials here, then:
+		pair, err := auth.Login(c.Context(), "alice")
+		if err != nil {
+			return fiber.NewError(fiber.StatusServiceUnavailable)
+		}
+		return c.JSON(pair)
+	})
+	app.Get("/protected", m.Required(), func(c fiber.Ctx) error {
+		return c.JSON(fiber.Map{"user": fiberv3paseto.Subject(c)})
+	})
+	app.Post("/fresh", m.Fresh(0), func(c fiber.Ctx) error { return c.SendStatus(fiber.StatusOK) })
+	app.Post("/refresh", m.RefreshHandler())
+	app.Post("/logout", m.LogoutHandler())
+
+	// Drive it as a client would.
+	pair, _ := auth.Login(context.Background(), "alice")
+	req := httptest.NewRequest("GET", "/protected", nil)
+	req.Header.Set("Authorization", "Bearer "+pair.AccessToken)
+	resp, _ := app.Test(req, fiber.TestConfig{Timeout: 0})
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.StatusCode, string(body))
+
+	req = httptest.NewRequest("POST", "/logout", nil)
+	req.Header.Set("Authorization", "Bearer "+pair.AccessToken)
+	resp, _ = app.Test(req, fiber.TestConfig{Timeout: 0})
+	fmt.Println(resp.StatusCode)
+
+	req = httptest.NewRequest("GET", "/protected", nil)
+	req.Header.Set("Authorization", "Bearer "+pair.AccessToken)
+	resp, _ = app.Test(req, fiber.TestConfig{Timeout: 0})
+	body, _ = io.ReadAll(resp.Body)
+	fmt.Println(resp.StatusCode, string(body))
+	// Output:
+	// 200 {"user":"alice"}
+	// 204
+	// 401 {"error":"token_revoked","message":"token has been revoked"}
+}
