@@ -154,3 +154,38 @@ func ExampleMiddleware_Required_scopes() {
 	// /admin/users 403 Bearer realm="api", error="insufficient_scope", error_description="token lacks the required scope", scope="admin:users:read"
 	// /reports 200
 }
+
+// A route's own authorization check on the claims: return an error wrapping
+// paseto.ErrInsufficientScope to answer 403 insufficient_scope; the handler
+// does not run.
+func ExampleMiddleware_Required_authorizer() {
+	access, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	auth, _ := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
+	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
+	m := ginpaseto.New(guard)
+
+	staffOnly := func(c *paseto.Claims, _ time.Time) error {
+		if tenant, _ := paseto.Claim[string](c, "tenant"); tenant != "staff" {
+			return fmt.Errorf("%w: staff only", paseto.ErrInsufficientScope)
+		}
+		return nil
+	}
+	r := gin.New()
+	r.GET("/internal", m.Required(paseto.WithRequirements(staffOnly)), func(c *gin.Context) {
+		c.Status(http.StatusOK)
+	})
+
+	ctx := context.Background()
+	for _, tenant := range []string{"staff", "customer"} {
+		pair, _ := auth.Login(ctx, "alice", paseto.LoginOptions{Claims: map[string]any{"tenant": tenant}})
+		req := httptest.NewRequest("GET", "/internal", nil)
+		req.Header.Set("Authorization", "Bearer "+pair.AccessToken)
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		fmt.Println(strings.TrimSpace(fmt.Sprint(tenant, " ", w.Code, " ", w.Body.String())))
+	}
+	// Output:
+	// staff 200
+	// customer 403 {"error":"insufficient_scope","message":"token lacks the required scope"}
+}
