@@ -21,10 +21,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/gofiber/fiber/v2"
+	fiberv3 "github.com/gofiber/fiber/v3"
 	"github.com/labstack/echo/v4"
+	echov5 "github.com/labstack/echo/v5"
 
 	"github.com/pasetoauth/pasetoauth/adapters/echopaseto"
+	"github.com/pasetoauth/pasetoauth/adapters/echov5paseto"
 	"github.com/pasetoauth/pasetoauth/adapters/fiberpaseto"
+	"github.com/pasetoauth/pasetoauth/adapters/fiberv3paseto"
 	"github.com/pasetoauth/pasetoauth/adapters/ginpaseto"
 	"github.com/pasetoauth/pasetoauth/adapters/httppaseto"
 	"github.com/pasetoauth/pasetoauth/paseto"
@@ -90,7 +94,9 @@ type adapter struct {
 var adapters = []adapter{
 	{"gin", mountGin},
 	{"echo", mountEcho},
+	{"echov5", mountEchoV5},
 	{"fiber", mountFiber},
+	{"fiberv3", mountFiberV3},
 	{"nethttp", mountNetHTTP},
 }
 
@@ -150,6 +156,33 @@ func mountEcho(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 	return serveHTTP(t, e)
 }
 
+func mountEchoV5(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
+	m := echov5paseto.New(g)
+	e := echov5.New()
+	for _, rt := range routes {
+		h := func(c *echov5.Context) error {
+			cl, _ := echov5paseto.Claims(c)
+			pair, _ := echov5paseto.TokenPair(c)
+			return c.JSONBlob(rt.code(), respond(cl, pair))
+		}
+		switch rt.kind {
+		case required:
+			e.Add(rt.method, rt.path, h, m.Required(rt.opts...))
+		case fresh:
+			e.Add(rt.method, rt.path, h, m.Fresh(rt.maxAge, rt.opts...))
+		case optional:
+			e.Add(rt.method, rt.path, h, m.Optional(rt.opts...))
+		case refreshRequired:
+			e.Add(rt.method, rt.path, h, m.RefreshRequired(rt.opts...))
+		case refreshHandler:
+			e.Add(rt.method, rt.path, m.RefreshHandler(rt.opts...))
+		case logoutHandler:
+			e.Add(rt.method, rt.path, m.LogoutHandler(rt.opts...))
+		}
+	}
+	return serveHTTP(t, e)
+}
+
 // fiberReadBuffer: fiber's default ReadBufferSize (4096) makes fasthttp
 // answer 431 before any handler runs when the request headers do not fit,
 // so the oversize-token row would test fasthttp, not the adapter. The suite
@@ -188,6 +221,41 @@ func mountFiber(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		t.Fatal(err)
 	}
 	go func() { _ = app.Listener(ln) }()
+	t.Cleanup(func() { _ = app.Shutdown() })
+	return client(t, "http://"+ln.Addr().String())
+}
+
+func mountFiberV3(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
+	m := fiberv3paseto.New(g)
+	app := fiberv3.New(fiberv3.Config{ReadBufferSize: fiberReadBuffer})
+	for _, rt := range routes {
+		h := func(c fiberv3.Ctx) error {
+			cl, _ := fiberv3paseto.Claims(c)
+			pair, _ := fiberv3paseto.TokenPair(c)
+			c.Set(fiberv3.HeaderContentType, fiberv3.MIMEApplicationJSON)
+			return c.Status(rt.code()).Send(respond(cl, pair))
+		}
+		methods := []string{rt.method}
+		switch rt.kind {
+		case required:
+			app.Add(methods, rt.path, m.Required(rt.opts...), h)
+		case fresh:
+			app.Add(methods, rt.path, m.Fresh(rt.maxAge, rt.opts...), h)
+		case optional:
+			app.Add(methods, rt.path, m.Optional(rt.opts...), h)
+		case refreshRequired:
+			app.Add(methods, rt.path, m.RefreshRequired(rt.opts...), h)
+		case refreshHandler:
+			app.Add(methods, rt.path, m.RefreshHandler(rt.opts...))
+		case logoutHandler:
+			app.Add(methods, rt.path, m.LogoutHandler(rt.opts...))
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln, fiberv3.ListenConfig{DisableStartupMessage: true}) }()
 	t.Cleanup(func() { _ = app.Shutdown() })
 	return client(t, "http://"+ln.Addr().String())
 }
