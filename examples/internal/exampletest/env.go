@@ -1,0 +1,192 @@
+package exampletest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/pasetoauth/pasetoauth/paseto"
+)
+
+// EphemeralKeys checks that with no keys in the environment the server
+// says, in its log, that it uses ephemeral keys and the in-memory store,
+// and still serves the contract's basics.
+func EphemeralKeys(t *testing.T, run RunFunc) {
+	s := Start(t, run, nil)
+	Expect(t, "GET /", s.Get(t, "/", ""), http.StatusOK, "")
+	logs := s.Logs()
+	for _, want := range []string{"ephemeral keys", "in-memory session store"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log does not mention %q:\n%s", want, logs)
+		}
+	}
+	Expect(t, "protected", s.Get(t, "/protected", s.Login(t, "test").Access), http.StatusOK, "")
+}
+
+// KeysFromEnv checks that the server mints with the keys of env (LocalKeys
+// or PublicKeys): its tokens name the key's ID, a second instance given the
+// same keys accepts them, one given other keys does not, and no key is
+// ever logged.
+func KeysFromEnv(t *testing.T, run RunFunc, env map[string]string) {
+	var wantKID, purpose string
+	if k := env["PASETO_LOCAL_KEY"]; k != "" {
+		key, err := paseto.ParseSymmetricKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantKID, purpose = key.ID(), "v4.local."
+	} else {
+		key, err := paseto.ParseSecretKey(env["PASETO_SECRET_KEY"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantKID, purpose = key.Public().ID(), "v4.public."
+	}
+	a := Start(t, run, env)
+	p := a.Login(t, "test")
+	if !strings.HasPrefix(p.Access, purpose) {
+		t.Fatalf("access token %.20s…, want %s", p.Access, purpose)
+	}
+	if kid := footerKID(t, p.Access); kid != wantKID {
+		t.Errorf("access token kid %q, want the environment key's %q", kid, wantKID)
+	}
+
+	b := Start(t, run, env)
+	r := b.Get(t, "/protected", p.Access)
+	Expect(t, "token of instance A on instance B with the same keys", r, http.StatusOK, "")
+
+	other := LocalKeys()
+	if purpose == "v4.public." {
+		other = PublicKeys()
+	}
+	c := Start(t, run, other)
+	r = c.Get(t, "/protected", p.Access)
+	Expect(t, "token on an instance with other keys", r, http.StatusUnauthorized, "")
+	ExpectChallenge(t, "token on an instance with other keys", r, `error="invalid_token"`)
+
+	for _, s := range []*Server{a, b} {
+		logs := s.Logs()
+		if strings.Contains(logs, "ephemeral") {
+			t.Errorf("keys were set, yet the log mentions ephemeral keys:\n%s", logs)
+		}
+		noSecrets(t, "log", logs, env)
+	}
+}
+
+// footerKID returns the kid of a token's footer.
+func footerKID(t testing.TB, tok string) string {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 4 {
+		t.Fatalf("token has no footer: %.30s…", tok)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[3])
+	if err != nil {
+		t.Fatalf("footer: %v", err)
+	}
+	var f struct {
+		KID string `json:"kid"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatalf("footer %s: %v", raw, err)
+	}
+	return f.KID
+}
+
+// noSecrets fails the test if text holds any key from env.
+func noSecrets(t testing.TB, what, text string, env map[string]string) {
+	t.Helper()
+	for name, v := range env {
+		if strings.HasPrefix(name, "PASETO_") && len(v) > 12 && strings.Contains(text, v[len(v)-12:]) {
+			t.Errorf("%s shows %s:\n%s", what, name, text)
+		}
+	}
+}
+
+// BadEnvironment checks that every wrong setting stops the server at
+// start-up with an error naming the variable, without falling back to
+// generated keys or showing a secret.
+func BadEnvironment(t *testing.T, run RunFunc) {
+	local := paseto.GenerateSymmetricKey().PASERK()
+	refresh := paseto.GenerateSymmetricKey().PASERK()
+	secret := paseto.GenerateSecretKey()
+	zero := "k4.local." + base64.RawURLEncoding.EncodeToString(make([]byte, 32))
+	cases := []struct {
+		name string
+		env  map[string]string
+		want []string // each must appear in the error
+	}{
+		{"port not a number", map[string]string{"PORT": "http"}, []string{"PORT"}},
+		{"port out of range", map[string]string{"PORT": "70000"}, []string{"PORT"}},
+		{"local key garbage", map[string]string{"PASETO_LOCAL_KEY": "k4.local.not*base64", "PASETO_REFRESH_KEY": refresh}, []string{"PASETO_LOCAL_KEY"}},
+		{"local key is a public key", map[string]string{"PASETO_LOCAL_KEY": secret.Public().PASERK(), "PASETO_REFRESH_KEY": refresh}, []string{"PASETO_LOCAL_KEY"}},
+		{"local key all zero", map[string]string{"PASETO_LOCAL_KEY": zero, "PASETO_REFRESH_KEY": refresh}, []string{"PASETO_LOCAL_KEY"}},
+		{"local key truncated", map[string]string{"PASETO_LOCAL_KEY": local[:len(local)-4], "PASETO_REFRESH_KEY": refresh}, []string{"PASETO_LOCAL_KEY"}},
+		{"secret key is a local key", map[string]string{"PASETO_SECRET_KEY": local, "PASETO_REFRESH_KEY": refresh}, []string{"PASETO_SECRET_KEY"}},
+		{"secret key truncated", map[string]string{"PASETO_SECRET_KEY": secret.PASERK()[:40], "PASETO_REFRESH_KEY": refresh}, []string{"PASETO_SECRET_KEY"}},
+		{"refresh key is a secret key", map[string]string{"PASETO_LOCAL_KEY": local, "PASETO_REFRESH_KEY": secret.PASERK()}, []string{"PASETO_REFRESH_KEY"}},
+		{"both access keys", map[string]string{"PASETO_LOCAL_KEY": local, "PASETO_SECRET_KEY": secret.PASERK(), "PASETO_REFRESH_KEY": refresh}, []string{"PASETO_LOCAL_KEY", "PASETO_SECRET_KEY"}},
+		{"local key without refresh key", map[string]string{"PASETO_LOCAL_KEY": local}, []string{"PASETO_REFRESH_KEY"}},
+		{"secret key without refresh key", map[string]string{"PASETO_SECRET_KEY": secret.PASERK()}, []string{"PASETO_REFRESH_KEY"}},
+		{"refresh key alone", map[string]string{"PASETO_REFRESH_KEY": refresh}, []string{"PASETO_LOCAL_KEY", "PASETO_SECRET_KEY"}},
+		{"one key for both", map[string]string{"PASETO_LOCAL_KEY": local, "PASETO_REFRESH_KEY": local}, []string{"PASETO_REFRESH_KEY"}},
+		{"redis URL of another scheme", With(LocalKeys(), "REDIS_URL", "http://127.0.0.1:6379"), []string{"REDIS_URL"}},
+		{"redis URL with a bad port", With(LocalKeys(), "REDIS_URL", "redis://app:s3cret-pass-word@127.0.0.1:port/0"), []string{"REDIS_URL"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			logs, err := StartupError(t, run, c.env)
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %s", err, w)
+				}
+			}
+			if strings.Contains(logs, "ephemeral") {
+				t.Errorf("a wrong setting fell back to ephemeral keys; log:\n%s", logs)
+			}
+			noSecrets(t, "error", err.Error(), c.env)
+			noSecrets(t, "log", logs, c.env)
+			if strings.Contains(err.Error()+logs, "s3cret-pass-word") {
+				t.Errorf("the Redis password was shown: %v\n%s", err, logs)
+			}
+		})
+	}
+}
+
+// StoreDown checks that with REDIS_URL naming a Redis that does not answer
+// the server starts, warns, and fails closed: logins and refreshes are
+// answered 503 store_unavailable, never allowed.
+func StoreDown(t *testing.T, run RunFunc) {
+	// Options in the URL reach go-redis: no retries, so each request fails
+	// fast.
+	env := With(LocalKeys(), "REDIS_URL", "redis://"+net.JoinHostPort("127.0.0.1", FreePort(t))+"/0?max_retries=-1&dial_timeout=200ms")
+	s := Start(t, run, env)
+	if !strings.Contains(s.Logs(), "Redis does not answer") {
+		t.Errorf("no warning that Redis is down; log:\n%s", s.Logs())
+	}
+	Expect(t, "GET /", s.Get(t, "/", ""), http.StatusOK, "")
+	r := s.Do(t, Request{Method: "POST", Path: "/login", JSON: map[string]string{"username": "test", "password": "test"}})
+	Expect(t, "login with the store down", r, http.StatusServiceUnavailable, "store_unavailable")
+	r = s.Do(t, Request{Method: "POST", Path: "/cookie/login", JSON: map[string]string{"username": "test", "password": "test"}})
+	Expect(t, "cookie login with the store down", r, http.StatusServiceUnavailable, "store_unavailable")
+	if len(r.Cookies) != 0 {
+		t.Errorf("cookie login with the store down set cookies: %v", r.Cookies)
+	}
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	if err := l.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return port
+}
