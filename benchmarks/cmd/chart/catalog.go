@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"strings"
+)
+
+// What the rows are. Names here are definitions (which rows a ratio
+// divides), never measurements: every figure comes from the raw output.
+
+// groups, in report order, with a heading each.
+var groups = []struct{ bench, title string }{
+	{"BenchmarkFloor", "Floor: the raw primitives on one access token's bytes"},
+	{"BenchmarkToken", "One token, verified as a string"},
+	{"BenchmarkGin", "gin: protected GET"},
+	{"BenchmarkEcho", "echo v4: protected GET"},
+	{"BenchmarkFiber", "fiber v2: protected GET"},
+	{"BenchmarkHTTP", "net/http: protected GET"},
+}
+
+// peers maps the prefix of a row's leaf name to the modules it measures.
+var peers = []struct {
+	prefix, what string
+	modules      []string
+}{
+	{"go-paseto", "aidanwoods.dev/go-paseto, NewParser() (its default exp rule)", []string{"aidanwoods.dev/go-paseto"}},
+	{"golang-jwt", "golang-jwt/jwt v5, Parse into MapClaims", []string{"github.com/golang-jwt/jwt/v5"}},
+	{"gin-jwt", "appleboy/gin-jwt, defaults (header lookup, MapClaims)", []string{"github.com/appleboy/gin-jwt/v3"}},
+	{"echo-jwt", "labstack/echo-jwt, defaults (header lookup, MapClaims)", []string{"github.com/labstack/echo-jwt/v4"}},
+	{"contrib-jwt", "gofiber/contrib jwt, defaults (header lookup, MapClaims)", []string{"github.com/gofiber/contrib/jwt"}},
+	{"contrib-paseto", "gofiber/contrib paseto: PASETO v2 via o1egl/paseto, default validator", []string{"github.com/gofiber/contrib/paseto", "github.com/o1egl/paseto"}},
+	{"jwtauth", "go-chi/jwtauth: Verifier + Authenticator, on lestrrat-go/jwx", []string{"github.com/go-chi/jwtauth/v5", "github.com/lestrrat-go/jwx/v2"}},
+}
+
+// frameworks are listed with the peers' versions.
+var frameworks = []string{
+	"github.com/gin-gonic/gin", "github.com/labstack/echo/v4", "github.com/gofiber/fiber/v2",
+	"github.com/valyala/fasthttp", "golang.org/x/crypto",
+}
+
+// kind classifies a row for the chart's colours.
+func kind(name string) string {
+	l := leaf(name)
+	switch {
+	case group(name) == "BenchmarkFloor":
+		return "floor"
+	case l == "bare":
+		return "bare"
+	case strings.HasSuffix(l, "+cache"):
+		return "ours-cached"
+	case strings.HasPrefix(l, "v4.local/pasetoauth"), strings.HasPrefix(l, "v4.public/pasetoauth"),
+		strings.Contains(l, "paseto.v4."):
+		return "ours"
+	default:
+		return "peer"
+	}
+}
+
+// A ratio divides one row's median by another's, or bounds one row's
+// figure; max is the target (0: reported, no target).
+type ratio struct {
+	label    string
+	num, den string // row names; den "" bounds num's metric by max
+	metric   string // "ns" or "allocs"
+	max      float64
+	strict   bool // the target is < max rather than ≤ max
+}
+
+var adapters = []struct{ bench, ours, peerHS, peerEd, peerPaseto string }{
+	{"BenchmarkGin", "ginpaseto", "gin-jwt.HS256", "", ""},
+	{"BenchmarkEcho", "echopaseto", "echo-jwt.HS256", "echo-jwt.EdDSA", ""},
+	{"BenchmarkFiber", "fiberpaseto", "contrib-jwt.HS256", "contrib-jwt.EdDSA", "contrib-paseto.v2"},
+	{"BenchmarkHTTP", "httppaseto", "jwtauth.HS256", "jwtauth.EdDSA", ""},
+}
+
+// targets are the "Numbers to aim at" of DESIGN.md.
+func targets() []ratio {
+	t := []ratio{
+		{label: "v4.local Verifier ÷ go-paseto ParseV4Local", metric: "ns", max: 1.10,
+			num: "BenchmarkToken/v4.local/pasetoauth", den: "BenchmarkToken/v4.local/go-paseto.ParseV4Local"},
+		{label: "v4.public Verifier ÷ go-paseto ParseV4Public", metric: "ns", max: 1.05,
+			num: "BenchmarkToken/v4.public/pasetoauth", den: "BenchmarkToken/v4.public/go-paseto.ParseV4Public"},
+	}
+	for _, p := range []string{"v4.local", "v4.public"} {
+		row := "BenchmarkToken/" + p + "/pasetoauth+cache"
+		t = append(t,
+			ratio{label: "cached " + p + " verify, ns/op", num: row, metric: "ns", max: 1000, strict: true},
+			ratio{label: "cached " + p + " verify, allocs/op", num: row, metric: "allocs", max: 2})
+	}
+	for _, a := range adapters {
+		for _, p := range []string{"v4.local", "v4.public"} {
+			t = append(t, ratio{
+				label: a.ours + " " + p + " +cache ÷ " + a.peerHS, metric: "ns", max: 1.0,
+				num: a.bench + "/" + a.ours + "." + p + "+cache", den: a.bench + "/" + a.peerHS,
+			})
+		}
+	}
+	return t
+}
+
+// informational ratios: reported as measured, no target.
+func informational() []ratio {
+	var t []ratio
+	for _, a := range adapters {
+		for _, p := range []string{"v4.local", "v4.public"} {
+			t = append(t, ratio{label: a.ours + " " + p + " (no cache) ÷ " + a.peerHS, metric: "ns",
+				num: a.bench + "/" + a.ours + "." + p, den: a.bench + "/" + a.peerHS})
+		}
+		if a.peerEd != "" {
+			t = append(t, ratio{label: a.ours + " v4.public (no cache) ÷ " + a.peerEd, metric: "ns",
+				num: a.bench + "/" + a.ours + ".v4.public", den: a.bench + "/" + a.peerEd})
+		}
+		if a.peerPaseto != "" {
+			for _, p := range []string{"local", "public"} {
+				t = append(t, ratio{label: a.ours + " v4." + p + " (no cache) ÷ " + a.peerPaseto + "." + p, metric: "ns",
+					num: a.bench + "/" + a.ours + ".v4." + p, den: a.bench + "/" + a.peerPaseto + "." + p})
+			}
+		}
+	}
+	t = append(t,
+		ratio{label: "v4.local Verifier ÷ floor (XChaCha20 + BLAKE2b)", metric: "ns",
+			num: "BenchmarkToken/v4.local/pasetoauth", den: "BenchmarkFloor/xchacha20+blake2b"},
+		ratio{label: "v4.public Verifier ÷ floor (Ed25519)", metric: "ns",
+			num: "BenchmarkToken/v4.public/pasetoauth", den: "BenchmarkFloor/ed25519.Verify"},
+		ratio{label: "v4.local Verifier ÷ golang-jwt HS256", metric: "ns",
+			num: "BenchmarkToken/v4.local/pasetoauth", den: "BenchmarkToken/jwt/golang-jwt.HS256"},
+		ratio{label: "v4.public Verifier ÷ golang-jwt EdDSA", metric: "ns",
+			num: "BenchmarkToken/v4.public/pasetoauth", den: "BenchmarkToken/jwt/golang-jwt.EdDSA"},
+	)
+	return t
+}
+
+// moduleVersions reads the require lines of a go.mod.
+func moduleVersions(in io.Reader) map[string]string {
+	v := map[string]string{}
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(sc.Text()), "require "))
+		if len(f) >= 2 && strings.Contains(f[0], ".") && strings.HasPrefix(f[1], "v") {
+			v[f[0]] = f[1]
+		}
+	}
+	return v
+}

@@ -1,0 +1,81 @@
+// Command chart turns the raw output of the benchmarks module into
+// docs/benchmarks.md and its SVG chart. Every figure, ratio and verdict is
+// computed from the raw output; nothing is typed by hand. run.sh calls it.
+//
+//	go run ./cmd/chart -in results/latest.txt -md ../docs/benchmarks.md -svg results/chart.svg ...
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+)
+
+func main() {
+	in := flag.String("in", "results/latest.txt", "raw `go test -bench` output")
+	md := flag.String("md", "../docs/benchmarks.md", "report to write")
+	svg := flag.String("svg", "results/chart.svg", "chart to write")
+	gomod := flag.String("gomod", "go.mod", "the benchmarks module's go.mod, for the versions")
+	bstat := flag.String("benchstat", "", "benchstat's summary of the same output, included verbatim")
+	var m meta
+	flag.StringVar(&m.raw, "link-raw", "../benchmarks/results/latest.txt", "the raw output, as linked from the report")
+	flag.StringVar(&m.benchstatFile, "link-benchstat", "../benchmarks/results/benchstat.txt", "the benchstat summary, as linked from the report")
+	flag.StringVar(&m.chart, "link-svg", "../benchmarks/results/chart.svg", "the chart, as linked from the report")
+	flag.StringVar(&m.cpu, "cpu", "", "CPU model (default: go test's cpu line)")
+	flag.StringVar(&m.cores, "cores", "?", "number of cores")
+	flag.StringVar(&m.goVersion, "go", "?", "Go version")
+	flag.StringVar(&m.date, "date", "?", "date of the run")
+	flag.StringVar(&m.count, "count", "?", "-count of the run")
+	flag.StringVar(&m.benchtime, "benchtime", "", "-benchtime of the run, if not the default")
+	flag.StringVar(&m.note, "note", "", "a note on the conditions of the run")
+	flag.Parse()
+	if err := generate(*in, *md, *svg, *gomod, *bstat, m); err != nil {
+		fmt.Fprintln(os.Stderr, "chart:", err)
+		os.Exit(1)
+	}
+}
+
+func generate(in, md, svg, gomod, bstat string, m meta) error {
+	f, err := os.Open(in)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r, err := parse(f)
+	if err != nil {
+		return err
+	}
+	measured := 0
+	for _, res := range r.results {
+		if res.measured() {
+			measured++
+		}
+	}
+	if measured == 0 {
+		return fmt.Errorf("%s: no benchmark results", in)
+	}
+	m.goCPU = r.cpu
+	if m.cpu == "" {
+		m.cpu = r.cpu
+	}
+	mod, err := os.ReadFile(gomod)
+	if err != nil {
+		return err
+	}
+	m.versions = moduleVersions(bytes.NewReader(mod))
+	if bstat != "" {
+		b, err := os.ReadFile(bstat)
+		if err != nil {
+			return err
+		}
+		m.benchstat = string(b)
+	}
+	var doc, pic bytes.Buffer
+	writeReport(&doc, r, m)
+	writeSVG(&pic, r, "pasetoauth and peers: time per operation (median, log scale), "+m.date)
+	if err := os.WriteFile(md, doc.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(svg, pic.Bytes(), 0o644)
+}
