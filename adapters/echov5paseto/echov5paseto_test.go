@@ -335,3 +335,30 @@ func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 		t.Fatalf("got %v, %v, Set-Cookie %v; want ErrConfig and nothing set", cs, err, w.Header().Values("Set-Cookie"))
 	}
 }
+
+// opaqueWriter hides echo's Response: it has no Unwrap method.
+type opaqueWriter struct{ http.ResponseWriter }
+
+// Behind a writer that does not unwrap to echo's Response, the implicit
+// refresh does not happen and the request still succeeds.
+func TestImplicitRefreshBehindOpaqueWriter(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := echov5paseto.New(f.Guard)
+	e := echo.New()
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c *echo.Context) error {
+			c.SetResponse(opaqueWriter{c.Response()})
+			return next(c)
+		}
+	})
+	e.GET("/p", func(c *echo.Context) error { return c.String(http.StatusOK, echov5paseto.Subject(c)) }, m.Required())
+	cookie, _ := f.CookieLogin(t, "alice")
+	f.Clock.Advance(14 * time.Minute)
+	q := get("/p", "")
+	q.Header.Set("Cookie", cookie)
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, q)
+	if w.Code != http.StatusOK || w.Body.String() != "alice" || len(w.Result().Cookies()) != 0 {
+		t.Fatalf("status %d body %q, Set-Cookie %v", w.Code, w.Body, w.Header().Values("Set-Cookie"))
+	}
+}
