@@ -47,7 +47,7 @@ func main() {
 	// After the first signal, a second one kills the server at once.
 	context.AfterFunc(ctx, stop)
 	if err := run(ctx, os.Getenv, nil, logger); err != nil {
-		logger.Error("server stopped", "err", err)
+		logger.Error("server failed", "err", err)
 		os.Exit(1)
 	}
 }
