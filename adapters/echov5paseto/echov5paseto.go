@@ -30,6 +30,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -91,7 +92,12 @@ type Error struct {
 }
 
 // Error reports the status, the message and the cause, for logs.
-func (e *Error) Error() string { return e.err.Error() }
+func (e *Error) Error() string {
+	if e.err == nil { // built by hand, without a cause
+		return fmt.Sprintf("code=%d, message=%s", e.Problem.Status, e.Problem.Body.Message)
+	}
+	return e.err.Error()
+}
 
 // Unwrap returns the *echo.HTTPError, which wraps the cause.
 func (e *Error) Unwrap() error { return e.err }

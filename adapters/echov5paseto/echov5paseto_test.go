@@ -362,3 +362,11 @@ func TestImplicitRefreshBehindOpaqueWriter(t *testing.T) {
 		t.Fatalf("status %d body %q, Set-Cookie %v", w.Code, w.Body, w.Header().Values("Set-Cookie"))
 	}
 }
+
+// An *Error built by hand, without a cause, is still a usable error.
+func TestErrorWithoutCause(t *testing.T) {
+	e := &echov5paseto.Error{Problem: paseto.Problem{Status: 401, Body: paseto.ErrorBody{Error: "x", Message: "y"}}}
+	if e.Error() != "code=401, message=y" || e.Unwrap() != nil || echo.StatusCode(e) != 401 {
+		t.Fatalf("Error %q, Unwrap %v, StatusCode %d", e.Error(), e.Unwrap(), echo.StatusCode(e))
+	}
+}
