@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/pasetoauth/pasetoauth/adapters/echopaseto"
 	"github.com/pasetoauth/pasetoauth/paseto"
@@ -140,15 +141,11 @@ func newEcho(b *backend) (*echo.Echo, error) {
 		return nil, err
 	}
 	m, bm := echopaseto.New(api), echopaseto.New(browser)
-	h := &handlers{backend: b, api: api, browser: browser}
+	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	// A real app adds e.Use(middleware.Recover()) and friends from
-	// github.com/labstack/echo/v4/middleware. That package needs
-	// golang.org/x/time, which this module does not require, so the example
-	// goes without: net/http still recovers a panicking handler, and the
-	// bodies read here are bounded (login below, refresh by the Guard).
+	e.Use(middleware.Recover(), middleware.BodyLimit("64K"))
 	e.GET("/", h.index)
 
 	e.POST("/login", h.login)
@@ -192,6 +189,7 @@ var endpoints = []endpoint{
 type handlers struct {
 	*backend
 	api, browser *paseto.Guard
+	cookies      *echopaseto.Middleware // the browser Guard's, for LoginWithCookies
 }
 
 func (h *handlers) index(c echo.Context) error {
@@ -262,19 +260,13 @@ func (h *handlers) cookieLogin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := h.browser.LoginWithCookies(c.Request().Context(), headerWriter(c.Response().Header()), u.name, paseto.LoginOptions{Scopes: u.scopes})
+	s, err := h.cookies.LoginWithCookies(c, u.name, paseto.LoginOptions{Scopes: u.scopes})
 	if err != nil {
 		return echopaseto.DefaultErrorHandler(c, h.browser.ProblemFor(err, nil), err)
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	return c.JSON(http.StatusOK, echo.Map{"user": u.name, "csrf_token": s.CSRF, "expires_in": s.Pair.ExpiresIn})
 }
-
-// headerWriter lets the Guard add its Set-Cookie headers to the response
-// (a paseto.Response).
-type headerWriter http.Header
-
-func (h headerWriter) AddHeader(name, value string) { http.Header(h).Add(name, value) }
 
 func (h *handlers) protected(c echo.Context) error {
 	cl, _ := echopaseto.Claims(c)

@@ -134,7 +134,7 @@ func newApp(b *backend) (*fiber.App, error) {
 		return nil, err
 	}
 	m, bm := fiberpaseto.New(api), fiberpaseto.New(browser)
-	h := &handlers{backend: b, api: api, browser: browser}
+	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
 
 	app := fiber.New(fiber.Config{
 		AppName:               "pasetoauth fiber example",
@@ -192,6 +192,7 @@ var endpoints = []endpoint{
 type handlers struct {
 	*backend
 	api, browser *paseto.Guard
+	cookies      *fiberpaseto.Middleware // the browser Guard's, for LoginWithCookies
 }
 
 func (h *handlers) index(c *fiber.Ctx) error {
@@ -262,19 +263,13 @@ func (h *handlers) cookieLogin(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	s, err := h.browser.LoginWithCookies(c.UserContext(), responseHeaders{c}, u.name, paseto.LoginOptions{Scopes: u.scopes})
+	s, err := h.cookies.LoginWithCookies(c, u.name, paseto.LoginOptions{Scopes: u.scopes})
 	if err != nil {
 		return fiberpaseto.DefaultErrorHandler(c, h.browser.ProblemFor(err, nil), err)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{"user": u.name, "csrf_token": s.CSRF, "expires_in": s.Pair.ExpiresIn})
 }
-
-// responseHeaders lets the Guard add its Set-Cookie headers to the
-// response (a paseto.Response).
-type responseHeaders struct{ c *fiber.Ctx }
-
-func (r responseHeaders) AddHeader(name, value string) { r.c.Response().Header.Add(name, value) }
 
 func (h *handlers) protected(c *fiber.Ctx) error {
 	cl, _ := fiberpaseto.Claims(c)

@@ -134,7 +134,7 @@ func newRouter(b *backend) (*gin.Engine, error) {
 		return nil, err
 	}
 	m, bm := ginpaseto.New(api), ginpaseto.New(browser)
-	h := &handlers{backend: b, api: api, browser: browser}
+	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
 
 	r := gin.New()
 	r.Use(gin.Recovery())
@@ -181,6 +181,7 @@ var endpoints = []endpoint{
 type handlers struct {
 	*backend
 	api, browser *paseto.Guard
+	cookies      *ginpaseto.Middleware // the browser Guard's, for LoginWithCookies
 }
 
 func (h *handlers) index(c *gin.Context) {
@@ -254,7 +255,7 @@ func (h *handlers) cookieLogin(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s, err := h.browser.LoginWithCookies(c.Request.Context(), headerWriter(c.Writer.Header()), u.name, paseto.LoginOptions{Scopes: u.scopes})
+	s, err := h.cookies.LoginWithCookies(c, u.name, paseto.LoginOptions{Scopes: u.scopes})
 	if err != nil {
 		ginpaseto.DefaultErrorHandler(c, h.browser.ProblemFor(err, nil), err)
 		return
@@ -262,12 +263,6 @@ func (h *handlers) cookieLogin(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, gin.H{"user": u.name, "csrf_token": s.CSRF, "expires_in": s.Pair.ExpiresIn})
 }
-
-// headerWriter lets the Guard add its Set-Cookie headers to the response
-// (a paseto.Response).
-type headerWriter http.Header
-
-func (h headerWriter) AddHeader(name, value string) { http.Header(h).Add(name, value) }
 
 func (h *handlers) protected(c *gin.Context) {
 	cl, _ := ginpaseto.Claims(c)

@@ -138,7 +138,7 @@ func newHandler(b *backend) (http.Handler, error) {
 		return nil, err
 	}
 	m, bm := httppaseto.New(api), httppaseto.New(browser)
-	h := &handlers{backend: b, api: api, browser: browser}
+	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.index)
@@ -183,6 +183,7 @@ var endpoints = []endpoint{
 type handlers struct {
 	*backend
 	api, browser *paseto.Guard
+	cookies      *httppaseto.Middleware // the browser Guard's, for LoginWithCookies
 }
 
 // writeJSON answers v as JSON with status.
@@ -262,7 +263,7 @@ func (h *handlers) cookieLogin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s, err := h.browser.LoginWithCookies(r.Context(), headerWriter(w.Header()), u.name, paseto.LoginOptions{Scopes: u.scopes})
+	s, err := h.cookies.LoginWithCookies(w, r, u.name, paseto.LoginOptions{Scopes: u.scopes})
 	if err != nil {
 		httppaseto.DefaultErrorHandler(w, r, h.browser.ProblemFor(err, nil), err)
 		return
@@ -270,12 +271,6 @@ func (h *handlers) cookieLogin(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"user": u.name, "csrf_token": s.CSRF, "expires_in": s.Pair.ExpiresIn})
 }
-
-// headerWriter lets the Guard add its Set-Cookie headers to the response
-// (a paseto.Response).
-type headerWriter http.Header
-
-func (h headerWriter) AddHeader(name, value string) { http.Header(h).Add(name, value) }
 
 func (h *handlers) protected(w http.ResponseWriter, r *http.Request) {
 	cl, _ := httppaseto.FromContext(r.Context())
