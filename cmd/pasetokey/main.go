@@ -1,7 +1,7 @@
 // Command pasetokey generates PASETO v4 keys as PASERK strings, computes key
 // IDs and inspects tokens, so that nobody has to hand-craft key material.
 //
-//	pasetokey gen local|public|env
+//	pasetokey gen local|public|env|env-public
 //	pasetokey id <key>|-
 //	pasetokey public <k4.secret.…>|-
 //	pasetokey inspect [-key <key>|-] [-type <type>] [-at <time>] <token>|-
@@ -38,13 +38,14 @@ Usage:
   pasetokey <command> [flags] [arguments]
 
 Commands:
-  gen local    new v4.local key: k4.local. and its k4.lid. ID
-  gen public   new v4.public key pair: k4.secret., k4.public. and their IDs
-  gen env      new PASETO_LOCAL_KEY, _SECRET_KEY, _REFRESH_KEY lines (KEY=VALUE)
-  id           print the ID (k4.lid., k4.sid. or k4.pid.) of a key
-  public       print the k4.public. key of a k4.secret. key
-  inspect      show a token's header, footer and claims; verify with -key
-  help         show help for a command
+  gen local       new v4.local key: k4.local. and its k4.lid. ID
+  gen public      new v4.public key pair: k4.secret., k4.public. and their IDs
+  gen env         new PASETO_LOCAL_KEY and PASETO_REFRESH_KEY lines (KEY=VALUE)
+  gen env-public  new PASETO_SECRET_KEY and PASETO_REFRESH_KEY lines
+  id              print the ID (k4.lid., k4.sid. or k4.pid.) of a key
+  public          print the k4.public. key of a k4.secret. key
+  inspect         show a token's header, footer and claims; verify with -key
+  help            show help for a command
 
 An argument "-" is read from standard input, so keys need not appear on the
 command line. Run 'pasetokey <command> -h' for details.
