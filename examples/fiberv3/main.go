@@ -1,0 +1,303 @@
+// Command fiberv3 is a complete fiber v3 server protected by pasetoauth, to copy as
+// the start of your own: PASETO v4 access tokens, refresh tokens that
+// rotate with reuse detection, a route that needs a fresh login, a scoped
+// route, and a browser session in HttpOnly cookies with CSRF protection.
+//
+// Run it from the repository root with
+//
+//	go run ./examples/fiberv3
+//
+// and try the curl lines in README.md. It listens on PORT (default 8000).
+// With no keys in the environment it generates ephemeral keys and says so;
+// set PASETO_LOCAL_KEY (v4.local access tokens) or PASETO_SECRET_KEY
+// (v4.public access tokens), and PASETO_REFRESH_KEY, to PASERK strings from
+// `go run ./cmd/pasetokey gen env` to keep tokens valid across restarts.
+// REDIS_URL moves sessions and revocations to Redis, so that several
+// instances share them. An invalid variable stops the server with an error.
+//
+// The demo users are test/test (with the admin:* scope) and user1/password1.
+//
+// fiber runs on fasthttp, which reuses a request's memory once its handler
+// returns: this server keeps no string from a request (user names come
+// from the user table, tokens are newly minted), and so needs no
+// fiber.Config.Immutable.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gofiber/fiber/v3"
+	"github.com/gofiber/fiber/v3/middleware/recover"
+
+	"github.com/pasetoauth/pasetoauth/adapters/fiberv3paseto"
+	"github.com/pasetoauth/pasetoauth/paseto"
+)
+
+func main() {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// After the first signal, a second one kills the server at once.
+	context.AfterFunc(ctx, stop)
+	if err := run(ctx, os.Getenv, nil, logger); err != nil {
+		logger.Error("server failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+// shutdownTimeout bounds how long requests in flight may take to finish
+// once a shutdown signal arrives.
+const shutdownTimeout = 10 * time.Second
+
+// run configures the server from getenv and serves on ln (when nil, on
+// PORT) until ctx is done, then shuts down gracefully. It closes ln.
+func run(ctx context.Context, getenv func(string) string, ln net.Listener, logger *slog.Logger) (err error) {
+	if ln != nil {
+		defer func() {
+			if err != nil {
+				_ = ln.Close() // not served: Shutdown closes it otherwise
+			}
+		}()
+	}
+	b, err := newBackend(ctx, getenv, logger)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	app, err := newApp(b)
+	if err != nil {
+		return err
+	}
+	if ln == nil {
+		if ln, err = net.Listen("tcp", b.addr); err != nil {
+			return err
+		}
+	}
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true}) }()
+	logger.Info("listening", "addr", ln.Addr().String())
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := app.ShutdownWithContext(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	// A shutdown that came before fasthttp took the listener leaves it
+	// open; closing it ends Listener in that case too.
+	_ = ln.Close()
+	if err := <-served; err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// adminScope is what GET /admin requires. The user test holds "admin:*",
+// which covers it; user1 does not.
+const adminScope = "admin:read"
+
+// freshMaxAge is how recently a user must have typed their password to use
+// POST /fresh.
+const freshMaxAge = 5 * time.Minute
+
+// newApp builds the routes of the HTTP contract.
+func newApp(b *backend) (*fiber.App, error) {
+	// API clients send tokens in the Authorization header only.
+	api, err := paseto.NewGuard(b.auth, paseto.GuardConfig{})
+	if err != nil {
+		return nil, err
+	}
+	// Browsers keep them in HttpOnly cookies; unsafe methods then need the
+	// CSRF header. The refresh cookie is only sent to /cookie/refresh.
+	browser, err := paseto.NewGuard(b.auth, paseto.GuardConfig{
+		Cookies: &paseto.CookieConfig{RefreshPath: "/cookie/refresh"},
+		// Rotate a cookie session whose access token is about to expire on
+		// any successful request, so an active tab never sees a 401.
+		ImplicitRefresh: 2 * time.Minute,
+	})
+	if err != nil {
+		return nil, err
+	}
+	m, bm := fiberv3paseto.New(api), fiberv3paseto.New(browser)
+	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
+
+	app := fiber.New(fiber.Config{
+		AppName:      "pasetoauth fiber v3 example",
+		ReadTimeout:  10 * time.Second,
+		WriteTimeout: 10 * time.Second,
+		IdleTimeout:  60 * time.Second,
+		BodyLimit:    64 << 10,
+		// Request headers must fit in the read buffer (fasthttp answers 431
+		// otherwise): tokens in the Authorization header and in cookies
+		// take a few KiB with many claims.
+		ReadBufferSize: 16 << 10,
+	})
+	app.Use(recover.New())
+	app.Get("/", h.index)
+
+	app.Post("/login", h.login)
+	app.Post("/refresh", m.RefreshHandler())
+	app.Get("/protected", m.Required(), h.protected)
+	app.Get("/optional", m.Optional(), h.optional)
+	app.Post("/fresh", m.Fresh(freshMaxAge), h.fresh)
+	app.Get("/admin", m.Required(paseto.WithScopes(adminScope)), h.admin)
+	app.Post("/logout", m.LogoutHandler())
+
+	c := app.Group("/cookie")
+	c.Post("/login", h.cookieLogin)
+	c.Get("/protected", bm.Required(), h.protected)
+	c.Post("/refresh", bm.RefreshHandler())
+	c.Post("/logout", bm.LogoutHandler())
+	return app, nil
+}
+
+// endpoint documents a route for GET /.
+type endpoint struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Needs  string `json:"needs"`
+}
+
+var endpoints = []endpoint{
+	{"GET", "/", "nothing"},
+	{"POST", "/login", `credentials {"username","password"}`},
+	{"POST", "/refresh", `refresh token (Authorization: Bearer or {"refresh_token"})`},
+	{"GET", "/protected", "access token"},
+	{"GET", "/optional", "optional access token"},
+	{"POST", "/fresh", "fresh access token (from /login, at most 5 minutes old)"},
+	{"GET", "/admin", "access token with scope " + adminScope},
+	{"POST", "/logout", "access token"},
+	{"POST", "/cookie/login", `credentials {"username","password"}; sets cookies`},
+	{"GET", "/cookie/protected", "access cookie"},
+	{"POST", "/cookie/refresh", "refresh cookie and X-CSRF-Token header"},
+	{"POST", "/cookie/logout", "access cookie and X-CSRF-Token header"},
+}
+
+type handlers struct {
+	*backend
+	api, browser *paseto.Guard
+	cookies      *fiberv3paseto.Middleware // the browser Guard's, for LoginWithCookies
+}
+
+func (h *handlers) index(c fiber.Ctx) error {
+	return c.JSON(fiber.Map{
+		"service":       "pasetoauth fiber v3 example",
+		"access_tokens": h.auth.Config().AccessKeys.Purpose().String(),
+		"endpoints":     endpoints,
+	})
+}
+
+// credentials is the body of the login routes.
+type credentials struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+const maxLoginBody = 4 << 10
+
+// The login routes' errors, in the shape of the library's.
+var (
+	errNotJSON        = paseto.ErrorBody{Error: "unsupported_media_type", Message: "send the credentials as application/json"}
+	errBadBody        = paseto.ErrorBody{Error: "invalid_request", Message: `the body must be {"username":"…","password":"…"}`}
+	errBadCredentials = paseto.ErrorBody{Error: "invalid_credentials", Message: "wrong username or password"}
+)
+
+// checkCredentials reads the login body and checks it against the user
+// table, answering the request itself when it fails (ok false, and the
+// error to return). Insisting on application/json also keeps other sites'
+// HTML forms from logging a browser in (login CSRF): browsers send
+// cross-site JSON only after a CORS preflight.
+func (h *handlers) checkCredentials(c fiber.Ctx) (u account, ok bool, err error) {
+	if !c.Is("json") {
+		return account{}, false, c.Status(fiber.StatusUnsupportedMediaType).JSON(errNotJSON)
+	}
+	// The raw body, not c.Body or c.BodyParser: those would inflate a
+	// Content-Encoding body first, without a bound.
+	body := c.BodyRaw()
+	var cr credentials
+	if len(body) > maxLoginBody || json.Unmarshal(body, &cr) != nil {
+		return account{}, false, c.Status(fiber.StatusBadRequest).JSON(errBadBody)
+	}
+	if u, ok = h.users.authenticate(cr.Username, cr.Password); !ok {
+		return account{}, false, c.Status(fiber.StatusUnauthorized).JSON(errBadCredentials)
+	}
+	return u, true, nil
+}
+
+// login answers the OAuth 2.0 token response: a fresh access token and a
+// refresh token.
+func (h *handlers) login(c fiber.Ctx) error {
+	u, ok, err := h.checkCredentials(c)
+	if !ok {
+		return err
+	}
+	pair, err := h.auth.Login(c.Context(), u.name, paseto.LoginOptions{Scopes: u.scopes})
+	if err != nil { // the store failed: 503, in the library's words
+		return fiberv3paseto.DefaultErrorHandler(c, h.api.ProblemFor(err, nil), err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(pair)
+}
+
+// cookieLogin starts a browser session: the tokens go into HttpOnly
+// cookies, and the CSRF value into a cookie the page's script can read
+// (and, for convenience, the body). Unsafe requests echo it in X-CSRF-Token.
+func (h *handlers) cookieLogin(c fiber.Ctx) error {
+	u, ok, err := h.checkCredentials(c)
+	if !ok {
+		return err
+	}
+	s, err := h.cookies.LoginWithCookies(c, u.name, paseto.LoginOptions{Scopes: u.scopes})
+	if err != nil {
+		return fiberv3paseto.DefaultErrorHandler(c, h.browser.ProblemFor(err, nil), err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"user": u.name, "csrf_token": s.CSRF, "expires_in": s.Pair.ExpiresIn})
+}
+
+func (h *handlers) protected(c fiber.Ctx) error {
+	cl, _ := fiberv3paseto.Claims(c)
+	return c.JSON(fiber.Map{
+		"user":       cl.Subject,
+		"scopes":     scopesOf(cl),
+		"fresh":      cl.Fresh,
+		"expires_at": cl.Expiration,
+	})
+}
+
+func (h *handlers) optional(c fiber.Ctx) error {
+	if cl, ok := fiberv3paseto.Claims(c); ok {
+		return c.JSON(fiber.Map{"user": cl.Subject})
+	}
+	return c.JSON(fiber.Map{"user": nil})
+}
+
+func (h *handlers) fresh(c fiber.Ctx) error {
+	return c.JSON(fiber.Map{"user": fiberv3paseto.Subject(c), "message": "fresh login confirmed"})
+}
+
+func (h *handlers) admin(c fiber.Ctx) error {
+	return c.JSON(fiber.Map{"user": fiberv3paseto.Subject(c), "admin": true})
+}
+
+func scopesOf(c *paseto.Claims) []string {
+	if c.Scopes == nil {
+		return []string{}
+	}
+	return c.Scopes
+}

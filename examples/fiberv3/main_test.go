@@ -1,0 +1,80 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/pasetoauth/pasetoauth/examples/internal/exampletest"
+)
+
+// productionAccounts keeps the real demo table for TestDemoPasswords.
+var productionAccounts = demoAccounts
+
+// fastAccounts swaps in minimum-cost hashes of the same demo passwords for
+// the test: bcrypt's default cost takes about a second per login under the
+// race detector.
+func fastAccounts(t *testing.T) {
+	fast := userTable{}
+	for name, a := range productionAccounts {
+		a.passwordHash = exampletest.FastHash(t, exampletest.DemoPasswords[name])
+		fast[name] = a
+	}
+	demoAccounts = fast
+	t.Cleanup(func() { demoAccounts = productionAccounts })
+}
+
+func TestContract(t *testing.T) {
+	fastAccounts(t)
+	exampletest.Contract(t, exampletest.Start(t, run, exampletest.LocalKeys()), "v4.local")
+}
+
+func TestContractPublicKeys(t *testing.T) {
+	fastAccounts(t)
+	exampletest.Contract(t, exampletest.Start(t, run, exampletest.PublicKeys()), "v4.public")
+}
+
+func TestContractRedis(t *testing.T) {
+	fastAccounts(t)
+	env := exampletest.With(exampletest.LocalKeys(), "REDIS_URL", exampletest.StartRedis(t))
+	exampletest.Contract(t, exampletest.Start(t, run, env), "v4.local")
+}
+
+func TestSharedRedis(t *testing.T) {
+	fastAccounts(t)
+	exampletest.SharedRedis(t, run)
+}
+
+func TestRedisDown(t *testing.T) {
+	fastAccounts(t)
+	exampletest.StoreDown(t, run)
+}
+
+func TestEphemeralKeys(t *testing.T) {
+	fastAccounts(t)
+	exampletest.EphemeralKeys(t, run)
+}
+
+func TestKeysFromEnv(t *testing.T) {
+	fastAccounts(t)
+	t.Run("local", func(t *testing.T) { exampletest.KeysFromEnv(t, run, exampletest.LocalKeys()) })
+	t.Run("public", func(t *testing.T) { exampletest.KeysFromEnv(t, run, exampletest.PublicKeys()) })
+}
+
+func TestBadEnvironment(t *testing.T) {
+	exampletest.BadEnvironment(t, run)
+}
+
+// TestDemoPasswords checks the real bcrypt hashes against the documented
+// passwords.
+func TestDemoPasswords(t *testing.T) {
+	for name, pw := range exampletest.DemoPasswords {
+		if _, ok := productionAccounts.authenticate(name, pw); !ok {
+			t.Errorf("%s/%s does not log in", name, pw)
+		}
+	}
+	if _, ok := productionAccounts.authenticate("test", "password1"); ok {
+		t.Error("test logs in with user1's password")
+	}
+	if _, ok := productionAccounts.authenticate("nobody", "test"); ok {
+		t.Error("an unknown user logs in")
+	}
+}
