@@ -79,16 +79,16 @@ func fiberFixture(app *fiber.App, auth string, s *seen, want string) fixture {
 	}
 	op := func() error {
 		fctx.Response.Reset()
-		before := s.runs.Load()
+		before := s.runs
 		handler(fctx)
-		if st := fctx.Response.StatusCode(); st != fiber.StatusOK || s.runs.Load() != before+1 {
-			return fmt.Errorf("status %d, handler runs %d", st, s.runs.Load()-before)
+		if st := fctx.Response.StatusCode(); st != fiber.StatusOK || s.runs != before+1 {
+			return fmt.Errorf("status %d, handler runs %d", st, s.runs-before)
 		}
 		return nil
 	}
 	check := func() error {
 		fctx.Response.Reset()
-		before := s.runs.Load()
+		before := s.runs
 		handler(fctx)
 		if st, b := fctx.Response.StatusCode(), fctx.Response.Body(); st != fiber.StatusOK || !bytes.Equal(b, okBody) {
 			return fmt.Errorf("status %d, body %q", st, body(b))

@@ -1,6 +1,15 @@
 package benchmarks
 
-import "testing"
+import (
+	"net/http"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gofiber/fiber/v2"
+	"github.com/pasetoauth/pasetoauth/adapters/fiberpaseto"
+	"github.com/pasetoauth/pasetoauth/adapters/ginpaseto"
+	"github.com/pasetoauth/pasetoauth/adapters/httppaseto"
+)
 
 // allRows is every benchmark's rows, by benchmark.
 var allRows = map[string][]row{
@@ -30,6 +39,50 @@ func TestSetups(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestChecksCatchBrokenSetups: a setup whose requests are refused, or never
+// reach the handler, must fail its check and every timed operation.
+func TestChecksCatchBrokenSetups(t *testing.T) {
+	other := newOurs(t, false, false) // a token under another key
+	broken := map[string]fixture{
+		"net/http, wrong key": func() fixture {
+			o := newOurs(t, false, false)
+			s := &seen{}
+			h := httppaseto.New(o.guard).Required()(httpHandler(s, func(*http.Request) string { return subject }))
+			return serveFixture(httpMux(h), "Bearer "+other.token, s, subject)
+		}(),
+		"gin, no token": func() fixture {
+			o := newOurs(t, false, false)
+			s := &seen{}
+			r := gin.New()
+			r.GET("/p", ginpaseto.New(o.guard).Required(), ginHandler(s, ginpaseto.Subject))
+			return serveFixture(r, "", s, subject)
+		}(),
+		"fiber, wrong key": func() fixture {
+			o := newOurs(t, true, false)
+			s := &seen{}
+			app := fiber.New()
+			app.Get("/p", fiberpaseto.New(o.guard).Required(), fiberHandler(s, fiberpaseto.Subject))
+			return fiberFixture(app, "Bearer "+newOurs(t, true, false).token, s, subject)
+		}(),
+		"handler that never runs": func() fixture {
+			s := &seen{}
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /p", func(w http.ResponseWriter, r *http.Request) { w.Write(okBody) })
+			return serveFixture(mux, "", s, "")
+		}(),
+		"verifier, other token": verifierFixture(newOurs(t, false, false).auth.AccessVerifier(), other.token),
+		"jwt, wrong key":        jwtFixture(newJWTKeys(t).hs256, "HS256", []byte("not the key")),
+	}
+	for name, f := range broken {
+		if err := f.check(); err == nil {
+			t.Errorf("%s: check passed", name)
+		}
+		if err := f.op(); err == nil {
+			t.Errorf("%s: op passed", name)
 		}
 	}
 }
