@@ -2,6 +2,7 @@ package echov5paseto_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -59,4 +60,33 @@ func Example() {
 	// Output:
 	// 200 {"user":"alice"}
 	// 401 Bearer realm="api" {"error":"token_missing","message":"no token"}
+}
+
+// The app's HTTPErrorHandler sees the rejection: echo.StatusCode gives the
+// status, errors.As finds the *echo.HTTPError and the *Error with the whole
+// Problem, errors.Is finds the paseto sentinel.
+func ExampleError() {
+	access, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	auth, _ := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
+	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
+	m := echov5paseto.New(guard)
+
+	e := echo.New()
+	e.HTTPErrorHandler = func(c *echo.Context, err error) {
+		var he *echo.HTTPError     // Code and Message, wrapping the cause
+		var pe *echov5paseto.Error // the whole Problem
+		if errors.As(err, &he) && errors.As(err, &pe) {
+			fmt.Println(echo.StatusCode(err), he.Message, pe.Problem.Body.Error, errors.Is(err, paseto.ErrMissingToken))
+		}
+		echo.DefaultHTTPErrorHandler(false)(c, err)
+	}
+	e.GET("/protected", func(c *echo.Context) error { return c.NoContent(http.StatusOK) }, m.Required())
+
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest("GET", "/protected", nil))
+	fmt.Println(w.Code, strings.TrimSpace(w.Body.String()))
+	// Output:
+	// 401 no token token_missing true
+	// 401 {"error":"token_missing","message":"no token"}
 }
