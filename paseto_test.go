@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -64,10 +65,22 @@ var routes = []route{
 	{method: "GET", path: "/optional", kind: optional},
 	{method: "GET", path: "/optional-lenient", kind: optional, opts: []paseto.RouteOption{paseto.AnonymousOnInvalid()}},
 	{method: "GET", path: "/admin", kind: required, opts: []paseto.RouteOption{paseto.WithScopes("admin:users")}},
+	{method: "GET", path: "/reports", kind: required, opts: []paseto.RouteOption{paseto.WithAnyScope("reports:read", "admin:users")}},
+	{method: "GET", path: "/staff", kind: required, opts: []paseto.RouteOption{paseto.WithRequirements(staffOnly)}},
+	{method: "POST", path: "/admin-fresh", kind: fresh, opts: []paseto.RouteOption{paseto.WithScopes("admin:users")}},
 	{method: "GET", path: "/fail", kind: required, status: http.StatusInternalServerError},
 	{method: "POST", path: "/refresh", kind: refreshHandler},
 	{method: "POST", path: "/refresh-next", kind: refreshRequired},
 	{method: "POST", path: "/logout", kind: logoutHandler},
+}
+
+// staffOnly is an application's own authorization check on the claims: it
+// answers 403 by wrapping paseto.ErrInsufficientScope.
+func staffOnly(c *paseto.Claims, _ time.Time) error {
+	if tenant, _ := paseto.Claim[string](c, "tenant"); tenant != "staff" {
+		return fmt.Errorf("%w: staff only", paseto.ErrInsufficientScope)
+	}
+	return nil
 }
 
 func (r route) code() int {
@@ -438,6 +451,16 @@ func (e *env) login(sub string, scopes ...string) *paseto.TokenPair {
 	return p
 }
 
+// loginClaims starts a session for sub whose access tokens carry claims.
+func (e *env) loginClaims(sub string, claims map[string]any) *paseto.TokenPair {
+	e.t.Helper()
+	p, err := e.auth.Login(context.Background(), sub, paseto.LoginOptions{Claims: claims})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
 // refreshed returns a pair minted by refresh: its access token is not fresh.
 func (e *env) refreshed(sub string) *paseto.TokenPair {
 	e.t.Helper()
@@ -568,6 +591,8 @@ func invalid(desc string) string {
 const (
 	notFresh  = realm + `, error="insufficient_user_authentication", error_description="fresh token required"`
 	needScope = realm + `, error="insufficient_scope", error_description="token lacks the required scope", scope="admin:users"`
+	needAny   = realm + `, error="insufficient_scope", error_description="token lacks the required scope", scope="reports:read admin:users"`
+	needOwn   = realm + `, error="insufficient_scope", error_description="token lacks the required scope"`
 )
 
 // result is a response, read.
@@ -1034,6 +1059,81 @@ var rows = []row{
 			return req("GET", "/admin", bearer(e.login("alice", "administrator").AccessToken)...)
 		},
 		want: deny(403, needScope, "insufficient_scope"),
+	},
+	{
+		name: "scope needed, token has none",
+		req: func(e *env) *http.Request {
+			return req("GET", "/admin", bearer(e.login("alice").AccessToken)...)
+		},
+		want: deny(403, needScope, "insufficient_scope"),
+	},
+	{
+		name: "any-of scopes, one granted",
+		req: func(e *env) *http.Request {
+			return req("GET", "/reports", bearer(e.login("alice", "reports:read").AccessToken)...)
+		},
+		want: ok("alice"),
+	},
+	{
+		name: "any-of scopes, none granted",
+		req: func(e *env) *http.Request {
+			return req("GET", "/reports", bearer(e.login("alice", "reports:write", "admin").AccessToken)...)
+		},
+		want: deny(403, needAny, "insufficient_scope"),
+	},
+	{
+		name: "scope check after authentication (expired token with the scope)",
+		req: func(e *env) *http.Request {
+			tok := e.login("alice", "admin:*").AccessToken
+			e.clock.Advance(paseto.DefaultAccessLifetime + time.Second)
+			return req("GET", "/admin", bearer(tok)...)
+		},
+		want: deny(401, invalid("token has expired"), "token_expired"),
+	},
+	{
+		name: "scope on a fresh route, refreshed token keeps the scope but is not fresh",
+		req: func(e *env) *http.Request {
+			first := e.login("alice", "admin:users")
+			next, err := e.auth.Refresh(context.Background(), first.RefreshToken)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			return req("POST", "/admin-fresh", bearer(next.AccessToken)...)
+		},
+		want: deny(401, notFresh, "token_not_fresh"),
+	},
+	{
+		name: "scope on a fresh route, fresh token with the scope",
+		req: func(e *env) *http.Request {
+			return req("POST", "/admin-fresh", bearer(e.login("alice", "admin:users").AccessToken)...)
+		},
+		want: ok("alice"),
+	},
+	{
+		name: "refresh never widens scopes",
+		req: func(e *env) *http.Request {
+			first := e.login("alice", "reports:read")
+			next, err := e.auth.Refresh(context.Background(), first.RefreshToken)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			return req("GET", "/admin", bearer(next.AccessToken)...)
+		},
+		want: deny(403, needScope, "insufficient_scope"),
+	},
+	{
+		name: "own authorization check passes",
+		req: func(e *env) *http.Request {
+			return req("GET", "/staff", bearer(e.loginClaims("alice", map[string]any{"tenant": "staff"}).AccessToken)...)
+		},
+		want: ok("alice"),
+	},
+	{
+		name: "own authorization check refuses",
+		req: func(e *env) *http.Request {
+			return req("GET", "/staff", bearer(e.loginClaims("alice", map[string]any{"tenant": "customer"}).AccessToken)...)
+		},
+		want: deny(403, needOwn, "insufficient_scope"),
 	},
 
 	// Implicit refresh of cookie sessions near expiry.
