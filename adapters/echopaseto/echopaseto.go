@@ -21,14 +21,12 @@
 package echopaseto
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/pasetoauth/pasetoauth/adapters/internal/stdhttp"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
 
@@ -119,7 +117,7 @@ func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) echo.HandlerFunc
 	p := m.g.Refresh(opts...)
 	return func(c echo.Context) error {
 		resp := c.Response()
-		res, err := m.g.Authenticate(request{c.Request()}, header(resp.Header()), p)
+		res, err := m.g.Authenticate(stdhttp.Request{R: c.Request()}, stdhttp.Header(resp.Header()), p)
 		if err != nil {
 			return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
 		}
@@ -134,7 +132,7 @@ func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) echo.HandlerFunc
 func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) echo.HandlerFunc {
 	p := m.g.Required(opts...)
 	return func(c echo.Context) error {
-		if err := m.g.Logout(request{c.Request()}, header(c.Response().Header()), p); err != nil {
+		if err := m.g.Logout(stdhttp.Request{R: c.Request()}, stdhttp.Header(c.Response().Header()), p); err != nil {
 			return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
 		}
 		return c.NoContent(http.StatusNoContent)
@@ -149,13 +147,13 @@ func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) echo.HandlerFunc 
 // cookie configuration, and with the store's error when the session cannot
 // be saved; then no cookie is set.
 func (m *Middleware) LoginWithCookies(c echo.Context, subject string, opts ...paseto.LoginOptions) (*paseto.CookieSession, error) {
-	return m.g.LoginWithCookies(c.Request().Context(), header(c.Response().Header()), subject, opts...)
+	return m.g.LoginWithCookies(c.Request().Context(), stdhttp.Header(c.Response().Header()), subject, opts...)
 }
 
 // ClearSessionCookies expires the access, refresh and CSRF cookies, as
 // LogoutHandler does, for apps that end a session their own way.
 func (m *Middleware) ClearSessionCookies(c echo.Context) {
-	m.g.ClearSessionCookies(header(c.Response().Header()))
+	m.g.ClearSessionCookies(stdhttp.Header(c.Response().Header()))
 }
 
 func (m *Middleware) protect(p *paseto.Policy) echo.MiddlewareFunc {
@@ -165,7 +163,7 @@ func (m *Middleware) protect(p *paseto.Policy) echo.MiddlewareFunc {
 				return next(c)
 			}
 			req, resp := c.Request(), c.Response()
-			res, err := m.g.Authenticate(request{req}, header(resp.Header()), p)
+			res, err := m.g.Authenticate(stdhttp.Request{R: req}, stdhttp.Header(resp.Header()), p)
 			if err != nil {
 				return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
 			}
@@ -189,7 +187,7 @@ func (m *Middleware) protect(p *paseto.Policy) echo.MiddlewareFunc {
 // HTTPErrorHandler, never rotates the session.
 func (m *Middleware) refreshBefore(ctx context.Context, resp *echo.Response, res paseto.Result) {
 	resp.Before(func() {
-		m.g.FinishImplicitRefresh(ctx, &res, resp.Status, header(resp.Header()))
+		m.g.FinishImplicitRefresh(ctx, &res, resp.Status, stdhttp.Header(resp.Header()))
 	})
 }
 
@@ -220,48 +218,4 @@ func Subject(c echo.Context) string {
 func TokenPair(c echo.Context) (*paseto.TokenPair, bool) {
 	p, _ := c.Get(pairKey).(*paseto.TokenPair)
 	return p, p != nil
-}
-
-// request is the paseto.Request view of the echo request. echo.Context is
-// an interface (two words), so the view holds the *http.Request instead:
-// one pointer, and passing it as an interface does not allocate.
-type request struct{ r *http.Request }
-
-func (v request) Context() context.Context          { return v.r.Context() }
-func (v request) Method() string                    { return v.r.Method }
-func (v request) HeaderValues(name string) []string { return v.r.Header.Values(name) }
-func (v request) Query(name string) string          { return v.r.URL.Query().Get(name) }
-
-func (v request) Cookie(name string) string {
-	ck, err := v.r.Cookie(name)
-	if err != nil {
-		return ""
-	}
-	return ck.Value
-}
-
-func (v request) Body(limit int64) ([]byte, error) { return readBody(&v.r.Body, limit) }
-
-// header is the paseto.Response view of the response headers.
-type header http.Header
-
-func (h header) AddHeader(name, value string) { http.Header(h).Add(name, value) }
-
-var errBodyTooLarge = errors.New("request body too large")
-
-// readBody reads at most limit bytes of *body and puts them back, so a
-// handler after RefreshRequired can still read the body.
-func readBody(body *io.ReadCloser, limit int64) ([]byte, error) {
-	if *body == nil || *body == http.NoBody {
-		return nil, nil
-	}
-	b, err := io.ReadAll(io.LimitReader(*body, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, errBodyTooLarge
-	}
-	*body = io.NopCloser(bytes.NewReader(b))
-	return b, nil
 }

@@ -19,14 +19,12 @@
 package ginpaseto
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/pasetoauth/pasetoauth/adapters/internal/stdhttp"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
 
@@ -243,26 +241,7 @@ func (v view) Cookie(name string) string {
 	return ck.Value
 }
 
-func (v view) Body(limit int64) ([]byte, error) { return readBody(&v.c.Request.Body, limit) }
-
-var errBodyTooLarge = errors.New("request body too large")
-
-// readBody reads at most limit bytes of *body and puts them back, so a
-// handler after RefreshRequired can still read the body.
-func readBody(body *io.ReadCloser, limit int64) ([]byte, error) {
-	if *body == nil || *body == http.NoBody {
-		return nil, nil
-	}
-	b, err := io.ReadAll(io.LimitReader(*body, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, errBodyTooLarge
-	}
-	*body = io.NopCloser(bytes.NewReader(b))
-	return b, nil
-}
+func (v view) Body(limit int64) ([]byte, error) { return stdhttp.ReadBody(&v.c.Request.Body, limit) }
 
 // refreshWriter runs the implicit refresh of a cookie session just before
 // the status line is written, so that a failed response never rotates the

@@ -23,14 +23,12 @@ package httppaseto
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"errors"
-	"io"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/pasetoauth/pasetoauth/adapters/internal/stdhttp"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
 
@@ -112,7 +110,7 @@ func (m *Middleware) RefreshRequired(opts ...paseto.RouteOption) func(http.Handl
 func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) http.HandlerFunc {
 	p := m.g.Refresh(opts...)
 	return func(w http.ResponseWriter, r *http.Request) {
-		res, err := m.g.Authenticate(request{r}, header(w.Header()), p)
+		res, err := m.g.Authenticate(stdhttp.Request{R: r}, stdhttp.Header(w.Header()), p)
 		if err != nil {
 			m.cfg.ErrorHandler(w, r, m.g.ProblemFor(err, p), err)
 			return
@@ -131,7 +129,7 @@ func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) http.HandlerFunc
 func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) http.HandlerFunc {
 	p := m.g.Required(opts...)
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := m.g.Logout(request{r}, header(w.Header()), p); err != nil {
+		if err := m.g.Logout(stdhttp.Request{R: r}, stdhttp.Header(w.Header()), p); err != nil {
 			m.cfg.ErrorHandler(w, r, m.g.ProblemFor(err, p), err)
 			return
 		}
@@ -147,19 +145,19 @@ func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) http.HandlerFunc 
 // cookie configuration, and with the store's error when the session cannot
 // be saved; then no cookie is set.
 func (m *Middleware) LoginWithCookies(w http.ResponseWriter, r *http.Request, subject string, opts ...paseto.LoginOptions) (*paseto.CookieSession, error) {
-	return m.g.LoginWithCookies(r.Context(), header(w.Header()), subject, opts...)
+	return m.g.LoginWithCookies(r.Context(), stdhttp.Header(w.Header()), subject, opts...)
 }
 
 // ClearSessionCookies expires the access, refresh and CSRF cookies, as
 // LogoutHandler does, for apps that end a session their own way.
 func (m *Middleware) ClearSessionCookies(w http.ResponseWriter) {
-	m.g.ClearSessionCookies(header(w.Header()))
+	m.g.ClearSessionCookies(stdhttp.Header(w.Header()))
 }
 
 func (m *Middleware) protect(p *paseto.Policy) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			res, err := m.g.Authenticate(request{r}, header(w.Header()), p)
+			res, err := m.g.Authenticate(stdhttp.Request{R: r}, stdhttp.Header(w.Header()), p)
 			if err != nil {
 				m.cfg.ErrorHandler(w, r, m.g.ProblemFor(err, p), err)
 				return
@@ -218,50 +216,6 @@ func TokenPair(ctx context.Context) (*paseto.TokenPair, bool) {
 	return p, p != nil
 }
 
-// request is the paseto.Request view of an *http.Request. It holds one
-// pointer, so passing it as an interface does not allocate.
-type request struct{ r *http.Request }
-
-func (v request) Context() context.Context          { return v.r.Context() }
-func (v request) Method() string                    { return v.r.Method }
-func (v request) HeaderValues(name string) []string { return v.r.Header.Values(name) }
-func (v request) Query(name string) string          { return v.r.URL.Query().Get(name) }
-
-func (v request) Cookie(name string) string {
-	c, err := v.r.Cookie(name)
-	if err != nil {
-		return ""
-	}
-	return c.Value
-}
-
-func (v request) Body(limit int64) ([]byte, error) { return readBody(&v.r.Body, limit) }
-
-// header is the paseto.Response view of the response headers (a map, so
-// passing it as an interface does not allocate either).
-type header http.Header
-
-func (h header) AddHeader(name, value string) { http.Header(h).Add(name, value) }
-
-var errBodyTooLarge = errors.New("request body too large")
-
-// readBody reads at most limit bytes of *body and puts them back, so a
-// handler after RefreshRequired can still read the body.
-func readBody(body *io.ReadCloser, limit int64) ([]byte, error) {
-	if *body == nil || *body == http.NoBody {
-		return nil, nil
-	}
-	b, err := io.ReadAll(io.LimitReader(*body, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, errBodyTooLarge
-	}
-	*body = io.NopCloser(bytes.NewReader(b))
-	return b, nil
-}
-
 // refreshWriter runs the implicit refresh of a cookie session just before
 // the status line is written, so that a failed response never rotates the
 // session: its new cookies would reach a client that may never see them.
@@ -276,7 +230,7 @@ type refreshWriter struct {
 func (w *refreshWriter) before(status int) {
 	if !w.done {
 		w.done = true
-		w.g.FinishImplicitRefresh(w.ctx, &w.res, status, header(w.ResponseWriter.Header()))
+		w.g.FinishImplicitRefresh(w.ctx, &w.res, status, stdhttp.Header(w.ResponseWriter.Header()))
 	}
 }
 
