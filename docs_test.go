@@ -37,7 +37,8 @@ func TestDocsCodeCompiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	docs, _ := filepath.Glob("docs/*.md")
-	docs = append(docs, "README.md")
+	examples, _ := filepath.Glob("examples/*/README.md")
+	docs = append(append(docs, examples...), "README.md")
 	fence := regexp.MustCompile("(?s)```go\n(.*?)```")
 	blocks := 0
 	for _, doc := range docs {
