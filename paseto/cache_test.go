@@ -114,3 +114,54 @@ func TestCacheBoundedAndConcurrent(t *testing.T) {
 		t.Fatalf("zero cache: %v", err)
 	}
 }
+
+// Config.CacheSize turns the cache on for the Auth's access tokens; logout
+// and expiry still end a cached token.
+func TestAuthCacheSize(t *testing.T) {
+	clock := newTestClock(epoch)
+	for name, size := range map[string]int{"negative": -1, "too large": 10_000_001} {
+		_, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t), CacheSize: size})
+		if !errors.Is(err, ErrConfig) {
+			t.Errorf("%s CacheSize: %v, want ErrConfig", name, err)
+		}
+	}
+	a, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t), CacheSize: 16, Clock: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.AccessVerifier().cache == nil {
+		t.Fatal("CacheSize 16 built no cache")
+	}
+	ctx := context.Background()
+	pair, err := a.Login(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := a.VerifyAccess(ctx, pair.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.VerifyAccess(ctx, pair.AccessToken); err != nil || a.AccessVerifier().cache.len() != 1 {
+		t.Fatalf("repeat: %v, cache holds %d", err, a.AccessVerifier().cache.len())
+	}
+	if err := a.Logout(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.VerifyAccess(ctx, pair.AccessToken); !errors.Is(err, ErrRevoked) {
+		t.Fatalf("cached token after logout: %v, want ErrRevoked", err)
+	}
+
+	other, _ := a.Login(ctx, "bob")
+	if _, err := a.VerifyAccess(ctx, other.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	clock.add(DefaultAccessLifetime + time.Second)
+	if _, err := a.VerifyAccess(ctx, other.AccessToken); !errors.Is(err, ErrExpired) {
+		t.Fatalf("cached token after exp: %v, want ErrExpired", err)
+	}
+
+	plain, _ := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t)})
+	if plain.AccessVerifier().cache != nil {
+		t.Error("the cache is on by default")
+	}
+}

@@ -62,6 +62,12 @@ type Config struct {
 	GracePeriod time.Duration
 	// Leeway tolerates clock skew when checking exp, nbf and iat.
 	Leeway time.Duration
+	// CacheSize, when positive, gives the access-token verifier a cache of
+	// up to that many verified tokens (WithCache): a repeated token skips
+	// decoding and cryptography, while expiry, the route's requirements and
+	// revocation are still checked on every request. Zero, the default,
+	// disables it.
+	CacheSize int
 
 	// Clock replaces time.Now, for tests.
 	Clock func() time.Time
@@ -159,7 +165,14 @@ func New(cfg Config) (*Auth, error) {
 		return nil, err
 	}
 	verifyOpts := append(common, WithLeeway(cfg.Leeway))
-	if a.accessVerifier, err = NewVerifier(cfg.AccessKeys, TypeAccess, append(verifyOpts, WithRevocation(cfg.Store))...); err != nil {
+	accessOpts := append(verifyOpts[:len(verifyOpts):len(verifyOpts)], WithRevocation(cfg.Store))
+	if cfg.CacheSize < 0 {
+		return nil, fmt.Errorf("%w: negative cache size %d", ErrConfig, cfg.CacheSize)
+	}
+	if cfg.CacheSize > 0 {
+		accessOpts = append(accessOpts, WithCache(cfg.CacheSize))
+	}
+	if a.accessVerifier, err = NewVerifier(cfg.AccessKeys, TypeAccess, accessOpts...); err != nil {
 		return nil, err
 	}
 	// Refresh tokens are judged by the store's Rotate, not the deny list.
