@@ -23,8 +23,9 @@ type GuardConfig struct {
 	// Default "access_token". Refresh tokens are never read from the query.
 	QueryParam string
 	// ImplicitRefresh, with Cookies, rotates a cookie session whose access
-	// token expires within this window, when the response succeeds. Zero
-	// disables it.
+	// token expires within this window, when the response succeeds. It
+	// needs the refresh cookie on every path (CookieConfig.RefreshPath "/",
+	// the default). Zero disables it.
 	ImplicitRefresh time.Duration
 	// MaxBodyBytes bounds the JSON body read by refresh endpoints. Default
 	// 16 KiB.
@@ -66,6 +67,11 @@ func NewGuard(a *Auth, cfg GuardConfig) (*Guard, error) {
 			return nil, err
 		}
 		cfg.Cookies = &c
+		// Implicit refresh reads the refresh cookie on ordinary routes; a
+		// cookie scoped to the refresh endpoint never arrives there.
+		if cfg.ImplicitRefresh > 0 && c.RefreshPath != "/" {
+			return nil, fmt.Errorf("%w: ImplicitRefresh needs the refresh cookie on every path (RefreshPath %q, want \"/\")", ErrConfig, c.RefreshPath)
+		}
 	}
 	return &Guard{auth: a, cfg: cfg}, nil
 }

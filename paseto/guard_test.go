@@ -135,11 +135,12 @@ func TestGuardConfigRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, cfg := range map[string]GuardConfig{
-		"quote in realm":              {Realm: `a"b`},
-		"implicit refresh no cookies": {ImplicitRefresh: time.Minute},
-		"host prefix on scoped path":  {Cookies: &CookieConfig{RefreshName: "__Host-rt", RefreshPath: "/auth/refresh"}},
-		"secure prefix with insecure": {Cookies: &CookieConfig{AccessName: "__Secure-at", Insecure: true}},
-		"relative refresh path":       {Cookies: &CookieConfig{RefreshPath: "auth"}},
+		"quote in realm":                          {Realm: `a"b`},
+		"implicit refresh no cookies":             {ImplicitRefresh: time.Minute},
+		"host prefix on scoped path":              {Cookies: &CookieConfig{RefreshName: "__Host-rt", RefreshPath: "/auth/refresh"}},
+		"secure prefix with insecure":             {Cookies: &CookieConfig{AccessName: "__Secure-at", Insecure: true}},
+		"relative refresh path":                   {Cookies: &CookieConfig{RefreshPath: "auth"}},
+		"implicit refresh, scoped refresh cookie": {Cookies: &CookieConfig{RefreshPath: "/auth/refresh"}, ImplicitRefresh: time.Minute},
 	} {
 		if _, err := NewGuard(a, cfg); !errors.Is(err, ErrConfig) {
 			t.Errorf("%s: got %v", name, err)

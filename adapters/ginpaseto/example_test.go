@@ -70,8 +70,8 @@ func ExampleMiddleware_LoginWithCookies() {
 	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	auth, _ := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
 	guard, err := paseto.NewGuard(auth, paseto.GuardConfig{
-		Cookies:         &paseto.CookieConfig{RefreshPath: "/session/refresh"},
-		ImplicitRefresh: 2 * time.Minute, // rotate cookies when the access token nears expiry
+		Cookies:         &paseto.CookieConfig{}, // RefreshPath "/": implicit refresh sees the refresh cookie
+		ImplicitRefresh: 2 * time.Minute,        // rotate cookies when the access token nears expiry
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -133,12 +133,11 @@ func newEcho(b *backend, logger *slog.Logger) (*echo.Echo, error) {
 		return nil, err
 	}
 	// Browsers keep them in HttpOnly cookies; unsafe methods then need the
-	// CSRF header. The refresh cookie is only sent to /cookie/refresh.
+	// CSRF header. The refresh cookie is only sent to /cookie/refresh, so
+	// the page refreshes there; implicit refresh (GuardConfig.ImplicitRefresh)
+	// would need it on every path (RefreshPath "/").
 	browser, err := paseto.NewGuard(b.auth, paseto.GuardConfig{
 		Cookies: &paseto.CookieConfig{RefreshPath: "/cookie/refresh"},
-		// Rotate a cookie session whose access token is about to expire on
-		// any successful request, so an active tab never sees a 401.
-		ImplicitRefresh: 2 * time.Minute,
 	})
 	if err != nil {
 		return nil, err
