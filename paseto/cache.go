@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -74,8 +75,12 @@ func (c *tokenCache) get(token string) *Claims {
 	return &cp
 }
 
-// put caches a private copy of claims for token.
+// put caches a private copy of claims for token. The token is copied too:
+// adapters may pass strings backed by request buffers that the server
+// reuses (fasthttp), and a map key whose bytes change under it would answer
+// for another token.
 func (c *tokenCache) put(token string, claims *Claims, now time.Time) {
+	token = strings.Clone(token)
 	cp := *claims
 	cp.Scopes = slices.Clone(claims.Scopes)
 	s := c.shard(token)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestCacheStillEnforcesEverything(t *testing.T) {
@@ -163,5 +164,39 @@ func TestAuthCacheSize(t *testing.T) {
 	plain, _ := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t)})
 	if plain.AccessVerifier().cache != nil {
 		t.Error("the cache is on by default")
+	}
+}
+
+// The cache keeps its own copy of each token: adapters on fasthttp hand the
+// verifier strings backed by request buffers that the next request on the
+// connection overwrites. A cached key aliasing such a buffer would change
+// under the map and could answer with one user's claims for another token.
+func TestCacheCopiesTheToken(t *testing.T) {
+	ring := mustLocalRing(t)
+	iss := mustIssuer(t, ring, TypeAccess, WithClock(func() time.Time { return epoch }))
+	v := mustVerifier(t, ring, TypeAccess, WithClock(func() time.Time { return epoch.Add(time.Minute) }), WithCache(16))
+	alice := mustIssue(t, iss, Template{Subject: "alice"})
+	bob := mustIssue(t, iss, Template{Subject: "bobby"})
+	if len(alice) != len(bob) {
+		t.Fatalf("test needs tokens of one length: %d, %d", len(alice), len(bob))
+	}
+	buf := []byte(alice) // the "request buffer"
+	if _, err := v.Verify(context.Background(), unsafe.String(&buf[0], len(buf))); err != nil {
+		t.Fatal(err)
+	}
+	copy(buf, bob) // the server reuses the buffer for the next request
+	for i := range v.cache.shards {
+		for k := range v.cache.shards[i].m {
+			if k != alice {
+				t.Fatalf("cached key changed with the request buffer: now %.20q…", k)
+			}
+		}
+	}
+	c, err := v.Verify(context.Background(), bob)
+	if err != nil || c.Subject != "bobby" {
+		t.Fatalf("bob's token verified as %v, %v", c, err)
+	}
+	if c, err := v.Verify(context.Background(), alice); err != nil || c.Subject != "alice" {
+		t.Fatalf("alice's token after the reuse: %v, %v", c, err)
 	}
 }
