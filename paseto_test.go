@@ -574,6 +574,9 @@ type want struct {
 	ran bool
 	// user is the subject the app's handler saw; "" means anonymous.
 	user string
+	// clears: a rejection that expires the session cookies (a logout whose
+	// access cookie is already dead); other rejections set no cookie.
+	clears bool
 }
 
 func ok(user string) want      { return want{status: 200, ran: true, user: user} }
@@ -655,7 +658,7 @@ func (e *env) expect(t *testing.T, q *http.Request, w want) *result {
 		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 			t.Errorf("Content-Type = %q, want application/json", ct)
 		}
-		if sc := resp.Header.Values("Set-Cookie"); len(sc) > 0 {
+		if sc := resp.Header.Values("Set-Cookie"); len(sc) > 0 && !w.clears {
 			t.Errorf("a rejection sets cookies: %q", sc)
 		}
 	}
@@ -937,6 +940,8 @@ var rows = []row{
 		name: "refresh via cookie with CSRF header",
 		req: func(e *env) *http.Request {
 			b := e.cookieLogin("alice")
+			e.browser = b
+			e.clock.Advance(time.Hour) // the new refresh cookie outlives the first
 			return req("POST", "/refresh", "Cookie", b.refreshCookies(), "X-CSRF-Token", b.csrf)
 		},
 		want: endpoint(200),
@@ -947,9 +952,14 @@ var rows = []row{
 			}
 			names := e.guard.Config().Cookies
 			set := res.cookies()
-			access, refresh := set[names.AccessName], set[names.RefreshName]
-			if access == nil || refresh == nil || len(set) != 2 {
-				t.Fatalf("Set-Cookie = %q, want new access and refresh cookies", res.header.Values("Set-Cookie"))
+			access, refresh, csrf := set[names.AccessName], set[names.RefreshName], set[names.CSRFName]
+			if access == nil || refresh == nil || csrf == nil || len(set) != 3 {
+				t.Fatalf("Set-Cookie = %q, want new access and refresh cookies and the CSRF cookie renewed", res.header.Values("Set-Cookie"))
+			}
+			// The CSRF value stays (it is bound to the session) but lives as
+			// long as the new refresh cookie, not the first one.
+			if csrf.Value != e.browser.csrf || csrf.MaxAge != refresh.MaxAge || csrf.HttpOnly {
+				t.Errorf("CSRF cookie %s, want value %q with the refresh cookie's Max-Age %d, readable by scripts", csrf, e.browser.csrf, refresh.MaxAge)
 			}
 			if !access.HttpOnly || !access.Secure || access.SameSite != http.SameSiteStrictMode {
 				t.Errorf("access cookie attributes: %s", access)
@@ -1043,6 +1053,33 @@ var rows = []row{
 		name: "logout without token",
 		req:  func(e *env) *http.Request { return req("POST", "/logout") },
 		want: deny(401, realm, "token_missing"),
+	},
+	{
+		name: "cookie logout of a revoked session clears the dead cookies",
+		req: func(e *env) *http.Request {
+			b := e.cookieLogin("alice")
+			if err := e.auth.RevokeSubject(context.Background(), "alice"); err != nil {
+				e.t.Fatal(err)
+			}
+			return req("POST", "/logout", "Cookie", b.cookies(true), "X-CSRF-Token", b.csrf)
+		},
+		want: want{status: 401, challenge: invalid("token has been revoked"), code: "token_revoked", clears: true},
+		then: func(t *testing.T, e *env, res *result) {
+			names := e.guard.Config().Cookies
+			set := res.cookies()
+			for _, n := range []string{names.AccessName, names.RefreshName, names.CSRFName} {
+				if c := set[n]; c == nil || c.MaxAge >= 0 || c.Value != "" {
+					t.Errorf("cookie %s not expired: %q", n, res.header.Values("Set-Cookie"))
+				}
+			}
+		},
+	},
+	{
+		name: "cookie logout without CSRF header keeps the cookies",
+		req: func(e *env) *http.Request {
+			return req("POST", "/logout", "Cookie", e.cookieLogin("alice").cookies(true))
+		},
+		want: deny(403, "", "csrf_failed"),
 	},
 
 	// Scopes.

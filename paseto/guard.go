@@ -2,6 +2,7 @@ package paseto
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -25,7 +26,9 @@ type GuardConfig struct {
 	// ImplicitRefresh, with Cookies, rotates a cookie session whose access
 	// token expires within this window, when the response succeeds. It
 	// needs the refresh cookie on every path (CookieConfig.RefreshPath "/",
-	// the default). Zero disables it.
+	// the default) and a grace period (Config.GracePeriod > 0), since the
+	// parallel requests of one page present the same refresh cookie. Zero
+	// disables it.
 	ImplicitRefresh time.Duration
 	// MaxBodyBytes bounds the JSON body read by refresh endpoints. Default
 	// 16 KiB.
@@ -69,6 +72,12 @@ func NewGuard(a *Auth, cfg GuardConfig) (*Guard, error) {
 		cfg.Cookies = &c
 		// Implicit refresh reads the refresh cookie on ordinary routes; a
 		// cookie scoped to the refresh endpoint never arrives there.
+		// Every request of a page may trigger it: two running at once present
+		// the same refresh cookie, and without a grace period the second is
+		// reuse and revokes the session.
+		if cfg.ImplicitRefresh > 0 && a.cfg.GracePeriod == 0 {
+			return nil, fmt.Errorf("%w: ImplicitRefresh needs Config.GracePeriod > 0: parallel requests of one page present the same refresh cookie", ErrConfig)
+		}
 		if cfg.ImplicitRefresh > 0 && c.RefreshPath != "/" {
 			return nil, fmt.Errorf("%w: ImplicitRefresh needs the refresh cookie on every path (RefreshPath %q, want \"/\")", ErrConfig, c.RefreshPath)
 		}
@@ -187,6 +196,7 @@ type Result struct {
 
 	implicitRefresh string // the refresh cookie, when implicit refresh is due
 	implicitSession string // the access token's sid the refresh token must share
+	implicitCSRF    string // the CSRF cookie, renewed with the session's cookies
 }
 
 // ImplicitRefreshDue reports whether the adapter should call
@@ -231,6 +241,7 @@ func (g *Guard) Authenticate(r Request, w Response, p *Policy) (Result, error) {
 			if rt := r.Cookie(g.cfg.Cookies.RefreshName); rt != "" {
 				res.implicitRefresh = strings.Clone(rt)
 				res.implicitSession = c.Session
+				res.implicitCSRF = strings.Clone(r.Cookie(g.cfg.Cookies.CSRFName))
 			}
 		}
 	}
@@ -310,7 +321,7 @@ func (g *Guard) refresh(r Request, w Response, p *Policy) (Result, error) {
 		return Result{}, err
 	}
 	if src == SourceCookie {
-		g.SetSessionCookies(w, pair, "")
+		g.SetSessionCookies(w, pair, g.renewableCSRF(r.Cookie(g.cfg.Cookies.CSRFName), pair))
 	}
 	return Result{Claims: pair.Access, Pair: pair, Source: src}, nil
 }
@@ -360,7 +371,21 @@ func (g *Guard) FinishImplicitRefresh(ctx context.Context, res *Result, status i
 	if err != nil {
 		return
 	}
-	g.SetSessionCookies(w, pair, "")
+	g.SetSessionCookies(w, pair, g.renewableCSRF(res.implicitCSRF, pair))
+}
+
+// renewableCSRF returns the request's CSRF cookie value when it belongs to
+// pair's session (its hash is the csrf claim), so that the CSRF cookie is
+// set again with the new refresh token's lifetime instead of expiring
+// before the session; "" otherwise, which leaves the CSRF cookie alone.
+func (g *Guard) renewableCSRF(cookie string, pair *TokenPair) string {
+	if cookie == "" || pair.Access == nil || pair.Access.CSRF == "" {
+		return ""
+	}
+	if subtle.ConstantTimeCompare([]byte(csrfHash(cookie)), []byte(pair.Access.CSRF)) != 1 {
+		return ""
+	}
+	return cookie
 }
 
 // Logout serves a logout endpoint: it authenticates the access token
@@ -368,11 +393,19 @@ func (g *Guard) FinishImplicitRefresh(ctx context.Context, res *Result, status i
 // expires the session cookies. Answer errors with ProblemFor.
 func (g *Guard) Logout(r Request, w Response, p *Policy) error {
 	res, err := g.Authenticate(r, w, p)
-	if err != nil {
-		return err
+	if err == nil && res.Claims == nil {
+		err = ErrMissingToken
 	}
-	if res.Claims == nil {
-		return ErrMissingToken
+	if err != nil {
+		// A browser whose access cookie is already dead (expired, revoked,
+		// forged) is logged out anyway: its cookies are expired so that it
+		// stops sending them. Not on a CSRF failure (a cross-site request
+		// must not log anyone out) nor when the store is down (the session
+		// may be alive and could not be revoked).
+		if g.cfg.Cookies != nil && r.Cookie(g.cfg.Cookies.AccessName) != "" && !errors.Is(err, ErrCSRF) && !isStoreError(err) {
+			g.ClearSessionCookies(w)
+		}
+		return err
 	}
 	if err := g.auth.Logout(r.Context(), res.Claims); err != nil {
 		return err

@@ -75,7 +75,7 @@ func TestBearer(t *testing.T) {
 func newTestGuard(t testing.TB, cfg GuardConfig) (*Guard, *testClock) {
 	t.Helper()
 	clock := newTestClock(epoch)
-	a, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t), Clock: clock.now})
+	a, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t), Clock: clock.now, GracePeriod: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,8 +299,11 @@ func TestImplicitRefresh(t *testing.T) {
 		t.Fatal("implicit refresh on a failed response")
 	}
 	g.FinishImplicitRefresh(ctx, &res, 200, r)
-	if n := len(r.out.Values("Set-Cookie")); n != 2 {
-		t.Fatalf("implicit refresh set %d cookies, want access and refresh", n)
+	if n := len(r.out.Values("Set-Cookie")); n != 3 {
+		t.Fatalf("implicit refresh set %d cookies, want access, refresh and the CSRF cookie renewed", n)
+	}
+	if want := g.cfg.Cookies.CSRFName + "=" + r.cookies[g.cfg.Cookies.CSRFName] + ";"; !strings.HasPrefix(r.out.Values("Set-Cookie")[2], want) {
+		t.Errorf("renewed CSRF cookie %q, want the same value %q", r.out.Values("Set-Cookie")[2], want)
 	}
 	// The refresh cookie the failed response left in place was rotated by
 	// the successful one; a refresh cookie of another session is refused.

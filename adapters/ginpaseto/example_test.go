@@ -68,7 +68,10 @@ func Example() {
 func ExampleMiddleware_LoginWithCookies() {
 	access, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
-	auth, _ := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
+	auth, _ := paseto.New(paseto.Config{
+		AccessKeys: access, RefreshKeys: refresh,
+		GracePeriod: 10 * time.Second, // tabs refreshing at once get the same successor
+	})
 	guard, err := paseto.NewGuard(auth, paseto.GuardConfig{
 		Cookies:         &paseto.CookieConfig{}, // RefreshPath "/": implicit refresh sees the refresh cookie
 		ImplicitRefresh: 2 * time.Minute,        // rotate cookies when the access token nears expiry

@@ -36,8 +36,8 @@ type Fixture struct {
 
 // New returns a Fixture: v4.public access tokens when public is set,
 // v4.local otherwise; the default memory store; cookies (CSRF header
-// X-CSRF-Token) with implicit refresh two minutes before expiry; realm
-// "api".
+// X-CSRF-Token) with implicit refresh two minutes before expiry and a ten
+// second grace period; realm "api".
 func New(tb testing.TB, public bool) *Fixture {
 	tb.Helper()
 	clock := &Clock{}
@@ -58,7 +58,8 @@ func New(tb testing.TB, public bool) *Fixture {
 	}
 	auth, err := paseto.New(paseto.Config{
 		AccessKeys: access, RefreshKeys: refresh,
-		Clock: clock.Now, Logger: slog.New(slog.DiscardHandler),
+		GracePeriod: 10 * time.Second, // implicit refresh needs one
+		Clock:       clock.Now, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		tb.Fatal(err)
