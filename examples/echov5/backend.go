@@ -6,11 +6,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -157,13 +155,9 @@ func openStore(ctx context.Context, rawURL string, logger *slog.Logger) (paseto.
 	}
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
-		// A url.Error quotes the whole URL, password included: keep only
-		// its cause.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, nil, fmt.Errorf("%s: want redis://[user:password@]host:port/db or rediss://…: %w", envRedisURL, err)
+		// The parser's message can quote any part of the URL, the password
+		// included (a '#' or '/' in it moves the split): say nothing of it.
+		return nil, nil, fmt.Errorf("%s is not a valid Redis URL: want redis://[user:password@]host:port/db or rediss://… (percent-encode special characters in the password)", envRedisURL)
 	}
 	client := redis.NewClient(opts)
 	store, err := redisstore.New(client, redisstore.Options{})
