@@ -3,18 +3,22 @@
 // ratio in docs/benchmarks.md compares numbers measured on the same machine
 // at the same time.
 //
-// It is a module of its own so that the peers (gin-jwt, echo-jwt, gofiber
-// contrib jwt and paseto, go-chi/jwtauth, golang-jwt) never enter the root
-// go.mod. The rows, from the floor up:
+// It is a module of its own so that the peers (gin-jwt, echo-jwt v4 and v5,
+// gofiber contrib jwt and paseto and their contrib/v3 counterparts,
+// go-chi/jwtauth, golang-jwt) never enter the root go.mod. The rows, from
+// the floor up:
 //
 //   - BenchmarkFloor: the raw primitives, Ed25519 verify and XChaCha20 with
 //     BLAKE2b, on the bytes of one of our access tokens;
 //   - BenchmarkToken: one token verified by bare go-paseto (ParseV4Local,
 //     ParseV4Public), by golang-jwt (HS256, EdDSA) and by this library's
 //     Verifier, uncached and with WithCache;
-//   - BenchmarkGin, BenchmarkEcho, BenchmarkFiber, BenchmarkHTTP: one
-//     protected GET through each framework, bare, with our adapter (with and
-//     without the cache) and with the peer middleware.
+//   - BenchmarkGin, BenchmarkEcho, BenchmarkEchoV5, BenchmarkFiber,
+//     BenchmarkFiberV3, BenchmarkHTTP: one protected GET through each
+//     framework (echo v4 and v5, fiber v2 and v3), bare, with our adapter
+//     (with and without the cache) and with the peer middleware of that
+//     framework major. A peer the module proxy does not serve is reported as
+//     unavailable, with the reason, rather than approximated.
 //
 // Every row checks its setup once (status 200, the handler ran and saw the
 // token's subject) before timing, and every timed iteration checks that it

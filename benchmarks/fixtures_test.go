@@ -194,7 +194,7 @@ func randomID() string {
 // handlers behind the peer middlewares read it.
 func jwtSubject(t any) string {
 	tok, ok := t.(*jwt.Token)
-	if !ok || !tok.Valid {
+	if !ok || tok == nil || !tok.Valid {
 		return ""
 	}
 	s, _ := tok.Claims.GetSubject()

@@ -6,19 +6,25 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/gofiber/fiber/v2"
+	fiberv3 "github.com/gofiber/fiber/v3"
+	echov5 "github.com/labstack/echo/v5"
+	"github.com/pasetoauth/pasetoauth/adapters/echov5paseto"
 	"github.com/pasetoauth/pasetoauth/adapters/fiberpaseto"
+	"github.com/pasetoauth/pasetoauth/adapters/fiberv3paseto"
 	"github.com/pasetoauth/pasetoauth/adapters/ginpaseto"
 	"github.com/pasetoauth/pasetoauth/adapters/httppaseto"
 )
 
 // allRows is every benchmark's rows, by benchmark.
 var allRows = map[string][]row{
-	"Floor": floorRows,
-	"Token": tokenRows,
-	"Gin":   ginRows,
-	"Echo":  echoRows,
-	"Fiber": fiberRows,
-	"HTTP":  httpRows,
+	"Floor":   floorRows,
+	"Token":   tokenRows,
+	"Gin":     ginRows,
+	"Echo":    echoRows,
+	"EchoV5":  echoV5Rows,
+	"Fiber":   fiberRows,
+	"FiberV3": fiberV3Rows,
+	"HTTP":    httpRows,
 }
 
 // TestSetups runs each row's check and a few timed operations without
@@ -67,6 +73,22 @@ func TestChecksCatchBrokenSetups(t *testing.T) {
 			app := fiber.New()
 			app.Get("/p", fiberpaseto.New(o.guard).Required(), fiberHandler(s, fiberpaseto.Subject))
 			return fiberFixture(app, "Bearer "+newOurs(t, true, false).token, s, subject)
+		}(),
+		"fiber v3, wrong key": func() fixture {
+			o := newOurs(t, false, false)
+			s := &seen{}
+			app := fiberv3.New()
+			app.Get("/p", fiberv3paseto.New(o.guard).Required(), fiberV3Handler(s, func(c fiberv3.Ctx) string {
+				return fiberv3paseto.Subject(c)
+			}))
+			return fiberV3Fixture(app, "Bearer "+other.token, s, subject)
+		}(),
+		"echo v5, no token": func() fixture {
+			o := newOurs(t, true, false)
+			s := &seen{}
+			e := echov5.New()
+			e.GET("/p", echoV5Handler(s, echov5paseto.Subject), echov5paseto.New(o.guard).Required())
+			return serveFixture(e, "", s, subject)
 		}(),
 		"handler that never runs": func() fixture {
 			s := &seen{}

@@ -15,27 +15,36 @@ var groups = []struct{ bench, title string }{
 	{"BenchmarkToken", "One token, verified as a string"},
 	{"BenchmarkGin", "gin: protected GET"},
 	{"BenchmarkEcho", "echo v4: protected GET"},
+	{"BenchmarkEchoV5", "echo v5: protected GET"},
 	{"BenchmarkFiber", "fiber v2: protected GET"},
+	{"BenchmarkFiberV3", "fiber v3: protected GET"},
 	{"BenchmarkHTTP", "net/http: protected GET"},
 }
 
-// peers maps the prefix of a row's leaf name to the modules it measures.
+// peers maps the prefix of a row's leaf name, within one benchmark (bench;
+// "" for any), to the modules it measures. The framework benchmarks of two
+// majors name their peer rows alike (echo-jwt.HS256 under BenchmarkEcho and
+// BenchmarkEchoV5), so those entries name their benchmark.
 var peers = []struct {
-	prefix, what string
-	modules      []string
+	bench, prefix, what string
+	modules             []string
 }{
-	{"go-paseto", "aidanwoods.dev/go-paseto, NewParser() (its default exp rule)", []string{"aidanwoods.dev/go-paseto"}},
-	{"golang-jwt", "golang-jwt/jwt v5, Parse into MapClaims", []string{"github.com/golang-jwt/jwt/v5"}},
-	{"gin-jwt", "appleboy/gin-jwt, defaults (header lookup, MapClaims)", []string{"github.com/appleboy/gin-jwt/v3"}},
-	{"echo-jwt", "labstack/echo-jwt, defaults (header lookup, MapClaims)", []string{"github.com/labstack/echo-jwt/v4"}},
-	{"contrib-jwt", "gofiber/contrib jwt, defaults (header lookup, MapClaims)", []string{"github.com/gofiber/contrib/jwt"}},
-	{"contrib-paseto", "gofiber/contrib paseto: PASETO v2 via o1egl/paseto, default validator", []string{"github.com/gofiber/contrib/paseto", "github.com/o1egl/paseto"}},
-	{"jwtauth", "go-chi/jwtauth: Verifier + Authenticator, on lestrrat-go/jwx", []string{"github.com/go-chi/jwtauth/v5", "github.com/lestrrat-go/jwx/v2"}},
+	{"", "go-paseto", "aidanwoods.dev/go-paseto, NewParser() (its default exp rule)", []string{"aidanwoods.dev/go-paseto"}},
+	{"", "golang-jwt", "golang-jwt/jwt v5, Parse into MapClaims", []string{"github.com/golang-jwt/jwt/v5"}},
+	{"BenchmarkGin", "gin-jwt", "appleboy/gin-jwt, defaults (header lookup, MapClaims)", []string{"github.com/appleboy/gin-jwt/v3"}},
+	{"BenchmarkEcho", "echo-jwt", "labstack/echo-jwt, defaults (header lookup, MapClaims)", []string{"github.com/labstack/echo-jwt/v4"}},
+	{"BenchmarkEchoV5", "echo-jwt", "labstack/echo-jwt/v5, defaults (header lookup, MapClaims)", []string{"github.com/labstack/echo-jwt/v5"}},
+	{"BenchmarkFiber", "contrib-jwt", "gofiber/contrib jwt, defaults (header lookup, MapClaims)", []string{"github.com/gofiber/contrib/jwt"}},
+	{"BenchmarkFiber", "contrib-paseto", "gofiber/contrib paseto: PASETO v2 via o1egl/paseto, default validator", []string{"github.com/gofiber/contrib/paseto", "github.com/o1egl/paseto"}},
+	{"BenchmarkFiberV3", "contrib-jwt", "gofiber/contrib/v3 jwt, defaults (header lookup, MapClaims)", []string{"github.com/gofiber/contrib/v3/jwt"}},
+	{"BenchmarkFiberV3", "contrib-paseto", "gofiber/contrib/v3 paseto: PASETO v2 via o1egl/paseto, default validator", []string{"github.com/gofiber/contrib/v3/paseto"}},
+	{"BenchmarkHTTP", "jwtauth", "go-chi/jwtauth: Verifier + Authenticator, on lestrrat-go/jwx", []string{"github.com/go-chi/jwtauth/v5", "github.com/lestrrat-go/jwx/v2"}},
 }
 
 // frameworks are listed with the peers' versions.
 var frameworks = []string{
-	"github.com/gin-gonic/gin", "github.com/labstack/echo/v4", "github.com/gofiber/fiber/v2",
+	"github.com/gin-gonic/gin", "github.com/labstack/echo/v4", "github.com/labstack/echo/v5",
+	"github.com/gofiber/fiber/v2", "github.com/gofiber/fiber/v3",
 	"github.com/valyala/fasthttp", "golang.org/x/crypto",
 }
 
@@ -67,11 +76,25 @@ type ratio struct {
 	strict   bool // the target is < max rather than ≤ max
 }
 
-var adapters = []struct{ bench, ours, peerHS, peerEd, peerPaseto string }{
-	{"BenchmarkGin", "ginpaseto", "gin-jwt.HS256", "", ""},
-	{"BenchmarkEcho", "echopaseto", "echo-jwt.HS256", "echo-jwt.EdDSA", ""},
-	{"BenchmarkFiber", "fiberpaseto", "contrib-jwt.HS256", "contrib-jwt.EdDSA", "contrib-paseto.v2"},
-	{"BenchmarkHTTP", "httppaseto", "jwtauth.HS256", "jwtauth.EdDSA", ""},
+// adapters are our adapters and their peers' rows, by benchmark; peerMod,
+// when set, is added to the labels to tell which major of the peer the rows
+// measure.
+var adapters = []struct{ bench, ours, peerHS, peerEd, peerPaseto, peerMod string }{
+	{"BenchmarkGin", "ginpaseto", "gin-jwt.HS256", "", "", ""},
+	{"BenchmarkEcho", "echopaseto", "echo-jwt.HS256", "echo-jwt.EdDSA", "", ""},
+	{"BenchmarkEchoV5", "echov5paseto", "echo-jwt.HS256", "echo-jwt.EdDSA", "", "echo-jwt/v5"},
+	{"BenchmarkFiber", "fiberpaseto", "contrib-jwt.HS256", "contrib-jwt.EdDSA", "contrib-paseto.v2", ""},
+	{"BenchmarkFiberV3", "fiberv3paseto", "contrib-jwt.HS256", "contrib-jwt.EdDSA", "contrib-paseto.v2", "contrib/v3"},
+	{"BenchmarkHTTP", "httppaseto", "jwtauth.HS256", "jwtauth.EdDSA", "", ""},
+}
+
+// peerLabel names a peer row in a ratio's label, with the peer's major when
+// the adapter has one.
+func peerLabel(row, mod string) string {
+	if mod == "" {
+		return row
+	}
+	return row + " (" + mod + ")"
 }
 
 // targets are the "Numbers to aim at" of DESIGN.md.
@@ -91,7 +114,7 @@ func targets() []ratio {
 	for _, a := range adapters {
 		for _, p := range []string{"v4.local", "v4.public"} {
 			t = append(t, ratio{
-				label: a.ours + " " + p + " +cache ÷ " + a.peerHS, metric: "ns", max: 1.0,
+				label: a.ours + " " + p + " +cache ÷ " + peerLabel(a.peerHS, a.peerMod), metric: "ns", max: 1.0,
 				num: a.bench + "/" + a.ours + "." + p + "+cache", den: a.bench + "/" + a.peerHS,
 			})
 		}
@@ -104,16 +127,16 @@ func informational() []ratio {
 	var t []ratio
 	for _, a := range adapters {
 		for _, p := range []string{"v4.local", "v4.public"} {
-			t = append(t, ratio{label: a.ours + " " + p + " (no cache) ÷ " + a.peerHS, metric: "ns",
+			t = append(t, ratio{label: a.ours + " " + p + " (no cache) ÷ " + peerLabel(a.peerHS, a.peerMod), metric: "ns",
 				num: a.bench + "/" + a.ours + "." + p, den: a.bench + "/" + a.peerHS})
 		}
 		if a.peerEd != "" {
-			t = append(t, ratio{label: a.ours + " v4.public (no cache) ÷ " + a.peerEd, metric: "ns",
+			t = append(t, ratio{label: a.ours + " v4.public (no cache) ÷ " + peerLabel(a.peerEd, a.peerMod), metric: "ns",
 				num: a.bench + "/" + a.ours + ".v4.public", den: a.bench + "/" + a.peerEd})
 		}
 		if a.peerPaseto != "" {
 			for _, p := range []string{"local", "public"} {
-				t = append(t, ratio{label: a.ours + " v4." + p + " (no cache) ÷ " + a.peerPaseto + "." + p, metric: "ns",
+				t = append(t, ratio{label: a.ours + " v4." + p + " (no cache) ÷ " + peerLabel(a.peerPaseto+"."+p, a.peerMod), metric: "ns",
 					num: a.bench + "/" + a.ours + ".v4." + p, den: a.bench + "/" + a.peerPaseto + "." + p})
 			}
 		}

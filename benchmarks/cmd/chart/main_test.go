@@ -141,3 +141,83 @@ func TestGenerateRefusesEmptyOutput(t *testing.T) {
 		t.Fatal("generated a report from output without results")
 	}
 }
+
+// The echo v5 and fiber v3 rows are named like their v4 and v2 ones; the
+// catalog tells them apart by benchmark.
+const majorsSample = `cpu: Example CPU @ 3.00GHz
+BenchmarkEcho/echo-jwt.HS256-2   	   10000	      9000 ns/op	    4568 B/op	      84 allocs/op
+BenchmarkEchoV5/echov5paseto.v4.local+cache-2   	 1000000	      1200 ns/op	     304 B/op	       2 allocs/op
+BenchmarkEchoV5/echov5paseto.v4.local-2   	   10000	      9000 ns/op	    2120 B/op	      16 allocs/op
+BenchmarkEchoV5/echo-jwt.HS256-2   	   10000	     12000 ns/op	    4184 B/op	      81 allocs/op
+BenchmarkFiberV3/fiberv3paseto.v4.local-2   	   10000	      8000 ns/op	    2152 B/op	      18 allocs/op
+BenchmarkFiberV3/fiberv3paseto.v4.public+cache-2   	 1000000	      1000 ns/op	     336 B/op	       4 allocs/op
+BenchmarkFiberV3/contrib-jwt.HS256-2   	   10000	     10000 ns/op	    4168 B/op	      80 allocs/op
+UNAVAILABLE	BenchmarkFiberV3/contrib-paseto.v2.local	not served by the proxy
+PASS
+`
+
+func TestMajors(t *testing.T) {
+	r, err := parse(strings.NewReader(majorsSample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"BenchmarkEcho/echo-jwt.HS256":             "labstack/echo-jwt, defaults (header lookup, MapClaims)",
+		"BenchmarkEchoV5/echo-jwt.HS256":           "labstack/echo-jwt/v5, defaults (header lookup, MapClaims)",
+		"BenchmarkFiber/contrib-jwt.HS256":         "gofiber/contrib jwt, defaults (header lookup, MapClaims)",
+		"BenchmarkFiberV3/contrib-jwt.HS256":       "gofiber/contrib/v3 jwt, defaults (header lookup, MapClaims)",
+		"BenchmarkFiberV3/contrib-paseto.v2.local": "gofiber/contrib/v3 paseto: PASETO v2 via o1egl/paseto, default validator",
+		"BenchmarkEchoV5/echov5paseto.v4.local":    "our adapter over a Guard (Bearer header, memory-store revocation)",
+	} {
+		if got := describe(name); got != want {
+			t.Errorf("describe(%s) = %q, want %q", name, got, want)
+		}
+	}
+	got := map[string]verdict{}
+	for _, q := range append(targets(), informational()...) {
+		got[q.label] = evaluate(r, q)
+	}
+	for label, want := range map[string]string{
+		"echov5paseto v4.local +cache ÷ echo-jwt.HS256 (echo-jwt/v5)":     "met 0.10×",
+		"echov5paseto v4.public +cache ÷ echo-jwt.HS256 (echo-jwt/v5)":    "not measured —",
+		"fiberv3paseto v4.public +cache ÷ contrib-jwt.HS256 (contrib/v3)": "met 0.10×",
+		"echov5paseto v4.local (no cache) ÷ echo-jwt.HS256 (echo-jwt/v5)": " 0.75×",
+	} {
+		v, ok := got[label]
+		if !ok {
+			t.Errorf("no ratio %q", label)
+			continue
+		}
+		if s := v.status + " " + v.measured(); s != want {
+			t.Errorf("%s: %q, want %q", label, s, want)
+		}
+	}
+	if v := got["fiberv3paseto v4.local (no cache) ÷ contrib-paseto.v2.local (contrib/v3)"]; !strings.Contains(v.note, "not served by the proxy") {
+		t.Errorf("unavailable peer's reason not carried: %+v", v)
+	}
+
+	dir := t.TempDir()
+	in := filepath.Join(dir, "raw.txt")
+	os.WriteFile(in, []byte(majorsSample), 0o644)
+	gomod := filepath.Join(dir, "go.mod")
+	os.WriteFile(gomod, []byte("module x\n\nrequire (\n\tgithub.com/labstack/echo-jwt/v5 v5.0.2\n\tgithub.com/labstack/echo/v5 v5.4.4 // indirect\n\tgithub.com/gofiber/fiber/v3 v3.1.0\n)\n"), 0o644)
+	md := filepath.Join(dir, "b.md")
+	if err := generate(in, md, filepath.Join(dir, "c.svg"), gomod, "", meta{}); err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := os.ReadFile(md)
+	for _, want := range []string{
+		"### echo v5: protected GET",
+		"### fiber v3: protected GET",
+		"| `echo-jwt.HS256` | labstack/echo-jwt/v5, defaults (header lookup, MapClaims) | 12.00 µs | 4184 | 81 | 0% | 1 |",
+		"| `contrib-paseto.v2.local` | gofiber/contrib/v3 paseto: PASETO v2 via o1egl/paseto, default validator | not measured: not served by the proxy |",
+		"| github.com/labstack/echo-jwt/v5 | v5.0.2 | `EchoV5/echo-jwt…` |",
+		"| github.com/gofiber/contrib/v3/paseto | not available | `FiberV3/contrib-paseto…` |",
+		"| github.com/labstack/echo/v5 | v5.4.4 | |",
+		"| github.com/gofiber/fiber/v3 | v3.1.0 | |",
+	} {
+		if !bytes.Contains(doc, []byte(want)) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
