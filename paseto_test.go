@@ -53,7 +53,8 @@ type route struct {
 	kind         routeKind
 	maxAge       time.Duration
 	opts         []paseto.RouteOption
-	status       int // the app handler's status; 0 means 200
+	status       int  // the app handler's status; 0 means 200
+	silent       bool // the app handler writes nothing: the framework answers 200
 }
 
 var routes = []route{
@@ -69,6 +70,7 @@ var routes = []route{
 	{method: "GET", path: "/staff", kind: required, opts: []paseto.RouteOption{paseto.WithRequirements(staffOnly)}},
 	{method: "POST", path: "/admin-fresh", kind: fresh, opts: []paseto.RouteOption{paseto.WithScopes("admin:users")}},
 	{method: "GET", path: "/fail", kind: required, status: http.StatusInternalServerError},
+	{method: "GET", path: "/silent", kind: required, silent: true},
 	{method: "POST", path: "/refresh", kind: refreshHandler},
 	{method: "POST", path: "/refresh-next", kind: refreshRequired},
 	{method: "POST", path: "/logout", kind: logoutHandler},
@@ -122,6 +124,10 @@ func mountGin(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		h := func(c *gin.Context) {
 			cl, _ := ginpaseto.Claims(c)
 			pair, _ := ginpaseto.TokenPair(c)
+			if rt.silent {
+				respond(cl, pair)
+				return
+			}
 			c.Data(rt.code(), "application/json", respond(cl, pair))
 		}
 		switch rt.kind {
@@ -149,6 +155,10 @@ func mountEcho(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		h := func(c echo.Context) error {
 			cl, _ := echopaseto.Claims(c)
 			pair, _ := echopaseto.TokenPair(c)
+			if rt.silent {
+				respond(cl, pair)
+				return nil
+			}
 			return c.JSONBlob(rt.code(), respond(cl, pair))
 		}
 		switch rt.kind {
@@ -176,6 +186,10 @@ func mountEchoV5(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		h := func(c *echov5.Context) error {
 			cl, _ := echov5paseto.Claims(c)
 			pair, _ := echov5paseto.TokenPair(c)
+			if rt.silent {
+				respond(cl, pair)
+				return nil
+			}
 			return c.JSONBlob(rt.code(), respond(cl, pair))
 		}
 		switch rt.kind {
@@ -209,6 +223,10 @@ func mountFiber(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		h := func(c *fiber.Ctx) error {
 			cl, _ := fiberpaseto.Claims(c)
 			pair, _ := fiberpaseto.TokenPair(c)
+			if rt.silent {
+				respond(cl, pair)
+				return nil
+			}
 			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 			return c.Status(rt.code()).Send(respond(cl, pair))
 		}
@@ -245,6 +263,10 @@ func mountFiberV3(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		h := func(c fiberv3.Ctx) error {
 			cl, _ := fiberv3paseto.Claims(c)
 			pair, _ := fiberv3paseto.TokenPair(c)
+			if rt.silent {
+				respond(cl, pair)
+				return nil
+			}
 			c.Set(fiberv3.HeaderContentType, fiberv3.MIMEApplicationJSON)
 			return c.Status(rt.code()).Send(respond(cl, pair))
 		}
@@ -280,6 +302,10 @@ func mountNetHTTP(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			cl, _ := httppaseto.FromContext(r.Context())
 			pair, _ := httppaseto.TokenPair(r.Context())
+			if rt.silent {
+				respond(cl, pair)
+				return
+			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(rt.code())
 			w.Write(respond(cl, pair))
@@ -1183,6 +1209,25 @@ var rows = []row{
 			return req("GET", "/protected", "Cookie", b.cookies(true))
 		},
 		want: ok("alice"),
+		then: func(t *testing.T, e *env, res *result) {
+			b, names := e.browser, e.guard.Config().Cookies
+			set := res.cookies()
+			access, refresh := set[names.AccessName], set[names.RefreshName]
+			if access == nil || refresh == nil || access.Value == b.access || refresh.Value == b.refresh {
+				t.Fatalf("Set-Cookie = %q, want a new access and refresh cookie", res.header.Values("Set-Cookie"))
+			}
+			e.expect(t, req("GET", "/protected", "Cookie", names.AccessName+"="+access.Value), ok("alice"))
+		},
+	},
+	{
+		name: "implicit refresh on a success without a body",
+		req: func(e *env) *http.Request {
+			b := e.cookieLogin("alice")
+			e.clock.Advance(14 * time.Minute)
+			e.browser = b
+			return req("GET", "/silent", "Cookie", b.cookies(true))
+		},
+		want: want{status: 200, ran: true},
 		then: func(t *testing.T, e *env, res *result) {
 			b, names := e.browser, e.guard.Config().Cookies
 			set := res.cookies()

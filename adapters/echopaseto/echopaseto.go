@@ -21,7 +21,6 @@
 package echopaseto
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -173,22 +172,24 @@ func (m *Middleware) protect(p *paseto.Policy) echo.MiddlewareFunc {
 			if res.Pair != nil {
 				c.Set(pairKey, res.Pair)
 			}
-			if res.ImplicitRefreshDue() {
-				m.refreshBefore(req.Context(), resp, res)
+			if !res.ImplicitRefreshDue() {
+				return next(c)
 			}
-			return next(c)
+			finish := func() { m.g.FinishImplicitRefresh(req.Context(), &res, resp.Status, stdhttp.Header(resp.Header())) }
+			// Just before the status line is written (inside WriteHeader,
+			// after Status is set), so that a failed response, including an
+			// error rendered by the HTTPErrorHandler, never rotates the
+			// session.
+			resp.Before(finish)
+			err = next(c)
+			if err == nil && !resp.Committed {
+				// Nothing written: net/http answers 200 with no body, past
+				// echo's hooks.
+				finish()
+			}
+			return err
 		}
 	}
-}
-
-// refreshBefore runs the implicit refresh of a cookie session just before
-// the status line is written (inside Response.WriteHeader, after Status is
-// set), so that a failed response, including an error rendered by the
-// HTTPErrorHandler, never rotates the session.
-func (m *Middleware) refreshBefore(ctx context.Context, resp *echo.Response, res paseto.Result) {
-	resp.Before(func() {
-		m.g.FinishImplicitRefresh(ctx, &res, resp.Status, stdhttp.Header(resp.Header()))
-	})
 }
 
 // Context keys. echo v4 keys are strings; these are unexported and

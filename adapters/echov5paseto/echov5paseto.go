@@ -27,7 +27,6 @@
 package echov5paseto
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -212,28 +211,31 @@ func (m *Middleware) protect(p *paseto.Policy) echo.MiddlewareFunc {
 			if res.Pair != nil {
 				c.Set(pairKey, res.Pair)
 			}
-			if res.ImplicitRefreshDue() {
-				m.refreshBefore(req.Context(), w, res)
+			if !res.ImplicitRefreshDue() {
+				return next(c)
 			}
-			return next(c)
+			// The implicit refresh of a cookie session runs just before the
+			// status line is written (in a Before hook of the *echo.Response
+			// that w unwraps to, after Status is set), so that a failed
+			// response, including an error rendered by the HTTPErrorHandler,
+			// never rotates the session. A writer that does not unwrap to
+			// echo's Response gets no hook: the session is not rotated and
+			// its cookies stay valid until they expire.
+			resp, uerr := echo.UnwrapResponse(w)
+			if uerr != nil {
+				return next(c)
+			}
+			finish := func() { m.g.FinishImplicitRefresh(req.Context(), &res, resp.Status, stdhttp.Header(resp.Header())) }
+			resp.Before(finish)
+			err = next(c)
+			if err == nil && !resp.Committed {
+				// Nothing written: net/http answers 200 with no body, past
+				// echo's hooks.
+				finish()
+			}
+			return err
 		}
 	}
-}
-
-// refreshBefore runs the implicit refresh of a cookie session just before
-// the status line is written (in a Before hook of the *echo.Response that
-// w unwraps to, after Status is set), so that a failed response, including
-// an error rendered by the HTTPErrorHandler, never rotates the session. A
-// writer that does not unwrap to echo's Response gets no hook: the session
-// is not rotated and its cookies stay valid until they expire.
-func (m *Middleware) refreshBefore(ctx context.Context, w http.ResponseWriter, res paseto.Result) {
-	resp, err := echo.UnwrapResponse(w)
-	if err != nil {
-		return
-	}
-	resp.Before(func() {
-		m.g.FinishImplicitRefresh(ctx, &res, resp.Status, stdhttp.Header(resp.Header()))
-	})
 }
 
 // Context keys. echo v5 keys are strings; these are unexported and

@@ -177,6 +177,9 @@ func (m *Middleware) protect(p *paseto.Policy) gin.HandlerFunc {
 		rw := &refreshWriter{ResponseWriter: c.Writer, g: m.g, c: c, res: res}
 		c.Writer = rw
 		c.Next()
+		// Nothing written yet (a handler that only set a status): gin
+		// writes the header after the chain, past the wrapper.
+		rw.before()
 		if c.Writer == rw {
 			c.Writer = rw.ResponseWriter
 		}

@@ -165,10 +165,15 @@ func (m *Middleware) protect(p *paseto.Policy) func(http.Handler) http.Handler {
 			if res.Claims != nil || res.Pair != nil {
 				r = r.WithContext(newContext(r.Context(), &res))
 			}
-			if res.ImplicitRefreshDue() {
-				w = &refreshWriter{ResponseWriter: w, g: m.g, ctx: r.Context(), res: res}
+			if !res.ImplicitRefreshDue() {
+				next.ServeHTTP(w, r)
+				return
 			}
-			next.ServeHTTP(w, r)
+			rw := &refreshWriter{ResponseWriter: w, g: m.g, ctx: r.Context(), res: res}
+			next.ServeHTTP(rw, r)
+			// Nothing written: the server answers 200 with no body, past
+			// the wrapper.
+			rw.before(http.StatusOK)
 		})
 	}
 }
