@@ -222,11 +222,13 @@ func (a *Auth) Login(ctx context.Context, subject string, opts ...LoginOptions) 
 	now := a.now().UTC().Truncate(time.Second)
 	sid := newTokenID()
 	tpl := Template{Subject: subject, Fresh: true, AuthTime: now, Session: sid, Claims: o.Claims, Scopes: o.Scopes, CSRF: o.CSRF}
+	tpl.Lifetime = a.withinSession(now, now, a.cfg.AccessLifetime)
 	access, ac, err := a.access.Issue(tpl)
 	if err != nil {
 		return nil, err
 	}
 	tpl.Fresh = false
+	tpl.Lifetime = a.withinSession(now, now, a.cfg.RefreshLifetime)
 	refresh, rc, err := a.refresh.Issue(tpl)
 	if err != nil {
 		return nil, err
@@ -264,11 +266,15 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 		claims[k] = v
 	}
 	tpl := Template{Subject: rc.Subject, AuthTime: rc.AuthTime, Session: rc.Session, Claims: claims, Scopes: rc.Scopes, CSRF: rc.CSRF}
+	now := a.now()
+	// No token outlives its session: the session starts at the login's
+	// auth_time and ends SessionLifetime later, so that once the store has
+	// forgotten an ended session, none of its tokens is still alive.
+	tpl.Lifetime = a.withinSession(rc.AuthTime, now, a.cfg.RefreshLifetime)
 	successor, sc, err := a.refresh.Issue(tpl)
 	if err != nil {
 		return nil, err
 	}
-	now := a.now()
 	res, err := a.store.Rotate(ctx, Rotation{
 		Subject: rc.Subject, Session: rc.Session,
 		Presented: hashTokenID(rc.ID), Successor: hashTokenID(sc.ID),
@@ -294,11 +300,24 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 	default:
 		return nil, fmt.Errorf("%w: store returned outcome %d", ErrStoreUnavailable, res.Outcome)
 	}
+	tpl.Lifetime = a.withinSession(rc.AuthTime, now, a.cfg.AccessLifetime)
 	access, ac, err := a.access.Issue(tpl)
 	if err != nil {
 		return nil, err
 	}
 	return a.pair(access, ac, successor, sc, now), nil
+}
+
+// withinSession caps a token lifetime so that a token minted at now expires
+// no later than the session that began at start (at least one second, the
+// resolution of exp; a session already over is refused by the store).
+func (a *Auth) withinSession(start, now time.Time, lifetime time.Duration) time.Duration {
+	if start.IsZero() {
+		return lifetime
+	}
+	// exp is the issue instant, in whole seconds, plus the lifetime.
+	left := start.Add(a.cfg.SessionLifetime).Sub(now.Truncate(time.Second))
+	return max(min(lifetime, left), time.Second)
 }
 
 // VerifyAccess verifies an access token, including revocation.
