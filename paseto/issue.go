@@ -68,6 +68,10 @@ type Template struct {
 	CSRF string
 	// Lifetime overrides the Issuer's lifetime when positive.
 	Lifetime time.Duration
+	// NotAfter, when set, caps exp: the token expires at NotAfter if that
+	// comes before the end of its lifetime (a session's absolute end, say),
+	// but never less than a second after it is issued.
+	NotAfter time.Time
 	// Claims are custom claims, marshalled with encoding/json. Names in
 	// ReservedClaims are refused with ErrReservedClaim.
 	Claims map[string]any
@@ -95,7 +99,7 @@ func (i *Issuer) Issue(t Template) (string, *Claims, error) {
 		Session:    t.Session,
 		IssuedAt:   now,
 		NotBefore:  now,
-		Expiration: now.Add(life.Truncate(time.Second)),
+		Expiration: capExpiry(now, now.Add(life.Truncate(time.Second)), t.NotAfter),
 		Fresh:      t.Fresh,
 		AuthTime:   t.AuthTime.UTC().Truncate(time.Second),
 	}
@@ -115,6 +119,22 @@ func (i *Issuer) Issue(t Template) (string, *Claims, error) {
 	}
 	c.payload = payload
 	return i.seal(payload), c, nil
+}
+
+// capExpiry returns exp, or notAfter (in whole seconds) when it is set and
+// earlier, but at least a second after now.
+func capExpiry(now, exp, notAfter time.Time) time.Time {
+	if notAfter.IsZero() {
+		return exp
+	}
+	notAfter = notAfter.UTC().Truncate(time.Second)
+	if notAfter.Before(exp) {
+		exp = notAfter
+	}
+	if earliest := now.Add(time.Second); exp.Before(earliest) {
+		exp = earliest
+	}
+	return exp
 }
 
 func (i *Issuer) seal(payload []byte) string {

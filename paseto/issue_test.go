@@ -195,3 +195,23 @@ func TestSmallOrderForgery(t *testing.T) {
 		t.Fatalf("forged token: got %v", err)
 	}
 }
+
+func TestIssueNotAfter(t *testing.T) {
+	ring := mustLocalRing(t)
+	iss := mustIssuer(t, ring, TypeAccess, WithClock(func() time.Time { return epoch }), WithLifetime(15*time.Minute))
+	for _, c := range []struct {
+		name     string
+		notAfter time.Time
+		want     time.Time
+	}{
+		{"zero: no cap", time.Time{}, epoch.Add(15 * time.Minute)},
+		{"later than the lifetime", epoch.Add(time.Hour), epoch.Add(15 * time.Minute)},
+		{"earlier: capped, whole seconds", epoch.Add(5*time.Minute + 500*time.Millisecond), epoch.Add(5 * time.Minute)},
+		{"already past: a second", epoch.Add(-time.Hour), epoch.Add(time.Second)},
+	} {
+		_, cl, err := iss.Issue(Template{Subject: "alice", NotAfter: c.notAfter})
+		if err != nil || !cl.Expiration.Equal(c.want) {
+			t.Errorf("%s: exp %v, %v; want %v", c.name, cl.Expiration, err, c.want)
+		}
+	}
+}

@@ -140,6 +140,9 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.GracePeriod < 0 || cfg.GracePeriod > MaxGracePeriod {
 		return nil, fmt.Errorf("%w: grace period %v outside [0, %v]", ErrConfig, cfg.GracePeriod, MaxGracePeriod)
 	}
+	if cfg.CacheSize < 0 {
+		return nil, fmt.Errorf("%w: negative cache size %d", ErrConfig, cfg.CacheSize)
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -166,9 +169,6 @@ func New(cfg Config) (*Auth, error) {
 	}
 	verifyOpts := append(common, WithLeeway(cfg.Leeway))
 	accessOpts := append(verifyOpts[:len(verifyOpts):len(verifyOpts)], WithRevocation(cfg.Store))
-	if cfg.CacheSize < 0 {
-		return nil, fmt.Errorf("%w: negative cache size %d", ErrConfig, cfg.CacheSize)
-	}
 	if cfg.CacheSize > 0 {
 		accessOpts = append(accessOpts, WithCache(cfg.CacheSize))
 	}
@@ -221,21 +221,20 @@ func (a *Auth) Login(ctx context.Context, subject string, opts ...LoginOptions) 
 	}
 	now := a.now().UTC().Truncate(time.Second)
 	sid := newTokenID()
-	tpl := Template{Subject: subject, Fresh: true, AuthTime: now, Session: sid, Claims: o.Claims, Scopes: o.Scopes, CSRF: o.CSRF}
-	tpl.Lifetime = a.withinSession(now, now, a.cfg.AccessLifetime)
+	tpl := Template{Subject: subject, Fresh: true, AuthTime: now, Session: sid, Claims: o.Claims, Scopes: o.Scopes, CSRF: o.CSRF,
+		NotAfter: a.sessionEnd(now)}
 	access, ac, err := a.access.Issue(tpl)
 	if err != nil {
 		return nil, err
 	}
 	tpl.Fresh = false
-	tpl.Lifetime = a.withinSession(now, now, a.cfg.RefreshLifetime)
 	refresh, rc, err := a.refresh.Issue(tpl)
 	if err != nil {
 		return nil, err
 	}
 	rec := SessionRecord{
 		ID: sid, Subject: subject, Current: hashTokenID(rc.ID),
-		CreatedAt: now, ExpiresAt: now.Add(a.cfg.SessionLifetime), IdleTimeout: a.cfg.IdleTimeout,
+		CreatedAt: now, ExpiresAt: a.sessionEnd(now), IdleTimeout: a.cfg.IdleTimeout,
 	}
 	if err := a.store.CreateSession(ctx, rec); err != nil {
 		return nil, storeError(err)
@@ -265,16 +264,16 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 	for k, v := range custom {
 		claims[k] = v
 	}
-	tpl := Template{Subject: rc.Subject, AuthTime: rc.AuthTime, Session: rc.Session, Claims: claims, Scopes: rc.Scopes, CSRF: rc.CSRF}
-	now := a.now()
-	// No token outlives its session: the session starts at the login's
-	// auth_time and ends SessionLifetime later, so that once the store has
-	// forgotten an ended session, none of its tokens is still alive.
-	tpl.Lifetime = a.withinSession(rc.AuthTime, now, a.cfg.RefreshLifetime)
+	// No token outlives its session (it began at the login's auth_time),
+	// so that once the store has forgotten an ended session, none of its
+	// tokens is still alive.
+	tpl := Template{Subject: rc.Subject, AuthTime: rc.AuthTime, Session: rc.Session, Claims: claims, Scopes: rc.Scopes, CSRF: rc.CSRF,
+		NotAfter: a.sessionEnd(rc.AuthTime)}
 	successor, sc, err := a.refresh.Issue(tpl)
 	if err != nil {
 		return nil, err
 	}
+	now := a.now()
 	res, err := a.store.Rotate(ctx, Rotation{
 		Subject: rc.Subject, Session: rc.Session,
 		Presented: hashTokenID(rc.ID), Successor: hashTokenID(sc.ID),
@@ -300,7 +299,6 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 	default:
 		return nil, fmt.Errorf("%w: store returned outcome %d", ErrStoreUnavailable, res.Outcome)
 	}
-	tpl.Lifetime = a.withinSession(rc.AuthTime, now, a.cfg.AccessLifetime)
 	access, ac, err := a.access.Issue(tpl)
 	if err != nil {
 		return nil, err
@@ -308,16 +306,13 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 	return a.pair(access, ac, successor, sc, now), nil
 }
 
-// withinSession caps a token lifetime so that a token minted at now expires
-// no later than the session that began at start (at least one second, the
-// resolution of exp; a session already over is refused by the store).
-func (a *Auth) withinSession(start, now time.Time, lifetime time.Duration) time.Duration {
+// sessionEnd is the absolute end of a session that began at start (zero
+// when start is unknown: no cap).
+func (a *Auth) sessionEnd(start time.Time) time.Time {
 	if start.IsZero() {
-		return lifetime
+		return time.Time{}
 	}
-	// exp is the issue instant, in whole seconds, plus the lifetime.
-	left := start.Add(a.cfg.SessionLifetime).Sub(now.Truncate(time.Second))
-	return max(min(lifetime, left), time.Second)
+	return start.Add(a.cfg.SessionLifetime)
 }
 
 // VerifyAccess verifies an access token, including revocation.
