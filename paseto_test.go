@@ -352,60 +352,75 @@ var epoch = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 const gracePeriod = 10 * time.Second
 
+// storeTimeout is the Auth's store deadline in the conformance runs: short,
+// so that the hung-store rows take a fraction of a second.
+const storeTimeout = 200 * time.Millisecond
+
 // fakeClock is settable: expiry is driven by advancing it, never by sleeping.
 type fakeClock struct{ ns atomic.Int64 }
 
 func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *fakeClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
-// flakyStore fails every call while down is set.
+// flakyStore fails every call while down is set, and holds every call
+// until its deadline while hung is set (a stopped Redis).
 type flakyStore struct {
 	paseto.Store
-	down atomic.Bool
+	down, hung atomic.Bool
 }
 
 var errStoreDown = errors.New("store down (test)")
 
-func (s *flakyStore) Revoked(ctx context.Context, c *paseto.Claims) (bool, error) {
-	if s.down.Load() {
-		return false, errStoreDown
+// fail reports whether the call fails, and how: at once when down, at the
+// call's deadline when hung. A call without a deadline while hung fails
+// the test rather than hanging it.
+func (s *flakyStore) fail(ctx context.Context) error {
+	switch {
+	case s.down.Load():
+		return errStoreDown
+	case s.hung.Load():
+		if _, ok := ctx.Deadline(); !ok {
+			return errors.New("store call without a deadline (test)")
+		}
+		<-ctx.Done()
+		return ctx.Err()
 	}
-	return s.Store.Revoked(ctx, c)
+	return nil
+}
+
+func (s *flakyStore) SessionLive(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
+	if err := s.fail(ctx); err != nil {
+		return false, err
+	}
+	return s.Store.SessionLive(ctx, subject, sid, now)
 }
 
 func (s *flakyStore) CreateSession(ctx context.Context, r paseto.SessionRecord) error {
-	if s.down.Load() {
-		return errStoreDown
+	if err := s.fail(ctx); err != nil {
+		return err
 	}
 	return s.Store.CreateSession(ctx, r)
 }
 
 func (s *flakyStore) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationResult, error) {
-	if s.down.Load() {
-		return paseto.RotationResult{}, errStoreDown
+	if err := s.fail(ctx); err != nil {
+		return paseto.RotationResult{}, err
 	}
 	return s.Store.Rotate(ctx, r)
 }
 
-func (s *flakyStore) RevokeSession(ctx context.Context, subject, sid string, until time.Time) error {
-	if s.down.Load() {
-		return errStoreDown
+func (s *flakyStore) RevokeSession(ctx context.Context, subject, sid string) error {
+	if err := s.fail(ctx); err != nil {
+		return err
 	}
-	return s.Store.RevokeSession(ctx, subject, sid, until)
+	return s.Store.RevokeSession(ctx, subject, sid)
 }
 
-func (s *flakyStore) RevokeSubject(ctx context.Context, subject string, until time.Time) error {
-	if s.down.Load() {
-		return errStoreDown
+func (s *flakyStore) RevokeSubject(ctx context.Context, subject string) error {
+	if err := s.fail(ctx); err != nil {
+		return err
 	}
-	return s.Store.RevokeSubject(ctx, subject, until)
-}
-
-func (s *flakyStore) RevokeToken(ctx context.Context, subject, jti string, until time.Time) error {
-	if s.down.Load() {
-		return errStoreDown
-	}
-	return s.Store.RevokeToken(ctx, subject, jti, until)
+	return s.Store.RevokeSubject(ctx, subject)
 }
 
 type env struct {
@@ -440,8 +455,9 @@ func newEnv(t *testing.T, ad adapter) *env {
 		// Implicit refresh needs a grace window: a page's parallel
 		// requests carry the same refresh cookie, and without one the
 		// second rotation counts as reuse and revokes the session.
-		GracePeriod: gracePeriod,
-		Clock:       e.clock.Now, Logger: slog.New(slog.DiscardHandler),
+		GracePeriod:  gracePeriod,
+		StoreTimeout: storeTimeout,
+		Clock:        e.clock.Now, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -605,6 +621,18 @@ type want struct {
 	clears bool
 }
 
+// expectCleared checks that the response expires every session cookie.
+func expectCleared(t *testing.T, e *env, res *result) {
+	t.Helper()
+	names := e.guard.Config().Cookies
+	set := res.cookies()
+	for _, n := range []string{names.AccessName, names.RefreshName, names.CSRFName} {
+		if c := set[n]; c == nil || c.MaxAge >= 0 || c.Value != "" {
+			t.Errorf("cookie %s not expired: %q", n, res.header.Values("Set-Cookie"))
+		}
+	}
+}
+
 func ok(user string) want      { return want{status: 200, ran: true, user: user} }
 func endpoint(status int) want { return want{status: status} }
 func deny(status int, challenge, code string) want {
@@ -676,6 +704,12 @@ func (e *env) expect(t *testing.T, q *http.Request, w want) *result {
 		if err := json.Unmarshal(res.body, &res.reply); err != nil {
 			t.Errorf("body is not JSON: %q", res.body)
 		}
+	}
+	switch ra := resp.Header.Values("Retry-After"); {
+	case w.status == http.StatusServiceUnavailable && (len(ra) != 1 || ra[0] != "1"):
+		t.Errorf("Retry-After = %q on a 503, want \"1\"", ra)
+	case w.status != http.StatusServiceUnavailable && len(ra) > 0:
+		t.Errorf("Retry-After = %q on a %d", ra, w.status)
 	}
 	if res.reply.Error != w.code {
 		t.Errorf("body error = %q, want %q; body %s", res.reply.Error, w.code, res.body)
@@ -805,6 +839,15 @@ var rows = []row{
 		req: func(e *env) *http.Request {
 			tok := e.login("alice").AccessToken
 			e.store.down.Store(true)
+			return req("GET", "/protected", bearer(tok)...)
+		},
+		want: deny(503, "", "store_unavailable"),
+	},
+	{
+		name: "store hung: 503 at the store deadline",
+		req: func(e *env) *http.Request {
+			tok := e.login("alice").AccessToken
+			e.store.hung.Store(true)
 			return req("GET", "/protected", bearer(tok)...)
 		},
 		want: deny(503, "", "store_unavailable"),
@@ -1078,7 +1121,8 @@ var rows = []row{
 	{
 		name: "logout without token",
 		req:  func(e *env) *http.Request { return req("POST", "/logout") },
-		want: deny(401, realm, "token_missing"),
+		want: want{status: 401, challenge: realm, code: "token_missing", clears: true},
+		then: expectCleared,
 	},
 	{
 		name: "cookie logout of a revoked session clears the dead cookies",
@@ -1089,23 +1133,62 @@ var rows = []row{
 			}
 			return req("POST", "/logout", "Cookie", b.cookies(true), "X-CSRF-Token", b.csrf)
 		},
-		want: want{status: 401, challenge: invalid("token has been revoked"), code: "token_revoked", clears: true},
+		// The refresh cookie names the session, which is already over:
+		// ending it again succeeds.
+		want: want{status: 204, clears: true},
+		then: expectCleared,
+	},
+	{
+		name: "cookie logout after the access cookie expired ends the session by its refresh cookie",
+		req: func(e *env) *http.Request {
+			b := e.cookieLogin("alice")
+			e.browser = b
+			return req("POST", "/logout", "Cookie", b.refreshCookies(), "X-CSRF-Token", b.csrf)
+		},
+		want: want{status: 204, clears: true},
 		then: func(t *testing.T, e *env, res *result) {
-			names := e.guard.Config().Cookies
-			set := res.cookies()
-			for _, n := range []string{names.AccessName, names.RefreshName, names.CSRFName} {
-				if c := set[n]; c == nil || c.MaxAge >= 0 || c.Value != "" {
-					t.Errorf("cookie %s not expired: %q", n, res.header.Values("Set-Cookie"))
-				}
-			}
+			expectCleared(t, e, res)
+			b := e.browser
+			e.expect(t, req("POST", "/refresh", "Cookie", b.refreshCookies(), "X-CSRF-Token", b.csrf),
+				deny(401, invalid("token has been revoked"), "token_revoked"))
+			e.expect(t, req("GET", "/protected", "Cookie", b.cookies(true)),
+				deny(401, invalid("token has been revoked"), "token_revoked"))
 		},
 	},
 	{
-		name: "cookie logout without CSRF header keeps the cookies",
+		name: "cookie logout by refresh cookie without CSRF header ends nothing",
 		req: func(e *env) *http.Request {
-			return req("POST", "/logout", "Cookie", e.cookieLogin("alice").cookies(true))
+			b := e.cookieLogin("alice")
+			e.browser = b
+			return req("POST", "/logout", "Cookie", b.refreshCookies())
 		},
-		want: deny(403, "", "csrf_failed"),
+		want: want{status: 403, code: "csrf_failed", clears: true},
+		then: func(t *testing.T, e *env, res *result) {
+			e.expect(t, req("GET", "/protected", "Cookie", e.browser.cookies(true)), ok("alice"))
+		},
+	},
+	{
+		name: "cookie logout without CSRF header ends nothing and still expires the cookies",
+		req: func(e *env) *http.Request {
+			b := e.cookieLogin("alice")
+			e.browser = b
+			return req("POST", "/logout", "Cookie", b.cookies(true))
+		},
+		want: want{status: 403, code: "csrf_failed", clears: true},
+		then: func(t *testing.T, e *env, res *result) {
+			expectCleared(t, e, res)
+			e.expect(t, req("GET", "/protected", "Cookie", e.browser.cookies(true)), ok("alice"))
+		},
+	},
+	{
+		name: "cookie logout with the store down: 503, cookies expired",
+		req: func(e *env) *http.Request {
+			b := e.cookieLogin("alice")
+			e.store.down.Store(true)
+			return req("POST", "/logout", "Cookie", b.cookies(true), "X-CSRF-Token", b.csrf)
+		},
+		want: want{status: 503, code: "store_unavailable", clears: true},
+		then: expectCleared,
 	},
 
 	// Scopes.

@@ -78,7 +78,7 @@ func enableAccessCache(cfg *paseto.Config, size int) error {
 
 // ours is this library set up as an application would: an Auth over fresh
 // keys with the default in-memory store (so every verification includes the
-// revocation lookup), a header-only Guard, and one logged-in user.
+// session lookup), a header-only Guard, and one logged-in user.
 type ours struct {
 	auth   *paseto.Auth
 	guard  *paseto.Guard
@@ -128,11 +128,11 @@ func newOurs(tb testing.TB, public, cached bool) *ours {
 }
 
 // cachedVerifier is a Verifier with the same checks as the Auth's access
-// verifier (issuer, type, the store's revocations) plus WithCache.
+// verifier (issuer, type, the store's session check) plus WithCache.
 func (o *ours) cachedVerifier(tb testing.TB) *paseto.Verifier {
 	tb.Helper()
 	v, err := paseto.NewVerifier(o.auth.Config().AccessKeys, paseto.TypeAccess,
-		paseto.WithIssuer(issuer), paseto.WithRevocation(o.auth.Store()), paseto.WithCache(cacheSize))
+		paseto.WithIssuer(issuer), paseto.WithSessionCheck(o.auth.Store()), paseto.WithCache(cacheSize))
 	if err != nil {
 		tb.Fatal(err)
 	}

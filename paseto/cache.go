@@ -14,7 +14,7 @@ import (
 // Envoy's jwt_authn cache does). Everything that can change between two
 // requests is still checked on every request: exp, nbf and iat against the
 // clock, issuer, audience and type, the route's Requirements (freshness,
-// scopes) and revocation. Only tokens that verified are cached, keyed by
+// scopes) and the session check. Only tokens that verified are cached, keyed by
 // their exact string, so a tampered or re-encoded variant is a miss and goes
 // through the full path.
 //

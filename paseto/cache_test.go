@@ -13,10 +13,10 @@ import (
 func TestCacheStillEnforcesEverything(t *testing.T) {
 	clock := newTestClock(epoch)
 	ring := mustLocalRing(t)
-	rc := &fakeRevocation{revoked: map[string]bool{}}
-	v := mustVerifier(t, ring, TypeAccess, clock.option(), WithRevocation(rc), WithCache(100))
+	rc := &fakeSessions{ended: map[string]bool{}}
+	v := mustVerifier(t, ring, TypeAccess, clock.option(), WithSessionCheck(rc), WithCache(100))
 	iss := mustIssuer(t, ring, TypeAccess, clock.option())
-	tok, issued, err := iss.Issue(Template{Subject: "alice", Scopes: []string{"read"}})
+	tok, issued, err := iss.Issue(Template{Subject: "alice", Session: "sid-1", Scopes: []string{"read"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,12 +42,13 @@ func TestCacheStillEnforcesEverything(t *testing.T) {
 	if _, err := v.Verify(ctx, tok, RequireScopes("write")); !errors.Is(err, ErrInsufficientScope) {
 		t.Fatalf("scope on hit: %v", err)
 	}
-	// A token revoked after it was cached is refused on its next request.
-	rc.revoked[issued.ID] = true
+	// A token whose session ended after it was cached is refused on its
+	// next request.
+	rc.ended[issued.Subject+"/"+issued.Session] = true
 	if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrRevoked) {
 		t.Fatalf("revoked on hit: %v", err)
 	}
-	rc.revoked = map[string]bool{}
+	rc.ended = map[string]bool{}
 	rc.err = errors.New("down")
 	if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrStoreUnavailable) {
 		t.Fatalf("store down on hit: %v", err)

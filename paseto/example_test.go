@@ -156,7 +156,7 @@ func ExampleAuth() {
 	claims, _ := auth.VerifyAccess(ctx, next.AccessToken)
 	fmt.Println(claims.Subject, "fresh:", claims.Fresh)
 
-	// Logout revokes the session and its access tokens.
+	// Logout ends the session: none of its tokens is accepted any more.
 	_ = auth.Logout(ctx, claims)
 	_, err = auth.VerifyAccess(ctx, next.AccessToken)
 	fmt.Println(paseto.Code(err))
@@ -196,6 +196,7 @@ func ExampleAuth_Refresh_reuseDetected() {
 	_, err = auth.Refresh(ctx, second.RefreshToken)
 	fmt.Println(paseto.Code(err))
 	// Output:
+	// security event: refresh_token_retried alice
 	// same successor: true
 	// security event: refresh_token_reused alice
 	// refresh_token_reused

@@ -32,8 +32,8 @@ func FuzzVerify(f *testing.F) {
 	f.Add(`[]`, `{"kid":{"kid":[]}}`, "")
 	f.Add(`{"sub":"a","type":"access","exp":"2026-11-23T12:10:00+01:00","nbf":"x"}`, ``, "v4.local..")
 
-	rev := &fakeRevocation{revoked: map[string]bool{}}
-	v := mustVerifier(f, ring, TypeAccess, WithClock(func() time.Time { return epoch.Add(time.Minute) }), WithLeeway(time.Second), WithRevocation(rev))
+	rev := &fakeSessions{ended: map[string]bool{}}
+	v := mustVerifier(f, ring, TypeAccess, WithClock(func() time.Time { return epoch.Add(time.Minute) }), WithLeeway(time.Second), WithSessionCheck(rev))
 	f.Fuzz(func(t *testing.T, payload, footer, raw string) {
 		for _, token := range []string{seal(ring, payload, footer), raw} {
 			c, err := v.Verify(context.Background(), token)

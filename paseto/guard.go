@@ -388,30 +388,52 @@ func (g *Guard) renewableCSRF(cookie string, pair *TokenPair) string {
 	return cookie
 }
 
-// Logout serves a logout endpoint: it authenticates the access token
-// (policy p, usually Required()), revokes its session and the token, and
-// expires the session cookies. Answer errors with ProblemFor.
+// Logout serves a logout endpoint: it ends the session of the request and,
+// with cookies enabled, expires every session cookie whatever the outcome,
+// so that a browser stops sending them even when the session could not be
+// ended (store unavailable) or was already over.
+//
+// The session is the access token's (policy p, usually Required()). When no
+// valid access token arrives (the browser has dropped the expired access
+// cookie, say), the refresh cookie is used instead, with the same CSRF
+// check: the refresh cookie must therefore reach the logout endpoint, which
+// belongs under CookieConfig.RefreshPath. Answer errors with ProblemFor.
 func (g *Guard) Logout(r Request, w Response, p *Policy) error {
+	if g.cfg.Cookies != nil {
+		defer g.ClearSessionCookies(w)
+	}
 	res, err := g.Authenticate(r, w, p)
 	if err == nil && res.Claims == nil {
 		err = ErrMissingToken
 	}
 	if err != nil {
-		// A browser whose access cookie is already dead (expired, revoked,
-		// forged) is logged out anyway: its cookies are expired so that it
-		// stops sending them. Not on a CSRF failure (a cross-site request
-		// must not log anyone out) nor when the store is down (the session
-		// may be alive and could not be revoked).
-		if g.cfg.Cookies != nil && r.Cookie(g.cfg.Cookies.AccessName) != "" && !errors.Is(err, ErrCSRF) && !isStoreError(err) {
-			g.ClearSessionCookies(w)
+		if isStoreError(err) || errors.Is(err, ErrCSRF) {
+			return err
 		}
-		return err
+		c, rerr := g.refreshCookieClaims(r)
+		if rerr != nil {
+			if errors.Is(err, ErrMissingToken) {
+				return rerr
+			}
+			return err
+		}
+		res.Claims = c
 	}
-	if err := g.auth.Logout(r.Context(), res.Claims); err != nil {
-		return err
+	return g.auth.Logout(r.Context(), res.Claims)
+}
+
+// refreshCookieClaims verifies the refresh cookie for Logout, with the CSRF
+// double submit (logout is an unsafe request). It does not touch the store:
+// ending a session needs no rotation.
+func (g *Guard) refreshCookieClaims(r Request) (*Claims, error) {
+	if g.cfg.Cookies == nil {
+		return nil, ErrMissingToken
 	}
-	g.ClearSessionCookies(w)
-	return nil
+	rt := r.Cookie(g.cfg.Cookies.RefreshName)
+	if rt == "" {
+		return nil, ErrMissingToken
+	}
+	return g.auth.refreshVerify.Verify(r.Context(), rt, g.csrfRequirement(r))
 }
 
 // RefreshReply is the JSON body of a successful refresh: the OAuth 2.0

@@ -85,18 +85,17 @@ func seal(r *KeyRing, payload, footer string) string {
 	return v4.Sign(r.signer.private(), []byte(payload), []byte(footer), nil)
 }
 
-// fakeRevocation records calls and answers as configured.
-type fakeRevocation struct {
-	calls   atomic.Int64
-	revoked map[string]bool
-	err     error
+// fakeSessions records calls and vouches for every session not in ended.
+type fakeSessions struct {
+	calls atomic.Int64
+	ended map[string]bool
+	err   error
 }
 
-func (f *fakeRevocation) Revoked(_ context.Context, c *Claims) (bool, error) {
-	jti, sid := c.ID, c.Session
+func (f *fakeSessions) SessionLive(_ context.Context, subject, sid string, _ time.Time) (bool, error) {
 	f.calls.Add(1)
 	if f.err != nil {
 		return false, f.err
 	}
-	return f.revoked[jti] || (sid != "" && f.revoked[sid]), nil
+	return !f.ended[subject+"/"+sid], nil
 }

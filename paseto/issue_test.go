@@ -78,7 +78,7 @@ func TestIssueRefuses(t *testing.T) {
 	}
 	for name, opt := range map[string]Option{
 		"leeway on issuer":   WithLeeway(time.Second),
-		"revocation":         WithRevocation(&fakeRevocation{}),
+		"session check":      WithSessionCheck(&fakeSessions{}),
 		"lifetime under 1s":  WithLifetime(time.Millisecond),
 		"nil clock":          WithClock(nil),
 		"empty issuer":       WithIssuer(""),

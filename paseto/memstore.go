@@ -5,51 +5,154 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// ErrStoreFull means a MemoryStore reached its bound and refused a write
-// rather than forget a session or a revocation. It is reported to clients as
-// store_unavailable.
+// ErrStoreFull means a MemoryStore reached MaxEntries and refused to start a
+// session rather than forget one. Login reports it to clients as
+// store_unavailable (503). Revocation never returns it: it needs no room.
 var ErrStoreFull = errors.New("paseto: memory store is full")
 
 // MemoryStoreOptions configures a MemoryStore.
 type MemoryStoreOptions struct {
-	// MaxEntries bounds sessions plus deny-list entries. When it is reached
-	// and sweeping out expired entries frees nothing, writes fail with
-	// ErrStoreFull (never silently dropping a revocation). Default 1,000,000.
+	// MaxEntries bounds the records held: one per session (live, or revoked
+	// within the last minute) and one per subject with a session that has
+	// not ended. When it is reached and removing expired records frees no
+	// room, CreateSession (so Login) fails with ErrStoreFull; nothing is
+	// evicted to make room. Revocation never needs room and never fails.
+	// Default 1,000,000 records, about 250 MB when full (a record is
+	// about 250 B with its IDs and hashes; a session kept for a grace
+	// window adds its wrapped successor, about 760 B, for that long).
 	MaxEntries int
-	// Clock replaces time.Now for expiring entries, for tests.
+	// Clock replaces time.Now for expiring records, for tests.
 	Clock func() time.Time
 }
 
-// MemoryStore is the default Store: state in this process's memory, bounded,
-// with expired entries removed as it goes. Sessions do not survive a restart
-// and are not shared between instances: run several instances on the Redis
-// store instead.
+// MemoryStore is the default Store: state in this process's memory, bounded
+// by MaxEntries. Sessions do not survive a restart (every user logs in
+// again, and nothing revoked comes back, since a session the store does not
+// know is not live) and are not shared between instances: run several
+// instances on the Redis store instead.
+//
+// # Concurrency
+//
+// Sessions are spread over memShards shards by a hash of their ID, and
+// subjects over as many by a hash of the subject, each shard under its own
+// lock, so writers on one shard do not stop readers on the others. A
+// session points to its subject's record, whose generation is atomic, so
+// SessionLive is one map lookup under one read lock and allocates nothing,
+// and no call ever holds two locks.
+//
+// # Expiry
+//
+// There is no sweep. Each shard keeps its records in a min-heap by the
+// next time something about them falls due: a session's end (absolute,
+// idle, or its tombstone's), or the end of the grace window that keeps its
+// wrapped successor. Each write handles at most memExpireBatch due records
+// of the shard it locks (a login also tidies one more subject shard, in
+// turn); a record whose due time has moved since it was queued, such as an
+// idle session that was refreshed, is queued again rather than removed.
+// Only a CreateSession that finds the store full visits every shard, one at
+// a time and a bounded number of records each. Answers never depend on this
+// housekeeping: each compares times itself, so a record not yet removed
+// reads as ended from the moment it ends.
+//
+// # Revocation
+//
+// Logout and reuse detection mark the session revoked and keep it for
+// memTombstone, so that a repeat of the Rotate call that detected reuse
+// answers Reused again; after that the record is gone and the session reads
+// as unknown, which is just as dead. RevokeSubject replaces the subject's
+// generation, which every session of the subject carries, so it ends
+// sessions it cannot enumerate; a session created before RevokeSubject
+// returns carries an old generation, one created after it the new one.
+// Generations come from a per-store counter, so a subject that is forgotten
+// and seen again never gets back a generation an old session carries. A
+// session of an old generation is removed at its own end, or as soon as a
+// Rotate finds it out.
+//
+// # Why it is written here
+//
+// The core package imports only the standard library and golang.org/x, so
+// it cannot use a cache library; and caches evict to make room, which is
+// exactly what a session store must not do silently (an evicted record is
+// a user logged out; evicting a revocation would be worse, which is why
+// revocation here removes or marks records and never adds one).
 type MemoryStore struct {
-	mu         sync.RWMutex
-	sessions   map[string]*memSession
-	bySubject  map[string]map[string]struct{}
-	deniedJTI  map[string]time.Time
-	deniedSID  map[string]time.Time
-	max        int
-	now        func() time.Time
-	nextSweep  time.Time
-	sweepEvery time.Duration
+	seed     maphash.Seed
+	sessions [memShards]sessionShard
+	subjects [memShards]subjectShard
+	count    atomic.Int64 // records held, plus room reserved by CreateSession
+	max      int64
+	gens     atomic.Uint64 // the last generation handed out
+	tidy     atomic.Uint64 // the subject shard CreateSession tidies next
+	now      func() time.Time
 }
 
+const (
+	// memShards is a power of two: a shard is chosen by masking a hash.
+	memShards = 64
+	// memExpireBatch bounds the due records one write pops from one shard:
+	// enough to keep up with the records writes create (each session falls
+	// due once or twice per write made to it), small enough that the
+	// readers of that shard barely wait.
+	memExpireBatch = 8
+	// memReclaimBatch bounds what a CreateSession on a full store pops from
+	// each shard before giving up with ErrStoreFull.
+	memReclaimBatch = 256
+)
+
+// memTombstone is how long a revoked session is remembered: only so that a
+// repeat of the Rotate call that detected reuse answers Reused again. It
+// grants nothing: a revoked or forgotten session is not live either way.
+const memTombstone = MaxGracePeriod
+
+type sessionShard struct {
+	mu sync.RWMutex
+	m  map[string]*memSession
+	q  expiryQueue[*memSession]
+	_  [64]byte // keeps the hot fields of neighbouring shards off one cache line
+}
+
+type subjectShard struct {
+	mu sync.Mutex // only writers take it: readers go through their session
+	m  map[string]*memSubject
+	q  expiryQueue[*memSubject]
+	_  [64]byte
+}
+
+// Times are Unix nanoseconds: a third of the size of a time.Time and no
+// pointer for the garbage collector to follow.
 type memSession struct {
-	subject     string
-	current     string
-	previous    string
-	rotatedAt   time.Time
-	wrapped     string
-	expiresAt   time.Time
-	lastUsed    time.Time
-	idleTimeout time.Duration
-	revoked     bool
+	queued
+	sid, subject      string
+	current, previous string      // hashes of refresh-token IDs
+	wrapped           string      // the successor kept for a retry, until keepUntil
+	reusedBy          string      // the Successor of the Rotate that detected reuse
+	sub               *memSubject // its subject's record when it was created
+	gen               uint64      // sub's generation when it was created
+	expiresAt         int64       // not live from then on
+	idle              int64       // idle timeout; 0 disables it
+	idleEnd           int64       // last use plus idle: not live after it
+	rotatedAt         int64
+	keepUntil         int64 // wrapped is kept up to and including then
+	forgetAt          int64 // for a revoked session: the tombstone's end
+	revoked           bool
+}
+
+type memSubject struct {
+	queued
+	name string
+	// gen is replaced by RevokeSubject and zeroed when the record is
+	// removed; 0 is never handed out. It is atomic so that SessionLive and
+	// Rotate read it, through their session's pointer to this record,
+	// without a second lookup or lock.
+	gen   atomic.Uint64
+	until int64 // the latest end of its sessions: removed from then on
 }
 
 // NewMemoryStore returns an empty MemoryStore.
@@ -60,185 +163,423 @@ func NewMemoryStore(opts MemoryStoreOptions) *MemoryStore {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	return &MemoryStore{
-		sessions:   map[string]*memSession{},
-		bySubject:  map[string]map[string]struct{}{},
-		deniedJTI:  map[string]time.Time{},
-		deniedSID:  map[string]time.Time{},
-		max:        opts.MaxEntries,
-		now:        opts.Clock,
-		sweepEvery: time.Minute,
+	m := &MemoryStore{seed: maphash.MakeSeed(), max: int64(opts.MaxEntries), now: opts.Clock}
+	for i := range m.sessions {
+		m.sessions[i].m = map[string]*memSession{}
+		m.subjects[i].m = map[string]*memSubject{}
 	}
+	return m
 }
 
-// Revoked implements RevocationChecker with two map lookups under a read
-// lock.
-func (m *MemoryStore) Revoked(_ context.Context, c *Claims) (bool, error) {
-	now := m.now()
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if until, ok := m.deniedJTI[c.ID]; ok && now.Before(until) {
-		return true, nil
-	}
-	if c.Session != "" {
-		if until, ok := m.deniedSID[c.Session]; ok && now.Before(until) {
-			return true, nil
-		}
-	}
-	return false, nil
+func (m *MemoryStore) sessionShard(sid string) *sessionShard {
+	return &m.sessions[maphash.String(m.seed, sid)&(memShards-1)]
 }
 
-// CreateSession implements Store.
-func (m *MemoryStore) CreateSession(_ context.Context, s SessionRecord) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.reserve(1); err != nil {
-		return err
+func (m *MemoryStore) subjectShard(subject string) *subjectShard {
+	return &m.subjects[maphash.String(m.seed, subject)&(memShards-1)]
+}
+
+// SessionLive implements SessionChecker with one map lookup under its
+// shard's read lock, and an atomic read of the subject's generation.
+func (m *MemoryStore) SessionLive(_ context.Context, subject, sid string, now time.Time) (bool, error) {
+	t := unixNano(now)
+	sh := m.sessionShard(sid)
+	sh.mu.RLock()
+	s := sh.m[sid]
+	live := s != nil && !s.revoked && s.subject == subject && t < s.expiresAt && t <= s.idleEnd && s.currentGeneration()
+	sh.mu.RUnlock()
+	return live, nil
+}
+
+// currentGeneration reports whether s carries its subject's generation: no
+// RevokeSubject since s was created, and the subject's record not removed.
+func (s *memSession) currentGeneration() bool { return s.sub.gen.Load() == s.gen }
+
+// CreateSession implements Store. It fails with ErrStoreFull when the store
+// holds MaxEntries records and none of them has expired.
+func (m *MemoryStore) CreateSession(_ context.Context, r SessionRecord) error {
+	now := unixNano(m.now())
+	// Room for the session and, should its subject be new, the subject's
+	// record, taken before any shard is locked so that reclaiming can visit
+	// every shard.
+	if !m.reserve(2, now) {
+		return ErrStoreFull
 	}
-	if _, dup := m.sessions[s.ID]; dup {
-		return fmt.Errorf("paseto: session %q already exists", s.ID)
+	expires := unixNano(r.ExpiresAt)
+
+	ss := m.subjectShard(r.Subject)
+	ss.mu.Lock()
+	m.expireSubjects(ss, now, memExpireBatch)
+	spare := int64(1) // the subject's room, unless it is new
+	sub := ss.m[r.Subject]
+	if sub == nil {
+		sub = &memSubject{name: r.Subject, until: expires}
+		sub.gen.Store(m.gens.Add(1))
+		ss.m[r.Subject] = sub
+		ss.q.push(sub, expires)
+		spare = 0
+	} else if expires > sub.until {
+		sub.until = expires // its queue entry moves on lazily when it falls due
 	}
-	m.sessions[s.ID] = &memSession{
-		subject: s.Subject, current: s.Current, expiresAt: s.ExpiresAt,
-		lastUsed: s.CreatedAt, idleTimeout: s.IdleTimeout,
+	// Reading the generation is what orders this call against
+	// RevokeSubject: the session is live only if no RevokeSubject replaced
+	// the generation after this point.
+	gen := sub.gen.Load()
+	ss.mu.Unlock()
+	// Subjects are written only at login, so logins of a few busy subjects
+	// would leave the other shards' ended subjects in place: each login
+	// also tidies one subject shard in turn.
+	if other := &m.subjects[m.tidy.Add(1)&(memShards-1)]; other != ss {
+		other.mu.Lock()
+		m.expireSubjects(other, now, memExpireBatch)
+		other.mu.Unlock()
 	}
-	set := m.bySubject[s.Subject]
-	if set == nil {
-		set = map[string]struct{}{}
-		m.bySubject[s.Subject] = set
+
+	s := &memSession{
+		sid: r.ID, subject: r.Subject, current: r.Current, sub: sub, gen: gen,
+		expiresAt: expires, idleEnd: math.MaxInt64,
 	}
-	set[s.ID] = struct{}{}
+	if r.IdleTimeout > 0 {
+		s.idle = int64(r.IdleTimeout)
+		s.idleEnd = addSat(unixNano(r.CreatedAt), s.idle)
+	}
+	sh := m.sessionShard(r.ID)
+	sh.mu.Lock()
+	m.expireSessions(sh, now, memExpireBatch)
+	if _, dup := sh.m[r.ID]; dup {
+		sh.mu.Unlock()
+		m.count.Add(-1 - spare)
+		return fmt.Errorf("paseto: session %q already exists", r.ID)
+	}
+	sh.m[r.ID] = s
+	sh.q.push(s, s.nextDue())
+	sh.mu.Unlock()
+	if spare > 0 {
+		m.count.Add(-spare)
+	}
 	return nil
 }
 
-// Rotate implements Store; the whole step runs under the store's lock.
+// Rotate implements Store; the whole step runs under the session's shard
+// lock.
 func (m *MemoryStore) Rotate(_ context.Context, r Rotation) (RotationResult, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.sessions[r.Session]
-	if !ok || s.revoked || s.subject != r.Subject {
+	sh := m.sessionShard(r.Session)
+	sh.mu.Lock()
+	res, err := m.rotate(sh, r)
+	// Afterwards, so that a session ending right now answers
+	// ErrSessionExpired rather than reading as unknown.
+	m.expireSessions(sh, unixNano(m.now()), memExpireBatch)
+	sh.mu.Unlock()
+	return res, err
+}
+
+func (m *MemoryStore) rotate(sh *sessionShard, r Rotation) (RotationResult, error) {
+	t := unixNano(r.Now)
+	s := sh.m[r.Session]
+	if s == nil || s.subject != r.Subject {
 		return RotationResult{}, fmt.Errorf("%w: session unknown or revoked", ErrRevoked)
 	}
-	if !r.Now.Before(s.expiresAt) || (s.idleTimeout > 0 && r.Now.Sub(s.lastUsed) > s.idleTimeout) {
+	if s.revoked {
+		if s.reusedBy != "" && s.reusedBy == r.Successor {
+			return RotationResult{Outcome: Reused}, nil
+		}
+		return RotationResult{}, fmt.Errorf("%w: session unknown or revoked", ErrRevoked)
+	}
+	if !s.currentGeneration() {
+		// Ended by RevokeSubject: no need to keep it until its end.
+		sh.revoke(s, t)
+		return RotationResult{}, fmt.Errorf("%w: session unknown or revoked", ErrRevoked)
+	}
+	if t >= s.expiresAt || t > s.idleEnd {
 		return RotationResult{}, ErrSessionExpired
 	}
 	switch {
 	case equalHash(r.Presented, s.current):
 		s.previous, s.current = s.current, r.Successor
-		s.rotatedAt, s.lastUsed = r.Now, r.Now
-		s.wrapped = r.WrappedSuccessor
+		s.rotatedAt = t
+		if s.idle > 0 {
+			s.idleEnd = addSat(t, s.idle)
+		}
+		s.wrapped = ""
+		if r.Grace > 0 && r.WrappedSuccessor != "" {
+			// Kept for the grace window only: nothing can use it later.
+			s.wrapped, s.keepUntil = r.WrappedSuccessor, addSat(t, int64(r.Grace))
+		}
+		sh.requeue(s)
 		return RotationResult{Outcome: Rotated}, nil
-	case r.Grace > 0 && s.previous != "" && equalHash(r.Presented, s.previous) && r.Now.Sub(s.rotatedAt) <= r.Grace:
+	case s.previous != "" && equalHash(r.Presented, s.previous) && equalHash(r.Successor, s.current):
+		return RotationResult{Outcome: Rotated}, nil // this very rotation, repeated
+	case r.Grace > 0 && s.previous != "" && s.wrapped != "" && equalHash(r.Presented, s.previous) &&
+		t-s.rotatedAt <= int64(r.Grace) && t <= s.keepUntil:
 		return RotationResult{Outcome: Retried, WrappedSuccessor: s.wrapped}, nil
 	}
-	s.revoked = true
-	s.wrapped = ""
-	m.deniedSID[r.Session] = r.DenyUntil
+	sh.revoke(s, t)
+	s.reusedBy = r.Successor
 	return RotationResult{Outcome: Reused}, nil
 }
 
-// RevokeSession implements Store.
-func (m *MemoryStore) RevokeSession(_ context.Context, subject, sid string, denyUntil time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.revokeSession(subject, sid, denyUntil)
-}
-
-func (m *MemoryStore) revokeSession(subject, sid string, denyUntil time.Time) error {
-	if s, ok := m.sessions[sid]; ok {
+// RevokeSession implements Store. It marks the session revoked in place, so
+// it needs no room and cannot fail for want of it.
+func (m *MemoryStore) RevokeSession(_ context.Context, subject, sid string) error {
+	now := unixNano(m.now())
+	sh := m.sessionShard(sid)
+	sh.mu.Lock()
+	var err error
+	if s := sh.m[sid]; s != nil {
 		if s.subject != subject {
-			return fmt.Errorf("%w: session belongs to another subject", ErrRevoked)
-		}
-		s.revoked = true
-		s.wrapped = ""
-	}
-	if _, ok := m.deniedSID[sid]; !ok {
-		if err := m.reserve(1); err != nil {
-			return err
+			err = fmt.Errorf("%w: session belongs to another subject", ErrRevoked)
+		} else {
+			sh.revoke(s, now)
 		}
 	}
-	if denyUntil.After(m.deniedSID[sid]) {
-		m.deniedSID[sid] = denyUntil
+	m.expireSessions(sh, now, memExpireBatch)
+	sh.mu.Unlock()
+	return err
+}
+
+// RevokeSubject implements Store: the subject gets a new generation, which
+// no existing session carries. It replaces a value in place, so it needs no
+// room and cannot fail for want of it.
+func (m *MemoryStore) RevokeSubject(_ context.Context, subject string) error {
+	now := unixNano(m.now())
+	ss := m.subjectShard(subject)
+	ss.mu.Lock()
+	m.expireSubjects(ss, now, memExpireBatch)
+	if sub := ss.m[subject]; sub != nil {
+		sub.gen.Store(m.gens.Add(1))
 	}
+	ss.mu.Unlock()
 	return nil
 }
 
-// RevokeSubject implements Store.
-func (m *MemoryStore) RevokeSubject(_ context.Context, subject string, denyUntil time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for sid := range m.bySubject[subject] {
-		if err := m.revokeSession(subject, sid, denyUntil); err != nil {
-			return err
+// Len returns the number of sessions and subjects held.
+func (m *MemoryStore) Len() int { return int(m.count.Load()) }
+
+// revoke marks s revoked and lets it go once a repeated Rotate can no
+// longer need the answer. The caller holds the shard's lock.
+func (sh *sessionShard) revoke(s *memSession, now int64) {
+	end := s.expiresAt
+	if s.revoked {
+		end = s.forgetAt // a second revocation does not extend the first
+	}
+	s.revoked = true
+	s.current, s.previous, s.wrapped = "", "", ""
+	s.forgetAt = min(end, addSat(now, int64(memTombstone)))
+	sh.requeue(s)
+}
+
+// requeue moves s's queue entry earlier when something about it now falls
+// due sooner. A later due time is left for the entry to find out when it
+// comes (see expireSessions): that keeps a refresh to one comparison.
+func (sh *sessionShard) requeue(s *memSession) {
+	if due := s.nextDue(); due < sh.q[s.idx].due {
+		sh.q.set(s.idx, due)
+	}
+}
+
+// forgettable reports whether s can be removed at now: a live session at
+// its end, a revoked one at the end of its tombstone.
+func (s *memSession) forgettable(now int64) bool {
+	if s.revoked {
+		return now >= s.forgetAt
+	}
+	return now >= s.expiresAt || now > s.idleEnd
+}
+
+// nextDue is the next time expireSessions has something to do with s.
+func (s *memSession) nextDue() int64 {
+	if s.revoked {
+		return s.forgetAt
+	}
+	due := min(s.expiresAt, addSat(s.idleEnd, 1))
+	if s.wrapped != "" {
+		due = min(due, addSat(s.keepUntil, 1))
+	}
+	return due
+}
+
+// reserve takes room for n records, first removing expired ones from every
+// shard if the store is full. The caller holds no shard lock.
+func (m *MemoryStore) reserve(n, now int64) bool {
+	if m.tryReserve(n) {
+		return true
+	}
+	for i := range m.sessions {
+		sh := &m.sessions[i]
+		sh.mu.Lock()
+		m.expireSessions(sh, now, memReclaimBatch)
+		sh.mu.Unlock()
+	}
+	for i := range m.subjects {
+		ss := &m.subjects[i]
+		ss.mu.Lock()
+		m.expireSubjects(ss, now, memReclaimBatch)
+		ss.mu.Unlock()
+	}
+	return m.tryReserve(n)
+}
+
+func (m *MemoryStore) tryReserve(n int64) bool {
+	for {
+		c := m.count.Load()
+		if c+n > m.max {
+			return false
+		}
+		if m.count.CompareAndSwap(c, c+n) {
+			return true
 		}
 	}
-	return nil
 }
 
-// RevokeToken implements Store.
-func (m *MemoryStore) RevokeToken(_ context.Context, _, jti string, until time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.deniedJTI[jti]; !ok {
-		if err := m.reserve(1); err != nil {
-			return err
+// expireSessions handles at most budget of sh's records that have fallen
+// due at now: it removes the ended ones, drops wrapped successors past
+// their grace window, and re-queues the rest at their next due time. The
+// caller holds sh's write lock.
+func (m *MemoryStore) expireSessions(sh *sessionShard, now int64, budget int) {
+	freed := int64(0)
+	for ; budget > 0 && len(sh.q) > 0 && sh.q[0].due <= now; budget-- {
+		s := sh.q[0].x
+		if s.forgettable(now) {
+			sh.q.remove(0)
+			delete(sh.m, s.sid)
+			freed++
+			continue
 		}
+		if s.wrapped != "" && now > s.keepUntil {
+			s.wrapped = ""
+		}
+		sh.q.set(0, s.nextDue()) // after now: see forgettable
 	}
-	if until.After(m.deniedJTI[jti]) {
-		m.deniedJTI[jti] = until
+	if freed > 0 {
+		m.count.Add(-freed)
 	}
-	return nil
 }
 
-// Len returns the number of sessions and deny-list entries held.
-func (m *MemoryStore) Len() int {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return len(m.sessions) + len(m.deniedJTI) + len(m.deniedSID)
+// expireSubjects is expireSessions for subjects, which end with their last
+// session.
+func (m *MemoryStore) expireSubjects(ss *subjectShard, now int64, budget int) {
+	freed := int64(0)
+	for ; budget > 0 && len(ss.q) > 0 && ss.q[0].due <= now; budget-- {
+		sub := ss.q[0].x
+		if now >= sub.until {
+			ss.q.remove(0)
+			delete(ss.m, sub.name)
+			sub.gen.Store(0) // for the sessions that still point here
+			freed++
+			continue
+		}
+		ss.q.set(0, sub.until)
+	}
+	if freed > 0 {
+		m.count.Add(-freed)
+	}
 }
 
-// reserve makes room for n new entries, sweeping expired ones when due or
-// when full. The caller holds the write lock.
-func (m *MemoryStore) reserve(n int) error {
-	now := m.now()
-	if now.After(m.nextSweep) || m.size()+n > m.max {
-		m.sweep(now)
-		m.nextSweep = now.Add(m.sweepEvery)
-	}
-	if m.size()+n > m.max {
-		return ErrStoreFull
-	}
-	return nil
+// queued is a record's place in its shard's expiryQueue.
+type queued struct{ idx int }
+
+func (q *queued) slot() *int { return &q.idx }
+
+// expiryQueue is a 4-ary min-heap of records by due time. The due times sit
+// in the heap itself, so sifting compares without following pointers (four
+// siblings share a cache line), and each record keeps its index, so that
+// its due time can change in place.
+type expiryQueue[T interface{ slot() *int }] []queueItem[T]
+
+type queueItem[T any] struct {
+	due int64 // Unix ns
+	x   T
 }
 
-func (m *MemoryStore) size() int { return len(m.sessions) + len(m.deniedJTI) + len(m.deniedSID) }
+func (q expiryQueue[T]) swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	*q[i].x.slot() = i
+	*q[j].x.slot() = j
+}
 
-// sweep removes sessions past their absolute or idle end and deny entries
-// past their time. Revoked sessions stay until their absolute end so that a
-// replayed refresh token keeps failing as revoked.
-func (m *MemoryStore) sweep(now time.Time) {
-	for sid, s := range m.sessions {
-		idle := s.idleTimeout > 0 && now.Sub(s.lastUsed) > s.idleTimeout
-		if !now.Before(s.expiresAt) || (idle && !s.revoked) {
-			delete(m.sessions, sid)
-			if set := m.bySubject[s.subject]; set != nil {
-				delete(set, sid)
-				if len(set) == 0 {
-					delete(m.bySubject, s.subject)
-				}
+func (q *expiryQueue[T]) push(x T, due int64) {
+	*x.slot() = len(*q)
+	*q = append(*q, queueItem[T]{due, x})
+	q.up(len(*q) - 1)
+}
+
+// remove takes out the record at index i.
+func (q *expiryQueue[T]) remove(i int) {
+	last := len(*q) - 1
+	if i != last {
+		q.swap(i, last)
+	}
+	(*q)[last] = queueItem[T]{}
+	*q = (*q)[:last]
+	if i != last {
+		q.fix(i)
+	}
+}
+
+// set changes the due time at index i.
+func (q expiryQueue[T]) set(i int, due int64) {
+	q[i].due = due
+	q.fix(i)
+}
+
+func (q expiryQueue[T]) fix(i int) {
+	if !q.down(i) {
+		q.up(i)
+	}
+}
+
+func (q expiryQueue[T]) up(j int) {
+	for j > 0 {
+		i := (j - 1) / 4
+		if q[j].due >= q[i].due {
+			break
+		}
+		q.swap(i, j)
+		j = i
+	}
+}
+
+func (q expiryQueue[T]) down(i0 int) bool {
+	i, n := i0, len(q)
+	for {
+		first := 4*i + 1
+		if first >= n {
+			break
+		}
+		j := first
+		for c := first + 1; c < min(first+4, n); c++ {
+			if q[c].due < q[j].due {
+				j = c
 			}
 		}
-	}
-	for k, until := range m.deniedJTI {
-		if !now.Before(until) {
-			delete(m.deniedJTI, k)
+		if q[j].due >= q[i].due {
+			break
 		}
+		q.swap(i, j)
+		i = j
 	}
-	for k, until := range m.deniedSID {
-		if !now.Before(until) {
-			delete(m.deniedSID, k)
-		}
+	return i > i0
+}
+
+// unixNano is t in Unix nanoseconds, saturating outside the years
+// 1678-2262 (a zero time is the distant past, not an overflow).
+func unixNano(t time.Time) int64 {
+	const maxSec = math.MaxInt64/int64(time.Second) - 1
+	switch s := t.Unix(); {
+	case s < -maxSec:
+		return math.MinInt64
+	case s > maxSec:
+		return math.MaxInt64
 	}
+	return t.UnixNano()
+}
+
+// addSat is a+d, saturating at the ends of int64; d is not negative.
+func addSat(a, d int64) int64 {
+	if a > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return a + d
 }
 
 func equalHash(a, b string) bool {

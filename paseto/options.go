@@ -1,7 +1,6 @@
 package paseto
 
 import (
-	"context"
 	"fmt"
 	"time"
 )
@@ -18,15 +17,6 @@ const (
 	maxFooterSize = 512
 )
 
-// RevocationChecker is consulted by a Verifier after every other check has
-// passed. It reports whether the token (by c.ID) or the session it belongs to
-// (by c.Session, "" for tokens outside a session) has been revoked. An error
-// denies the request with ErrStoreUnavailable. The stores in this module
-// answer with a single lookup.
-type RevocationChecker interface {
-	Revoked(ctx context.Context, c *Claims) (bool, error)
-}
-
 type settings struct {
 	issuer, audience string
 	now              func() time.Time
@@ -34,7 +24,7 @@ type settings struct {
 	lifetime         time.Duration
 	maxSize          int
 	implicit         []byte
-	revocation       RevocationChecker
+	sessions         SessionChecker
 	cacheSize        int
 }
 
@@ -155,13 +145,16 @@ func WithImplicitAssertion(data []byte) Option {
 	}}
 }
 
-// WithRevocation makes a Verifier consult rc after all other checks.
-func WithRevocation(rc RevocationChecker) Option {
-	return Option{"WithRevocation", forVerifier, func(s *settings) error {
-		if rc == nil {
-			return fmt.Errorf("%w: nil RevocationChecker", ErrConfig)
+// WithSessionCheck makes a Verifier accept a token only while sc reports
+// its session live, asked after all other checks. Tokens that belong to no
+// session (no sid or no sub) are then refused with ErrRevoked: there is
+// nothing that could vouch for them.
+func WithSessionCheck(sc SessionChecker) Option {
+	return Option{"WithSessionCheck", forVerifier, func(s *settings) error {
+		if sc == nil {
+			return fmt.Errorf("%w: nil SessionChecker", ErrConfig)
 		}
-		s.revocation = rc
+		s.sessions = sc
 		return nil
 	}}
 }

@@ -19,6 +19,9 @@ type Problem struct {
 	Status    int
 	Challenge string // WWW-Authenticate value; "" for none
 	Body      ErrorBody
+	// RetryAfter is the Retry-After value (delay-seconds) of a 503; "" for
+	// none.
+	RetryAfter string
 }
 
 // ErrorBody is the JSON body of an error response.
@@ -36,7 +39,7 @@ type ErrorBody struct {
 //   - not fresh: 401, error="insufficient_user_authentication" and, when the
 //     route has a maximum age, max_age (RFC 9470);
 //   - CSRF: 403; insufficient scope: 403 with error="insufficient_scope";
-//   - store unavailable: 503;
+//   - store unavailable: 503 with Retry-After: 1;
 //   - anything else (an application error): 500 with no detail.
 func (g *Guard) ProblemFor(err error, p *Policy) Problem {
 	if errors.Is(err, ErrStoreFull) {
@@ -50,29 +53,34 @@ func (g *Guard) ProblemFor(err error, p *Policy) Problem {
 	realm := `Bearer realm="` + g.cfg.Realm + `"`
 	switch e {
 	case ErrMissingToken:
-		return Problem{http.StatusUnauthorized, realm, body}
+		return Problem{Status: http.StatusUnauthorized, Challenge: realm, Body: body}
 	case ErrNotFresh:
 		ch := realm + `, error="insufficient_user_authentication", error_description="` + e.text + `"`
 		if p != nil && p.MaxAge > 0 {
 			ch += ", max_age=" + strconv.FormatInt(int64(p.MaxAge.Seconds()), 10)
 		}
-		return Problem{http.StatusUnauthorized, ch, body}
+		return Problem{Status: http.StatusUnauthorized, Challenge: ch, Body: body}
 	case ErrCSRF:
-		return Problem{http.StatusForbidden, "", body}
+		return Problem{Status: http.StatusForbidden, Body: body}
 	case ErrInsufficientScope:
 		ch := realm + `, error="insufficient_scope", error_description="` + e.text + `"`
 		if p != nil && len(p.Scopes) > 0 {
 			ch += `, scope="` + strings.Join(p.Scopes, " ") + `"`
 		}
-		return Problem{http.StatusForbidden, ch, body}
+		return Problem{Status: http.StatusForbidden, Challenge: ch, Body: body}
 	case ErrStoreUnavailable:
-		return Problem{http.StatusServiceUnavailable, "", body}
+		return Problem{Status: http.StatusServiceUnavailable, Body: body, RetryAfter: storeRetryAfter}
 	case ErrConfig, ErrInvalidKey, ErrWeakKey, ErrReservedClaim, ErrClaimNotFound:
 		return Problem{Status: http.StatusInternalServerError, Body: ErrorBody{"internal_error", "internal error"}}
 	}
 	ch := realm + `, error="invalid_token", error_description="` + e.text + `"`
-	return Problem{http.StatusUnauthorized, ch, body}
+	return Problem{Status: http.StatusUnauthorized, Challenge: ch, Body: body}
 }
+
+// storeRetryAfter is the Retry-After of a 503: store outages that clear at
+// all usually clear within seconds, and a client that waits a second spares
+// a struggling store.
+const storeRetryAfter = "1"
 
 // JSON returns the body as JSON. The body holds only the package's own
 // constant strings, so it is written without reflection.

@@ -30,6 +30,12 @@ const (
 	DefaultIdleTimeout     = 7 * 24 * time.Hour
 	// MaxGracePeriod bounds Config.GracePeriod.
 	MaxGracePeriod = time.Minute
+	// DefaultStoreTimeout bounds every store call unless
+	// Config.StoreTimeout says otherwise.
+	DefaultStoreTimeout = time.Second
+	// MaxStoreTimeout bounds Config.StoreTimeout: a request should get its
+	// 503 well before a server's write timeout drops the connection.
+	MaxStoreTimeout = 30 * time.Second
 )
 
 // Config configures an Auth. AccessKeys and RefreshKeys are required; every
@@ -62,6 +68,12 @@ type Config struct {
 	GracePeriod time.Duration
 	// Leeway tolerates clock skew when checking exp, nbf and iat.
 	Leeway time.Duration
+	// StoreTimeout bounds every call to the Store (and so every wait on
+	// Redis): past it the request is answered 503 store_unavailable with
+	// Retry-After, and the Redis store refuses to apply a write that
+	// reaches the server later. Default DefaultStoreTimeout (1 s), at most
+	// MaxStoreTimeout. Keep it well under your server's write timeout.
+	StoreTimeout time.Duration
 	// CacheSize, when positive, gives the access-token verifier a cache of
 	// up to that many verified tokens (WithCache): a repeated token skips
 	// decoding and cryptography, while expiry, the route's requirements and
@@ -71,17 +83,30 @@ type Config struct {
 
 	// Clock replaces time.Now, for tests.
 	Clock func() time.Time
-	// Logger receives security events (reuse detected) at Warn level.
-	// Default slog.Default().
+	// Logger receives security events (reuse at Warn level, grace retries
+	// at Info) and store failures (at Error level, at most one line per
+	// operation every ten seconds). Default slog.Default().
 	Logger *slog.Logger
 	// OnSecurityEvent, when set, is called for each security event after it
 	// is logged, for alerting or auditing.
 	OnSecurityEvent func(context.Context, SecurityEvent)
 }
 
+// Kinds of SecurityEvent.
+const (
+	// EventRefreshReused: a replaced refresh token came back outside the
+	// grace window; the session has been revoked.
+	EventRefreshReused = "refresh_token_reused"
+	// EventRefreshRetried: a replaced refresh token came back within the
+	// grace window and received the same successor. Usually a client
+	// retrying, but a thief within the window looks the same: this leaves
+	// a trace of it.
+	EventRefreshRetried = "refresh_token_retried"
+)
+
 // SecurityEvent reports something an operator should look at.
 type SecurityEvent struct {
-	// Kind is "refresh_token_reused".
+	// Kind is EventRefreshReused or EventRefreshRetried.
 	Kind    string
 	Subject string
 	Session string
@@ -98,7 +123,7 @@ type Auth struct {
 	refresh        *Issuer
 	accessVerifier *Verifier
 	refreshVerify  *Verifier
-	store          Store
+	store          Store // the caller's store behind deadlines and failure logs
 	now            func() time.Time
 }
 
@@ -140,6 +165,10 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.GracePeriod < 0 || cfg.GracePeriod > MaxGracePeriod {
 		return nil, fmt.Errorf("%w: grace period %v outside [0, %v]", ErrConfig, cfg.GracePeriod, MaxGracePeriod)
 	}
+	setDefault(&cfg.StoreTimeout, DefaultStoreTimeout)
+	if cfg.StoreTimeout < 0 || cfg.StoreTimeout > MaxStoreTimeout {
+		return nil, fmt.Errorf("%w: store timeout %v outside (0, %v]", ErrConfig, cfg.StoreTimeout, MaxStoreTimeout)
+	}
 	if cfg.CacheSize < 0 {
 		return nil, fmt.Errorf("%w: negative cache size %d", ErrConfig, cfg.CacheSize)
 	}
@@ -159,7 +188,7 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.Audience != "" {
 		common = append(common, WithAudience(cfg.Audience))
 	}
-	a := &Auth{cfg: cfg, store: cfg.Store, now: cfg.Clock}
+	a := &Auth{cfg: cfg, store: newBoundedStore(cfg.Store, cfg.StoreTimeout, cfg.Logger), now: cfg.Clock}
 	var err error
 	if a.access, err = NewIssuer(cfg.AccessKeys, TypeAccess, append(common, WithLifetime(cfg.AccessLifetime))...); err != nil {
 		return nil, err
@@ -168,14 +197,14 @@ func New(cfg Config) (*Auth, error) {
 		return nil, err
 	}
 	verifyOpts := append(common, WithLeeway(cfg.Leeway))
-	accessOpts := append(verifyOpts[:len(verifyOpts):len(verifyOpts)], WithRevocation(cfg.Store))
+	accessOpts := append(verifyOpts[:len(verifyOpts):len(verifyOpts)], WithSessionCheck(a.store))
 	if cfg.CacheSize > 0 {
 		accessOpts = append(accessOpts, WithCache(cfg.CacheSize))
 	}
 	if a.accessVerifier, err = NewVerifier(cfg.AccessKeys, TypeAccess, accessOpts...); err != nil {
 		return nil, err
 	}
-	// Refresh tokens are judged by the store's Rotate, not the deny list.
+	// Refresh tokens are judged by the store's Rotate.
 	if a.refreshVerify, err = NewVerifier(cfg.RefreshKeys, TypeRefresh, verifyOpts...); err != nil {
 		return nil, err
 	}
@@ -188,11 +217,12 @@ func setDefault(d *time.Duration, def time.Duration) {
 	}
 }
 
-// Store returns the store the Auth uses.
-func (a *Auth) Store() Store { return a.store }
+// Store returns the store the Auth uses (Config.Store), without the
+// deadlines the Auth puts on its own calls.
+func (a *Auth) Store() Store { return a.cfg.Store }
 
-// AccessVerifier returns the verifier for access tokens, which consults the
-// store's revocations.
+// AccessVerifier returns the verifier for access tokens, which asks the
+// store whether the token's session is live.
 func (a *Auth) AccessVerifier() *Verifier { return a.accessVerifier }
 
 // Config returns the configuration with defaults filled in.
@@ -264,23 +294,34 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 	for k, v := range custom {
 		claims[k] = v
 	}
+	now := a.now()
 	// No token outlives its session (it began at the login's auth_time),
 	// so that once the store has forgotten an ended session, none of its
-	// tokens is still alive.
-	tpl := Template{Subject: rc.Subject, AuthTime: rc.AuthTime, Session: rc.Session, Claims: claims, Scopes: rc.Scopes, CSRF: rc.CSRF,
+	// tokens is still alive. An auth_time ahead of this instance's clock
+	// (the login ran on an instance whose clock is ahead, within Leeway)
+	// is written as now: never later than the token's iat, and never
+	// younger than it really is for freshness checks.
+	authTime := rc.AuthTime
+	if nowSec := now.UTC().Truncate(time.Second); authTime.After(nowSec) {
+		authTime = nowSec
+	}
+	tpl := Template{Subject: rc.Subject, AuthTime: authTime, Session: rc.Session, Claims: claims, Scopes: rc.Scopes, CSRF: rc.CSRF,
 		NotAfter: a.sessionEnd(rc.AuthTime)}
 	successor, sc, err := a.refresh.Issue(tpl)
 	if err != nil {
 		return nil, err
 	}
-	now := a.now()
-	res, err := a.store.Rotate(ctx, Rotation{
+	rot := Rotation{
 		Subject: rc.Subject, Session: rc.Session,
 		Presented: hashTokenID(rc.ID), Successor: hashTokenID(sc.ID),
-		WrappedSuccessor: wrapSuccessor(rc.ID, successor),
-		Now:              now, Grace: a.cfg.GracePeriod,
-		DenyUntil: a.denyUntil(now),
-	})
+		Now: now, Grace: a.cfg.GracePeriod,
+	}
+	if rot.Grace > 0 {
+		// Kept only for a retry within the grace window; without one,
+		// nothing could read it.
+		rot.WrappedSuccessor = wrapSuccessor(rc.ID, successor)
+	}
+	res, err := a.store.Rotate(ctx, rot)
 	if err != nil {
 		return nil, storeError(err)
 	}
@@ -293,8 +334,9 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 		if sc, err = a.refreshVerify.Verify(ctx, successor); err != nil {
 			return nil, err
 		}
+		a.securityEvent(ctx, SecurityEvent{Kind: EventRefreshRetried, Subject: rc.Subject, Session: rc.Session, At: now})
 	case Reused:
-		a.securityEvent(ctx, SecurityEvent{Kind: "refresh_token_reused", Subject: rc.Subject, Session: rc.Session, At: now})
+		a.securityEvent(ctx, SecurityEvent{Kind: EventRefreshReused, Subject: rc.Subject, Session: rc.Session, At: now})
 		return nil, ErrRefreshReused
 	default:
 		return nil, fmt.Errorf("%w: store returned outcome %d", ErrStoreUnavailable, res.Outcome)
@@ -315,45 +357,34 @@ func (a *Auth) sessionEnd(start time.Time) time.Time {
 	return start.Add(a.cfg.SessionLifetime)
 }
 
-// VerifyAccess verifies an access token, including revocation.
+// VerifyAccess verifies an access token, including that its session is
+// live.
 func (a *Auth) VerifyAccess(ctx context.Context, token string, reqs ...Requirement) (*Claims, error) {
 	return a.accessVerifier.Verify(ctx, token, reqs...)
 }
 
-// Logout revokes the session the access token belongs to (its refresh
-// tokens at once, its access tokens until they expire) and the token
-// itself.
-func (a *Auth) Logout(ctx context.Context, access *Claims) error {
-	if access == nil {
+// Logout ends the session the token belongs to: from then on none of its
+// tokens, access or refresh, is accepted. c is the verified claims of an
+// access or a refresh token of the session.
+func (a *Auth) Logout(ctx context.Context, c *Claims) error {
+	if c == nil {
 		return fmt.Errorf("%w: no claims", ErrConfig)
 	}
-	until := a.denyUntil(a.now())
-	if access.Session != "" {
-		if err := a.store.RevokeSession(ctx, access.Subject, access.Session, until); err != nil {
-			return storeError(err)
-		}
+	if c.Session == "" || c.Subject == "" {
+		return fmt.Errorf("%w: token belongs to no session", ErrInvalidClaims)
 	}
-	if err := a.store.RevokeToken(ctx, access.Subject, access.ID, access.Expiration.Add(a.cfg.Leeway)); err != nil {
-		return storeError(err)
-	}
-	return nil
+	return storeError(a.store.RevokeSession(ctx, c.Subject, c.Session))
 }
 
-// RevokeSubject logs subject out everywhere: every session is revoked and
-// every access token minted in them is denied until it expires. Call it
-// after a password change or when an account is compromised.
+// RevokeSubject logs subject out everywhere: every session is ended, and
+// none of their tokens is accepted from then on. Call it after a password
+// change or when an account is compromised. Sessions started after it
+// returns are not affected.
 func (a *Auth) RevokeSubject(ctx context.Context, subject string) error {
-	return storeError(a.store.RevokeSubject(ctx, subject, a.denyUntil(a.now())))
-}
-
-// RevokeToken denies one token by its jti until exp (plus leeway).
-func (a *Auth) RevokeToken(ctx context.Context, c *Claims) error {
-	return storeError(a.store.RevokeToken(ctx, c.Subject, c.ID, c.Expiration.Add(a.cfg.Leeway)))
-}
-
-// denyUntil is when every access token minted up to now has expired.
-func (a *Auth) denyUntil(now time.Time) time.Time {
-	return now.Add(a.cfg.AccessLifetime + a.cfg.Leeway + time.Second)
+	if subject == "" {
+		return fmt.Errorf("%w: empty subject", ErrConfig)
+	}
+	return storeError(a.store.RevokeSubject(ctx, subject))
 }
 
 func (a *Auth) pair(access string, ac *Claims, refresh string, rc *Claims, now time.Time) *TokenPair {
@@ -366,8 +397,15 @@ func (a *Auth) pair(access string, ac *Claims, refresh string, rc *Claims, now t
 	}
 }
 
+// securityEvent logs ev, at Warn for reuse and at Info for a grace retry
+// (most are a client's benign retry, and one page's parallel requests under
+// implicit refresh produce several), then passes it to OnSecurityEvent.
 func (a *Auth) securityEvent(ctx context.Context, ev SecurityEvent) {
-	a.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "pasetoauth security event",
+	level := slog.LevelWarn
+	if ev.Kind == EventRefreshRetried {
+		level = slog.LevelInfo
+	}
+	a.cfg.Logger.LogAttrs(ctx, level, "pasetoauth security event",
 		slog.String("kind", ev.Kind), slog.String("sub", ev.Subject),
 		slog.String("sid", ev.Session), slog.Time("at", ev.At))
 	if a.cfg.OnSecurityEvent != nil {

@@ -2,6 +2,7 @@ package paseto
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -53,5 +54,45 @@ func TestTokensNeverOutliveTheSession(t *testing.T) {
 	if err != nil || p.AccessExpiresAt.Sub(p.Access.IssuedAt) != DefaultAccessLifetime ||
 		!p.RefreshExpiresAt.Equal(p.Access.AuthTime.Add(DefaultSessionLifetime)) {
 		t.Fatalf("default lifetimes: %v, access %v..%v, refresh exp %v", err, p.Access.IssuedAt, p.AccessExpiresAt, p.RefreshExpiresAt)
+	}
+}
+
+// Two instances whose clocks are a few seconds apart, within Leeway: a
+// refresh on the slower one right after a login on the faster one answers a
+// pair, not an internal error, and the new tokens verify on both.
+func TestRefreshUnderClockSkew(t *testing.T) {
+	access, refresh := mustLocalRing(t), mustLocalRing(t)
+	ahead, behind := newTestClock(epoch.Add(3*time.Second)), newTestClock(epoch)
+	store := NewMemoryStore(MemoryStoreOptions{Clock: behind.now})
+	instance := func(c *testClock) *Auth {
+		a, err := New(Config{AccessKeys: access, RefreshKeys: refresh, Store: store, Clock: c.now, Leeway: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	fast, slow := instance(ahead), instance(behind)
+	ctx := context.Background()
+	pair, err := fast.Login(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := slow.Refresh(ctx, pair.RefreshToken)
+	if err != nil {
+		t.Fatalf("refresh on the instance 3 s behind: %v (code %s)", err, Code(err))
+	}
+	if next.Access.AuthTime.After(next.Access.IssuedAt) {
+		t.Fatalf("auth_time %v after iat %v", next.Access.AuthTime, next.Access.IssuedAt)
+	}
+	for name, a := range map[string]*Auth{"fast": fast, "slow": slow} {
+		if _, err := a.VerifyAccess(ctx, next.AccessToken); err != nil {
+			t.Errorf("%s instance refuses the refreshed access token: %v", name, err)
+		}
+	}
+	// Beyond Leeway the refresh token itself is not valid yet: a 401 with
+	// its code, still not a 500.
+	far := instance(newTestClock(epoch.Add(-time.Minute)))
+	if _, err := far.Refresh(ctx, next.RefreshToken); !errors.Is(err, ErrNotYetValid) {
+		t.Fatalf("refresh a minute behind: %v, want ErrNotYetValid", err)
 	}
 }

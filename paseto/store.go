@@ -2,37 +2,82 @@ package paseto
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
+// ErrStoreCorrupt is what a store wraps when a record it reads is not one
+// it could have written: a field missing or malformed, or a key of the
+// wrong type. The request is denied with 503, never allowed.
+var ErrStoreCorrupt = errors.New("paseto: corrupt record in the session store")
+
 // Store keeps the server-side state of login sessions: one record per
-// session (refresh-token family) and a deny list for access tokens. Every
-// method must be safe for concurrent use by many processes sharing the store
-// (that is what the Redis store is for), and Rotate must be atomic per
-// session.
+// session (refresh-token family) and, per subject, a generation that "log
+// out everywhere" replaces. Every method must be safe for concurrent use by
+// many processes sharing the store (that is what the Redis store is for),
+// and Rotate must be atomic per session.
+//
+// # Fail closed
+//
+// A store vouches for live sessions; it never lists what is denied. An
+// access or refresh token is accepted only while its store positively
+// reports the session live (SessionChecker). A record that is missing for
+// any reason (never written, evicted, lost in a restart, expired) reads as
+// "not live", so no loss of state can bring a revoked token back.
+// Revocation therefore removes or marks records and never needs room: it
+// cannot fail for want of memory. A subject's sessions are tied to its
+// generation, so a lost generation ends every session of the subject
+// instead of reviving one.
+//
+// # Deadlines
+//
+// Auth calls every method under a context with a deadline
+// (Config.StoreTimeout). A store must return by then, and a write that
+// reaches the store's server after that deadline must not be applied: the
+// caller has already answered 503 and the client will retry with the token
+// it holds.
+//
+// # What a store sees
 //
 // Stores never see tokens, only token IDs: the rotation bookkeeping uses
 // hashes of refresh-token IDs, and the successor kept for the grace window is
 // encrypted under a key derived from the presented token's ID, which the
 // store does not hold.
 //
-// Errors: ErrRevoked for an unknown or revoked session, ErrSessionExpired for
-// a session past its absolute or idle lifetime; anything else is treated as
-// the store being unavailable and denies the request.
+// # Errors
+//
+// ErrRevoked for an unknown or revoked session, ErrSessionExpired for a
+// session past its absolute or idle lifetime; anything else (a timeout, a
+// corrupt record, a record of the wrong type) is treated as the store being
+// unavailable and denies the request with 503.
 type Store interface {
-	RevocationChecker
+	SessionChecker
 
-	// CreateSession records a new session.
+	// CreateSession records a new, live session under the subject's
+	// current generation.
 	CreateSession(ctx context.Context, s SessionRecord) error
 	// Rotate is the atomic refresh step; see Rotation.
 	Rotate(ctx context.Context, r Rotation) (RotationResult, error)
-	// RevokeSession revokes one session: its refresh tokens at once, and its
-	// access tokens (by sid) until denyUntil.
-	RevokeSession(ctx context.Context, subject, sid string, denyUntil time.Time) error
-	// RevokeSubject revokes every session of subject, as RevokeSession does.
-	RevokeSubject(ctx context.Context, subject string, denyUntil time.Time) error
-	// RevokeToken denies one token, by jti, until the given time.
-	RevokeToken(ctx context.Context, subject, jti string, until time.Time) error
+	// RevokeSession ends one session of subject: none of its tokens is
+	// accepted from then on. Ending a session the store does not know (or
+	// no longer knows) succeeds: it is not live either way.
+	RevokeSession(ctx context.Context, subject, sid string) error
+	// RevokeSubject ends every session of subject, typically by replacing
+	// its generation, so that it holds even for sessions whose records the
+	// store cannot enumerate. A session created after it returns is live.
+	RevokeSubject(ctx context.Context, subject string) error
+}
+
+// SessionChecker is consulted by a Verifier (WithSessionCheck) after every
+// other check has passed, on every request.
+type SessionChecker interface {
+	// SessionLive reports whether the store positively knows subject's
+	// session sid as live at now: created, not revoked, not past its
+	// absolute or idle end, and of the subject's current generation.
+	// Anything it cannot vouch for is false. An error denies the request
+	// with ErrStoreUnavailable. The stores in this module answer with one
+	// lookup (one round trip on Redis).
+	SessionLive(ctx context.Context, subject, sid string, now time.Time) (bool, error)
 }
 
 // SessionRecord is a new session as handed to Store.CreateSession.
@@ -51,27 +96,32 @@ type SessionRecord struct {
 
 // Rotation asks a Store to rotate a session's refresh token, atomically:
 //
-//   - the session is unknown or revoked: ErrRevoked;
+//   - the session is unknown, revoked, of an old generation of its subject,
+//     or of another subject: ErrRevoked;
 //   - Now is past its ExpiresAt, or past its last rotation plus its idle
 //     timeout: ErrSessionExpired;
 //   - Presented is the current token: Successor becomes current, Presented
-//     becomes the previous token, WrappedSuccessor is kept with it, and the
-//     result is Rotated;
+//     becomes the previous token, WrappedSuccessor (set only when Grace > 0)
+//     is kept with it for Grace and no longer, and the result is Rotated;
 //   - Presented is the previous token and Now is within Grace of its
-//     rotation (Grace > 0): nothing changes and the result is Retried with the kept
-//     WrappedSuccessor, so a client's retry gets the same successor back;
-//   - anything else is reuse: the session is revoked, its access tokens are
-//     denied until DenyUntil, and the result is Reused.
+//     rotation (Grace > 0): nothing changes and the result is Retried with
+//     the kept WrappedSuccessor, so a client's retry gets the same successor
+//     back;
+//   - anything else is reuse: the session is revoked and the result is
+//     Reused.
+//
+// A repeat of the same call (a reply lost on the way back) gives the same
+// answer: Rotated for a rotation already applied with this very Successor,
+// Reused for a reuse already detected by it.
 type Rotation struct {
 	Subject, Session string
 	// Presented and Successor are hashes of refresh-token IDs.
 	Presented, Successor string
 	// WrappedSuccessor is the successor token, encrypted for the holder of
-	// the presented token.
+	// the presented token. Empty when Grace is zero: nothing can use it.
 	WrappedSuccessor string
 	Now              time.Time
 	Grace            time.Duration
-	DenyUntil        time.Time
 }
 
 // RotationOutcome is what Store.Rotate did.

@@ -24,7 +24,7 @@ import (
 //  4. claims: strict JSON, exp/jti/type present, exp, nbf, iat against the
 //     clock with the leeway, iss and aud when configured;
 //  5. type (ErrWrongType) and the caller's Requirements (such as freshness);
-//  6. revocation, when configured (ErrRevoked, ErrStoreUnavailable).
+//  6. the session is live, when configured (ErrRevoked, ErrStoreUnavailable).
 type Verifier struct {
 	keys     *KeyRing
 	header   string
@@ -35,7 +35,7 @@ type Verifier struct {
 
 // NewVerifier returns a Verifier for tokens of tokenType under keys.
 // Options: WithIssuer, WithAudience, WithLeeway, WithClock, WithMaxTokenSize,
-// WithImplicitAssertion, WithRevocation, WithCache.
+// WithImplicitAssertion, WithSessionCheck, WithCache.
 func NewVerifier(keys *KeyRing, tokenType string, opts ...Option) (*Verifier, error) {
 	if keys == nil {
 		return nil, fmt.Errorf("%w: nil key ring", ErrConfig)
@@ -55,7 +55,7 @@ func NewVerifier(keys *KeyRing, tokenType string, opts ...Option) (*Verifier, er
 }
 
 // A Requirement is a route's extra condition on verified claims, checked
-// after the type and before revocation. now is the Verifier's clock.
+// after the type and before the session check. now is the Verifier's clock.
 // Return an error wrapping one of the package's sentinels (or your own).
 type Requirement func(c *Claims, now time.Time) error
 
@@ -101,12 +101,15 @@ func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement
 			return nil, err
 		}
 	}
-	if rc := v.settings.revocation; rc != nil {
-		revoked, err := rc.Revoked(ctx, c)
+	if sc := v.settings.sessions; sc != nil {
+		if c.Session == "" || c.Subject == "" {
+			return nil, fmt.Errorf("%w: token belongs to no session", ErrRevoked)
+		}
+		live, err := sc.SessionLive(ctx, c.Subject, c.Session, now)
 		switch {
 		case err != nil:
-			return nil, fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
-		case revoked:
+			return nil, storeError(err)
+		case !live:
 			return nil, ErrRevoked
 		}
 	}

@@ -270,8 +270,8 @@ func TestVerifyRevocationAfterCheaperChecks(t *testing.T) {
 	}
 	ctx := context.Background()
 
-	rc := &fakeRevocation{revoked: map[string]bool{}}
-	v := mustVerifier(t, ring, TypeAccess, clock.option(), WithRevocation(rc))
+	rc := &fakeSessions{ended: map[string]bool{}}
+	v := mustVerifier(t, ring, TypeAccess, clock.option(), WithSessionCheck(rc))
 	if _, err := v.Verify(ctx, tok); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
@@ -288,7 +288,7 @@ func TestVerifyRevocationAfterCheaperChecks(t *testing.T) {
 			t.Errorf("%s token reached the revocation store", name)
 		}
 	}
-	expired := mustVerifier(t, ring, TypeAccess, clock.at(time.Hour), WithRevocation(rc))
+	expired := mustVerifier(t, ring, TypeAccess, clock.at(time.Hour), WithSessionCheck(rc))
 	before := rc.calls.Load()
 	if _, err := expired.Verify(ctx, tok); !errors.Is(err, ErrExpired) {
 		t.Fatalf("want ErrExpired, got %v", err)
@@ -300,14 +300,23 @@ func TestVerifyRevocationAfterCheaperChecks(t *testing.T) {
 		t.Error("expired or non-fresh token reached the revocation store")
 	}
 
-	rc.revoked[claims.ID] = true
-	if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrRevoked) {
-		t.Fatalf("revoked jti: want ErrRevoked, got %v", err)
+	// A token outside any session cannot be vouched for.
+	loose, _, err := iss.Issue(Template{Subject: "alice"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	rc.revoked = map[string]bool{"fam-1": true}
-	if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrRevoked) {
-		t.Fatalf("revoked session: want ErrRevoked, got %v", err)
+	before = rc.calls.Load()
+	if _, err := v.Verify(ctx, loose); !errors.Is(err, ErrRevoked) {
+		t.Fatalf("token without a session: want ErrRevoked, got %v", err)
 	}
+	if rc.calls.Load() != before {
+		t.Error("a token without a session reached the store")
+	}
+	rc.ended = map[string]bool{claims.Subject + "/fam-1": true}
+	if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrRevoked) {
+		t.Fatalf("ended session: want ErrRevoked, got %v", err)
+	}
+	rc.ended = map[string]bool{}
 	rc.err = errors.New("connection refused")
 	_, err = v.Verify(ctx, tok)
 	if !errors.Is(err, ErrStoreUnavailable) || Code(err) != "store_unavailable" {

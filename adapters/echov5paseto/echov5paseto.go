@@ -105,12 +105,15 @@ func (e *Error) StatusCode() int { return e.Problem.Status }
 // MarshalJSON returns the Problem's small JSON body.
 func (e *Error) MarshalJSON() ([]byte, error) { return e.Problem.Body.JSON(), nil }
 
-// DefaultErrorHandler sets the WWW-Authenticate challenge of p, when there
-// is one, and returns an *Error for p wrapping err, which the app's
+// DefaultErrorHandler sets the WWW-Authenticate challenge and the
+// Retry-After delay of p, when there are any, and returns an *Error for p wrapping err, which the app's
 // HTTPErrorHandler renders.
 func DefaultErrorHandler(c *echo.Context, p paseto.Problem, err error) error {
 	if p.Challenge != "" {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, p.Challenge)
+	}
+	if p.RetryAfter != "" {
+		c.Response().Header().Set(echo.HeaderRetryAfter, p.RetryAfter)
 	}
 	return &Error{
 		Problem: p,
@@ -164,9 +167,12 @@ func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) echo.HandlerFunc
 	}
 }
 
-// LogoutHandler returns a complete logout endpoint: it authenticates the
-// access token as Required(opts...) does, revokes its session, expires the
-// session cookies and answers 204 No Content.
+// LogoutHandler returns a complete logout endpoint (paseto.Guard.Logout):
+// it ends the session of the access token, authenticated as
+// Required(opts...) does, or, when none valid arrives, of the refresh
+// cookie; it expires the session cookies whatever the outcome and answers
+// 204 No Content. For cookie sessions, mount it under
+// CookieConfig.RefreshPath, so that the refresh cookie reaches it.
 func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) echo.HandlerFunc {
 	p := m.g.Required(opts...)
 	return func(c *echo.Context) error {

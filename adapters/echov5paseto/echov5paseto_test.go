@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -369,4 +370,24 @@ func TestErrorWithoutCause(t *testing.T) {
 	if e.Error() != "code=401, message=y" || e.Unwrap() != nil || echo.StatusCode(e) != 401 {
 		t.Fatalf("Error %q, Unwrap %v, StatusCode %d", e.Error(), e.Unwrap(), echo.StatusCode(e))
 	}
+}
+
+// A hung store is answered 503 store_unavailable with Retry-After within
+// the store timeout, on the protected route, the refresh endpoint and the
+// logout endpoint, and the handler never runs; the same tokens work once
+// the store is back.
+func TestStoreStall(t *testing.T) {
+	const timeout = 100 * time.Millisecond
+	f, s := adaptertest.NewStalling(t, timeout)
+	m := echov5paseto.New(f.Guard)
+	var ran atomic.Int64
+	e := echo.New()
+	e.GET("/p", func(c *echo.Context) error { ran.Add(1); return c.NoContent(http.StatusOK) }, m.Required())
+	e.POST("/refresh", m.RefreshHandler())
+	e.POST("/logout", m.LogoutHandler())
+	adaptertest.CheckStoreStall(t, f, s, timeout, &ran, func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, req)
+		return w.Result()
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -257,5 +258,44 @@ func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 	resp, _ := send(t, app, httptest.NewRequest("POST", "/login", nil))
 	if !errors.Is(got, paseto.ErrConfig) || len(resp.Header.Values("Set-Cookie")) != 0 {
 		t.Fatalf("got %v, Set-Cookie %v; want ErrConfig and nothing set", got, resp.Header.Values("Set-Cookie"))
+	}
+}
+
+// A hung store is answered 503 store_unavailable with Retry-After within
+// the store timeout, on the protected route, the refresh endpoint and the
+// logout endpoint, and the handler never runs; the same tokens work once
+// the store is back.
+func TestStoreStall(t *testing.T) {
+	const timeout = 100 * time.Millisecond
+	f, s := adaptertest.NewStalling(t, timeout)
+	m := fiberpaseto.New(f.Guard)
+	var ran atomic.Int64
+	app := fiber.New()
+	app.Get("/p", m.Required(), func(c *fiber.Ctx) error { ran.Add(1); return c.SendStatus(fiber.StatusOK) })
+	app.Post("/refresh", m.RefreshHandler())
+	app.Post("/logout", m.LogoutHandler())
+	adaptertest.CheckStoreStall(t, f, s, timeout, &ran, func(req *http.Request) *http.Response {
+		resp, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	})
+}
+
+// ReturnFiberError sets Retry-After too, for the app's ErrorHandler to
+// keep.
+func TestReturnFiberErrorRetryAfter(t *testing.T) {
+	const timeout = 50 * time.Millisecond
+	f, s := adaptertest.NewStalling(t, timeout)
+	m := fiberpaseto.New(f.Guard, fiberpaseto.Config{ErrorHandler: fiberpaseto.ReturnFiberError})
+	app := fiber.New()
+	ran := false
+	app.Get("/p", m.Required(), func(c *fiber.Ctx) error { ran = true; return nil })
+	tok := f.Login(t, "alice").AccessToken
+	s.Stall(true)
+	resp, body := send(t, app, get("/p", tok))
+	if resp.StatusCode != fiber.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "1" || ran {
+		t.Fatalf("status %d, Retry-After %q, body %q, handler ran %v; want 503 with Retry-After: 1", resp.StatusCode, resp.Header.Get("Retry-After"), body, ran)
 	}
 }

@@ -87,23 +87,29 @@ func New(g *paseto.Guard, cfg ...Config) *Middleware {
 }
 
 // DefaultErrorHandler writes p: the status, the WWW-Authenticate challenge
-// when there is one and the small JSON body, and returns nil. err is not
-// written.
+// and the Retry-After delay when there are any, and the small JSON body,
+// and returns nil. err is not written.
 func DefaultErrorHandler(c fiber.Ctx, p paseto.Problem, _ error) error {
 	if p.Challenge != "" {
 		c.Set(fiber.HeaderWWWAuthenticate, p.Challenge)
+	}
+	if p.RetryAfter != "" {
+		c.Set(fiber.HeaderRetryAfter, p.RetryAfter)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Status(p.Status).Send(p.Body.JSON())
 }
 
 // ReturnFiberError is an ErrorHandler for apps that render every error in
-// fiber.Config.ErrorHandler: it sets the WWW-Authenticate challenge and
-// returns a *fiber.Error with p's status and message (never the cause's
+// fiber.Config.ErrorHandler: it sets the WWW-Authenticate challenge and the
+// Retry-After delay, when there are any, and returns a *fiber.Error with p's status and message (never the cause's
 // text, which may name library internals).
 func ReturnFiberError(c fiber.Ctx, p paseto.Problem, _ error) error {
 	if p.Challenge != "" {
 		c.Set(fiber.HeaderWWWAuthenticate, p.Challenge)
+	}
+	if p.RetryAfter != "" {
+		c.Set(fiber.HeaderRetryAfter, p.RetryAfter)
 	}
 	return fiber.NewError(p.Status, p.Body.Message)
 }
@@ -155,9 +161,12 @@ func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) fiber.Handler {
 	}
 }
 
-// LogoutHandler returns a complete logout endpoint: it authenticates the
-// access token as Required(opts...) does, revokes its session, expires the
-// session cookies and answers 204 No Content.
+// LogoutHandler returns a complete logout endpoint (paseto.Guard.Logout):
+// it ends the session of the access token, authenticated as
+// Required(opts...) does, or, when none valid arrives, of the refresh
+// cookie; it expires the session cookies whatever the outcome and answers
+// 204 No Content. For cookie sessions, mount it under
+// CookieConfig.RefreshPath, so that the refresh cookie reaches it.
 func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) fiber.Handler {
 	p := m.g.Required(opts...)
 	return func(c fiber.Ctx) error {

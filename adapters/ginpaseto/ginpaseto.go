@@ -62,12 +62,15 @@ func New(g *paseto.Guard, cfg ...Config) *Middleware {
 	return &Middleware{g: g, cfg: c}
 }
 
-// DefaultErrorHandler writes p: the WWW-Authenticate challenge when there
-// is one, the status and the small JSON body (as c.AbortWithStatusJSON
-// would, without reflection). err is not written.
+// DefaultErrorHandler writes p: the WWW-Authenticate challenge and the
+// Retry-After delay when there are any, the status and the small JSON body
+// (as c.AbortWithStatusJSON would, without reflection). err is not written.
 func DefaultErrorHandler(c *gin.Context, p paseto.Problem, _ error) {
 	if p.Challenge != "" {
 		c.Header("WWW-Authenticate", p.Challenge)
+	}
+	if p.RetryAfter != "" {
+		c.Header("Retry-After", p.RetryAfter)
 	}
 	c.Data(p.Status, "application/json", p.Body.JSON())
 }
@@ -119,9 +122,12 @@ func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) gin.HandlerFunc 
 	}
 }
 
-// LogoutHandler returns a complete logout endpoint: it authenticates the
-// access token as Required(opts...) does, revokes its session, expires the
-// session cookies and answers 204 No Content.
+// LogoutHandler returns a complete logout endpoint (paseto.Guard.Logout):
+// it ends the session of the access token, authenticated as
+// Required(opts...) does, or, when none valid arrives, of the refresh
+// cookie; it expires the session cookies whatever the outcome and answers
+// 204 No Content. For cookie sessions, mount it under
+// CookieConfig.RefreshPath, so that the refresh cookie reaches it.
 func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) gin.HandlerFunc {
 	p := m.g.Required(opts...)
 	return func(c *gin.Context) {

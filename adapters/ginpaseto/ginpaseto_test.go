@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -182,4 +183,24 @@ func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 	if !errors.Is(err, paseto.ErrConfig) || cs != nil || len(w.Header().Values("Set-Cookie")) != 0 {
 		t.Fatalf("got %v, %v, Set-Cookie %v; want ErrConfig and nothing set", cs, err, w.Header().Values("Set-Cookie"))
 	}
+}
+
+// A hung store is answered 503 store_unavailable with Retry-After within
+// the store timeout, on the protected route, the refresh endpoint and the
+// logout endpoint, and the handler never runs; the same tokens work once
+// the store is back.
+func TestStoreStall(t *testing.T) {
+	const timeout = 100 * time.Millisecond
+	f, s := adaptertest.NewStalling(t, timeout)
+	m := ginpaseto.New(f.Guard)
+	var ran atomic.Int64
+	r := gin.New()
+	r.GET("/p", m.Required(), func(c *gin.Context) { ran.Add(1); c.Status(http.StatusOK) })
+	r.POST("/refresh", m.RefreshHandler())
+	r.POST("/logout", m.LogoutHandler())
+	adaptertest.CheckStoreStall(t, f, s, timeout, &ran, func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		return w.Result()
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -159,4 +160,24 @@ func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 	if !errors.Is(err, paseto.ErrConfig) || cs != nil || len(w.Header().Values("Set-Cookie")) != 0 {
 		t.Fatalf("got %v, %v, Set-Cookie %v; want ErrConfig and nothing set", cs, err, w.Header().Values("Set-Cookie"))
 	}
+}
+
+// A hung store is answered 503 store_unavailable with Retry-After within
+// the store timeout, on the protected route, the refresh endpoint and the
+// logout endpoint, and the handler never runs; the same tokens work once
+// the store is back.
+func TestStoreStall(t *testing.T) {
+	const timeout = 100 * time.Millisecond
+	f, s := adaptertest.NewStalling(t, timeout)
+	m := httppaseto.New(f.Guard)
+	var ran atomic.Int64
+	mux := http.NewServeMux()
+	mux.Handle("GET /p", m.Required()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ran.Add(1) })))
+	mux.Handle("POST /refresh", m.RefreshHandler())
+	mux.Handle("POST /logout", m.LogoutHandler())
+	adaptertest.CheckStoreStall(t, f, s, timeout, &ran, func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, req)
+		return w.Result()
+	})
 }

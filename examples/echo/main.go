@@ -130,11 +130,13 @@ func newEcho(b *backend) (*echo.Echo, error) {
 		return nil, err
 	}
 	// Browsers keep them in HttpOnly cookies; unsafe methods then need the
-	// CSRF header. The refresh cookie is only sent to /cookie/refresh, so
-	// the page refreshes there; implicit refresh (GuardConfig.ImplicitRefresh)
-	// would need it on every path (RefreshPath "/").
+	// CSRF header. The refresh cookie is only sent under /cookie/session:
+	// to the refresh endpoint, and to logout, which ends the session with
+	// it once the browser has dropped an expired access cookie. Implicit
+	// refresh (GuardConfig.ImplicitRefresh) would need it on every path
+	// (RefreshPath "/").
 	browser, err := paseto.NewGuard(b.auth, paseto.GuardConfig{
-		Cookies: &paseto.CookieConfig{RefreshPath: "/cookie/refresh"},
+		Cookies: &paseto.CookieConfig{RefreshPath: "/cookie/session"},
 	})
 	if err != nil {
 		return nil, err
@@ -158,8 +160,8 @@ func newEcho(b *backend) (*echo.Echo, error) {
 	c := e.Group("/cookie")
 	c.POST("/login", h.cookieLogin)
 	c.GET("/protected", h.protected, bm.Required())
-	c.POST("/refresh", bm.RefreshHandler())
-	c.POST("/logout", bm.LogoutHandler())
+	c.POST("/session/refresh", bm.RefreshHandler())
+	c.POST("/session/logout", bm.LogoutHandler())
 	return e, nil
 }
 
@@ -181,8 +183,8 @@ var endpoints = []endpoint{
 	{"POST", "/logout", "access token"},
 	{"POST", "/cookie/login", `credentials {"username","password"}; sets cookies`},
 	{"GET", "/cookie/protected", "access cookie"},
-	{"POST", "/cookie/refresh", "refresh cookie and X-CSRF-Token header"},
-	{"POST", "/cookie/logout", "access cookie and X-CSRF-Token header"},
+	{"POST", "/cookie/session/refresh", "refresh cookie and X-CSRF-Token header"},
+	{"POST", "/cookie/session/logout", "access or refresh cookie and X-CSRF-Token header; expires the cookies"},
 }
 
 type handlers struct {

@@ -68,7 +68,11 @@ func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		// tripping reuse detection, which would log it out. Any older
 		// refresh token presented again still revokes the session.
 		GracePeriod: 5 * time.Second,
-		// Security events (a reused refresh token) are logged at Warn.
+		// Every store call is bounded by Config.StoreTimeout (default 1 s,
+		// well under the server's 10 s WriteTimeout): a slow or hung Redis
+		// is answered 503 with Retry-After, never a dropped connection.
+		// Security events (a reused refresh token, a retried one) are
+		// logged at Warn, store failures at Error.
 		Logger: logger,
 	})
 	if err != nil {
@@ -159,19 +163,28 @@ func openStore(ctx context.Context, rawURL string, logger *slog.Logger) (paseto.
 		// included (a '#' or '/' in it moves the split): say nothing of it.
 		return nil, nil, fmt.Errorf("%s is not a valid Redis URL: want redis://[user:password@]host:port/db or rediss://… (percent-encode special characters in the password)", envRedisURL)
 	}
+	// Without it go-redis ignores context deadlines on socket reads, and a
+	// hung Redis would hold each request for its read timeouts and
+	// retries instead of the Auth's store timeout.
+	opts.ContextTimeoutEnabled = true
 	client := redis.NewClient(opts)
-	store, err := redisstore.New(client, redisstore.Options{})
+	// Sessions live on the Redis process that created them: a Redis
+	// restarted, or restored from a snapshot, ends them all (users log in
+	// again) rather than reviving any. Set LosslessPersistence only for a
+	// Redis that never loses an acknowledged write (docs/redis.md).
+	store, err := redisstore.New(client, redisstore.Options{Logger: logger})
 	if err != nil {
 		_ = client.Close()
 		return nil, nil, fmt.Errorf("%s: %w", envRedisURL, err)
 	}
 	// The store does not need Redis to start: until it answers, requests
-	// that need it fail closed with 503. Say so now rather than at the
-	// first login.
-	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	// that need it fail closed with 503. Check contacts it now, warns about
+	// an evicting maxmemory-policy (which ends sessions early), and says
+	// here rather than at the first login when Redis does not answer.
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := client.Ping(pctx).Err(); err != nil {
-		logger.Warn("Redis does not answer yet; requests that need the session store fail with 503 until it does", "addr", opts.Addr, "err", err)
+	if err := store.Check(cctx); err != nil {
+		logger.Warn("Redis does not answer yet, or refuses INFO; requests that need the session store fail with 503 until it does", "addr", opts.Addr, "err", err)
 	}
 	logger.Info("using the Redis session store", "addr", opts.Addr, "db", opts.DB, "tls", opts.TLSConfig != nil)
 	return store, client.Close, nil

@@ -48,6 +48,11 @@ func TestRedisDown(t *testing.T) {
 	exampletest.StoreDown(t, run)
 }
 
+func TestRedisHung(t *testing.T) {
+	fastAccounts(t)
+	exampletest.RedisHung(t, run)
+}
+
 func TestEphemeralKeys(t *testing.T) {
 	fastAccounts(t)
 	exampletest.EphemeralKeys(t, run)

@@ -127,11 +127,13 @@ func newHandler(b *backend) (http.Handler, error) {
 		return nil, err
 	}
 	// Browsers keep them in HttpOnly cookies; unsafe methods then need the
-	// CSRF header. The refresh cookie is only sent to /cookie/refresh, so
-	// the page refreshes there; implicit refresh (GuardConfig.ImplicitRefresh)
-	// would need it on every path (RefreshPath "/").
+	// CSRF header. The refresh cookie is only sent under /cookie/session:
+	// to the refresh endpoint, and to logout, which ends the session with
+	// it once the browser has dropped an expired access cookie. Implicit
+	// refresh (GuardConfig.ImplicitRefresh) would need it on every path
+	// (RefreshPath "/").
 	browser, err := paseto.NewGuard(b.auth, paseto.GuardConfig{
-		Cookies: &paseto.CookieConfig{RefreshPath: "/cookie/refresh"},
+		Cookies: &paseto.CookieConfig{RefreshPath: "/cookie/session"},
 	})
 	if err != nil {
 		return nil, err
@@ -152,8 +154,8 @@ func newHandler(b *backend) (http.Handler, error) {
 
 	mux.HandleFunc("POST /cookie/login", h.cookieLogin)
 	mux.Handle("GET /cookie/protected", bm.Required()(http.HandlerFunc(h.protected)))
-	mux.Handle("POST /cookie/refresh", bm.RefreshHandler())
-	mux.Handle("POST /cookie/logout", bm.LogoutHandler())
+	mux.Handle("POST /cookie/session/refresh", bm.RefreshHandler())
+	mux.Handle("POST /cookie/session/logout", bm.LogoutHandler())
 	return mux, nil
 }
 
@@ -175,8 +177,8 @@ var endpoints = []endpoint{
 	{"POST", "/logout", "access token"},
 	{"POST", "/cookie/login", `credentials {"username","password"}; sets cookies`},
 	{"GET", "/cookie/protected", "access cookie"},
-	{"POST", "/cookie/refresh", "refresh cookie and X-CSRF-Token header"},
-	{"POST", "/cookie/logout", "access cookie and X-CSRF-Token header"},
+	{"POST", "/cookie/session/refresh", "refresh cookie and X-CSRF-Token header"},
+	{"POST", "/cookie/session/logout", "access or refresh cookie and X-CSRF-Token header; expires the cookies"},
 }
 
 type handlers struct {

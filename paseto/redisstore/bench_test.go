@@ -1,6 +1,8 @@
 package redisstore_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,8 +12,8 @@ import (
 
 // The benchmarks put the Redis store next to the memory store on the same
 // work, in one run. Run with -benchmem. Against a local redis-server the
-// Redis figures are dominated by the loopback round trip (one MGET per
-// verification, one EVALSHA per refresh).
+// Redis figures are dominated by the loopback round trip (one pipeline of
+// HMGET and GET per verification, one EVALSHA per refresh).
 
 func redisBenchStore(b *testing.B) paseto.Store {
 	srv := startServer(b)
@@ -23,7 +25,7 @@ func memoryBenchStore(*testing.B) paseto.Store {
 }
 
 // benchVerifyAccess: Auth.VerifyAccess of a valid v4.local access token,
-// that is the cryptography, the claims and the store's revocation check.
+// that is the cryptography, the claims and the store's session check.
 func benchVerifyAccess(b *testing.B, store paseto.Store) {
 	auth := newAuth(b, store, time.Now, nil)
 	p, err := auth.Login(ctx, "user-1234")
@@ -64,3 +66,45 @@ func BenchmarkVerifyAccessRedis(b *testing.B)     { benchVerifyAccess(b, redisBe
 func BenchmarkVerifyAccessMemory(b *testing.B)    { benchVerifyAccess(b, memoryBenchStore(b)) }
 func BenchmarkRefreshRotationRedis(b *testing.B)  { benchRefreshRotation(b, redisBenchStore(b)) }
 func BenchmarkRefreshRotationMemory(b *testing.B) { benchRefreshRotation(b, memoryBenchStore(b)) }
+
+// BenchmarkSessionMemoryRedis measures what a session costs Redis (MEMORY
+// USAGE of every key the store holds, per session) for sessions of one
+// subject each, logged in and refreshed once, with the default prefix.
+// B/session is the steady state, once the grace window has passed and the
+// kept successor (PX = grace) is gone; B/session-in-grace counts it too.
+// The timed loop is empty: only the metrics mean anything.
+func BenchmarkSessionMemoryRedis(b *testing.B) {
+	for _, grace := range []time.Duration{0, 5 * time.Second} {
+		b.Run(fmt.Sprintf("grace=%v", grace), func(b *testing.B) {
+			srv := startOwnServer(b)
+			client := srv.client(b)
+			store := newStore(b, client, redisstore.Options{})
+			auth := newAuth(b, store, time.Now, func(c *paseto.Config) { c.GracePeriod = grace })
+			const n = 200
+			for i := range n {
+				p, err := auth.Login(ctx, fmt.Sprintf("user-%06d", i))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := auth.Refresh(ctx, p.RefreshToken); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var all, kept int64
+			for _, k := range keysOf(b, client, redisstore.DefaultPrefix) {
+				m, err := client.MemoryUsage(ctx, k, 0).Result()
+				if err != nil {
+					b.Fatal(err)
+				}
+				all += m
+				if strings.Contains(k, "}:w:") {
+					kept += m
+				}
+			}
+			for b.Loop() {
+			}
+			b.ReportMetric(float64(all-kept)/n, "B/session")
+			b.ReportMetric(float64(all)/n, "B/session-in-grace")
+		})
+	}
+}

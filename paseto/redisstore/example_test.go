@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"context"
 	"log"
 	"os"
 	"time"
@@ -18,9 +19,20 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// Required: without it go-redis ignores context deadlines, and a hung
+	// Redis would hold requests instead of answering 503.
+	opts.ContextTimeoutEnabled = true
 	store, err := redisstore.New(redis.NewClient(opts), redisstore.Options{})
 	if err != nil {
 		log.Fatal(err)
+	}
+	// Optional: contact Redis now, to log configuration warnings (an
+	// evicting maxmemory-policy) at start-up rather than at the first
+	// request. The application may start while Redis is down.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := store.Check(ctx); err != nil {
+		log.Printf("redis: %v", err)
 	}
 	accessKey, err := paseto.ParseSymmetricKey(os.Getenv("PASETO_LOCAL_KEY"))
 	if err != nil {

@@ -152,8 +152,49 @@ func (s *server) kill() {
 	<-s.done
 }
 
+// stop freezes the server the test started (SIGSTOP): it keeps its
+// connections and its port but answers nothing until cont.
+func (s *server) stop() {
+	s.tb.Helper()
+	if s.external {
+		s.tb.Skip("needs a redis-server of its own")
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		s.tb.Fatal(err)
+	}
+	s.tb.Cleanup(s.cont) // never leave a stopped process behind
+}
+
+// cont resumes a stopped server and waits until it answers.
+func (s *server) cont() {
+	if s.external || s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGCONT)
+	s.waitReady(s.done)
+}
+
+// wipe deletes everything the server persisted in its directory (its
+// append-only files and snapshot), keeping only its log. The server must
+// be down.
+func (s *server) wipe() {
+	s.tb.Helper()
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() == "redis.log" {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(s.dir, e.Name())); err != nil {
+			s.tb.Fatal(err)
+		}
+	}
+}
+
 // restart starts redis-server again on the same port and directory: it
-// reloads its append-only file.
+// reloads its append-only file (or its snapshot without one).
 func (s *server) restart() {
 	s.tb.Helper()
 	if !s.start() {
@@ -167,10 +208,11 @@ func (s *server) log() string {
 }
 
 // client returns a new client (its own connection pool: a separate
-// application instance) closed at the end of the test.
+// application instance) closed at the end of the test. It honours context
+// deadlines, as New requires.
 func (s *server) client(tb testing.TB, tweak ...func(*redis.Options)) *redis.Client {
 	tb.Helper()
-	opts := &redis.Options{Addr: s.addr, DialTimeout: 2 * time.Second}
+	opts := &redis.Options{Addr: s.addr, DialTimeout: 2 * time.Second, ContextTimeoutEnabled: true}
 	for _, f := range tweak {
 		f(opts)
 	}
@@ -202,8 +244,13 @@ func (s *server) uniquePrefix(tb testing.TB) string {
 	return prefix
 }
 
+// newStore builds a Store; its configuration warnings are discarded unless
+// opts.Logger is set.
 func newStore(tb testing.TB, c redis.UniversalClient, opts redisstore.Options) *redisstore.Store {
 	tb.Helper()
+	if opts.Logger == nil {
+		opts.Logger = quiet
+	}
 	s, err := redisstore.New(c, opts)
 	if err != nil {
 		tb.Fatal(err)
@@ -235,6 +282,12 @@ func newAuth(tb testing.TB, store paseto.Store, clock func() time.Time, tweak fu
 
 // keysOf lists every key under prefix.
 func keysOf(tb testing.TB, c *redis.Client, prefix string) []string {
+	tb.Helper()
+	return scanKeys(tb, c, prefix)
+}
+
+// scanKeys lists every key under prefix (on a one-node cluster too).
+func scanKeys(tb testing.TB, c redis.UniversalClient, prefix string) []string {
 	tb.Helper()
 	ctx := context.Background()
 	var keys []string

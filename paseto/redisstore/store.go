@@ -1,74 +1,141 @@
 // Package redisstore is a paseto.Store on Redis, for running several
-// application instances over one set of sessions and revocations. It behaves
-// exactly as paseto.MemoryStore does (both pass the storetest conformance
-// suite), but its state survives restarts and is shared.
+// application instances over one set of sessions. It keeps the same
+// contract as paseto.MemoryStore (both pass the storetest conformance
+// suite), shared between instances.
 //
-// # Atomicity
+// # Fail closed
+//
+// The store vouches for live sessions; it keeps no deny list. A token is
+// accepted only when its session's hash is there, intact, not revoked, not
+// past its end, of the subject's current generation and (see Restarts and
+// rollbacks) written by the Redis process now answering. Every way of
+// losing a key (eviction, expiry, a restart, a restored snapshot, a manual
+// DEL) therefore ends sessions and never revives one: deleting a session
+// hash ends that session, deleting a generation ends every session of its
+// subject, deleting a kept successor only turns a retry within the grace
+// window into a refusal. A record this store could not have written (a
+// field missing or malformed, a key of the wrong type) is an error
+// wrapping paseto.ErrStoreCorrupt, on every operation.
 //
 // Every write is one Lua script, which Redis runs atomically: the refresh
 // step (paseto.Store.Rotate), in particular, reads the session, decides
 // between rotated, retried within the grace window, reuse and expiry, and
 // writes the result in one step, so two instances racing on one refresh
-// token see exactly one rotation. A script either fails before writing or
-// writes everything; no partial session is ever left behind. Scripts run by
-// EVALSHA, falling back to EVAL when the server does not have them cached
-// (after a restart or SCRIPT FLUSH).
+// token see exactly one rotation. A script validates everything before its
+// first write, so no partial session is ever left behind; and it is
+// idempotent for a repeat of the same call, because go-redis resends a
+// command whose reply was lost. Revocations begin with DEL or HDEL, which
+// Redis runs even when it is out of memory under noeviction.
 //
-// Scripts are also idempotent for a repeat of the same call, because go-redis
-// resends a command whose reply was lost (up to the client's MaxRetries): a
-// rotation applied twice answers Rotated twice instead of tripping reuse
-// detection, and a reuse detected twice is reported twice.
+// Verifying an access token (SessionLive) is one round trip: a pipeline of
+// HMGET on the session and GET on the generation, compared in Go. A
+// refresh is one EVALSHA. Each adds one INFO only after go-redis has
+// dialled a new connection (see Restarts and rollbacks).
 //
-// # Keys and Redis Cluster
+// # Keys
 //
 // All keys of one subject carry the same hash tag, so every script's keys
-// are in one slot and the store works on Redis Cluster (*redis.ClusterClient)
-// as on a single server. The tag is base64url(SHA-256(subject)[:12]), never
-// the subject itself: a subject may contain braces, which would move the
-// tag, and need not appear in key names at all. With the default prefix:
+// are in one slot. The tag is base64url(SHA-256(subject)[:12]), never the
+// subject itself: a subject may contain braces, which would move the tag,
+// and need not appear in key names at all. With the default prefix:
 //
-//	pasetoauth:{tag}:s:<sid>    session hash
-//	pasetoauth:{tag}:subj       the subject's sessions (sorted set, by end)
-//	pasetoauth:{tag}:dj:<jti>   access token denied by jti, until (unix ns)
-//	pasetoauth:{tag}:ds:<sid>   access tokens denied by session, until
+//	pasetoauth:{tag}:s:<sid>  session hash
+//	pasetoauth:{tag}:g        the subject's generation (random, 22 characters)
+//	pasetoauth:{tag}:w:<sid>  successor kept for the grace window
 //
-// A session hash holds subject, current, previous, rotated_at, wrapped,
-// expires_at, last_used, idle_ns, revoked and reused_by. It holds hashes of
-// refresh-token IDs and the successor encrypted for the holder of the
-// previous token, never a usable token.
+// A session hash holds subject, gen, run, current, previous, rotated_at,
+// expires_at, last_used, idle_ns, revoked and reused_by: hashes of
+// refresh-token IDs and times, never a usable token. It expires at the
+// session's absolute end; a session revoked for reuse is kept one more
+// minute only, so that a repeat of the refresh that detected it answers
+// the same; a logged-out session is deleted. The generation is drawn at the
+// subject's first login and lives as long as its longest session; "log out
+// everywhere" (RevokeSubject) deletes it, and the next login draws a new
+// one, which no older session carries. The kept successor (the next
+// refresh token, encrypted for the holder of the one it replaced) is
+// written only with a grace period, with PX set to it, so the memory it
+// takes is returned as soon as no retry can use it.
 //
-// # Time
+// # Deadlines
 //
-// Instants are stored as unix nanoseconds and compared with the times the
-// caller passes (paseto.Rotation.Now) or with Options.Clock, never with
-// Redis' own clock, so that expiry follows the application's clock exactly
-// as in the memory store. Redis TTLs are set as well, so that nothing grows
-// forever: a session and its subject's index expire at the session's
-// absolute end, a deny entry at its until-time. The TTLs only collect
-// garbage; a deny entry whose until-time has passed by Options.Clock is not
-// honoured even if Redis still holds it.
+// Every call runs under its context's deadline, or Options.Timeout when it
+// has none. go-redis honours a context deadline on socket reads only when
+// the client's ContextTimeoutEnabled option is set, so New refuses a client
+// without it.
+//
+// A write that reaches Redis after its caller gave up must not be applied:
+// the caller has answered 503, and its client will come back with the
+// token it still holds, which a late rotation would have made "reused".
+// Each script therefore receives the deadline (unix milliseconds, minus a
+// margin for the reply's way back: a quarter of the time left, at most
+// 100 ms) and compares it with Redis' clock (TIME) before writing anything;
+// past it, it writes nothing and the call fails with an error wrapping
+// context.DeadlineExceeded. The only error left is the clock difference
+// between the application's host and Redis' host: a write may be applied
+// up to that long after the deadline. With clocks kept by NTP (a few
+// milliseconds apart) the reply margin absorbs it; a larger skew only
+// widens this window, and a GracePeriod covers retries that fall in it.
+//
+// # Restarts and rollbacks
+//
+// Redis restarted empty has no sessions, so nothing is accepted. A Redis
+// that comes back with older data (an RDB snapshot restored, a restart
+// that lost the last second of an everysec append-only file, a replica
+// promoted before it caught up) could revive sessions that had been logged
+// out, and would see the refresh tokens rotated since as "reused". So each
+// session records the run_id of the Redis process that created it, and a
+// session of another run_id is not live: its tokens are refused and
+// rotating it answers paseto.ErrRevoked, without a reuse event. After a
+// restart or a failover every user logs in again; nothing comes back.
+//
+// The store learns the run_id (INFO server) on first use and again
+// whenever go-redis has dialled a connection since it last did (a hook,
+// added to the client by New, counts dials): a restart or a failover
+// cannot reach the store but through a new connection. When that happens
+// during a call, the store reads the run_id again before trusting the
+// answer.
+//
+// Options.LosslessPersistence turns this off, for a Redis that cannot roll
+// back: append-only file with appendfsync always, and no failover to a
+// replica that may lag. Sessions then survive restarts. It is required on
+// Redis Cluster, whose nodes each have their own run_id, which this store
+// does not track.
+//
+// # Eviction
+//
+// Use maxmemory-policy noeviction: when Redis is full, logins and refreshes
+// then fail with 503 while verification and revocation keep working. Under
+// an evicting policy (allkeys-*, and volatile-*, since every key here has a
+// TTL) Redis drops keys to make room, which ends sessions early (users log
+// in again) but never revives one. On first contact the store reads INFO
+// and logs a warning for an evicting policy and, with LosslessPersistence,
+// for persistence that can lose writes. Check does so eagerly.
 //
 // # Failures
 //
-// Redis and network errors are returned unchanged; paseto.Auth turns them
-// into paseto.ErrStoreUnavailable and denies the request (fail closed).
-// Nothing is ever read as "not revoked" for want of an answer.
+// Redis and network errors are returned wrapped; paseto.Auth turns them
+// into paseto.ErrStoreUnavailable and answers 503 (fail closed). Nothing is
+// ever read as "live" for want of an answer. When the server does not
+// allow INFO (some managed services), the run_id cannot be learned and
+// every call fails closed, unless LosslessPersistence is set.
 //
-// A refresh that failed that way may still have rotated the session (the
-// script ran, its reply was lost). A client that then tries again with the
-// same refresh token is a benign retry within paseto.Config.GracePeriod and
-// reuse without one, so with Redis a grace period of a few seconds is
-// recommended.
+// A refresh that failed with a network error after the script ran (the
+// reply was lost) has rotated the session. A client that then tries again
+// with the same refresh token is a benign retry within
+// paseto.Config.GracePeriod and reuse without one, so with Redis a grace
+// period of a few seconds is recommended.
 //
 // Requires Redis 4.0 or later (tested on 7) or a compatible server.
 package redisstore
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"strconv"
 	"strings"
@@ -83,48 +150,106 @@ import (
 // set.
 const DefaultPrefix = "pasetoauth:"
 
+// DefaultTimeout bounds a call whose context has no deadline, unless
+// Options.Timeout says otherwise.
+const DefaultTimeout = time.Second
+
 // Options configures a Store. The zero value is ready to use.
 type Options struct {
 	// Prefix starts every key, to share a database with other data or
 	// other applications. It must not contain '{' or '}', which would
 	// replace the store's Redis Cluster hash tag. Default DefaultPrefix.
 	Prefix string
-	// Clock replaces time.Now for deciding whether a deny entry is still in
-	// force and for computing TTLs. Decisions on sessions use the time in
-	// paseto.Rotation instead. Give it the same clock as paseto.Config.
+	// Clock replaces time.Now for computing TTLs. Decisions on sessions use
+	// the time paseto.Auth passes instead; give both the same clock.
 	Clock func() time.Time
+	// Timeout bounds a call whose context has no deadline. paseto.Auth
+	// always sets one (Config.StoreTimeout). Default DefaultTimeout.
+	Timeout time.Duration
+	// LosslessPersistence declares that this Redis never loses an
+	// acknowledged write: append-only file with appendfsync always, no
+	// RDB-only persistence, no snapshot ever restored over newer data, no
+	// failover to a replica that may lag. Sessions then survive a Redis
+	// restart. Without it, a session is live only on the Redis process
+	// that created it (see the package documentation). Required on Redis
+	// Cluster.
+	LosslessPersistence bool
+	// Logger receives the warnings about the server's configuration (an
+	// evicting maxmemory-policy, persistence that can lose writes, INFO not
+	// allowed). Default slog.Default().
+	Logger *slog.Logger
 }
 
 // Store is a paseto.Store on Redis. It is safe for concurrent use, and any
 // number of Stores in any number of processes may share one Redis (with the
-// same Prefix) to serve the same sessions.
+// same Prefix and LosslessPersistence) to serve the same sessions.
 type Store struct {
-	client redis.UniversalClient
-	prefix string
-	now    func() time.Time
+	client   redis.UniversalClient
+	cluster  *redis.ClusterClient // nil unless client is one
+	prefix   string
+	now      func() time.Time
+	timeout  time.Duration
+	lossless bool
+	logger   *slog.Logger
+	server   server
 }
 
 var _ paseto.Store = (*Store)(nil)
-
-// maxRevokeSubjectAttempts bounds how often RevokeSubject re-reads the
-// subject's index when logins keep adding sessions while it works. One
-// repeat is the realistic worst case; the bound only stops a pathological
-// stream of logins from holding the call forever.
-const maxRevokeSubjectAttempts = 16
 
 // minSessionTTL keeps a session that is created already expired (by the
 // store clock) readable for a moment, so Rotate reports it expired rather
 // than unknown.
 const minSessionTTL = time.Second
 
-// New returns a Store over client: a *redis.Client, a *redis.ClusterClient
-// or a failover client, shared with the rest of the application if
-// convenient. Its retry settings apply (the scripts tolerate retries). New does not
-// contact Redis, so an application can start while Redis is down; requests
-// then fail closed until it is back.
+// tombstone is how long a session revoked for reuse is kept: only so that
+// a repeat of the Rotate call that detected it answers Reused again.
+const tombstone = paseto.MaxGracePeriod
+
+// maxReplyMargin bounds the part of a call's time kept for a write's reply
+// to come back: a script runs only if it starts that long before the
+// deadline.
+const maxReplyMargin = 100 * time.Millisecond
+
+// New returns a Store over client: a *redis.Client (failover clients are
+// one too) or a *redis.ClusterClient, shared with the rest of the
+// application if convenient, whose options have ContextTimeoutEnabled set.
+// Its retry settings apply (the scripts tolerate retries).
+//
+// New refuses, with paseto.ErrConfig, a nil client or one of another type,
+// a client without ContextTimeoutEnabled (go-redis would then wait on a
+// hung server past every deadline), a prefix with a brace, and a
+// ClusterClient without LosslessPersistence. Unless LosslessPersistence is
+// set, it adds a hook to client that counts new connections (see the
+// package documentation).
+//
+// New does not contact Redis, so an application can start while Redis is
+// down; requests then fail closed until it is back. Call Check to contact
+// it at start-up.
 func New(client redis.UniversalClient, opts Options) (*Store, error) {
-	if client == nil {
+	s := &Store{client: client}
+	switch c := client.(type) {
+	case nil:
 		return nil, fmt.Errorf("%w: redisstore: nil client", paseto.ErrConfig)
+	case *redis.Client:
+		if c == nil {
+			return nil, fmt.Errorf("%w: redisstore: nil client", paseto.ErrConfig)
+		}
+		if !c.Options().ContextTimeoutEnabled {
+			return nil, fmt.Errorf("%w: redisstore: the redis client must have ContextTimeoutEnabled set (redis.Options or ?context_timeout_enabled=true in the URL): without it go-redis ignores context deadlines and a hung Redis holds every request", paseto.ErrConfig)
+		}
+	case *redis.ClusterClient:
+		if c == nil {
+			return nil, fmt.Errorf("%w: redisstore: nil client", paseto.ErrConfig)
+		}
+		if !c.Options().ContextTimeoutEnabled {
+			return nil, fmt.Errorf("%w: redisstore: the cluster client must have ContextTimeoutEnabled set (redis.ClusterOptions): without it go-redis ignores context deadlines and a hung Redis holds every request", paseto.ErrConfig)
+		}
+		if !opts.LosslessPersistence {
+			return nil, fmt.Errorf("%w: redisstore: on Redis Cluster set LosslessPersistence (append-only file with appendfsync always on every node, and no failover to a lagging replica): the store cannot tell a restarted or failed-over node from the one that wrote a session", paseto.ErrConfig)
+		}
+		s.cluster = c
+	default:
+		return nil, fmt.Errorf("%w: redisstore: unsupported client %T: use a *redis.Client (NewClient, NewFailoverClient) or a *redis.ClusterClient", paseto.ErrConfig, client)
 	}
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
@@ -135,13 +260,28 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	return &Store{client: client, prefix: opts.Prefix, now: opts.Clock}, nil
+	if opts.Timeout == 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Timeout < 0 {
+		return nil, fmt.Errorf("%w: redisstore: negative timeout %v", paseto.ErrConfig, opts.Timeout)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s.prefix, s.now, s.timeout = opts.Prefix, opts.Clock, opts.Timeout
+	s.lossless, s.logger = opts.LosslessPersistence, opts.Logger
+	s.server.init()
+	if !s.lossless {
+		client.AddHook(dialCounter{&s.server.dials})
+	}
+	return s, nil
 }
 
 // keys names the keys of one subject. The tag is 96 bits of SHA-256:
 // enough that two subjects sharing one is not a concern (and even then the
-// scripts check the subject stored in each session), short enough to keep
-// keys small. It is kept as bytes so that building a key is one allocation.
+// store checks the subject stored in each session), short enough to keep
+// keys small.
 type keys struct {
 	prefix string
 	tag    [16]byte // base64 of 12 bytes: 16 characters, no padding
@@ -160,86 +300,243 @@ func (k keys) key(kind, id string) string {
 }
 
 func (k keys) session(sid string) string { return k.key("s:", sid) }
-func (k keys) index() string             { return k.key("subj", "") }
-func (k keys) denyJTI(jti string) string { return k.key("dj:", jti) }
-func (k keys) denySID(sid string) string { return k.key("ds:", sid) }
+func (k keys) gen() string               { return k.key("g", "") }
+func (k keys) wrapped(sid string) string { return k.key("w:", sid) }
 
-// Revoked implements paseto.RevocationChecker. It runs on every
-// authenticated request, so it is a single MGET of the token's jti deny key
-// and, for tokens in a session, its sid deny key (one slot: both carry the
-// subject's tag).
-func (s *Store) Revoked(ctx context.Context, c *paseto.Claims) (bool, error) {
-	if c == nil {
-		return false, errors.New("redisstore: nil claims")
+// sessionFields is the session hash, in the order the scripts' FIELDS
+// list it.
+var sessionFields = []string{"subject", "gen", "run", "current", "previous", "rotated_at",
+	"expires_at", "last_used", "idle_ns", "revoked", "reused_by"}
+
+// hmgetFields is sessionFields as HMGET arguments, boxed once rather than
+// on every request.
+var hmgetFields = func() []any {
+	a := make([]any, len(sessionFields))
+	for i, f := range sessionFields {
+		a[i] = f
 	}
-	now, err := unixNano(s.now())
+	return a
+}()
+
+const (
+	fSubject = iota
+	fGen
+	fRun
+	fCurrent
+	fPrevious
+	fRotatedAt
+	fExpiresAt
+	fLastUsed
+	fIdle
+	fRevoked
+	fReusedBy
+	fieldCount
+)
+
+// SessionLive implements paseto.SessionChecker in one round trip: a
+// pipeline of HMGET on the session hash and GET on the subject's
+// generation (one slot), compared here. Every field is validated; a record
+// the store could not have written is an error wrapping
+// paseto.ErrStoreCorrupt.
+func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
+	n, err := unixNano(now)
 	if err != nil {
 		return false, err
 	}
-	k := s.keys(c.Subject)
-	var cmd *redis.SliceCmd
-	if c.Session == "" {
-		cmd = s.client.MGet(ctx, k.denyJTI(c.ID))
-	} else {
-		cmd = s.client.MGet(ctx, k.denyJTI(c.ID), k.denySID(c.Session))
-	}
-	vals, err := cmd.Result()
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	id, err := s.before(ctx)
 	if err != nil {
-		return false, err
+		return false, s.fail("session live", err)
 	}
-	for _, v := range vals {
+	k := s.keys(subject)
+	var (
+		hm  *redis.SliceCmd
+		gen *redis.StringCmd
+	)
+	_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		args := make([]any, 2, 2+fieldCount)
+		args[0], args[1] = "hmget", k.session(sid)
+		hm = redis.NewSliceCmd(ctx, append(args, hmgetFields...)...)
+		_ = p.Process(ctx, hm)
+		gen = p.Get(ctx, k.gen())
+		return nil
+	})
+	if err := hm.Err(); err != nil {
+		return false, s.fail("session live", err)
+	}
+	g, err := gen.Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		g = ""
+	case err != nil:
+		return false, s.fail("session live", err)
+	case !isGen(g):
+		return false, s.fail("session live", errCorrupt("generation"))
+	}
+	rec, found, err := parseSession(hm.Val())
+	if err != nil {
+		return false, s.fail("session live", err)
+	}
+	run, err := s.after(ctx, id)
+	if err != nil {
+		return false, s.fail("session live", err)
+	}
+	if !found || g == "" {
+		return false, nil
+	}
+	live := rec.subject == subject && !rec.revoked && rec.gen == g &&
+		(s.lossless || rec.run == run) &&
+		n < rec.expiresAt && (rec.idle == 0 || n-rec.lastUsed <= rec.idle)
+	return live, nil
+}
+
+// session is a parsed session hash, as much of it as SessionLive needs.
+type session struct {
+	subject, gen, run   string
+	expiresAt, lastUsed int64
+	idle                int64
+	revoked             bool
+}
+
+// parseSession validates an HMGET reply of sessionFields exactly as the
+// scripts' load does. found is false when the session has none of them.
+func parseSession(vals []any) (rec session, found bool, err error) {
+	if len(vals) != fieldCount {
+		return rec, false, errCorrupt("session")
+	}
+	var f [fieldCount]string
+	n := 0
+	for i, v := range vals {
 		switch v := v.(type) {
 		case nil:
 		case string:
-			until, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || until < 0 {
-				// Fail closed on a value this store never writes.
-				return false, errors.New("redisstore: corrupt deny entry in redis")
-			}
-			if now < until {
-				return true, nil
-			}
+			f[i] = v
+			n++
 		default:
-			return false, fmt.Errorf("redisstore: unexpected MGET reply %T", v)
+			return rec, false, errCorrupt("session")
 		}
 	}
-	return false, nil
+	if n == 0 {
+		return rec, false, nil
+	}
+	if n != fieldCount {
+		return rec, false, errCorrupt("session")
+	}
+	var ok [4]bool
+	rec.subject, rec.gen, rec.run = f[fSubject], f[fGen], f[fRun]
+	_, ok[0] = parseNum(f[fRotatedAt])
+	rec.expiresAt, ok[1] = parseNum(f[fExpiresAt])
+	rec.lastUsed, ok[2] = parseNum(f[fLastUsed])
+	rec.idle, ok[3] = parseNum(f[fIdle])
+	rec.revoked = f[fRevoked] == "1"
+	if rec.subject == "" || !isGen(rec.gen) || !isRun(rec.run) || ok != [4]bool{true, true, true, true} ||
+		(f[fRevoked] != "0" && f[fRevoked] != "1") || (!rec.revoked && f[fCurrent] == "") {
+		return rec, false, errCorrupt("session")
+	}
+	return rec, true, nil
 }
 
-// CreateSession implements paseto.Store. The session hash and the subject's
-// index expire at the session's absolute end (by Options.Clock), at least a
-// second from now.
-func (s *Store) CreateSession(ctx context.Context, r paseto.SessionRecord) error {
-	if r.ID == "" || r.Current == "" {
-		return errors.New("redisstore: session without ID or current token hash")
+// parseNum reads the non-negative decimals the store writes (the scripts'
+// isnum): digits only, at most 19, within int64.
+func parseNum(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 19 {
+		return 0, false
 	}
-	expires := untilNanos(r.ExpiresAt)
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+func isGen(s string) bool {
+	if len(s) != genLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func isRun(s string) bool {
+	if s == "" {
+		return true
+	}
+	if len(s) != 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// genLen is the length of a generation: 16 random bytes in base64url.
+const genLen = 22
+
+// newGeneration draws a subject generation: random, so that a subject
+// whose generation was deleted or lost never gets back one its old
+// sessions carry.
+func newGeneration() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// CreateSession implements paseto.Store. The session hash expires at the
+// session's absolute end (by Options.Clock), at least a second from now,
+// and the subject's generation no earlier.
+func (s *Store) CreateSession(ctx context.Context, r paseto.SessionRecord) error {
+	if r.ID == "" || r.Current == "" || r.Subject == "" {
+		return errors.New("redisstore: session without ID, subject or current token hash")
+	}
 	created, err := nanos(r.CreatedAt)
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	nowMs, err := unixMilli(now)
-	if err != nil {
-		return err
-	}
-	ttl := max(ttlMillis(r.ExpiresAt, now), minSessionTTL.Milliseconds())
+	ttl := max(ttlMillis(r.ExpiresAt, s.now()), minSessionTTL.Milliseconds())
 	idle := max(r.IdleTimeout, 0)
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	deadline, err := scriptDeadline(ctx)
+	if err != nil {
+		return s.fail("create session", err)
+	}
+	id, err := s.before(ctx)
+	if err != nil {
+		return s.fail("create session", err)
+	}
 	k := s.keys(r.Subject)
 	res, err := createScript.Run(ctx, s.client,
-		[]string{k.session(r.ID), k.index()},
-		r.Subject, r.Current, expires, created, strconv.FormatInt(int64(idle), 10),
-		ttl, r.ID, ceilMilli(untilNano(r.ExpiresAt)), nowMs,
+		[]string{k.session(r.ID), k.gen()},
+		r.Subject, r.Current, untilNanos(r.ExpiresAt), created, strconv.FormatInt(int64(idle), 10),
+		ttl, newGeneration(), id.run(), deadline,
 	).Int64()
-	switch {
-	case err != nil:
-		return err
-	case res == resExists:
-		return fmt.Errorf("redisstore: session %q already exists", r.ID)
-	case res != resOK:
-		return fmt.Errorf("redisstore: create session: unexpected reply %d", res)
+	if err != nil {
+		return s.fail("create session", err)
 	}
-	return nil
+	if run, err := s.after(ctx, id); err != nil {
+		return s.fail("create session", err)
+	} else if run != id.run() {
+		return fmt.Errorf("redisstore: create session: redis restarted during the call; try again")
+	}
+	switch res {
+	case resOK:
+		return nil
+	case resExists:
+		return fmt.Errorf("redisstore: session %q already exists", r.ID)
+	case resLate:
+		return s.fail("create session", errLate)
+	}
+	return fmt.Errorf("redisstore: create session: unexpected reply %d", res)
 }
 
 // Rotate implements paseto.Store with one script, atomically; see the
@@ -255,8 +552,7 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 	if err != nil {
 		return none, err
 	}
-	denyUntil := untilNanos(r.DenyUntil)
-	graceFloor := ""
+	graceFloor, graceMs, wrapped := "", int64(0), ""
 	if r.Grace > 0 {
 		// now - rotated_at <= grace  <=>  rotated_at >= now - grace, so the
 		// script compares instead of subtracting.
@@ -265,128 +561,161 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 			floor = time.Unix(0, 0)
 		}
 		graceFloor = strconv.FormatInt(floor.UnixNano(), 10)
+		graceMs = ttlMillis(r.Now.Add(r.Grace), r.Now)
+		wrapped = r.WrappedSuccessor
+	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	deadline, err := scriptDeadline(ctx)
+	if err != nil {
+		return none, s.fail("rotate", err)
+	}
+	id, err := s.before(ctx)
+	if err != nil {
+		return none, s.fail("rotate", err)
 	}
 	k := s.keys(r.Subject)
 	reply, err := rotateScript.Run(ctx, s.client,
-		[]string{k.session(r.Session), k.denySID(r.Session)},
-		r.Subject, r.Presented, r.Successor, r.WrappedSuccessor,
-		now, graceFloor, denyUntil, ttlMillis(r.DenyUntil, s.now()),
+		[]string{k.session(r.Session), k.gen(), k.wrapped(r.Session)},
+		r.Subject, r.Presented, r.Successor, wrapped,
+		now, graceFloor, graceMs, tombstone.Milliseconds(), id.run(), deadline,
 	).Slice()
 	if err != nil {
-		return none, err
+		return none, s.fail("rotate", err)
 	}
 	var code int64
 	if len(reply) > 0 {
 		code, _ = reply[0].(int64) // anything else is 0, rejected below
 	}
+	run, err := s.after(ctx, id)
+	if err != nil {
+		return none, s.fail("rotate", err)
+	}
+	if run != id.run() && code > 0 {
+		// The script compared the session with a server that is gone: the
+		// session, of the old server, is not live on the new one.
+		return none, fmt.Errorf("%w: redis restarted during the call", paseto.ErrRevoked)
+	}
 	switch code {
 	case resRotated:
 		return paseto.RotationResult{Outcome: paseto.Rotated}, nil
 	case resRetried:
-		var wrapped string
+		var w string
 		if len(reply) == 2 {
-			wrapped, _ = reply[1].(string)
+			w, _ = reply[1].(string)
 		}
-		if wrapped == "" {
-			return none, errors.New("redisstore: rotate: retried without a kept successor")
+		if w == "" {
+			return none, s.fail("rotate", errCorrupt("kept successor"))
 		}
-		return paseto.RotationResult{Outcome: paseto.Retried, WrappedSuccessor: wrapped}, nil
+		return paseto.RotationResult{Outcome: paseto.Retried, WrappedSuccessor: w}, nil
 	case resReused:
 		return paseto.RotationResult{Outcome: paseto.Reused}, nil
 	case resUnknown:
 		return none, fmt.Errorf("%w: session unknown or revoked", paseto.ErrRevoked)
 	case resExpired:
 		return none, paseto.ErrSessionExpired
+	case resLate:
+		return none, s.fail("rotate", errLate)
 	}
 	return none, fmt.Errorf("redisstore: rotate: unexpected reply %d", code)
 }
 
-// RevokeSession implements paseto.Store. Revoking a session that no longer
-// exists still denies its access tokens, as the memory store does.
-//
-// Deny entries are kept per subject (under its hash tag), so that Revoked is
-// one single-slot lookup: subject must be the session's subject, as it is
-// when it comes from the session's own token.
-func (s *Store) RevokeSession(ctx context.Context, subject, sid string, denyUntil time.Time) error {
-	until := untilNanos(denyUntil)
+// RevokeSession implements paseto.Store: the session's hash and kept
+// successor are deleted, which needs no memory. A session revoked for
+// reuse keeps its one-minute tombstone. Revoking a session the store does
+// not hold succeeds. Sessions are keyed under their subject's tag, so a
+// subject cannot name another's session; on a tag collision the stored
+// subject is compared and another subject's session is refused with
+// paseto.ErrRevoked.
+func (s *Store) RevokeSession(ctx context.Context, subject, sid string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	deadline, err := scriptDeadline(ctx)
+	if err != nil {
+		return s.fail("revoke session", err)
+	}
 	k := s.keys(subject)
 	res, err := revokeSessionScript.Run(ctx, s.client,
-		[]string{k.session(sid), k.denySID(sid)},
-		subject, until, ttlMillis(denyUntil, s.now()),
-	).Int64()
+		[]string{k.session(sid), k.wrapped(sid)}, subject, deadline).Int64()
 	switch {
 	case err != nil:
-		return err
+		return s.fail("revoke session", err)
+	case res == resOK:
+		return nil
 	case res == resUnknown:
 		return fmt.Errorf("%w: session belongs to another subject", paseto.ErrRevoked)
-	case res != resOK:
-		return fmt.Errorf("redisstore: revoke session: unexpected reply %d", res)
+	case res == resLate:
+		return s.fail("revoke session", errLate)
 	}
-	return nil
+	return fmt.Errorf("redisstore: revoke session: unexpected reply %d", res)
 }
 
-// RevokeSubject implements paseto.Store. It reads the subject's sessions,
-// then revokes them all in one script that declares every key (the Redis
-// Cluster rule). If a login added a session in between, it reads the index
-// again and repeats, so it returns nil only once a script has seen every
-// session of the subject: a session created while it runs is revoked unless
-// it was created after the script that completed the revocation. If logins
-// keep racing it for maxRevokeSubjectAttempts rounds, it gives up with an
-// error, having revoked every session it saw.
-func (s *Store) RevokeSubject(ctx context.Context, subject string, denyUntil time.Time) error {
-	until := untilNanos(denyUntil)
-	k := s.keys(subject)
-	index := k.index()
-	for range maxRevokeSubjectAttempts {
-		sids, err := s.client.ZRange(ctx, index, 0, -1).Result()
-		if err != nil {
-			return err
-		}
-		if len(sids) == 0 {
-			return nil
-		}
-		now := s.now()
-		nowMs, err := unixMilli(now)
-		if err != nil {
-			return err
-		}
-		names := make([]string, 0, 1+2*len(sids))
-		names = append(names, index)
-		args := make([]any, 0, 4+len(sids))
-		args = append(args, subject, until, ttlMillis(denyUntil, now), nowMs)
-		for _, sid := range sids {
-			names = append(names, k.session(sid), k.denySID(sid))
-			args = append(args, sid)
-		}
-		res, err := revokeSubjectScript.Run(ctx, s.client, names, args...).Int64()
-		switch {
-		case err != nil:
-			return err
-		case res == resOK:
-			return nil
-		case res != resIncomplete:
-			return fmt.Errorf("redisstore: revoke subject: unexpected reply %d", res)
-		}
+// RevokeSubject implements paseto.Store with one script on one key: the
+// subject's generation is deleted, so no existing session of the subject
+// is live any more, whichever of their keys Redis still holds. The next
+// login draws a new generation.
+func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	deadline, err := scriptDeadline(ctx)
+	if err != nil {
+		return s.fail("revoke subject", err)
 	}
-	return errors.New("redisstore: revoke subject: logins kept adding sessions; every session seen is revoked, try again")
-}
-
-// RevokeToken implements paseto.Store. A token whose until-time has already
-// passed needs no entry and costs no round trip.
-func (s *Store) RevokeToken(ctx context.Context, subject, jti string, until time.Time) error {
-	u := untilNanos(until)
-	ttl := ttlMillis(until, s.now())
-	if ttl <= 0 {
-		return nil
-	}
-	res, err := denyScript.Run(ctx, s.client, []string{s.keys(subject).denyJTI(jti)}, u, ttl).Int64()
+	res, err := revokeSubjectScript.Run(ctx, s.client, []string{s.keys(subject).gen()}, deadline).Int64()
 	switch {
 	case err != nil:
-		return err
-	case res != resOK:
-		return fmt.Errorf("redisstore: revoke token: unexpected reply %d", res)
+		return s.fail("revoke subject", err)
+	case res == resOK:
+		return nil
+	case res == resLate:
+		return s.fail("revoke subject", errLate)
 	}
-	return nil
+	return fmt.Errorf("redisstore: revoke subject: unexpected reply %d", res)
+}
+
+// bound gives ctx the store's default deadline when it has none.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+var errLate = fmt.Errorf("redisstore: the call reached redis after its deadline; nothing was applied: %w", context.DeadlineExceeded)
+
+// scriptDeadline is the instant, in unix milliseconds, after which a
+// script must write nothing: ctx's deadline less a margin for the reply to
+// come back (a quarter of the time left, at most maxReplyMargin). Rounded
+// down, so never later.
+func scriptDeadline(ctx context.Context) (int64, error) {
+	dl, _ := ctx.Deadline() // bound has set one
+	left := time.Until(dl)
+	cut := dl.Add(-min(maxReplyMargin, left/4))
+	if !time.Now().Before(cut) {
+		return 0, fmt.Errorf("redisstore: no time left before the deadline: %w", context.DeadlineExceeded)
+	}
+	return cut.UnixMilli(), nil
+}
+
+type corruptError struct{ what string }
+
+func (e corruptError) Error() string { return "corrupt " + e.what + " in redis" }
+func (e corruptError) Unwrap() error { return paseto.ErrStoreCorrupt }
+
+func errCorrupt(what string) error { return corruptError{what} }
+
+// fail wraps an error of operation op. A reply saying a key has the wrong
+// type, or a script's report of a record it could not have written,
+// becomes paseto.ErrStoreCorrupt.
+func (s *Store) fail(op string, err error) error {
+	var re redis.Error
+	if errors.As(err, &re) {
+		msg := re.Error()
+		if strings.Contains(msg, "WRONGTYPE") || strings.Contains(msg, "pasetoauth: corrupt") {
+			return fmt.Errorf("redisstore: %s: %w: %w", op, paseto.ErrStoreCorrupt, err)
+		}
+	}
+	return fmt.Errorf("redisstore: %s: %w", op, err)
 }
 
 var errTimeRange = errors.New("redisstore: time outside 1970..2262, not representable in unix nanoseconds")
@@ -410,9 +739,9 @@ func nanos(t time.Time) (string, error) {
 	return strconv.FormatInt(n, 10), nil
 }
 
-// untilNano is the unix nanoseconds of an end time (an expiry or a
-// deny-until), clamped into range instead of refused: an end before 1970 is
-// simply over, one after 2262 is as good as never.
+// untilNano is the unix nanoseconds of an end time, clamped into range
+// instead of refused: an end before 1970 is simply over, one after 2262 is
+// as good as never.
 func untilNano(t time.Time) int64 {
 	switch {
 	case t.Before(time.Unix(0, 0)):
@@ -425,23 +754,6 @@ func untilNano(t time.Time) int64 {
 
 // untilNanos is untilNano as the decimal string the scripts store.
 func untilNanos(t time.Time) string { return strconv.FormatInt(untilNano(t), 10) }
-
-// unixMilli is t in unix milliseconds, rounded down, for the index's prune
-// bound: sorted-set scores are doubles, exact for milliseconds.
-func unixMilli(t time.Time) (int64, error) {
-	n, err := unixNano(t)
-	return n / int64(time.Millisecond), err
-}
-
-// ceilMilli is unix nanoseconds n in milliseconds rounded up, for index
-// scores, so that a session is pruned only once it has certainly ended.
-func ceilMilli(n int64) int64 {
-	ms := n / int64(time.Millisecond)
-	if n%int64(time.Millisecond) != 0 {
-		ms++
-	}
-	return ms
-}
 
 // ttlMillis is until - now in milliseconds, rounded up so a key never
 // expires before its until-time; <= 0 when until is not after now.

@@ -11,13 +11,19 @@
 // The suite drives the store through paseto.Auth with a fake clock, so it
 // checks the behaviour users see: rotation, the grace window, reuse
 // detection, absolute and idle expiry, logout, revocation, and concurrent
-// refreshes.
+// refreshes. It also checks that the store fails closed: a store that has
+// forgotten everything (a restart) accepts nothing, and, when the harness
+// can delete single records (Keys and Forget), that losing any one record in
+// any session state never brings a revoked token back.
 package storetest
 
 import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -35,6 +41,12 @@ type Harness struct {
 	// its own connection, as a second application instance would. The
 	// concurrency test then refreshes through both.
 	Twin func(t *testing.T, s paseto.Store) paseto.Store
+	// Keys, when set with Forget, lists the records s holds (for Redis, its
+	// key names), so that the suite can lose them one at a time as an
+	// evicting cache would.
+	Keys func(t *testing.T, s paseto.Store) []string
+	// Forget deletes the one record key (as listed by Keys) from s.
+	Forget func(t *testing.T, s paseto.Store, key string)
 }
 
 // Clock is a fake clock safe for concurrent use.
@@ -55,12 +67,13 @@ func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // env is one test's world: keys, clock, store and the Auth over them.
 type env struct {
-	t      *testing.T
-	clock  *Clock
-	store  paseto.Store
-	auth   *paseto.Auth
-	events atomic.Int64
-	cfg    paseto.Config
+	t       *testing.T
+	clock   *Clock
+	store   paseto.Store
+	auth    *paseto.Auth
+	events  atomic.Int64 // reuse events
+	retries atomic.Int64 // grace retries
+	cfg     paseto.Config
 }
 
 func newEnv(t *testing.T, h Harness, tweak func(*paseto.Config)) *env {
@@ -77,10 +90,19 @@ func newEnv(t *testing.T, h Harness, tweak func(*paseto.Config)) *env {
 	e.store = h.New(t, e.clock.Now)
 	e.cfg = paseto.Config{
 		AccessKeys: access, RefreshKeys: refresh, Store: e.store,
-		Clock:           e.clock.Now,
-		IdleTimeout:     -1,
-		OnSecurityEvent: func(context.Context, paseto.SecurityEvent) { e.events.Add(1) },
-		Logger:          quietLogger(),
+		Clock:       e.clock.Now,
+		IdleTimeout: -1,
+		OnSecurityEvent: func(_ context.Context, ev paseto.SecurityEvent) {
+			switch ev.Kind {
+			case paseto.EventRefreshReused:
+				e.events.Add(1)
+			case paseto.EventRefreshRetried:
+				e.retries.Add(1)
+			default:
+				t.Errorf("unknown security event %q", ev.Kind)
+			}
+		},
+		Logger: quietLogger(),
 	}
 	if tweak != nil {
 		tweak(&e.cfg)
@@ -157,7 +179,10 @@ func Run(t *testing.T, h Harness) {
 		{"IdleExpiry", testIdleExpiry},
 		{"Logout", testLogout},
 		{"RevokeSubject", testRevokeSubject},
-		{"RevokeToken", testRevokeToken},
+		{"LogoutWithRefreshToken", testLogoutWithRefresh},
+		{"RevokeSubjectThenLogin", testRevokeSubjectThenLogin},
+		{"ForgottenStoreAcceptsNothing", testForgottenStore},
+		{"LosingAnyOneRecordFailsClosed", testKeyLoss},
 		{"ExpiredRefreshTokenMakesNoStoreCall", testExpiredNoStoreCall},
 		{"TamperedRefreshTokenMakesNoStoreCall", testTamperedNoStoreCall},
 		{"RefreshKeepsClaimsNeverFresh", testRefreshKeepsClaims},
@@ -206,7 +231,10 @@ func testReplayWithinGrace(t *testing.T, h Harness) {
 	p3 := e.refresh(p2.RefreshToken)
 	e.accessOK(p3.AccessToken)
 	if e.events.Load() != 0 {
-		t.Fatal("security event for a benign retry")
+		t.Fatal("reuse event for a benign retry")
+	}
+	if e.retries.Load() != 1 {
+		t.Fatalf("retried events = %d, want 1: a retry within grace must leave a trace", e.retries.Load())
 	}
 }
 
@@ -316,17 +344,231 @@ func testRevokeSubject(t *testing.T, h Harness) {
 	e.accessOK(fresh.AccessToken)
 }
 
-func testRevokeToken(t *testing.T, h Harness) {
+// testLogoutWithRefresh: the claims of a refresh token end the session too
+// (a browser whose access cookie has expired logs out with its refresh
+// cookie).
+func testLogoutWithRefresh(t *testing.T, h Harness) {
 	e := newEnv(t, h, nil)
-	p1, p2 := e.login("alice"), e.login("alice")
-	c := e.accessOK(p1.AccessToken)
-	if err := e.auth.RevokeToken(context.Background(), c); err != nil {
+	p := e.login("alice")
+	other := e.login("alice")
+	next := e.refresh(p.RefreshToken)
+	claims := e.accessOK(next.AccessToken)
+	claims.Type = paseto.TypeRefresh // Logout reads only sub and sid
+	if err := e.auth.Logout(context.Background(), claims); err != nil {
+		t.Fatalf("Logout: %v", err)
+	}
+	e.accessFails(next.AccessToken, paseto.ErrRevoked)
+	e.refreshFails(next.RefreshToken, paseto.ErrRevoked)
+	e.accessOK(other.AccessToken)
+	// Logging out a session that is already over succeeds.
+	if err := e.auth.Logout(context.Background(), claims); err != nil {
+		t.Fatalf("second Logout: %v", err)
+	}
+}
+
+// testRevokeSubjectThenLogin: "log out everywhere" ends every session of the
+// subject, including refreshed ones, and a login after it is live.
+func testRevokeSubjectThenLogin(t *testing.T, h Harness) {
+	e := newEnv(t, h, func(c *paseto.Config) { c.GracePeriod = 10 * time.Second })
+	var pairs []*paseto.TokenPair
+	for range 5 {
+		p := e.login("alice")
+		pairs = append(pairs, e.refresh(p.RefreshToken))
+	}
+	if err := e.auth.RevokeSubject(context.Background(), "alice"); err != nil {
 		t.Fatal(err)
 	}
-	e.accessFails(p1.AccessToken, paseto.ErrRevoked)
-	e.accessOK(p2.AccessToken)
-	// Only that token: its session still refreshes.
-	e.accessOK(e.refresh(p1.RefreshToken).AccessToken)
+	for _, p := range pairs {
+		e.accessFails(p.AccessToken, paseto.ErrRevoked)
+		e.refreshFails(p.RefreshToken, paseto.ErrRevoked)
+	}
+	again := e.login("alice")
+	e.accessOK(e.refresh(again.RefreshToken).AccessToken)
+	if err := e.auth.RevokeSubject(context.Background(), "nobody"); err != nil {
+		t.Fatalf("RevokeSubject of a subject without sessions: %v", err)
+	}
+	if e.events.Load() != 0 {
+		t.Fatal("revocation raised a reuse event")
+	}
+}
+
+// testForgottenStore: tokens minted against one store are presented to an
+// empty one with the same keys, as after a restart that lost everything.
+// Nothing is accepted, and nothing counts as reuse: the store has never seen
+// these tokens.
+func testForgottenStore(t *testing.T, h Harness) {
+	e := newEnv(t, h, func(c *paseto.Config) { c.GracePeriod = 10 * time.Second })
+	live := e.login("alice")
+	rotated := e.refresh(e.login("alice").RefreshToken)
+	out := e.login("bob")
+	if err := e.auth.Logout(context.Background(), e.accessOK(out.AccessToken)); err != nil {
+		t.Fatal(err)
+	}
+	e.store = h.New(t, e.clock.Now)
+	e.auth = e.newAuth(e.store)
+	for _, p := range []*paseto.TokenPair{live, rotated, out} {
+		e.accessFails(p.AccessToken, paseto.ErrRevoked)
+		e.refreshFails(p.RefreshToken, paseto.ErrRevoked)
+	}
+	if e.events.Load() != 0 {
+		t.Fatalf("%d reuse events for tokens the store never saw", e.events.Load())
+	}
+	e.accessOK(e.login("alice").AccessToken)
+}
+
+// keyLossState is a session state the key-loss test sets up. It returns
+// every pair it made, in a fixed order (the records of a session are
+// recognised by its sid, so that the same record is lost in each fresh
+// world), and the pairs whose tokens must never be accepted again.
+type keyLossState struct {
+	name  string
+	setup func(e *env) (all, dead []*paseto.TokenPair)
+}
+
+var keyLossStates = []keyLossState{
+	{"live", func(e *env) (all, dead []*paseto.TokenPair) {
+		p := e.login("alice")
+		return []*paseto.TokenPair{p, e.refresh(p.RefreshToken), e.login("alice")}, nil
+	}},
+	{"logged out", func(e *env) (all, dead []*paseto.TokenPair) {
+		p := e.login("alice")
+		p2 := e.refresh(p.RefreshToken)
+		q := e.login("alice") // another device, still live
+		if err := e.auth.Logout(context.Background(), e.accessOK(p2.AccessToken)); err != nil {
+			e.t.Fatal(err)
+		}
+		return []*paseto.TokenPair{p, p2, q}, []*paseto.TokenPair{p, p2}
+	}},
+	{"reuse revoked", func(e *env) (all, dead []*paseto.TokenPair) {
+		p := e.login("alice")
+		p2 := e.refresh(p.RefreshToken)
+		q := e.login("alice")
+		e.clock.Advance(11 * time.Second) // past the grace window
+		e.refreshFails(p.RefreshToken, paseto.ErrRefreshReused)
+		return []*paseto.TokenPair{p, p2, q}, []*paseto.TokenPair{p, p2}
+	}},
+	{"subject revoked", func(e *env) (all, dead []*paseto.TokenPair) {
+		p := e.login("alice")
+		p2 := e.refresh(p.RefreshToken)
+		q := e.login("alice")
+		if err := e.auth.RevokeSubject(context.Background(), "alice"); err != nil {
+			e.t.Fatal(err)
+		}
+		return []*paseto.TokenPair{p, p2, q}, []*paseto.TokenPair{p, p2, q}
+	}},
+}
+
+// roleKeys returns the records of s keyed by their role: each record name
+// with the sids of all (numbered in order) replaced by their number, so that
+// two worlds set up alike name their records alike.
+func roleKeys(t *testing.T, h Harness, s paseto.Store, all []*paseto.TokenPair) map[string]string {
+	t.Helper()
+	var sids []string
+	for _, p := range all {
+		if sid := p.Access.Session; !slices.Contains(sids, sid) {
+			sids = append(sids, sid)
+		}
+	}
+	keys := h.Keys(t, s)
+	named := make([]string, len(keys))
+	for k, key := range keys {
+		named[k] = key
+		for i, sid := range sids {
+			named[k] = strings.ReplaceAll(named[k], sid, "<session "+strconv.Itoa(i)+">")
+		}
+	}
+	// What every name shares (a per-store namespace, say) is no part of a
+	// role.
+	common := ""
+	if len(named) > 1 {
+		common = named[0]
+		for _, n := range named[1:] {
+			for !strings.HasPrefix(n, common) {
+				common = common[:len(common)-1]
+			}
+		}
+	}
+	roles := map[string]string{}
+	for k, n := range named {
+		role := strings.TrimPrefix(n, common)
+		if _, dup := roles[role]; dup {
+			t.Fatalf("two records with the role %q", role)
+		}
+		roles[role] = keys[k]
+	}
+	return roles
+}
+
+// testKeyLoss deletes, in each session state, each record the store holds,
+// one at a time in a fresh world: no revoked token is accepted again, and
+// RevokeSubject never reports success while a session of the subject still
+// works.
+func testKeyLoss(t *testing.T, h Harness) {
+	if h.Keys == nil || h.Forget == nil {
+		t.Skip("the harness cannot delete single records (Keys, Forget)")
+	}
+	grace := func(c *paseto.Config) { c.GracePeriod = 10 * time.Second }
+	for _, st := range keyLossStates {
+		t.Run(st.name, func(t *testing.T) {
+			probe := newEnv(t, h, grace)
+			all, _ := st.setup(probe)
+			var roles []string
+			for role := range roleKeys(t, h, probe.store, all) {
+				roles = append(roles, role)
+			}
+			if len(roles) == 0 {
+				t.Fatal("the store lists no records")
+			}
+			slices.Sort(roles)
+			for _, role := range roles {
+				e := newEnv(t, h, grace)
+				all, dead := st.setup(e)
+				keys := roleKeys(t, h, e.store, all)
+				lost, ok := keys[role]
+				if !ok || len(keys) != len(roles) {
+					t.Fatalf("the same state holds other records: %v, then %v", roles, keys)
+				}
+				h.Forget(t, e.store, lost)
+				reuse := e.events.Load()
+				for _, p := range dead {
+					if _, err := e.auth.VerifyAccess(context.Background(), p.AccessToken); err == nil {
+						t.Fatalf("without %s: a revoked access token is accepted", role)
+					}
+					if _, err := e.auth.Refresh(context.Background(), p.RefreshToken); err == nil {
+						t.Fatalf("without %s: a revoked refresh token is accepted", role)
+					}
+				}
+				if e.events.Load() != reuse {
+					t.Fatalf("without %s: tokens of an ended session raised a reuse event", role)
+				}
+				e.revokeSubjectHolds(role)
+			}
+			t.Logf("%d records lost one at a time", len(roles))
+		})
+	}
+}
+
+// revokeSubjectHolds logs alice out everywhere and checks that, if that
+// reports success, none of her sessions works.
+func (e *env) revokeSubjectHolds(lost string) {
+	e.t.Helper()
+	// Sessions of alice created before the call, by whatever state.
+	var pairs []*paseto.TokenPair
+	for range 2 {
+		pairs = append(pairs, e.login("alice"))
+	}
+	pairs = append(pairs, e.refresh(pairs[0].RefreshToken))
+	if err := e.auth.RevokeSubject(context.Background(), "alice"); err != nil {
+		return // reported failure: nothing is claimed
+	}
+	for _, p := range pairs {
+		if _, err := e.auth.VerifyAccess(context.Background(), p.AccessToken); err == nil {
+			e.t.Fatalf("without record %q: RevokeSubject succeeded and an access token still works", lost)
+		}
+		if _, err := e.auth.Refresh(context.Background(), p.RefreshToken); err == nil {
+			e.t.Fatalf("without record %q: RevokeSubject succeeded and a refresh token still works", lost)
+		}
+	}
 }
 
 func testExpiredNoStoreCall(t *testing.T, h Harness) {
@@ -453,9 +695,9 @@ type countingStore struct {
 	calls atomic.Int64
 }
 
-func (c *countingStore) Revoked(ctx context.Context, cl *paseto.Claims) (bool, error) {
+func (c *countingStore) SessionLive(ctx context.Context, sub, sid string, now time.Time) (bool, error) {
 	c.calls.Add(1)
-	return c.Store.Revoked(ctx, cl)
+	return c.Store.SessionLive(ctx, sub, sid, now)
 }
 
 func (c *countingStore) CreateSession(ctx context.Context, s paseto.SessionRecord) error {
@@ -468,19 +710,14 @@ func (c *countingStore) Rotate(ctx context.Context, r paseto.Rotation) (paseto.R
 	return c.Store.Rotate(ctx, r)
 }
 
-func (c *countingStore) RevokeSession(ctx context.Context, sub, sid string, until time.Time) error {
+func (c *countingStore) RevokeSession(ctx context.Context, sub, sid string) error {
 	c.calls.Add(1)
-	return c.Store.RevokeSession(ctx, sub, sid, until)
+	return c.Store.RevokeSession(ctx, sub, sid)
 }
 
-func (c *countingStore) RevokeSubject(ctx context.Context, sub string, until time.Time) error {
+func (c *countingStore) RevokeSubject(ctx context.Context, sub string) error {
 	c.calls.Add(1)
-	return c.Store.RevokeSubject(ctx, sub, until)
-}
-
-func (c *countingStore) RevokeToken(ctx context.Context, sub, jti string, until time.Time) error {
-	c.calls.Add(1)
-	return c.Store.RevokeToken(ctx, sub, jti, until)
+	return c.Store.RevokeSubject(ctx, sub)
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

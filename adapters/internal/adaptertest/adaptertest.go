@@ -40,6 +40,24 @@ type Fixture struct {
 // second grace period; realm "api".
 func New(tb testing.TB, public bool) *Fixture {
 	tb.Helper()
+	return newFixture(tb, public, func(*Clock) paseto.Store { return nil }, 0)
+}
+
+// NewStalling returns a Fixture as New does, over a StallingStore and
+// with Config.StoreTimeout timeout, for checking what a hung store looks
+// like from outside (CheckStoreStall).
+func NewStalling(tb testing.TB, timeout time.Duration) (*Fixture, *StallingStore) {
+	tb.Helper()
+	var s *StallingStore
+	f := newFixture(tb, false, func(c *Clock) paseto.Store {
+		s = &StallingStore{Store: paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: c.Now})}
+		return s
+	}, timeout)
+	return f, s
+}
+
+func newFixture(tb testing.TB, public bool, store func(*Clock) paseto.Store, timeout time.Duration) *Fixture {
+	tb.Helper()
 	clock := &Clock{}
 	clock.ns.Store(Epoch.UnixNano())
 	var access *paseto.KeyRing
@@ -57,9 +75,10 @@ func New(tb testing.TB, public bool) *Fixture {
 		tb.Fatal(err)
 	}
 	auth, err := paseto.New(paseto.Config{
-		AccessKeys: access, RefreshKeys: refresh,
-		GracePeriod: 10 * time.Second, // implicit refresh needs one
-		Clock:       clock.Now, Logger: slog.New(slog.DiscardHandler),
+		AccessKeys: access, RefreshKeys: refresh, Store: store(clock),
+		GracePeriod:  10 * time.Second, // implicit refresh needs one
+		StoreTimeout: timeout,
+		Clock:        clock.Now, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		tb.Fatal(err)

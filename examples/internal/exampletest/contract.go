@@ -7,13 +7,23 @@ import (
 	"testing"
 )
 
-// Cookie names: the library's defaults for a refresh cookie scoped to
-// /cookie/refresh.
+// Cookie names: the library's defaults for a refresh cookie scoped to a
+// path (CookieSession).
 const (
 	AccessCookie  = "__Host-access_token"
 	RefreshCookie = "__Secure-refresh_token"
 	CSRFCookie    = "__Host-csrf_token"
 	CSRFHeader    = "X-CSRF-Token"
+)
+
+// The browser session's endpoints that need the refresh cookie live under
+// CookieSession, the path it is scoped to: refresh, and logout, which ends
+// the session with the refresh cookie once the browser has dropped an
+// expired access cookie.
+const (
+	CookieSession = "/cookie/session"
+	CookieRefresh = CookieSession + "/refresh"
+	CookieLogout  = CookieSession + "/logout"
 )
 
 // Pair is a token pair from /login or /refresh.
@@ -135,7 +145,7 @@ func (s *Server) checkIndex(t *testing.T, purpose string) {
 	for _, want := range []string{
 		"GET /", "POST /login", "POST /refresh", "GET /protected", "GET /optional",
 		"POST /fresh", "GET /admin", "POST /logout", "POST /cookie/login",
-		"GET /cookie/protected", "POST /cookie/refresh", "POST /cookie/logout",
+		"GET /cookie/protected", "POST " + CookieRefresh, "POST " + CookieLogout,
 	} {
 		if !slices.Contains(listed, want) {
 			t.Errorf("GET /: endpoint %q not listed in %s", want, r.Raw)
@@ -327,7 +337,7 @@ func (s *Server) checkCookies(t *testing.T) {
 		http.StatusUnauthorized, "token_missing")
 
 	refresh := func(jar *Jar, csrf string) *Response {
-		req := Request{Method: "POST", Path: "/cookie/refresh", Jar: jar}
+		req := Request{Method: "POST", Path: CookieRefresh, Jar: jar}
 		if csrf != "" {
 			req.Header = map[string]string{CSRFHeader: csrf}
 		}
@@ -355,20 +365,58 @@ func (s *Server) checkCookies(t *testing.T) {
 	r = s.Do(t, Request{Method: "GET", Path: "/cookie/protected", Jar: jar})
 	Expect(t, "cookie protected after refresh", r, http.StatusOK, "")
 
-	Expect(t, "cookie logout without CSRF header", s.Do(t, Request{Method: "POST", Path: "/cookie/logout", Jar: jar}),
-		http.StatusForbidden, "csrf_failed")
-	before = jar.Clone()
-	ExpectLoggedOut(t, "cookie logout", s.Do(t, Request{Method: "POST", Path: "/cookie/logout", Jar: jar, Header: map[string]string{CSRFHeader: csrf}}))
-	for _, name := range []string{AccessCookie, RefreshCookie, CSRFCookie} {
-		if jar.Get(name) != "" {
-			t.Errorf("cookie logout did not expire cookie %s", name)
+	logout := func(jar *Jar, csrf string) *Response {
+		req := Request{Method: "POST", Path: CookieLogout, Jar: jar}
+		if csrf != "" {
+			req.Header = map[string]string{CSRFHeader: csrf}
 		}
+		return s.Do(t, req)
 	}
+	// A cross-site request cannot end the session (it may still expire
+	// the cookies: a browser that sends them is told to drop them).
+	Expect(t, "cookie logout without CSRF header", logout(jar.Clone(), ""), http.StatusForbidden, "csrf_failed")
+	Expect(t, "cookie protected after a refused logout", s.Do(t, Request{Method: "GET", Path: "/cookie/protected", Jar: jar}), http.StatusOK, "")
+	before = jar.Clone()
+	r = logout(jar, csrf)
+	ExpectLoggedOut(t, "cookie logout", r)
+	expectCookiesExpired(t, "cookie logout", r)
 	Expect(t, "access cookie after logout", s.Do(t, Request{Method: "GET", Path: "/cookie/protected", Jar: before}),
 		http.StatusUnauthorized, "token_revoked")
 	Expect(t, "refresh cookie after logout", refresh(before, csrf), http.StatusUnauthorized, "token_revoked")
 	// The other browser's session is untouched.
 	Expect(t, "other browser", s.Do(t, Request{Method: "GET", Path: "/cookie/protected", Jar: other}), http.StatusOK, "")
+
+	// A browser drops the access cookie when it expires, long before the
+	// refresh cookie: logging out with the refresh and CSRF cookies alone
+	// still ends the session and expires every cookie.
+	jar = NewJar()
+	csrf = s.cookieLogin(t, jar, "test")
+	before = jar.Clone()
+	jar.Delete(AccessCookie)
+	Expect(t, "refresh-cookie logout without CSRF header", logout(jar.Clone(), ""), http.StatusForbidden, "csrf_failed")
+	r = logout(jar, csrf)
+	ExpectLoggedOut(t, "logout with the refresh cookie only", r)
+	expectCookiesExpired(t, "logout with the refresh cookie only", r)
+	Expect(t, "refresh cookie after a refresh-cookie logout", refresh(before, csrf), http.StatusUnauthorized, "token_revoked")
+	Expect(t, "access cookie after a refresh-cookie logout", s.Do(t, Request{Method: "GET", Path: "/cookie/protected", Jar: before}),
+		http.StatusUnauthorized, "token_revoked")
+}
+
+// expectCookiesExpired fails the test unless r expires every session
+// cookie (Max-Age=0 and an empty value), on the paths they were set with.
+func expectCookiesExpired(t testing.TB, what string, r *Response) {
+	t.Helper()
+	expired := map[string]*http.Cookie{}
+	for _, c := range r.Cookies {
+		if c.MaxAge < 0 && c.Value == "" {
+			expired[c.Name] = c
+		}
+	}
+	for name, path := range map[string]string{AccessCookie: "/", RefreshCookie: CookieSession, CSRFCookie: "/"} {
+		if c := expired[name]; c == nil || c.Path != path {
+			t.Errorf("%s: cookie %s (Path=%s) not expired; Set-Cookie %q", what, name, path, r.Header.Values("Set-Cookie"))
+		}
+	}
 }
 
 // checkCookieAttrs checks the session cookies' security attributes.
@@ -383,7 +431,7 @@ func checkCookieAttrs(t testing.TB, cs []*http.Cookie) {
 		httpOnly   bool
 	}{
 		{AccessCookie, "/", true},
-		{RefreshCookie, "/cookie/refresh", true},
+		{RefreshCookie, CookieSession, true},
 		{CSRFCookie, "/", false}, // the page's script reads it
 	} {
 		c, ok := seen[want.name]

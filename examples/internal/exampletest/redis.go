@@ -17,6 +17,39 @@ import (
 // Without redis-server in PATH the test is skipped.
 func StartRedis(t testing.TB) string {
 	t.Helper()
+	return StartRedisServer(t).URL
+}
+
+// RedisServer is a redis-server started by StartRedisServer.
+type RedisServer struct {
+	// URL is its redis:// URL.
+	URL     string
+	process *os.Process
+}
+
+// Pause stops the server (SIGSTOP): connections stay open and commands
+// are accepted by the kernel, but nothing is answered, as with a Redis
+// that hangs. It resumes when the test ends, if Resume was not called.
+func (r *RedisServer) Pause(t testing.TB) {
+	t.Helper()
+	if err := r.process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatalf("SIGSTOP redis-server: %v", err)
+	}
+	t.Cleanup(func() { _ = r.process.Signal(syscall.SIGCONT) })
+}
+
+// Resume continues a paused server (SIGCONT).
+func (r *RedisServer) Resume(t testing.TB) {
+	t.Helper()
+	if err := r.process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatalf("SIGCONT redis-server: %v", err)
+	}
+}
+
+// StartRedisServer is StartRedis, returning the server for Pause and
+// Resume.
+func StartRedisServer(t testing.TB) *RedisServer {
+	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server is not in PATH (apt-get install redis-server): skipping the REDIS_URL test")
 	}
@@ -24,8 +57,8 @@ func StartRedis(t testing.TB) string {
 	for attempt := 0; ; attempt++ {
 		port := FreePort(t)
 		addr := net.JoinHostPort("127.0.0.1", port)
-		if startRedis(t, dir, port, addr) {
-			return "redis://" + addr + "/0"
+		if p := startRedis(t, dir, port, addr); p != nil {
+			return &RedisServer{URL: "redis://" + addr + "/0", process: p}
 		}
 		if attempt == 2 { // the port was taken between probe and start, thrice
 			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
@@ -34,7 +67,7 @@ func StartRedis(t testing.TB) string {
 	}
 }
 
-func startRedis(t testing.TB, dir, port, addr string) bool {
+func startRedis(t testing.TB, dir, port, addr string) *os.Process {
 	t.Helper()
 	logf, err := os.OpenFile(filepath.Join(dir, "redis.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -60,16 +93,16 @@ func startRedis(t testing.TB, dir, port, addr string) bool {
 	for time.Now().Before(deadline) {
 		if ping(addr) {
 			t.Cleanup(kill)
-			return true
+			return cmd.Process
 		}
 		select {
 		case <-exited:
-			return false
+			return nil
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 	kill()
-	return false
+	return nil
 }
 
 // ping sends a RESP PING and reports whether PONG came back.
@@ -124,7 +157,7 @@ func SharedRedis(t *testing.T, run RunFunc) *Server {
 	jar := NewJar()
 	csrf := a.cookieLogin(t, jar, "test")
 	Expect(t, "A's cookie session on B", b.Do(t, Request{Method: "GET", Path: "/cookie/protected", Jar: jar}), http.StatusOK, "")
-	Expect(t, "cookie refresh on B", b.Do(t, Request{Method: "POST", Path: "/cookie/refresh", Jar: jar,
+	Expect(t, "cookie refresh on B", b.Do(t, Request{Method: "POST", Path: CookieRefresh, Jar: jar,
 		Header: map[string]string{CSRFHeader: csrf}}), http.StatusOK, "")
 	Expect(t, "refreshed cookie session on A", a.Do(t, Request{Method: "GET", Path: "/cookie/protected", Jar: jar}), http.StatusOK, "")
 	return a

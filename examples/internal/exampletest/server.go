@@ -286,6 +286,9 @@ func (j *Jar) Set(name, value string) {
 	j.cookies[name] = &http.Cookie{Name: name, Value: value, Path: "/"}
 }
 
+// Delete drops the named cookie, as a browser does when it expires.
+func (j *Jar) Delete(name string) { delete(j.cookies, name) }
+
 // Clone copies the jar.
 func (j *Jar) Clone() *Jar {
 	c := NewJar()
