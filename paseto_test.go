@@ -32,6 +32,7 @@ import (
 	"github.com/pasetoauth/pasetoauth/adapters/fiberv3paseto"
 	"github.com/pasetoauth/pasetoauth/adapters/ginpaseto"
 	"github.com/pasetoauth/pasetoauth/adapters/httppaseto"
+	"github.com/pasetoauth/pasetoauth/internal/fakeclock"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
 
@@ -356,12 +357,6 @@ const gracePeriod = 10 * time.Second
 // so that the hung-store rows take a fraction of a second.
 const storeTimeout = 200 * time.Millisecond
 
-// fakeClock is settable: expiry is driven by advancing it, never by sleeping.
-type fakeClock struct{ ns atomic.Int64 }
-
-func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *fakeClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
-
 // flakyStore fails every call while down is set, and holds every call
 // until its deadline while hung is set (a stopped Redis).
 type flakyStore struct {
@@ -425,7 +420,7 @@ func (s *flakyStore) RevokeSubject(ctx context.Context, subject string) error {
 
 type env struct {
 	t     *testing.T
-	clock *fakeClock
+	clock *fakeclock.Clock
 	store *flakyStore
 	auth  *paseto.Auth
 	guard *paseto.Guard
@@ -439,8 +434,7 @@ type env struct {
 
 func newEnv(t *testing.T, ad adapter) *env {
 	t.Helper()
-	e := &env{t: t, clock: &fakeClock{}}
-	e.clock.ns.Store(epoch.UnixNano())
+	e := &env{t: t, clock: fakeclock.New(epoch)}
 	e.store = &flakyStore{Store: paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: e.clock.Now})}
 	access, err := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	if err != nil {

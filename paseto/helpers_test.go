@@ -6,23 +6,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetoauth/pasetoauth/internal/fakeclock"
 	v4 "github.com/pasetoauth/pasetoauth/paseto/internal/v4"
 )
 
-// testClock is a settable clock for expiry tests; nothing here sleeps.
-type testClock struct{ t atomic.Pointer[time.Time] }
+// testClock is the repository's fake clock (internal/fakeclock) with the
+// shorthands these tests use; nothing here sleeps.
+type testClock struct{ *fakeclock.Clock }
 
-func newTestClock(t time.Time) *testClock {
-	c := &testClock{}
-	c.set(t)
-	return c
-}
-func (c *testClock) set(t time.Time)     { c.t.Store(&t) }
-func (c *testClock) add(d time.Duration) { c.set(c.now().Add(d)) }
-func (c *testClock) now() time.Time      { return *c.t.Load() }
-func (c *testClock) option() Option      { return WithClock(c.now) }
+func newTestClock(t time.Time) *testClock { return &testClock{fakeclock.New(t)} }
+func (c *testClock) set(t time.Time)      { c.Set(t) }
+func (c *testClock) add(d time.Duration)  { c.Advance(d) }
+func (c *testClock) now() time.Time       { return c.Now() }
+func (c *testClock) option() Option       { return WithClock(c.Now) }
 func (c *testClock) at(d time.Duration) Option {
-	t := c.now().Add(d)
+	t := c.Now().Add(d)
 	return WithClock(func() time.Time { return t })
 }
 

@@ -71,8 +71,8 @@ func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		// Every store call is bounded by Config.StoreTimeout (default 1 s,
 		// well under the server's 10 s WriteTimeout): a slow or hung Redis
 		// is answered 503 with Retry-After, never a dropped connection.
-		// Security events (a reused refresh token, a retried one) are
-		// logged at Warn, store failures at Error.
+		// Security events are logged (a reused refresh token at Warn, a
+		// retried one at Info), and store failures at Error.
 		Logger: logger,
 	})
 	if err != nil {

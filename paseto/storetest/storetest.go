@@ -29,6 +29,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetoauth/pasetoauth/internal/fakeclock"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
 
@@ -49,21 +50,12 @@ type Harness struct {
 	Forget func(t *testing.T, s paseto.Store, key string)
 }
 
-// Clock is a fake clock safe for concurrent use.
-type Clock struct{ ns atomic.Int64 }
+// Clock is the repository's fake clock, safe for concurrent use: Now, and
+// Advance to move it.
+type Clock = fakeclock.Clock
 
 // NewClock returns a Clock reading t.
-func NewClock(t time.Time) *Clock {
-	c := &Clock{}
-	c.ns.Store(t.UnixNano())
-	return c
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+func NewClock(t time.Time) *Clock { return fakeclock.New(t) }
 
 // env is one test's world: keys, clock, store and the Auth over them.
 type env struct {

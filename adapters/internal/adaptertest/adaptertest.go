@@ -8,24 +8,19 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pasetoauth/pasetoauth/internal/fakeclock"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
 
 // Epoch is the fixtures' starting time.
 var Epoch = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
-// Clock is a settable clock: tests advance it instead of sleeping.
-type Clock struct{ ns atomic.Int64 }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+// Clock is the repository's fake clock: tests advance it instead of
+// sleeping.
+type Clock = fakeclock.Clock
 
 // Fixture is a ready Guard and what it is built from.
 type Fixture struct {
@@ -58,8 +53,7 @@ func NewStalling(tb testing.TB, timeout time.Duration) (*Fixture, *StallingStore
 
 func newFixture(tb testing.TB, public bool, store func(*Clock) paseto.Store, timeout time.Duration) *Fixture {
 	tb.Helper()
-	clock := &Clock{}
-	clock.ns.Store(Epoch.UnixNano())
+	clock := fakeclock.New(Epoch)
 	var access *paseto.KeyRing
 	var err error
 	if public {
