@@ -1175,14 +1175,61 @@ var rows = []row{
 		},
 	},
 	{
-		name: "cookie logout with the store down: 503, cookies expired",
+		name: "cookie logout with the store down: 503, cookies kept for the retry",
 		req: func(e *env) *http.Request {
 			b := e.cookieLogin("alice")
+			e.browser = b
 			e.store.down.Store(true)
 			return req("POST", "/logout", "Cookie", b.cookies(true), "X-CSRF-Token", b.csrf)
 		},
-		want: want{status: 503, code: "store_unavailable", clears: true},
-		then: expectCleared,
+		want: deny(503, "", "store_unavailable"),
+		then: func(t *testing.T, e *env, res *result) {
+			b := e.browser
+			e.store.down.Store(false)
+			retry := e.expect(t, req("POST", "/logout", "Cookie", b.cookies(true), "X-CSRF-Token", b.csrf), want{status: 204, clears: true})
+			expectCleared(t, e, retry)
+			e.expect(t, req("GET", "/protected", "Cookie", b.cookies(true)),
+				deny(401, invalid("token has been revoked"), "token_revoked"))
+		},
+	},
+	{
+		name: "cookie refresh with a planted refresh cookie sent first uses the browser's own",
+		req: func(e *env) *http.Request {
+			b, planted := e.cookieLogin("alice"), e.cookieLogin("mallory")
+			e.browser = b
+			return req("POST", "/refresh", "Cookie", b.names.RefreshName+"="+planted.refresh+"; "+b.refreshCookies(), "X-CSRF-Token", b.csrf)
+		},
+		want: endpoint(200),
+		then: func(t *testing.T, e *env, res *result) {
+			var got struct{ Sub string }
+			for _, c := range res.cookies() {
+				if c.Name == e.browser.names.AccessName {
+					claims, err := e.auth.VerifyAccess(context.Background(), c.Value)
+					if err != nil || claims.Subject != "alice" {
+						t.Errorf("new access cookie: %v, %v; want alice's", claims, err)
+					}
+					got.Sub = "alice"
+				}
+			}
+			if got.Sub == "" {
+				t.Errorf("no new access cookie: %q", res.header.Values("Set-Cookie"))
+			}
+		},
+	},
+	{
+		name: "cookie logout with a planted refresh cookie sent first ends the browser's own session",
+		req: func(e *env) *http.Request {
+			b, planted := e.cookieLogin("alice"), e.cookieLogin("mallory")
+			e.browser = b
+			e.pair = &paseto.TokenPair{RefreshToken: planted.refresh}
+			return req("POST", "/logout", "Cookie", b.names.RefreshName+"="+planted.refresh+"; "+b.refreshCookies(), "X-CSRF-Token", b.csrf)
+		},
+		want: want{status: 204, clears: true},
+		then: func(t *testing.T, e *env, res *result) {
+			e.expect(t, req("GET", "/protected", "Cookie", e.browser.cookies(true)),
+				deny(401, invalid("token has been revoked"), "token_revoked"))
+			e.expect(t, req("POST", "/refresh", bearer(e.pair.RefreshToken)...), endpoint(200))
+		},
 	},
 
 	// Scopes.

@@ -146,6 +146,24 @@ func (g *Guard) cookie(name, value, path string, httpOnly bool, life time.Durati
 	return ck.String()
 }
 
+// cookieValues returns up to limit values of the cookie name from the
+// request's Cookie headers, in order.
+func cookieValues(r Request, name string, limit int) []string {
+	var out []string
+	for _, line := range r.HeaderValues("Cookie") {
+		for part := range strings.SplitSeq(line, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if !ok || k != name || v == "" {
+				continue
+			}
+			if out = append(out, strings.Trim(v, `"`)); len(out) == limit {
+				return out
+			}
+		}
+	}
+	return out
+}
+
 func csrfHash(v string) string {
 	h := sha256.Sum256([]byte(v))
 	return base64.RawURLEncoding.EncodeToString(h[:])

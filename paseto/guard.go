@@ -315,6 +315,7 @@ func (g *Guard) refresh(r Request, w Response, p *Policy) (Result, error) {
 	reqs := p.reqs
 	if src == SourceCookie {
 		reqs = append(reqs[:len(reqs):len(reqs)], g.csrfRequirement(r))
+		token = g.refreshCookie(r, token, reqs)
 	}
 	pair, err := g.auth.Refresh(r.Context(), token, reqs...)
 	if err != nil {
@@ -389,18 +390,24 @@ func (g *Guard) renewableCSRF(cookie string, pair *TokenPair) string {
 }
 
 // Logout serves a logout endpoint: it ends the session of the request and,
-// with cookies enabled, expires every session cookie whatever the outcome,
-// so that a browser stops sending them even when the session could not be
-// ended (store unavailable) or was already over.
+// with cookies enabled, expires every session cookie, so that the browser
+// stops sending them, whether the session was ended now, was already over,
+// or the request was refused (no token, a failed CSRF check). The one
+// exception is a store failure (503): the session may still be alive, so
+// the cookies stay for the browser to retry the logout after Retry-After.
 //
 // The session is the access token's (policy p, usually Required()). When no
 // valid access token arrives (the browser has dropped the expired access
 // cookie, say), the refresh cookie is used instead, with the same CSRF
 // check: the refresh cookie must therefore reach the logout endpoint, which
 // belongs under CookieConfig.RefreshPath. Answer errors with ProblemFor.
-func (g *Guard) Logout(r Request, w Response, p *Policy) error {
+func (g *Guard) Logout(r Request, w Response, p *Policy) (err error) {
 	if g.cfg.Cookies != nil {
-		defer g.ClearSessionCookies(w)
+		defer func() {
+			if !isStoreError(err) {
+				g.ClearSessionCookies(w)
+			}
+		}()
 	}
 	res, err := g.Authenticate(r, w, p)
 	if err == nil && res.Claims == nil {
@@ -433,7 +440,32 @@ func (g *Guard) refreshCookieClaims(r Request) (*Claims, error) {
 	if rt == "" {
 		return nil, ErrMissingToken
 	}
-	return g.auth.refreshVerify.Verify(r.Context(), rt, g.csrfRequirement(r))
+	csrf := g.csrfRequirement(r)
+	return g.auth.refreshVerify.Verify(r.Context(), g.refreshCookie(r, rt, []Requirement{csrf}), csrf)
+}
+
+// maxSameNameCookies bounds how many refresh cookies of one name
+// refreshCookie tries.
+const maxSameNameCookies = 4
+
+// refreshCookie picks the refresh cookie to use. A browser sends two
+// cookies of one name when they differ in Domain or Path, and a
+// __Secure- refresh cookie (a scoped RefreshPath) may carry a Domain, so a
+// sibling subdomain can plant one that sorts first. With several, the first
+// that verifies under reqs, which hold the CSRF check binding it to this
+// browser's CSRF value, is used; with one, first is. Nothing here touches
+// the store.
+func (g *Guard) refreshCookie(r Request, first string, reqs []Requirement) string {
+	vals := cookieValues(r, g.cfg.Cookies.RefreshName, maxSameNameCookies)
+	if len(vals) < 2 {
+		return first
+	}
+	for _, v := range vals {
+		if _, err := g.auth.refreshVerify.Verify(r.Context(), v, reqs...); err == nil {
+			return v
+		}
+	}
+	return first
 }
 
 // RefreshReply is the JSON body of a successful refresh: the OAuth 2.0

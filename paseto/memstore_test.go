@@ -416,6 +416,24 @@ func TestMemoryStoreLostRecordIsDead(t *testing.T) {
 	}
 }
 
+// TestMemoryStoreRemovedSubjectEndsSessions: once a subject's record is
+// removed at its end, no session that pointed to it is live again, even
+// asked about an earlier time (a caller's clock behind the store's).
+func TestMemoryStoreRemovedSubjectEndsSessions(t *testing.T) {
+	e := newMemEnv(t, paseto.MemoryStoreOptions{}, nil)
+	e.create(t, "s1", "alice", time.Hour, 0)
+	before := e.clock.Now().Add(30 * time.Minute)
+	e.clock.Advance(time.Hour)
+	e.create(t, "s2", "alice", time.Hour, 0) // removes alice's ended record on its way
+	live, err := e.store.SessionLive(context.Background(), "alice", "s1", before)
+	if err != nil || live {
+		t.Fatalf("session of a removed subject record: live %v, %v", live, err)
+	}
+	if !e.live(t, "alice", "s2") {
+		t.Fatal("new session dead")
+	}
+}
+
 // TestMemoryStoreRevokeSubjectOrdersCreates: a session whose creation
 // returned before RevokeSubject began is dead; one whose creation began
 // after RevokeSubject returned is live.

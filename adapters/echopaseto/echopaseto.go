@@ -131,8 +131,8 @@ func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) echo.HandlerFunc
 // LogoutHandler returns a complete logout endpoint (paseto.Guard.Logout):
 // it ends the session of the access token, authenticated as
 // Required(opts...) does, or, when none valid arrives, of the refresh
-// cookie; it expires the session cookies whatever the outcome and answers
-// 204 No Content. For cookie sessions, mount it under
+// cookie; it expires the session cookies (kept on a 503, for a retry) and
+// answers 204 No Content. For cookie sessions, mount it under
 // CookieConfig.RefreshPath, so that the refresh cookie reaches it.
 func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) echo.HandlerFunc {
 	p := m.g.Required(opts...)
