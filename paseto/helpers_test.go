@@ -15,7 +15,6 @@ import (
 type testClock struct{ *fakeclock.Clock }
 
 func newTestClock(t time.Time) *testClock { return &testClock{fakeclock.New(t)} }
-func (c *testClock) set(t time.Time)      { c.Set(t) }
 func (c *testClock) add(d time.Duration)  { c.Advance(d) }
 func (c *testClock) now() time.Time       { return c.Now() }
 func (c *testClock) option() Option       { return WithClock(c.Now) }

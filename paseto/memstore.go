@@ -49,17 +49,18 @@ type MemoryStoreOptions struct {
 //
 // # Expiry
 //
-// There is no sweep. Each shard keeps its records in a min-heap by the
-// next time something about them falls due: a session's end (absolute,
-// idle, or its tombstone's), or the end of the grace window that keeps its
-// wrapped successor. Each write handles at most memExpireBatch due records
-// of the shard it locks (a login also tidies one more subject shard, in
-// turn); a record whose due time has moved since it was queued, such as an
-// idle session that was refreshed, is queued again rather than removed.
-// Only a CreateSession that finds the store full visits every shard, one at
-// a time and a bounded number of records each. Answers never depend on this
-// housekeeping: each compares times itself, so a record not yet removed
-// reads as ended from the moment it ends.
+// There is no sweep. Each shard keeps its sessions in a min-heap by the
+// time they end (absolute, idle, or their tombstone's), and the sessions
+// keeping a wrapped successor in a FIFO by the end of its grace window;
+// subject shards keep a heap by the end of each subject's last session.
+// Each write handles at most memExpireBatch due entries of the shard it
+// locks (a login also tidies one more subject shard, in turn); a session
+// whose end has moved since it was queued, such as an idle session that was
+// refreshed, is queued again rather than removed. Only a CreateSession that
+// finds the store full visits every shard, one at a time and a bounded
+// number of entries each. Answers never depend on this housekeeping: each
+// compares times itself, so a record not yet removed reads as ended from
+// the moment it ends.
 //
 // # Revocation
 //
@@ -112,10 +113,11 @@ const (
 const memTombstone = MaxGracePeriod
 
 type sessionShard struct {
-	mu sync.RWMutex
-	m  map[string]*memSession
-	q  expiryQueue[*memSession]
-	_  [64]byte // keeps the hot fields of neighbouring shards off one cache line
+	mu   sync.RWMutex
+	m    map[string]*memSession
+	q    expiryQueue[*memSession] // by the time each session ends
+	kept keptQueue                // wrapped successors, by the end of their window
+	_    [64]byte                 // keeps the hot fields of neighbouring shards off one cache line
 }
 
 type subjectShard struct {
@@ -304,8 +306,10 @@ func (m *MemoryStore) rotate(sh *sessionShard, r Rotation) (RotationResult, erro
 		if r.Grace > 0 && r.WrappedSuccessor != "" {
 			// Kept for the grace window only: nothing can use it later.
 			s.wrapped, s.keepUntil = r.WrappedSuccessor, addSat(t, int64(r.Grace))
+			sh.kept.push(s)
 		}
-		sh.requeue(s)
+		// The session's end can only have moved later: its queue entry
+		// finds out when it comes.
 		return RotationResult{Outcome: Rotated}, nil
 	case s.previous != "" && equalHash(r.Presented, s.previous) && equalHash(r.Successor, s.current):
 		return RotationResult{Outcome: Rotated}, nil // this very rotation, repeated
@@ -368,9 +372,8 @@ func (sh *sessionShard) revoke(s *memSession, now int64) {
 	sh.requeue(s)
 }
 
-// requeue moves s's queue entry earlier when something about it now falls
-// due sooner. A later due time is left for the entry to find out when it
-// comes (see expireSessions): that keeps a refresh to one comparison.
+// requeue moves s's queue entry earlier when s now ends sooner. A later end
+// is left for the entry to find out when it comes (see expireSessions).
 func (sh *sessionShard) requeue(s *memSession) {
 	if due := s.nextDue(); due < sh.q[s.idx].due {
 		sh.q.set(s.idx, due)
@@ -386,16 +389,12 @@ func (s *memSession) forgettable(now int64) bool {
 	return now >= s.expiresAt || now > s.idleEnd
 }
 
-// nextDue is the next time expireSessions has something to do with s.
+// nextDue is when s can be removed, as far as is known now.
 func (s *memSession) nextDue() int64 {
 	if s.revoked {
 		return s.forgetAt
 	}
-	due := min(s.expiresAt, addSat(s.idleEnd, 1))
-	if s.wrapped != "" {
-		due = min(due, addSat(s.keepUntil, 1))
-	}
-	return due
+	return min(s.expiresAt, addSat(s.idleEnd, 1))
 }
 
 // reserve takes room for n records, first removing expired ones from every
@@ -432,10 +431,11 @@ func (m *MemoryStore) tryReserve(n int64) bool {
 }
 
 // expireSessions handles at most budget of sh's records that have fallen
-// due at now: it removes the ended ones, drops wrapped successors past
-// their grace window, and re-queues the rest at their next due time. The
-// caller holds sh's write lock.
+// due at now: it drops wrapped successors past their grace window, removes
+// the sessions that ended, and re-queues the rest at their next due time.
+// The caller holds sh's write lock.
 func (m *MemoryStore) expireSessions(sh *sessionShard, now int64, budget int) {
+	budget -= sh.kept.expire(now, budget)
 	freed := int64(0)
 	for ; budget > 0 && len(sh.q) > 0 && sh.q[0].due <= now; budget-- {
 		s := sh.q[0].x
@@ -473,6 +473,50 @@ func (m *MemoryStore) expireSubjects(ss *subjectShard, now int64, budget int) {
 	if freed > 0 {
 		m.count.Add(-freed)
 	}
+}
+
+// keptQueue lists the sessions of a shard that keep a wrapped successor,
+// in the order their rotations took the lock. Every grace window has the
+// same length (Config.GracePeriod), so that is the order in which they
+// end, and a slice used as a FIFO does what a heap would, without sifting.
+// Should windows of different lengths share a store, one that ends sooner
+// than the one before it waits for it: that holds memory for at most the
+// difference, and grants nothing, since Rotate checks the time itself.
+type keptQueue struct {
+	items []keptItem
+	head  int
+}
+
+type keptItem struct {
+	until int64 // the window's end: s.keepUntil when it was queued
+	s     *memSession
+}
+
+func (k *keptQueue) push(s *memSession) {
+	k.items = append(k.items, keptItem{s.keepUntil, s})
+}
+
+// expire drops at most budget successors whose window ended before now,
+// and reports how many entries it took. An entry whose session has since
+// rotated again, or been revoked, no longer matches it and is skipped.
+func (k *keptQueue) expire(now int64, budget int) int {
+	n := 0
+	for ; n < budget && k.head < len(k.items) && k.items[k.head].until < now; n++ {
+		it := k.items[k.head]
+		k.items[k.head] = keptItem{}
+		k.head++
+		if it.s.wrapped != "" && it.s.keepUntil == it.until {
+			it.s.wrapped = ""
+		}
+	}
+	if k.head == len(k.items) {
+		k.items, k.head = k.items[:0], 0
+	} else if k.head >= 64 && 2*k.head >= len(k.items) {
+		live := copy(k.items, k.items[k.head:])
+		clear(k.items[live:])
+		k.items, k.head = k.items[:live], 0
+	}
+	return n
 }
 
 // queued is a record's place in its shard's expiryQueue.

@@ -164,7 +164,7 @@ func BenchmarkMemoryStore(b *testing.B) {
 }
 
 // TestMemoryStoreScale measures SessionLive's latency at a million
-// sessions while half of them end. It takes about 15 s and 1.5 GB, so it
+// sessions while half of them end. It takes about 10 s and 1 GB, so it
 // runs only when asked:
 //
 //	PASETOAUTH_MEMSTORE_SCALE=1 go test ./paseto/ -run MemoryStoreScale -v

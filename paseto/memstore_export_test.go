@@ -66,7 +66,7 @@ func MemoryStoreExpireAll(m *MemoryStore) {
 	for i := range m.sessions {
 		sh := &m.sessions[i]
 		sh.mu.Lock()
-		m.expireSessions(sh, now, len(sh.q)+1)
+		m.expireSessions(sh, now, len(sh.q)+len(sh.kept.items)+1)
 		sh.mu.Unlock()
 	}
 	for i := range m.subjects {
@@ -96,6 +96,9 @@ func MemoryStoreCheck(m *MemoryStore) error {
 		sh := &m.sessions[i]
 		sh.mu.RLock()
 		err := checkQueue(sh.q, len(sh.m), func(s *memSession) bool { return sh.m[s.sid] == s })
+		if err == nil {
+			err = checkKept(sh)
+		}
 		n += len(sh.m)
 		sh.mu.RUnlock()
 		if err != nil {
@@ -114,6 +117,23 @@ func MemoryStoreCheck(m *MemoryStore) error {
 	}
 	if got := m.Len(); got != n {
 		return fmt.Errorf("Len() = %d, records %d", got, n)
+	}
+	return nil
+}
+
+// checkKept: every successor held is queued to be dropped, and the queue
+// holds no more entries than rotations could have left.
+func checkKept(sh *sessionShard) error {
+	queued := map[*memSession]bool{}
+	for _, it := range sh.kept.items[sh.kept.head:] {
+		if it.s.keepUntil == it.until {
+			queued[it.s] = true
+		}
+	}
+	for sid, s := range sh.m {
+		if s.wrapped != "" && !queued[s] {
+			return fmt.Errorf("session %s keeps a successor it will never drop", sid)
+		}
 	}
 	return nil
 }
