@@ -19,6 +19,12 @@ import "github.com/redis/go-redis/v9"
 //     before the first write. Redis does not roll a script back when a
 //     command fails half-way, so a script that can fail must fail before it
 //     writes.
+//   - Only what must be read to grant something (a session, a rotation,
+//     a kept successor) is refused when corrupt. A revocation deletes or
+//     marks what it needs whatever the other keys hold: a key it only
+//     deletes is deleted whatever its type, and a session hash it cannot
+//     read is deleted too (no session hash is no session). A broken record
+//     can thus never keep a session alive by making its revocation fail.
 //   - A revocation starts with DEL or HDEL. At maxmemory under noeviction
 //     Redis refuses a script's first write when that write can grow memory
 //     (SET, HSET), but not DEL or HDEL, and it never refuses a later write
@@ -60,8 +66,16 @@ local function before(a, b)
   local bh, bl = split(b)
   return ah < bh or (ah == bh and al < bl)
 end
+-- isnum is Go's parseNum: digits only, at most 19, and no more than
+-- 9223372036854775807 (int64). A 19-digit value is compared in two parts,
+-- each exact in a double.
 local function isnum(s)
-  return type(s) == 'string' and #s >= 1 and #s <= 19 and string.match(s, '^%d+$') ~= nil
+  if type(s) ~= 'string' or #s < 1 or #s > 19 or string.match(s, '^%d+$') == nil then
+    return false
+  end
+  if #s < 19 then return true end
+  local hi, lo = tonumber(string.sub(s, 1, 10)), tonumber(string.sub(s, 11))
+  return hi < 9223372036 or (hi == 9223372036 and lo <= 854775807)
 end
 local function isgen(s)
   return type(s) == 'string' and #s == 22 and string.match(s, '^[%w_%-]+$') ~= nil
@@ -100,14 +114,21 @@ local function load(key)
   end
   return s
 end
+-- getgen reads a generation: false when there is none, nil and an error
+-- reply when it is not one this store wrote (of another type included:
+-- pcall, so that the caller decides whether that stops it).
 local function getgen(key)
-  local g = redis.call('GET', key)
-  if g and not isgen(g) then return nil, corrupt('generation') end
+  local g = redis.pcall('GET', key)
+  if type(g) == 'table' or (g and not isgen(g)) then return nil, corrupt('generation') end
   return g
 end
-local function checkwrapped(key)
+local function keytype(key)
   local t = redis.call('TYPE', key)
   if type(t) == 'table' then t = t.ok end
+  return t
+end
+local function checkwrapped(key)
+  local t = keytype(key)
   if t ~= 'none' and t ~= 'string' then return corrupt('kept successor') end
   return nil
 end
@@ -131,7 +152,8 @@ const (
 // KEYS[1] session hash, KEYS[2] subject generation.
 // ARGV[1] subject, [2] current hash, [3] expires_at ns, [4] created ns,
 // [5] idle timeout ns, [6] TTL ms, [7] a fresh random generation,
-// [8] server run_id (empty with LosslessPersistence), [9] deadline ms.
+// [8] server identity digest (empty with LosslessPersistence), [9]
+// deadline ms.
 var createScript = redis.NewScript(prelude + `
 if late(ARGV[9]) then return -3 end
 local s, err = load(KEYS[1])
@@ -167,18 +189,14 @@ return 1
 // ARGV[1] subject, [2] presented hash, [3] successor hash, [4] wrapped
 // successor (empty when grace is 0), [5] now ns, [6] grace floor ns (now -
 // grace; empty when grace is 0), [7] grace ms (the kept successor's PX),
-// [8] tombstone ms, [9] server run_id (empty with LosslessPersistence: not
-// checked), [10] deadline ms.
+// [8] tombstone ms, [9] server identity digest (empty with
+// LosslessPersistence: not checked), [10] deadline ms.
 //
 // Returns {code} or, for Retried, {code, wrapped successor}.
 var rotateScript = redis.NewScript(prelude + `
 if late(ARGV[10]) then return {-3} end
 local s, err = load(KEYS[1])
 if err then return err end
-local g, gerr = getgen(KEYS[2])
-if gerr then return gerr end
-local werr = checkwrapped(KEYS[3])
-if werr then return werr end
 if not s or s.subject ~= ARGV[1] then return {-1} end
 if s.revoked == '1' then
   -- A repeat of the call that detected reuse answers the same, so the
@@ -187,11 +205,14 @@ if s.revoked == '1' then
   if s.reused_by ~= '' and s.reused_by == ARGV[3] then return {3} end
   return {-1}
 end
--- Of another generation (the subject was logged out everywhere, or its
--- generation was lost) or written by another Redis process (a restart or
--- a restored snapshot): not a session this server can vouch for.
-if not g or g ~= s.gen then return {-1} end
+-- Written by another Redis server (a restart, a restored snapshot, a
+-- failover) or of another generation (the subject was logged out
+-- everywhere, or its generation was lost): not a session this server can
+-- vouch for. A generation that cannot be read (gerr) stops every grant
+-- below, but not the revocation for reuse, which does not need it.
 if ARGV[9] ~= '' and s.run ~= ARGV[9] then return {-1} end
+local g, gerr = getgen(KEYS[2])
+if not gerr and (not g or g ~= s.gen) then return {-1} end
 local now = ARGV[5]
 if not before(now, s.expires_at) then return {-2} end
 if s.idle_ns ~= '0' then
@@ -203,7 +224,17 @@ if s.idle_ns ~= '0' then
   local nh, nl = split(now)
   if h < nh or (h == nh and l < nl) then return {-2} end
 end
-if ARGV[2] == s.current then
+local rotation = ARGV[2] == s.current
+local repeated = not rotation and s.previous ~= '' and ARGV[2] == s.previous and ARGV[3] == s.current
+local retry = not rotation and not repeated and ARGV[6] ~= '' and s.previous ~= ''
+  and ARGV[2] == s.previous and not before(s.rotated_at, ARGV[6])
+if rotation or repeated or retry then
+  -- A grant: everything it relies on must be sound.
+  if gerr then return gerr end
+  local werr = checkwrapped(KEYS[3])
+  if werr then return werr end
+end
+if rotation then
   redis.call('HSET', KEYS[1], 'current', ARGV[3], 'previous', s.current,
     'rotated_at', now, 'last_used', now)
   if ARGV[4] ~= '' then
@@ -213,20 +244,21 @@ if ARGV[2] == s.current then
   end
   return {1}
 end
-if s.previous ~= '' and ARGV[2] == s.previous and ARGV[3] == s.current then
+if repeated then
   return {1} -- this very rotation, already applied: a retried command
 end
-if ARGV[6] ~= '' and s.previous ~= '' and ARGV[2] == s.previous and not before(s.rotated_at, ARGV[6]) then
+if retry then
   local w = redis.call('GET', KEYS[3])
   if w then return {2, w} end
   -- The kept successor is gone (evicted) although the window is open:
   -- nothing to hand out, and a retry is no theft. Deny, change nothing.
   return {-1}
 end
--- Reuse. HDEL first: see the rule on memory above.
+-- Reuse. HDEL first: see the rule on memory above. The kept successor is
+-- deleted whatever it holds.
 redis.call('HDEL', KEYS[1], 'current', 'previous')
-redis.call('HSET', KEYS[1], 'current', '', 'previous', '', 'revoked', '1', 'reused_by', ARGV[3])
 redis.call('DEL', KEYS[3])
+redis.call('HSET', KEYS[1], 'current', '', 'previous', '', 'revoked', '1', 'reused_by', ARGV[3])
 -- Kept only so that a repeat of this call answers Reused again.
 local tomb = tonumber(ARGV[8])
 local pttl = redis.call('PTTL', KEYS[1])
@@ -236,29 +268,34 @@ return {3}
 
 // revokeSessionScript ends one session: its hash and kept successor are
 // deleted. A session already revoked for reuse keeps its short tombstone.
+// Neither key needs to be intact: the kept successor is deleted whatever
+// its type, and so is a session hash this store could not have written
+// (without it the session is dead). Only a readable session of another
+// subject (a hash-tag collision) is left alone.
 //
 // KEYS[1] session hash, KEYS[2] kept successor.
 // ARGV[1] subject, [2] deadline ms.
 var revokeSessionScript = redis.NewScript(prelude + `
 if late(ARGV[2]) then return -3 end
-local s, err = load(KEYS[1])
-if err then return err end
-local werr = checkwrapped(KEYS[2])
-if werr then return werr end
-if s and s.subject ~= ARGV[1] then return -1 end
-if s and s.revoked == '1' then return 1 end
+if keytype(KEYS[1]) == 'hash' then
+  local s = load(KEYS[1]) -- nil when corrupt: deleted below
+  if s and s.subject ~= ARGV[1] then return -1 end
+  if s and s.revoked == '1' then
+    redis.call('DEL', KEYS[2])
+    return 1
+  end
+end
 redis.call('DEL', KEYS[1], KEYS[2])
 return 1
 `)
 
 // revokeSubjectScript ends every session of a subject by deleting its
-// generation: no session carries the one the next login draws.
+// generation, whatever the key holds: no session carries the one the next
+// login draws.
 //
 // KEYS[1] subject generation. ARGV[1] deadline ms.
 var revokeSubjectScript = redis.NewScript(prelude + `
 if late(ARGV[1]) then return -3 end
-local g, gerr = getgen(KEYS[1])
-if gerr then return gerr end
-if g then redis.call('DEL', KEYS[1]) end
+redis.call('DEL', KEYS[1])
 return 1
 `)

@@ -15,7 +15,10 @@
 // subject, deleting a kept successor only turns a retry within the grace
 // window into a refusal. A record this store could not have written (a
 // field missing or malformed, a key of the wrong type) is an error
-// wrapping paseto.ErrStoreCorrupt, on every operation.
+// wrapping paseto.ErrStoreCorrupt on every operation that would grant
+// something from it; revocations delete what they need whatever it holds,
+// so a broken record can never keep a session alive by making its logout
+// fail.
 //
 // Every write is one Lua script, which Redis runs atomically: the refresh
 // step (paseto.Store.Rotate), in particular, reads the session, decides
@@ -29,8 +32,9 @@
 //
 // Verifying an access token (SessionLive) is one round trip: a pipeline of
 // HMGET on the session and GET on the generation, compared in Go. A
-// refresh is one EVALSHA. Each adds one INFO only after go-redis has
-// dialled a new connection (see Restarts and rollbacks).
+// refresh is one EVALSHA. Each adds one round trip of INFO when the
+// store's view of the server's identity is more than IdentityMaxAge old,
+// or may be stale (see Restarts and rollbacks).
 //
 // # Keys
 //
@@ -43,12 +47,13 @@
 //	pasetoauth:{tag}:g        the subject's generation (random, 22 characters)
 //	pasetoauth:{tag}:w:<sid>  successor kept for the grace window
 //
-// A session hash holds subject, gen, run, current, previous, rotated_at,
-// expires_at, last_used, idle_ns, revoked and reused_by: hashes of
-// refresh-token IDs and times, never a usable token. It expires at the
-// session's absolute end; a session revoked for reuse is kept one more
-// minute only, so that a repeat of the refresh that detected it answers
-// the same; a logged-out session is deleted. The generation is drawn at the
+// A session hash holds subject, gen, run (the server identity, see
+// Restarts and rollbacks), current, previous, rotated_at, expires_at,
+// last_used, idle_ns, revoked and reused_by: hashes of refresh-token IDs
+// and times, never a usable token. It expires at the session's absolute
+// end; a session revoked for reuse is kept one more minute only, so that a
+// repeat of the refresh that detected it answers the same; a logged-out
+// session is deleted. The generation is drawn at the
 // subject's first login and lives as long as its longest session; "log out
 // everywhere" (RevokeSubject) deletes it, and the next login draws a new
 // one, which no older session carries. The kept successor (the next
@@ -81,25 +86,54 @@
 // Redis restarted empty has no sessions, so nothing is accepted. A Redis
 // that comes back with older data (an RDB snapshot restored, a restart
 // that lost the last second of an everysec append-only file, a replica
-// promoted before it caught up) could revive sessions that had been logged
-// out, and would see the refresh tokens rotated since as "reused". So each
-// session records the run_id of the Redis process that created it, and a
-// session of another run_id is not live: its tokens are refused and
-// rotating it answers paseto.ErrRevoked, without a reuse event. After a
-// restart or a failover every user logs in again; nothing comes back.
+// promoted before it caught up, an old master that was resynced from a
+// lagging replica and then promoted again) could revive sessions that had
+// been logged out, and would see the refresh tokens rotated since as
+// "reused". So each session records the identity of the Redis server that
+// created it, and a session of another identity is not live: its tokens
+// are refused and rotating it answers paseto.ErrRevoked, without a reuse
+// event. After a restart or a failover every user logs in again; nothing
+// comes back.
 //
-// The store learns the run_id (INFO server) on first use and again
-// whenever go-redis has dialled a connection since it last did (a hook,
-// added to the client by New, counts dials): a restart or a failover
-// cannot reach the store but through a new connection. When that happens
-// during a call, the store reads the run_id again before trusting the
-// answer.
+// The identity is a digest of two values of INFO: run_id, new on every
+// start of redis-server, and master_replid, new whenever the server
+// becomes a master (REPLICAOF NO ONE, a failover), adopted from its master
+// by a full resync, and otherwise constant while a master runs: between
+// them, they change whenever the data a server answers from may have been
+// replaced by other data. master_replid also changes in two cases that replace no data,
+// which end every session as well: a first replica attaching to a master
+// that has none (it creates its replication backlog), and a master whose
+// replicas have all been gone for repl-backlog-ttl (default one hour; set
+// it to 0 on a master that has replicas). Neither changes when data is
+// loaded into a running server by DEBUG RELOAD, RESTORE or a client that
+// rewrites keys: to restore data into a running Redis, delete the store's
+// keys (every user logs in again) or change Options.Prefix on every
+// instance; otherwise the restored sessions are live again, logged-out
+// ones included.
+//
+// The store reads the identity (INFO server and replication, one round
+// trip) on first use and again before trusting an answer whenever one of
+// these holds: it is older than IdentityMaxAge (one second), go-redis has
+// dialled a connection since it was read (a hook, added to the client by
+// New, counts dials), or a command on the client has failed with a network
+// error or a timeout since (the same hook). A restart or a failover
+// normally reaches the store through a new connection or a failed call, so
+// it is noticed before the next answer; one that does not (a failback by
+// REPLICAOF, whose clients keep their connections, or a restart behind a
+// proxy that keeps client connections open) is noticed at most
+// IdentityMaxAge after the store last read the identity. Within that
+// window, answers from the new data are held against the old identity, so
+// a session revoked in the data that was lost may be accepted; sessions
+// created, rotated or accepted in the window carry or match the old
+// identity only, and end as soon as the window does. One call at a time
+// reads INFO, under the caller's deadline, while the others wait for it:
+// about one INFO round trip per second per Store in use.
 //
 // Options.LosslessPersistence turns this off, for a Redis that cannot roll
 // back: append-only file with appendfsync always, and no failover to a
 // replica that may lag. Sessions then survive restarts. It is required on
-// Redis Cluster, whose nodes each have their own run_id, which this store
-// does not track.
+// Redis Cluster, whose nodes each have their own identity, which this
+// store does not track.
 //
 // # Eviction
 //
@@ -116,7 +150,7 @@
 // Redis and network errors are returned wrapped; paseto.Auth turns them
 // into paseto.ErrStoreUnavailable and answers 503 (fail closed). Nothing is
 // ever read as "live" for want of an answer. When the server does not
-// allow INFO (some managed services), the run_id cannot be learned and
+// allow INFO (some managed services), its identity cannot be learned and
 // every call fails closed, unless LosslessPersistence is set.
 //
 // A refresh that failed with a network error after the script ran (the
@@ -170,9 +204,9 @@ type Options struct {
 	// acknowledged write: append-only file with appendfsync always, no
 	// RDB-only persistence, no snapshot ever restored over newer data, no
 	// failover to a replica that may lag. Sessions then survive a Redis
-	// restart. Without it, a session is live only on the Redis process
-	// that created it (see the package documentation). Required on Redis
-	// Cluster.
+	// restart. Without it, a session is live only on the Redis server
+	// that created it, as long as its run_id and master_replid last (see
+	// the package documentation). Required on Redis Cluster.
 	LosslessPersistence bool
 	// Logger receives the warnings about the server's configuration (an
 	// evicting maxmemory-policy, persistence that can lose writes, INFO not
@@ -219,8 +253,8 @@ const maxReplyMargin = 100 * time.Millisecond
 // a client without ContextTimeoutEnabled (go-redis would then wait on a
 // hung server past every deadline), a prefix with a brace, and a
 // ClusterClient without LosslessPersistence. Unless LosslessPersistence is
-// set, it adds a hook to client that counts new connections (see the
-// package documentation).
+// set, it adds a hook to client that counts new connections and commands
+// failed with a network error (see the package documentation).
 //
 // New does not contact Redis, so an application can start while Redis is
 // down; requests then fail closed until it is back. Call Check to contact
@@ -273,7 +307,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	s.lossless, s.logger = opts.LosslessPersistence, opts.Logger
 	s.server.init()
 	if !s.lossless {
-		client.AddHook(dialCounter{&s.server.dials})
+		client.AddHook(watcher{&s.server.changes})
 	}
 	return s, nil
 }
@@ -437,8 +471,8 @@ func parseSession(vals []any) (rec session, found bool, err error) {
 	return rec, true, nil
 }
 
-// parseNum reads the non-negative decimals the store writes (the scripts'
-// isnum): digits only, at most 19, within int64.
+// parseNum reads the non-negative decimals the store writes, exactly as
+// the scripts' isnum accepts them: digits only, at most 19, within int64.
 func parseNum(s string) (int64, bool) {
 	if len(s) == 0 || len(s) > 19 {
 		return 0, false
@@ -464,10 +498,12 @@ func isGen(s string) bool {
 	return true
 }
 
-func isRun(s string) bool {
-	if s == "" {
-		return true
-	}
+// isRun accepts the identity digest a session records: 40 hex digits, or
+// empty when written with LosslessPersistence.
+func isRun(s string) bool { return s == "" || isHex40(s) }
+
+// isHex40 accepts 40 hex digits: a run_id, a master_replid, a digest.
+func isHex40(s string) bool {
 	if len(s) != 40 {
 		return false
 	}
@@ -623,10 +659,11 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 // RevokeSession implements paseto.Store: the session's hash and kept
 // successor are deleted, which needs no memory. A session revoked for
 // reuse keeps its one-minute tombstone. Revoking a session the store does
-// not hold succeeds. Sessions are keyed under their subject's tag, so a
-// subject cannot name another's session; on a tag collision the stored
-// subject is compared and another subject's session is refused with
-// paseto.ErrRevoked.
+// not hold succeeds, and so does revoking one whose keys are corrupt or of
+// the wrong type: they are deleted. Sessions are keyed under their
+// subject's tag, so a subject cannot name another's session; on a tag
+// collision the stored subject is compared and another subject's session
+// is refused with paseto.ErrRevoked.
 func (s *Store) RevokeSession(ctx context.Context, subject, sid string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
@@ -651,9 +688,9 @@ func (s *Store) RevokeSession(ctx context.Context, subject, sid string) error {
 }
 
 // RevokeSubject implements paseto.Store with one script on one key: the
-// subject's generation is deleted, so no existing session of the subject
-// is live any more, whichever of their keys Redis still holds. The next
-// login draws a new generation.
+// subject's generation is deleted (whatever it holds), so no existing
+// session of the subject is live any more, whichever of their keys Redis
+// still holds. The next login draws a new generation.
 func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()

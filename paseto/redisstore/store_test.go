@@ -100,8 +100,8 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, harness(srv, func(t *testing.T) redis.UniversalClient { return srv.client(t) }, false))
 }
 
-// TestConformanceLossless: the same with LosslessPersistence (no run_id
-// check).
+// TestConformanceLossless: the same with LosslessPersistence (no server
+// identity check).
 func TestConformanceLossless(t *testing.T) {
 	srv := startServer(t)
 	storetest.Run(t, harness(srv, func(t *testing.T) redis.UniversalClient { return srv.client(t) }, true))
@@ -283,14 +283,17 @@ func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 }
 
 // TestSessionLiveIsOneRoundTrip: the per-request check is one pipeline
-// (HMGET and GET), and a refresh one EVALSHA, once the store knows the
-// server.
+// (HMGET and GET), and a refresh one EVALSHA, while the store's view of
+// the server is fresh.
 func TestSessionLiveIsOneRoundTrip(t *testing.T) {
 	srv := startServer(t)
 	client := srv.client(t)
 	hook := &countHook{}
 	client.AddHook(hook)
 	store := newStore(t, client, redisstore.Options{Prefix: srv.uniquePrefix(t)})
+	// The identity never ages here: no INFO after the first contact, however
+	// slow the test runs (TestIdentityReadOncePerAge counts those).
+	redisstore.SetIdentityClock(store, storetest.NewClock(time.Now()).Now)
 	auth := newAuth(t, store, time.Now, nil)
 	p, err := auth.Login(ctx, "alice") // first contact: INFO
 	if err != nil {
@@ -331,8 +334,8 @@ func TestSessionLiveIsOneRoundTrip(t *testing.T) {
 }
 
 // TestReconnectKeepsSessions: a new connection to the same server (the old
-// ones killed) makes the store read the run_id again, finds it unchanged,
-// and keeps every session.
+// ones killed) makes the store read the identity again, finds it
+// unchanged, and keeps every session.
 func TestReconnectKeepsSessions(t *testing.T) {
 	srv := startServer(t)
 	client := srv.client(t)
@@ -574,8 +577,10 @@ func TestRevokeSubjectManySessions(t *testing.T) {
 }
 
 // TestCorruptRecordsFailClosed: a key of the wrong type or a record the
-// store could not have written makes every operation that touches it fail
-// with ErrStoreCorrupt, writing nothing; never "live", never "unknown".
+// store could not have written makes every operation that would grant
+// something from it fail with ErrStoreCorrupt, writing nothing; never
+// "live", never "unknown". Revocations do not read what they delete: they
+// succeed and the broken keys are gone.
 func TestCorruptRecordsFailClosed(t *testing.T) {
 	srv := startServer(t)
 	client := srv.client(t)
@@ -628,29 +633,40 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 		}
 		return hash(kv...)
 	}
-	cases := []struct {
+	sessionOps := []op{live, create, rotate}
+	type corruptCase struct {
 		name string
 		key  string // s, g or w
 		set  func(key string) error
-		ops  []op
-	}{
-		{"session of wrong type", "s", str("x"), []op{live, create, rotate, revokeSession}},
-		{"session as a list", "s", func(k string) error { return client.RPush(ctx, k, "x").Err() }, []op{live, create, rotate, revokeSession}},
-		{"session missing a field", "s", with("idle_ns", nil), []op{live, create, rotate, revokeSession}},
-		{"session with alien fields only", "s", hash("foo", "bar"), []op{create, rotate, revokeSession}},
-		{"session with a bad time", "s", with("expires_at", "12x"), []op{live, create, rotate, revokeSession}},
-		{"session with a negative time", "s", with("last_used", "-1"), []op{live, create, rotate, revokeSession}},
-		{"session with a bad flag", "s", with("revoked", "no"), []op{live, create, rotate, revokeSession}},
-		{"session with a bad generation", "s", with("gen", "short"), []op{live, create, rotate, revokeSession}},
-		{"session with a bad run_id", "s", with("run", "xyz"), []op{live, create, rotate, revokeSession}},
-		{"live session without current", "s", with("current", ""), []op{live, create, rotate, revokeSession}},
-		{"session with an empty subject", "s", with("subject", ""), []op{live, create, rotate, revokeSession}},
-		{"generation of wrong type", "g", hash("x", "y"), []op{live, createOther, rotate, revokeSubject}},
-		{"malformed generation", "g", str("not-a-generation"), []op{live, createOther, rotate, revokeSubject}},
-		{"kept successor of wrong type", "w", hash("x", "y"), []op{rotate, revokeSession}},
+		ops  []op // each fails with ErrStoreCorrupt, writing nothing
+		// revoke succeeds on the corrupt key and deletes it.
+		revoke op
+	}
+	cases := []corruptCase{
+		{"session of wrong type", "s", str("x"), sessionOps, revokeSession},
+		{"session as a list", "s", func(k string) error { return client.RPush(ctx, k, "x").Err() }, sessionOps, revokeSession},
+		{"session missing a field", "s", with("idle_ns", nil), sessionOps, revokeSession},
+		{"session with alien fields only", "s", hash("foo", "bar"), []op{create, rotate}, revokeSession},
+		{"session with a bad time", "s", with("expires_at", "12x"), sessionOps, revokeSession},
+		{"session with a negative time", "s", with("last_used", "-1"), sessionOps, revokeSession},
+		{"session with a bad flag", "s", with("revoked", "no"), sessionOps, revokeSession},
+		{"session with a bad generation", "s", with("gen", "short"), sessionOps, revokeSession},
+		{"session with a bad run_id", "s", with("run", "xyz"), sessionOps, revokeSession},
+		{"live session without current", "s", with("current", ""), sessionOps, revokeSession},
+		{"session with an empty subject", "s", with("subject", ""), sessionOps, revokeSession},
+		{"generation of wrong type", "g", hash("x", "y"), []op{live, createOther, rotate}, revokeSubject},
+		{"malformed generation", "g", str("not-a-generation"), []op{live, createOther, rotate}, revokeSubject},
+		{"kept successor of wrong type", "w", hash("x", "y"), []op{rotate}, revokeSession},
+	}
+	// Every number the store keeps is an int64: Lua must refuse what Go's
+	// parser does, 19 digits above MaxInt64 included.
+	for _, f := range []string{"rotated_at", "expires_at", "last_used", "idle_ns"} {
+		for _, v := range []string{"9223372036854775808", "9999999999999999999", "10000000000000000000", "1e18", " 1", "+1"} {
+			cases = append(cases, corruptCase{"session with " + f + "=" + v, "s", with(f, v), sessionOps, revokeSession})
+		}
 	}
 	for _, tc := range cases {
-		for _, o := range tc.ops {
+		for _, o := range append(tc.ops, tc.revoke) {
 			t.Run(tc.name+"/"+o.name, func(t *testing.T) {
 				prefix := srv.uniquePrefix(t)
 				store := newStore(t, client, redisstore.Options{Prefix: prefix, Logger: quiet})
@@ -668,6 +684,18 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 				}
 				before := dump(t, client, prefix)
 				err := o.run(store)
+				if o.name == tc.revoke.name {
+					if err != nil {
+						t.Fatalf("%v, want success: a revocation deletes what it cannot read", err)
+					}
+					if n := client.Exists(ctx, key).Val(); n != 0 {
+						t.Fatalf("the corrupt key %s is still there", key)
+					}
+					if ok, err := store.SessionLive(ctx, "alice", "sid-1", now); ok || err != nil {
+						t.Fatalf("after %s: live %v, %v; want not live", o.name, ok, err)
+					}
+					return
+				}
 				if !errors.Is(err, paseto.ErrStoreCorrupt) {
 					t.Fatalf("%v, want ErrStoreCorrupt", err)
 				}
@@ -675,6 +703,127 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 					t.Fatalf("a failed call wrote:\nbefore %s\nafter  %s", before, after)
 				}
 			})
+		}
+	}
+
+	// The largest int64 is a number both Go and the scripts accept.
+	t.Run("numbers at MaxInt64", func(t *testing.T) {
+		prefix := srv.uniquePrefix(t)
+		store := newStore(t, client, redisstore.Options{Prefix: prefix, Logger: quiet})
+		if err := create.run(store); err != nil {
+			t.Fatal(err)
+		}
+		key := prefix + "{" + tagOf("alice") + "}:s:sid-1"
+		const maxInt64 = "9223372036854775807"
+		if err := client.HSet(ctx, key, "expires_at", maxInt64, "rotated_at", maxInt64).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := store.SessionLive(ctx, "alice", "sid-1", now); !ok || err != nil {
+			t.Fatalf("SessionLive: %v, %v; want live", ok, err)
+		}
+		if res, err := store.Rotate(ctx, paseto.Rotation{Subject: "alice", Session: "sid-1", Presented: "h0", Successor: "h1", Now: now}); err != nil || res.Outcome != paseto.Rotated {
+			t.Fatalf("Rotate: %+v, %v; want Rotated", res, err)
+		}
+		if err := client.HSet(ctx, key, "last_used", maxInt64, "idle_ns", maxInt64).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.SessionLive(ctx, "alice", "sid-1", now); err != nil {
+			t.Fatalf("SessionLive: %v", err)
+		}
+		if _, err := store.Rotate(ctx, paseto.Rotation{Subject: "alice", Session: "sid-1", Presented: "h1", Successor: "h2", Now: now}); errors.Is(err, paseto.ErrStoreCorrupt) {
+			t.Fatalf("Rotate: %v", err)
+		}
+	})
+}
+
+// TestRevocationDespiteCorruptKeys: a broken key a revocation only
+// deletes never makes it fail. Logout, "log out everywhere" and reuse
+// detection succeed, and the session is dead afterwards.
+func TestRevocationDespiteCorruptKeys(t *testing.T) {
+	srv := startServer(t)
+	client := srv.client(t)
+	prefix := srv.uniquePrefix(t)
+	const grace = 5 * time.Second
+	w := newWorld(t, client, redisstore.Options{Prefix: prefix}, func(c *paseto.Config) { c.GracePeriod = grace })
+	keyOf := func(subject, kind, sid string) string {
+		return prefix + "{" + tagOf(subject) + "}:" + kind + sid
+	}
+	asHash := func(key string) {
+		t.Helper()
+		if err := client.Del(ctx, key).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := client.HSet(ctx, key, "x", "y").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gone := func(keys ...string) {
+		t.Helper()
+		if n := client.Exists(ctx, keys...).Val(); n != 0 {
+			t.Fatalf("%d of %q left", n, keys)
+		}
+	}
+
+	// Logout with a kept successor of the wrong type.
+	p := w.login("alice")
+	q := w.refresh(p.RefreshToken)
+	asHash(keyOf("alice", "w:", q.Access.Session))
+	if err := w.auth.Logout(ctx, q.Access); err != nil {
+		t.Fatalf("Logout with a corrupt kept successor: %v", err)
+	}
+	w.dead("logged out", paseto.ErrRevoked, p, q)
+	gone(keyOf("alice", "s:", q.Access.Session), keyOf("alice", "w:", q.Access.Session))
+
+	// Logout of a session hash that is corrupt, or of the wrong type.
+	for i, corrupt := range []func(key string){
+		func(k string) { client.HSet(ctx, k, "expires_at", "9999999999999999999") },
+		func(k string) { client.HDel(ctx, k, "subject") },
+		asHash,
+		func(k string) { client.Del(ctx, k); client.Set(ctx, k, "x", time.Hour) },
+	} {
+		p := w.login("bob")
+		corrupt(keyOf("bob", "s:", p.Access.Session))
+		if err := w.auth.Logout(ctx, p.Access); err != nil {
+			t.Fatalf("#%d: Logout of a corrupt session: %v", i, err)
+		}
+		gone(keyOf("bob", "s:", p.Access.Session))
+		w.dead("logged out", paseto.ErrRevoked, p)
+	}
+
+	// RevokeSubject with a generation of the wrong type.
+	c1, c2 := w.login("carol"), w.login("carol")
+	asHash(keyOf("carol", "g", ""))
+	if err := w.auth.RevokeSubject(ctx, "carol"); err != nil {
+		t.Fatalf("RevokeSubject with a corrupt generation: %v", err)
+	}
+	gone(keyOf("carol", "g", ""))
+	w.dead("carol", paseto.ErrRevoked, c1, c2)
+
+	// Reuse detected with a kept successor, or a generation, of the wrong
+	// type: the session is revoked all the same.
+	for _, kind := range []string{"w:", "g"} {
+		d := w.login("dave-" + kind)
+		d2 := w.refresh(d.RefreshToken)
+		sid := d.Access.Session
+		if kind == "g" {
+			sid = ""
+		}
+		asHash(keyOf("dave-"+kind, kind, sid))
+		w.clock.Advance(grace + time.Second)
+		if _, err := w.auth.Refresh(ctx, d.RefreshToken); !errors.Is(err, paseto.ErrRefreshReused) {
+			t.Fatalf("reuse with a corrupt %s key: %v, want ErrRefreshReused", kind, err)
+		}
+		gone(keyOf("dave-"+kind, "w:", d.Access.Session))
+		if kind == "g" {
+			// The generation was not needed, and is left for RevokeSubject.
+			if err := w.auth.RevokeSubject(ctx, "dave-"+kind); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reused := w.reused.Load()
+		w.dead("reuse-revoked", paseto.ErrRevoked, d2)
+		if w.reused.Load() != reused {
+			t.Fatal("a reuse event for a revoked session")
 		}
 	}
 }
