@@ -167,7 +167,7 @@ func TestMajors(t *testing.T) {
 		"BenchmarkFiber/contrib-jwt.HS256":         "gofiber/contrib jwt, defaults (header lookup, MapClaims)",
 		"BenchmarkFiberV3/contrib-jwt.HS256":       "gofiber/contrib/v3 jwt, defaults (header lookup, MapClaims)",
 		"BenchmarkFiberV3/contrib-paseto.v2.local": "gofiber/contrib/v3 paseto: PASETO v2 via o1egl/paseto, default validator",
-		"BenchmarkEchoV5/echov5paseto.v4.local":    "our adapter over a Guard (Bearer header, memory-store revocation)",
+		"BenchmarkEchoV5/echov5paseto.v4.local":    "our adapter over a Guard (Bearer header, memory-store session lookup)",
 	} {
 		if got := describe(name); got != want {
 			t.Errorf("describe(%s) = %q, want %q", name, got, want)

@@ -134,13 +134,13 @@ func describe(name string) string {
 	case l == "bare":
 		return "no auth: the router and the handler"
 	case strings.HasSuffix(l, "/pasetoauth"):
-		return "the Auth's access Verifier: every check, revocation in the memory store"
+		return "the Auth's access Verifier: every check, the session lookup in the memory store"
 	case strings.HasSuffix(l, "/pasetoauth+cache"):
 		return "the same checks with WithCache (a hit: no decoding, no crypto)"
 	case strings.Contains(l, "paseto.v4.") && strings.HasSuffix(l, "+cache"):
 		return "our adapter over a Guard whose Auth has the cache"
 	case strings.Contains(l, "paseto.v4."):
-		return "our adapter over a Guard (Bearer header, memory-store revocation)"
+		return "our adapter over a Guard (Bearer header, memory-store session lookup)"
 	}
 	for _, p := range peers {
 		if p.bench != "" && p.bench != group(name) {
@@ -257,7 +257,7 @@ func writeReport(w io.Writer, r *run, m meta) {
 
 var method = []string{
 	"Our rows use the public API as an application would: `paseto.New` over fresh keys with the default memory store " +
-		"(so every verification includes the revocation lookup) and an issuer, a header-only `paseto.NewGuard`, one " +
+		"(so every verification includes the session lookup) and an issuer, a header-only `paseto.NewGuard`, one " +
 		"`Auth.Login`, and its access token in `Authorization: Bearer`.",
 	"The peers' tokens carry the same claims (iss, sub, exp, nbf, iat, jti, type, sid, fresh, auth_time); JWTs are " +
 		"signed with golang-jwt; gofiber/contrib paseto, which only speaks PASETO v2, gets a token from its own " +
