@@ -406,3 +406,50 @@ func TestIdentityReadOncePerAge(t *testing.T) {
 		}
 	}
 }
+
+// ageDuringCall moves the identity clock past IdentityMaxAge while a
+// pipeline (a verification) is in flight, as a reply held up by a proxy
+// across a backend restart would arrive.
+type ageDuringCall struct {
+	clock *storetest.Clock
+	armed atomic.Bool
+}
+
+func (h *ageDuringCall) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (h *ageDuringCall) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h *ageDuringCall) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		if h.armed.CompareAndSwap(true, false) {
+			h.clock.Advance(redisstore.IdentityMaxAge + time.Nanosecond)
+		}
+		return err
+	}
+}
+
+// TestSlowReplyRereadsIdentity: an identity fresh when a call starts but
+// older than IdentityMaxAge when its reply arrives is read again before
+// the reply is trusted, so the window after an unnoticed server change is
+// IdentityMaxAge, not IdentityMaxAge plus the length of a slow call.
+func TestSlowReplyRereadsIdentity(t *testing.T) {
+	srv := startServer(t)
+	client := srv.client(t)
+	infos := &infoCount{}
+	client.AddHook(infos)
+	w := newWorld(t, client, redisstore.Options{Prefix: srv.uniquePrefix(t)}, nil)
+	clock := identityClock(w)
+	aging := &ageDuringCall{clock: clock}
+	client.AddHook(aging)
+	p := w.login("alice")
+	if _, err := w.auth.VerifyAccess(ctx, p.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	before := infos.n.Load()
+	aging.armed.Store(true)
+	if _, err := w.auth.VerifyAccess(ctx, p.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	if got := infos.n.Load() - before; got != 1 {
+		t.Fatalf("a reply that outlived the identity's age was trusted after %d INFO reads, want 1", got)
+	}
+}

@@ -66,11 +66,13 @@ local function before(a, b)
   local bh, bl = split(b)
   return ah < bh or (ah == bh and al < bl)
 end
--- isnum is Go's parseNum: digits only, at most 19, and no more than
--- 9223372036854775807 (int64). A 19-digit value is compared in two parts,
+-- isnum is Go's parseNum: digits only, no leading zero, at most 19, and no
+-- more than 9223372036854775807 (int64). With one spelling per number, a
+-- text comparison (idle_ns ~= '0') and a numeric one agree. A 19-digit value is compared in two parts,
 -- each exact in a double.
 local function isnum(s)
-  if type(s) ~= 'string' or #s < 1 or #s > 19 or string.match(s, '^%d+$') == nil then
+  if type(s) ~= 'string' or #s < 1 or #s > 19 or string.match(s, '^%d+$') == nil
+    or (#s > 1 and string.sub(s, 1, 1) == '0') then
     return false
   end
   if #s < 19 then return true end

@@ -100,11 +100,24 @@ func (h watcher) DialHook(next redis.DialHook) redis.DialHook {
 func (h watcher) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		err := next(ctx, cmd)
-		if networkError(err) {
+		if networkError(err) || changeReply(err) {
 			h.n.Add(1)
 		}
 		return err
 	}
+}
+
+// changeReply reports whether err is a reply that a server change
+// produces: LOADING (a restart replaying its data) or NOSCRIPT (a script
+// cache emptied by a restart; also the first run of each script, which
+// costs one INFO).
+func changeReply(err error) bool {
+	var re redis.Error
+	if !errors.As(err, &re) {
+		return false
+	}
+	msg := re.Error()
+	return strings.HasPrefix(msg, "LOADING") || strings.HasPrefix(msg, "NOSCRIPT")
 }
 
 func (h watcher) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
@@ -162,7 +175,10 @@ func (s *Store) before(ctx context.Context) (*identity, error) {
 // random), so holding an earlier reply against the current identity is
 // safe.
 func (s *Store) after(ctx context.Context, id *identity) (string, error) {
-	if id == nil || s.server.changes.Load() == id.changes {
+	// Fresh at the reply, not only at the call: a slow call (a proxy that
+	// queued it across a backend restart, say) is not held against an
+	// identity older than IdentityMaxAge.
+	if id == nil || s.server.fresh(id) {
 		return id.run(), nil
 	}
 	nid, err := s.learn(ctx)

@@ -661,7 +661,9 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 	// Every number the store keeps is an int64: Lua must refuse what Go's
 	// parser does, 19 digits above MaxInt64 included.
 	for _, f := range []string{"rotated_at", "expires_at", "last_used", "idle_ns"} {
-		for _, v := range []string{"9223372036854775808", "9999999999999999999", "10000000000000000000", "1e18", " 1", "+1"} {
+		// A leading zero too: "00" would be 0 to Go and not '0' to a Lua
+		// text comparison.
+		for _, v := range []string{"9223372036854775808", "9999999999999999999", "10000000000000000000", "1e18", " 1", "+1", "00", "01"} {
 			cases = append(cases, corruptCase{"session with " + f + "=" + v, "s", with(f, v), sessionOps, revokeSession})
 		}
 	}
