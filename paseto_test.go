@@ -42,7 +42,7 @@ type routeKind uint8
 
 const (
 	required routeKind = iota
-	fresh
+	freshRequired
 	optional
 	refreshRequired // middleware, then the app's handler
 	refreshHandler  // the adapter's complete endpoint: no app handler
@@ -52,7 +52,6 @@ const (
 type route struct {
 	method, path string
 	kind         routeKind
-	maxAge       time.Duration
 	opts         []paseto.RouteOption
 	status       int  // the app handler's status; 0 means 200
 	silent       bool // the app handler writes nothing: the framework answers 200
@@ -61,15 +60,15 @@ type route struct {
 var routes = []route{
 	{method: "GET", path: "/protected", kind: required},
 	{method: "POST", path: "/protected", kind: required},
-	{method: "GET", path: "/ws", kind: required, opts: []paseto.RouteOption{paseto.AllowQuery()}},
-	{method: "POST", path: "/fresh", kind: fresh},
-	{method: "POST", path: "/fresh-5m", kind: fresh, maxAge: 5 * time.Minute},
+	{method: "GET", path: "/ws", kind: required, opts: []paseto.RouteOption{paseto.WithQueryToken()}},
+	{method: "POST", path: "/fresh", kind: freshRequired},
+	{method: "POST", path: "/fresh-5m", kind: freshRequired, opts: []paseto.RouteOption{paseto.WithMaxAge(5 * time.Minute)}},
 	{method: "GET", path: "/optional", kind: optional},
-	{method: "GET", path: "/optional-lenient", kind: optional, opts: []paseto.RouteOption{paseto.AnonymousOnInvalid()}},
+	{method: "GET", path: "/optional-lenient", kind: optional, opts: []paseto.RouteOption{paseto.WithAnonymousOnInvalid()}},
 	{method: "GET", path: "/admin", kind: required, opts: []paseto.RouteOption{paseto.WithScopes("admin:users")}},
 	{method: "GET", path: "/reports", kind: required, opts: []paseto.RouteOption{paseto.WithAnyScope("reports:read", "admin:users")}},
 	{method: "GET", path: "/staff", kind: required, opts: []paseto.RouteOption{paseto.WithRequirements(staffOnly)}},
-	{method: "POST", path: "/admin-fresh", kind: fresh, opts: []paseto.RouteOption{paseto.WithScopes("admin:users")}},
+	{method: "POST", path: "/admin-fresh", kind: freshRequired, opts: []paseto.RouteOption{paseto.WithScopes("admin:users")}},
 	{method: "GET", path: "/fail", kind: required, status: http.StatusInternalServerError},
 	{method: "GET", path: "/silent", kind: required, silent: true},
 	{method: "POST", path: "/refresh", kind: refreshHandler},
@@ -119,7 +118,7 @@ var adapters = []adapter{
 func init() { gin.SetMode(gin.TestMode) }
 
 func mountGin(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
-	m := ginpaseto.New(g)
+	m := ginpaseto.New(g, ginpaseto.Config{})
 	r := gin.New()
 	for _, rt := range routes {
 		h := func(c *gin.Context) {
@@ -134,8 +133,8 @@ func mountGin(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		switch rt.kind {
 		case required:
 			r.Handle(rt.method, rt.path, m.Required(rt.opts...), h)
-		case fresh:
-			r.Handle(rt.method, rt.path, m.Fresh(rt.maxAge, rt.opts...), h)
+		case freshRequired:
+			r.Handle(rt.method, rt.path, m.FreshRequired(rt.opts...), h)
 		case optional:
 			r.Handle(rt.method, rt.path, m.Optional(rt.opts...), h)
 		case refreshRequired:
@@ -150,7 +149,7 @@ func mountGin(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 }
 
 func mountEcho(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
-	m := echopaseto.New(g)
+	m := echopaseto.New(g, echopaseto.Config{})
 	e := echo.New()
 	for _, rt := range routes {
 		h := func(c echo.Context) error {
@@ -165,8 +164,8 @@ func mountEcho(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		switch rt.kind {
 		case required:
 			e.Add(rt.method, rt.path, h, m.Required(rt.opts...))
-		case fresh:
-			e.Add(rt.method, rt.path, h, m.Fresh(rt.maxAge, rt.opts...))
+		case freshRequired:
+			e.Add(rt.method, rt.path, h, m.FreshRequired(rt.opts...))
 		case optional:
 			e.Add(rt.method, rt.path, h, m.Optional(rt.opts...))
 		case refreshRequired:
@@ -181,7 +180,7 @@ func mountEcho(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 }
 
 func mountEchoV5(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
-	m := echov5paseto.New(g)
+	m := echov5paseto.New(g, echov5paseto.Config{})
 	e := echov5.New()
 	for _, rt := range routes {
 		h := func(c *echov5.Context) error {
@@ -196,8 +195,8 @@ func mountEchoV5(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		switch rt.kind {
 		case required:
 			e.Add(rt.method, rt.path, h, m.Required(rt.opts...))
-		case fresh:
-			e.Add(rt.method, rt.path, h, m.Fresh(rt.maxAge, rt.opts...))
+		case freshRequired:
+			e.Add(rt.method, rt.path, h, m.FreshRequired(rt.opts...))
 		case optional:
 			e.Add(rt.method, rt.path, h, m.Optional(rt.opts...))
 		case refreshRequired:
@@ -218,7 +217,7 @@ func mountEchoV5(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 const fiberReadBuffer = 16 << 10
 
 func mountFiber(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
-	m := fiberpaseto.New(g)
+	m := fiberpaseto.New(g, fiberpaseto.Config{})
 	app := fiber.New(fiber.Config{ReadBufferSize: fiberReadBuffer, DisableStartupMessage: true})
 	for _, rt := range routes {
 		h := func(c *fiber.Ctx) error {
@@ -234,8 +233,8 @@ func mountFiber(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		switch rt.kind {
 		case required:
 			app.Add(rt.method, rt.path, m.Required(rt.opts...), h)
-		case fresh:
-			app.Add(rt.method, rt.path, m.Fresh(rt.maxAge, rt.opts...), h)
+		case freshRequired:
+			app.Add(rt.method, rt.path, m.FreshRequired(rt.opts...), h)
 		case optional:
 			app.Add(rt.method, rt.path, m.Optional(rt.opts...), h)
 		case refreshRequired:
@@ -258,7 +257,7 @@ func mountFiber(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 }
 
 func mountFiberV3(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
-	m := fiberv3paseto.New(g)
+	m := fiberv3paseto.New(g, fiberv3paseto.Config{})
 	app := fiberv3.New(fiberv3.Config{ReadBufferSize: fiberReadBuffer})
 	for _, rt := range routes {
 		h := func(c fiberv3.Ctx) error {
@@ -275,8 +274,8 @@ func mountFiberV3(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		switch rt.kind {
 		case required:
 			app.Add(methods, rt.path, m.Required(rt.opts...), h)
-		case fresh:
-			app.Add(methods, rt.path, m.Fresh(rt.maxAge, rt.opts...), h)
+		case freshRequired:
+			app.Add(methods, rt.path, m.FreshRequired(rt.opts...), h)
 		case optional:
 			app.Add(methods, rt.path, m.Optional(rt.opts...), h)
 		case refreshRequired:
@@ -297,7 +296,7 @@ func mountFiberV3(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 }
 
 func mountNetHTTP(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
-	m := httppaseto.New(g)
+	m := httppaseto.New(g, httppaseto.Config{})
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -315,8 +314,8 @@ func mountNetHTTP(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		switch rt.kind {
 		case required:
 			mux.Handle(pattern, m.Required(rt.opts...)(h))
-		case fresh:
-			mux.Handle(pattern, m.Fresh(rt.maxAge, rt.opts...)(h))
+		case freshRequired:
+			mux.Handle(pattern, m.FreshRequired(rt.opts...)(h))
 		case optional:
 			mux.Handle(pattern, m.Optional(rt.opts...)(h))
 		case refreshRequired:
@@ -515,7 +514,7 @@ type browser struct {
 
 func (e *env) cookieLogin(sub string) *browser {
 	e.t.Helper()
-	cs, err := e.guard.LoginWithCookies(context.Background(), headerSink{}, sub)
+	cs, err := e.guard.LoginWithCookies(context.Background(), headerSink{}, sub, paseto.LoginOptions{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -943,14 +942,14 @@ var rows = []row{
 		want: deny(401, invalid("invalid token"), "token_invalid"),
 	},
 	{
-		name: "optional with bad token, AnonymousOnInvalid",
+		name: "optional with bad token, WithAnonymousOnInvalid",
 		req: func(e *env) *http.Request {
 			return req("GET", "/optional-lenient", bearer(tamper(e.login("alice").AccessToken))...)
 		},
 		want: ok(""),
 	},
 	{
-		name: "optional, AnonymousOnInvalid, store down",
+		name: "optional, WithAnonymousOnInvalid, store down",
 		req: func(e *env) *http.Request {
 			tok := e.login("alice").AccessToken
 			e.store.down.Store(true)
@@ -966,7 +965,7 @@ var rows = []row{
 		want: deny(401, realm, "token_missing"),
 	},
 	{
-		name: "query token with AllowQuery",
+		name: "query token with WithQueryToken",
 		req:  func(e *env) *http.Request { return req("GET", "/ws?access_token="+e.login("alice").AccessToken) },
 		want: ok("alice"),
 	},

@@ -45,7 +45,7 @@ func echoOurs(tb testing.TB, public, cached bool) fixture {
 	o := newOurs(tb, public, cached)
 	s := &seen{}
 	e := echo.New()
-	e.GET("/p", echoHandler(s, echopaseto.Subject), echopaseto.New(o.guard).Required())
+	e.GET("/p", echoHandler(s, echopaseto.Subject), echopaseto.New(o.guard, echopaseto.Config{}).Required())
 	return serveFixture(e, "Bearer "+o.token, s, subject)
 }
 

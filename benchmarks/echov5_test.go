@@ -45,7 +45,7 @@ func echoV5Ours(tb testing.TB, public, cached bool) fixture {
 	o := newOurs(tb, public, cached)
 	s := &seen{}
 	e := echo.New()
-	e.GET("/p", echoV5Handler(s, echov5paseto.Subject), echov5paseto.New(o.guard).Required())
+	e.GET("/p", echoV5Handler(s, echov5paseto.Subject), echov5paseto.New(o.guard, echov5paseto.Config{}).Required())
 	return serveFixture(e, "Bearer "+o.token, s, subject)
 }
 

@@ -102,7 +102,7 @@ func fiberOurs(tb testing.TB, public, cached bool) fixture {
 	o := newOurs(tb, public, cached)
 	s := &seen{}
 	app := fiber.New()
-	app.Get("/p", fiberpaseto.New(o.guard).Required(), fiberHandler(s, fiberpaseto.Subject))
+	app.Get("/p", fiberpaseto.New(o.guard, fiberpaseto.Config{}).Required(), fiberHandler(s, fiberpaseto.Subject))
 	return fiberFixture(app, "Bearer "+o.token, s, subject)
 }
 

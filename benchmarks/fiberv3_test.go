@@ -101,7 +101,7 @@ func fiberV3Ours(tb testing.TB, public, cached bool) fixture {
 	o := newOurs(tb, public, cached)
 	s := &seen{}
 	app := fiber.New()
-	app.Get("/p", fiberv3paseto.New(o.guard).Required(), fiberV3Handler(s, func(c fiber.Ctx) string {
+	app.Get("/p", fiberv3paseto.New(o.guard, fiberv3paseto.Config{}).Required(), fiberV3Handler(s, func(c fiber.Ctx) string {
 		return fiberv3paseto.Subject(c)
 	}))
 	return fiberV3Fixture(app, "Bearer "+o.token, s, subject)

@@ -55,6 +55,6 @@ func ginOurs(tb testing.TB, public, cached bool) fixture {
 	o := newOurs(tb, public, cached)
 	s := &seen{}
 	r := gin.New()
-	r.GET("/p", ginpaseto.New(o.guard).Required(), ginHandler(s, ginpaseto.Subject))
+	r.GET("/p", ginpaseto.New(o.guard, ginpaseto.Config{}).Required(), ginHandler(s, ginpaseto.Subject))
 	return serveFixture(r, "Bearer "+o.token, s, subject)
 }

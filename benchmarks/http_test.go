@@ -51,7 +51,7 @@ func httpMux(h http.Handler) *http.ServeMux {
 func httpOurs(tb testing.TB, public, cached bool) fixture {
 	o := newOurs(tb, public, cached)
 	s := &seen{}
-	h := httppaseto.New(o.guard).Required()(httpHandler(s, func(r *http.Request) string {
+	h := httppaseto.New(o.guard, httppaseto.Config{}).Required()(httpHandler(s, func(r *http.Request) string {
 		return httppaseto.Subject(r.Context())
 	}))
 	return serveFixture(httpMux(h), "Bearer "+o.token, s, subject)

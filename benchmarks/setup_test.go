@@ -57,28 +57,28 @@ func TestChecksCatchBrokenSetups(t *testing.T) {
 		"net/http, wrong key": func() fixture {
 			o := newOurs(t, false, false)
 			s := &seen{}
-			h := httppaseto.New(o.guard).Required()(httpHandler(s, func(*http.Request) string { return subject }))
+			h := httppaseto.New(o.guard, httppaseto.Config{}).Required()(httpHandler(s, func(*http.Request) string { return subject }))
 			return serveFixture(httpMux(h), "Bearer "+other.token, s, subject)
 		}(),
 		"gin, no token": func() fixture {
 			o := newOurs(t, false, false)
 			s := &seen{}
 			r := gin.New()
-			r.GET("/p", ginpaseto.New(o.guard).Required(), ginHandler(s, ginpaseto.Subject))
+			r.GET("/p", ginpaseto.New(o.guard, ginpaseto.Config{}).Required(), ginHandler(s, ginpaseto.Subject))
 			return serveFixture(r, "", s, subject)
 		}(),
 		"fiber, wrong key": func() fixture {
 			o := newOurs(t, true, false)
 			s := &seen{}
 			app := fiber.New()
-			app.Get("/p", fiberpaseto.New(o.guard).Required(), fiberHandler(s, fiberpaseto.Subject))
+			app.Get("/p", fiberpaseto.New(o.guard, fiberpaseto.Config{}).Required(), fiberHandler(s, fiberpaseto.Subject))
 			return fiberFixture(app, "Bearer "+newOurs(t, true, false).token, s, subject)
 		}(),
 		"fiber v3, wrong key": func() fixture {
 			o := newOurs(t, false, false)
 			s := &seen{}
 			app := fiberv3.New()
-			app.Get("/p", fiberv3paseto.New(o.guard).Required(), fiberV3Handler(s, func(c fiberv3.Ctx) string {
+			app.Get("/p", fiberv3paseto.New(o.guard, fiberv3paseto.Config{}).Required(), fiberV3Handler(s, func(c fiberv3.Ctx) string {
 				return fiberv3paseto.Subject(c)
 			}))
 			return fiberV3Fixture(app, "Bearer "+other.token, s, subject)
@@ -87,7 +87,7 @@ func TestChecksCatchBrokenSetups(t *testing.T) {
 			o := newOurs(t, true, false)
 			s := &seen{}
 			e := echov5.New()
-			e.GET("/p", echoV5Handler(s, echov5paseto.Subject), echov5paseto.New(o.guard).Required())
+			e.GET("/p", echoV5Handler(s, echov5paseto.Subject), echov5paseto.New(o.guard, echov5paseto.Config{}).Required())
 			return serveFixture(e, "", s, subject)
 		}(),
 		"handler that never runs": func() fixture {

@@ -36,17 +36,41 @@ const (
 	TypeRefresh = "refresh"
 )
 
-// ReservedClaims lists the claim names custom claims cannot use.
-var ReservedClaims = []string{
+// ReservedClaims returns the names of the claims the package manages, in a
+// fresh slice the caller may keep or change. A custom claim may not use any
+// of them, nor any name equal to one of them ignoring case (Issue refuses
+// both with ErrReservedClaim).
+func ReservedClaims() []string { return slices.Clone(reservedNames[:]) }
+
+// reservedNames is the policy ReservedClaims reports; an array, so nothing
+// outside this file can change it.
+var reservedNames = [...]string{
 	ClaimIssuer, ClaimSubject, ClaimAudience, ClaimExpiration, ClaimNotBefore,
 	ClaimIssuedAt, ClaimTokenID, ClaimType, ClaimFresh, ClaimAuthTime,
 	ClaimSession, ClaimScope, ClaimCSRF,
 }
 
-func reserved(name string) bool { return slices.Contains(ReservedClaims, name) }
+// reserved reports whether name is a reserved claim name, exactly.
+func reserved(name string) bool { return slices.Contains(reservedNames[:], name) }
+
+// reservedFold reports whether name equals a reserved claim name ignoring
+// case. The verifier refuses a payload with two keys equal ignoring case,
+// so a custom "EXP" next to the registered "exp" could never verify.
+func reservedFold(name string) bool {
+	for _, r := range reservedNames {
+		if strings.EqualFold(name, r) {
+			return true
+		}
+	}
+	return false
+}
 
 // Claims are the verified contents of a token. Times are UTC. Custom claims
-// are read with Get, Has or the generic Claim function.
+// are read with Get, Has, Custom or the generic Claim function, only from a
+// payload that passed the strict claims parser (see Verifier): no object in
+// it, at any depth, has two keys equal ignoring case, and every string is
+// valid UTF-8. So encoding/json, which matches keys to struct fields
+// ignoring case, can never merge two keys into one field.
 type Claims struct {
 	Issuer     string    // iss
 	Subject    string    // sub: the user
@@ -79,7 +103,10 @@ func (c *Claims) Has(name string) bool {
 }
 
 // Get decodes the custom claim name into dst, which must be a pointer as for
-// json.Unmarshal. It returns ErrClaimNotFound when the claim is absent.
+// json.Unmarshal. name is matched exactly. It returns ErrClaimNotFound when
+// the claim is absent. Struct fields are matched as encoding/json matches
+// them (ignoring case), but since a verified payload has no keys equal
+// ignoring case, only one key can fill a field.
 func (c *Claims) Get(name string, dst any) error {
 	raw, ok := c.custom(name)
 	if !ok {
@@ -91,15 +118,22 @@ func (c *Claims) Get(name string, dst any) error {
 	return nil
 }
 
-// Custom returns every custom claim as raw JSON, keyed by name.
+// Custom returns every custom claim as raw JSON, keyed by name, in a map
+// the caller owns.
 func (c *Claims) Custom() map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
-	_ = strictjson.Object(c.payload, payloadLimits, func(k []byte, v strictjson.Value) error {
+	if c == nil {
+		return out
+	}
+	err := strictjson.Object(c.payload, payloadLimits, func(k []byte, v strictjson.Value) error {
 		if !reserved(string(k)) {
 			out[string(k)] = append(json.RawMessage(nil), v.Raw...)
 		}
 		return nil
 	})
+	if err != nil {
+		clear(out)
+	}
 	return out
 }
 
@@ -111,8 +145,11 @@ func Claim[T any](c *Claims, name string) (T, error) {
 	return v, err
 }
 
+// custom finds the custom claim name. The payload is re-scanned with the
+// strict parser, so a Claims whose payload the parser would refuse (none is
+// ever built) yields no claims at all.
 func (c *Claims) custom(name string) (json.RawMessage, bool) {
-	if reserved(name) || c == nil {
+	if c == nil || reserved(name) {
 		return nil, false
 	}
 	var found json.RawMessage
@@ -130,9 +167,13 @@ func (c *Claims) custom(name string) (json.RawMessage, bool) {
 var payloadLimits = strictjson.Limits{MaxDepth: 32, MaxMembers: 256}
 
 // decodeClaims fills c from the authenticated payload, strictly: a JSON
-// object, unique keys, registered claims of the right JSON type.
+// object whose objects (custom claims' included) have no two keys equal
+// ignoring case, valid UTF-8 without unpaired surrogate escapes,
+// registered claims of the right JSON type, and a scope claim of
+// RFC 6749 scope-tokens. Custom claims are validated here, with the rest,
+// and decoded only when asked for (Get); c keeps the payload only if all
+// of it passed.
 func decodeClaims(payload []byte, c *Claims) error {
-	c.payload = payload
 	var haveExp bool
 	err := strictjson.Object(payload, payloadLimits, func(k []byte, v strictjson.Value) error {
 		var err error
@@ -154,7 +195,7 @@ func decodeClaims(payload []byte, c *Claims) error {
 		case ClaimScope:
 			var scope string
 			if scope, err = stringClaim(k, v); err == nil {
-				c.Scopes = strings.Fields(scope)
+				c.Scopes, err = parseScope(scope)
 			}
 		case ClaimExpiration:
 			c.Expiration, err = timeClaim(k, v)
@@ -187,6 +228,7 @@ func decodeClaims(payload []byte, c *Claims) error {
 	case c.Type == "":
 		return fmt.Errorf("%w: type is required", ErrInvalidClaims)
 	}
+	c.payload = payload
 	return nil
 }
 
@@ -233,10 +275,11 @@ func parseTime(s string) (time.Time, bool) {
 }
 
 // appendCustom marshals custom claims in a stable order, refusing reserved
-// names and values encoding/json cannot represent.
+// names (ignoring case) and values encoding/json cannot represent. The
+// caller checks the whole payload against the verifier's rules.
 func appendCustom(dst []byte, custom map[string]any) ([]byte, error) {
 	for _, name := range slices.Sorted(maps.Keys(custom)) {
-		if reserved(name) {
+		if reservedFold(name) {
 			return nil, fmt.Errorf("%w: %q", ErrReservedClaim, name)
 		}
 		val, err := json.Marshal(custom[name])

@@ -86,15 +86,17 @@ type CookieSession struct {
 	CSRF string
 }
 
-// LoginWithCookies starts a session like Auth.Login, binds a new CSRF value
-// to it and sets the access, refresh and CSRF cookies on w.
-func (g *Guard) LoginWithCookies(ctx context.Context, w Response, subject string, opts ...LoginOptions) (*CookieSession, error) {
+// LoginWithCookies starts a cookie session for subject, whose credentials
+// the app has just checked, like Auth.Login with o: it binds a new CSRF
+// value to the session and sets the access, refresh and CSRF cookies on w.
+// The returned session's CSRF value is also in the CSRF cookie; the client
+// echoes it in the CSRF header on unsafe requests. o.CSRF is ignored: the
+// Guard sets it. It fails with ErrConfig when GuardConfig.Cookies is nil,
+// and with the store's error when the session cannot be saved; then no
+// cookie is set.
+func (g *Guard) LoginWithCookies(ctx context.Context, w Response, subject string, o LoginOptions) (*CookieSession, error) {
 	if g.cfg.Cookies == nil {
 		return nil, fmt.Errorf("%w: cookies are not enabled", ErrConfig)
-	}
-	var o LoginOptions
-	if len(opts) > 0 {
-		o = opts[len(opts)-1]
 	}
 	var raw [32]byte
 	rand.Read(raw[:])
@@ -123,7 +125,8 @@ func (g *Guard) SetSessionCookies(w Response, pair *TokenPair, csrf string) {
 	}
 }
 
-// ClearSessionCookies expires the access, refresh and CSRF cookies.
+// ClearSessionCookies expires the access, refresh and CSRF cookies, as
+// Logout does, for apps that end a session their own way.
 func (g *Guard) ClearSessionCookies(w Response) {
 	c := g.cfg.Cookies
 	if c == nil {
@@ -153,10 +156,10 @@ func cookieValues(r Request, name string, limit int) []string {
 	for _, line := range r.HeaderValues("Cookie") {
 		for part := range strings.SplitSeq(line, ";") {
 			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-			if !ok || k != name || v == "" {
+			if v = strings.Trim(v, `"`); !ok || k != name || v == "" {
 				continue
 			}
-			if out = append(out, strings.Trim(v, `"`)); len(out) == limit {
+			if out = append(out, v); len(out) == limit {
 				return out
 			}
 		}

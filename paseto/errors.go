@@ -5,17 +5,47 @@ import "errors"
 // Error is a failure with a stable, machine-readable code. The sentinel values
 // below are the only *Error values the package returns; they are usually
 // wrapped with detail, so compare with errors.Is and read the code with Code.
+//
+// A few sentinels refine another: ErrStoreFull and ErrStoreCorrupt are
+// kinds of ErrStoreUnavailable. A refinement has the code and the client
+// message of the sentinel it refines, so clients are answered exactly as
+// for that one and learn nothing more ("store_unavailable", 503); errors.Is
+// and the Error text tell them apart, for logs and metrics.
 type Error struct {
-	code string
-	text string
+	code   string // what clients are shown, with text
+	text   string
+	detail string // a refinement's own description, for Error only
+	parent *Error // the sentinel this one refines, or nil
 }
 
-func (e *Error) Error() string { return "paseto: " + e.text }
+func (e *Error) Error() string {
+	if e.detail != "" {
+		return "paseto: " + e.text + ": " + e.detail
+	}
+	return "paseto: " + e.text
+}
 
-// Code returns the stable machine code, such as "token_expired".
+// Code returns the stable machine code, such as "token_expired". A
+// refinement shares the code of the sentinel it refines.
 func (e *Error) Code() string { return e.code }
 
+// Unwrap returns the sentinel e refines (ErrStoreUnavailable for
+// ErrStoreFull), or nil, so errors.Is(ErrStoreFull, ErrStoreUnavailable)
+// holds.
+func (e *Error) Unwrap() error {
+	if e.parent == nil {
+		return nil
+	}
+	return e.parent
+}
+
 func newError(code, text string) *Error { return &Error{code: code, text: text} }
+
+// refine returns a sentinel that is a kind of parent: errors.Is matches
+// both, and clients see parent's code and message.
+func refine(parent *Error, detail string) *Error {
+	return &Error{code: parent.code, text: parent.text, detail: detail, parent: parent}
+}
 
 // Token verification failures. A forged token is always reported as
 // ErrInvalid (or ErrMalformed), never with a claim error such as ErrExpired:
@@ -50,9 +80,40 @@ var (
 	ErrNotFresh = newError("token_not_fresh", "fresh token required")
 	// ErrRevoked means the token, or the session it belongs to, was revoked.
 	ErrRevoked = newError("token_revoked", "token has been revoked")
+	// ErrInsufficientScope means the token authenticated but lacks a scope
+	// the route requires (403, RFC 6750 §3.1).
+	ErrInsufficientScope = newError("insufficient_scope", "token lacks the required scope")
+)
+
+// Session failures.
+var (
+	// ErrRefreshReused means a refresh token that had already been exchanged
+	// was presented again outside the grace window. The whole session has
+	// been revoked: whoever holds its tokens must log in again.
+	ErrRefreshReused = newError("refresh_token_reused", "refresh token reuse detected; session revoked")
+	// ErrSessionExpired means the session passed its absolute or idle
+	// lifetime.
+	ErrSessionExpired = newError("session_expired", "session expired")
+)
+
+// Store failures. All of them deny the request (503): a store that cannot
+// vouch for a session never lets it through.
+var (
 	// ErrStoreUnavailable means the revocation or session store could not
 	// answer; the request is denied rather than allowed.
 	ErrStoreUnavailable = newError("store_unavailable", "session store unavailable")
+	// ErrStoreFull means a MemoryStore reached MaxEntries and refused to
+	// start a session rather than forget one. It is an ErrStoreUnavailable
+	// (errors.Is reports both; its code is "store_unavailable") and is
+	// answered 503 like any store failure. Revocation never returns it: it
+	// needs no room.
+	ErrStoreFull = refine(ErrStoreUnavailable, "memory store is full")
+	// ErrStoreCorrupt is what a store wraps when a record it reads is not
+	// one it could have written: a field missing or malformed, or a key of
+	// the wrong type. It is an ErrStoreUnavailable (errors.Is reports both;
+	// its code is "store_unavailable"): the request is denied with 503,
+	// never allowed.
+	ErrStoreCorrupt = refine(ErrStoreUnavailable, "corrupt record in the session store")
 )
 
 // Key and configuration errors.
@@ -64,7 +125,7 @@ var (
 	// symmetric key or seed, or a small-order Ed25519 public key.
 	ErrWeakKey = newError("weak_key", "weak key refused")
 	// ErrReservedClaim means a custom claim tried to use a name the package
-	// manages itself (see ReservedClaims).
+	// manages itself, or one equal to it ignoring case (see ReservedClaims).
 	ErrReservedClaim = newError("reserved_claim", "reserved claim name")
 	// ErrClaimNotFound means a custom claim asked for is not in the token.
 	ErrClaimNotFound = newError("claim_not_found", "claim not found")
@@ -73,7 +134,8 @@ var (
 )
 
 // Code returns the machine code of the first *Error in err's chain, or
-// "internal_error" when err carries none. Code(nil) is "".
+// "internal_error" when err carries none. Code(nil) is "". A full or
+// corrupt store gives "store_unavailable", like any store failure.
 func Code(err error) string {
 	if err == nil {
 		return ""

@@ -202,3 +202,38 @@ func ExampleAuth_Refresh_reuseDetected() {
 	// refresh_token_reused
 	// token_revoked
 }
+
+// A route that needs a login at most five minutes old, and what a client
+// presenting a refreshed (not fresh) token gets: the adapters write exactly
+// this Reply.
+func ExampleGuard_FreshRequired() {
+	access, err := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	if err != nil {
+		panic(err)
+	}
+	refresh, err := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	if err != nil {
+		panic(err)
+	}
+	auth, err := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
+	if err != nil {
+		panic(err)
+	}
+	guard, err := paseto.NewGuard(auth, paseto.GuardConfig{})
+	if err != nil {
+		panic(err)
+	}
+	policy := guard.FreshRequired(paseto.WithMaxAge(5 * time.Minute))
+
+	reply := guard.ProblemFor(paseto.ErrNotFresh, policy).Reply()
+	fmt.Println(reply.Status)
+	for _, h := range reply.Header {
+		fmt.Printf("%s: %s\n", h.Name, h.Value)
+	}
+	fmt.Println(string(reply.Body))
+	// Output:
+	// 401
+	// WWW-Authenticate: Bearer realm="api", error="insufficient_user_authentication", error_description="fresh token required", max_age=300
+	// Content-Type: application/json
+	// {"error":"token_not_fresh","message":"fresh token required"}
+}

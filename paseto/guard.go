@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -92,31 +91,37 @@ func (g *Guard) Auth() *Auth { return g.auth }
 func (g *Guard) Config() GuardConfig { return g.cfg }
 
 // Policy is what a route demands. Build it once per route with the Guard's
-// Required, Fresh, Optional or Refresh methods.
+// Required, FreshRequired, Optional or RefreshRequired methods.
 type Policy struct {
 	refresh            bool
 	optional           bool
+	fresh              bool
 	anonymousOnInvalid bool
 	allowQuery         bool
-	// MaxAge is the freshness bound, reported as max_age in challenges.
+	// MaxAge is the freshness bound of a FreshRequired route (WithMaxAge),
+	// reported as max_age in challenges; 0 means any age.
 	MaxAge time.Duration
 	// Scopes are the scopes the route requires, reported in challenges.
 	Scopes []string
 	reqs   []Requirement
 }
 
-// RouteOption adjusts a Policy.
+// RouteOption adjusts a Policy. Route options are named With… like the
+// package's other options.
 type RouteOption func(*Policy)
 
-// AllowQuery lets the route read the access token from the query string,
-// for WebSocket handshakes. Tokens in URLs end up in logs: use it nowhere
-// else.
-func AllowQuery() RouteOption { return func(p *Policy) { p.allowQuery = true } }
+// WithQueryToken lets the route read the access token from the query string
+// (GuardConfig.QueryParam), for WebSocket handshakes, which cannot send
+// headers. Tokens in URLs end up in logs: use it nowhere else. Refresh
+// tokens are never read from the query.
+func WithQueryToken() RouteOption { return func(p *Policy) { p.allowQuery = true } }
 
-// AnonymousOnInvalid makes an optional route treat a present but bad token
-// as no token. By default a bad token is rejected even on optional routes.
-// A store outage is still an error.
-func AnonymousOnInvalid() RouteOption { return func(p *Policy) { p.anonymousOnInvalid = true } }
+// WithAnonymousOnInvalid makes an Optional route treat a present but bad
+// token as no token. By default a bad token is rejected even on optional
+// routes. A store outage is still an error.
+func WithAnonymousOnInvalid() RouteOption {
+	return func(p *Policy) { p.anonymousOnInvalid = true }
+}
 
 // WithRequirements adds checks on the claims, run after the built-in ones
 // and before revocation: your own authorization rules.
@@ -140,35 +145,65 @@ func WithAnyScope(scopes ...string) RouteOption {
 	}
 }
 
+// WithMaxAge bounds the age of a FreshRequired route's token: the login
+// that minted it (auth_time) must be at most d ago, and the challenge of a
+// refusal carries max_age (RFC 9470). It belongs to FreshRequired only: the
+// other policy constructors panic when given it, and so does a d <= 0, a
+// route mistake found at start-up rather than a bound silently ignored.
+func WithMaxAge(d time.Duration) RouteOption {
+	if d <= 0 {
+		panic(fmt.Sprintf("paseto: WithMaxAge(%v): the age must be positive; FreshRequired() alone accepts any age", d))
+	}
+	return func(p *Policy) { p.MaxAge = d }
+}
+
 func newPolicy(base Policy, opts []RouteOption) *Policy {
 	p := base
 	for _, o := range opts {
 		o(&p)
 	}
+	if p.MaxAge > 0 && !p.fresh {
+		panic("paseto: WithMaxAge applies to FreshRequired routes only")
+	}
 	return &p
 }
 
-// Required is the policy of a route that needs a valid access token.
+// Required is the policy of a route that needs a valid access token: from
+// the Authorization header, then the access cookie (when
+// GuardConfig.Cookies is set, with the CSRF double submit on unsafe
+// methods), then the query (only WithQueryToken). The adapters' Required
+// middleware runs it and puts the claims in the framework's context.
 func (g *Guard) Required(opts ...RouteOption) *Policy { return newPolicy(Policy{}, opts) }
 
-// Fresh is the policy of a route that needs a fresh access token: minted by
-// a login, not a refresh, and with maxAge > 0 at most that old.
-func (g *Guard) Fresh(maxAge time.Duration, opts ...RouteOption) *Policy {
-	p := newPolicy(Policy{MaxAge: maxAge}, opts)
-	p.reqs = append([]Requirement{RequireFresh(maxAge)}, p.reqs...)
+// FreshRequired is the policy of a route that needs a fresh access token,
+// as Required does and minted by a login, not by a refresh: for changing a
+// password or deleting an account. With no option any age will do;
+// WithMaxAge(d) also demands that the login was at most d ago. A refusal
+// is 401 with error="insufficient_user_authentication" (RFC 9470), so the
+// client asks the user to log in again.
+func (g *Guard) FreshRequired(opts ...RouteOption) *Policy {
+	p := newPolicy(Policy{fresh: true}, opts)
+	p.reqs = append([]Requirement{RequireFresh(p.MaxAge)}, p.reqs...)
 	return p
 }
 
 // Optional is the policy of a route open to anonymous users that
-// recognises a valid access token when one is presented.
+// recognises a valid access token when one is presented. The adapters'
+// Optional middleware lets an anonymous request through with no claims in
+// the context. A bad token is still rejected unless WithAnonymousOnInvalid.
 func (g *Guard) Optional(opts ...RouteOption) *Policy {
 	return newPolicy(Policy{optional: true}, opts)
 }
 
-// Refresh is the policy of a refresh endpoint: it takes a refresh token
-// from the Authorization header, the refresh cookie or a JSON body
-// {"refresh_token": "…"} (never the query) and rotates it.
-func (g *Guard) Refresh(opts ...RouteOption) *Policy {
+// RefreshRequired is the policy of a refresh endpoint: it takes a refresh
+// token from the Authorization header, the refresh cookie (with the CSRF
+// double submit) or a JSON body {"refresh_token": "…"} (never the query)
+// and rotates it. With a cookie session the new cookies are set on the
+// response. The adapters' RefreshRequired middleware puts the new pair and
+// the new access token's claims in the framework's context for the next
+// handler, which writes the response; their RefreshHandler answers with
+// RefreshReply instead.
+func (g *Guard) RefreshRequired(opts ...RouteOption) *Policy {
 	return newPolicy(Policy{refresh: true}, opts)
 }
 
@@ -248,6 +283,8 @@ func (g *Guard) Authenticate(r Request, w Response, p *Policy) (Result, error) {
 	return res, nil
 }
 
+// isStoreError reports a store failure. ErrStoreFull is named until it
+// wraps ErrStoreUnavailable.
 func isStoreError(err error) bool {
 	return errors.Is(err, ErrStoreUnavailable) || errors.Is(err, ErrStoreFull)
 }
@@ -333,7 +370,7 @@ func (g *Guard) refreshToken(r Request) (string, Source, error) {
 		return tok, SourceHeader, err
 	}
 	if g.cfg.Cookies != nil {
-		if tok := r.Cookie(g.cfg.Cookies.RefreshName); tok != "" {
+		if tok := g.refreshCookieValue(r); tok != "" {
 			return tok, SourceCookie, nil
 		}
 	}
@@ -389,19 +426,20 @@ func (g *Guard) renewableCSRF(cookie string, pair *TokenPair) string {
 	return cookie
 }
 
-// Logout serves a logout endpoint: it ends the session of the request and,
-// with cookies enabled, expires every session cookie, so that the browser
-// stops sending them, whether the session was ended now, was already over,
-// or the request was refused (no token, a failed CSRF check). The one
-// exception is a store failure (503): the session may still be alive, so
-// the cookies stay for the browser to retry the logout after Retry-After.
+// Logout serves a logout endpoint: it ends the session of the request and
+// returns LogoutReply (204 No Content) for the adapter to copy. With cookies
+// enabled it expires every session cookie, so that the browser stops
+// sending them, whether the session was ended now, was already over, or the
+// request was refused (no token, a failed CSRF check). The one exception
+// is a store failure (503): the session may still be alive, so the cookies
+// stay for the browser to retry the logout after Retry-After.
 //
 // The session is the access token's (policy p, usually Required()). When no
 // valid access token arrives (the browser has dropped the expired access
 // cookie, say), the refresh cookie is used instead, with the same CSRF
 // check: the refresh cookie must therefore reach the logout endpoint, which
 // belongs under CookieConfig.RefreshPath. Answer errors with ProblemFor.
-func (g *Guard) Logout(r Request, w Response, p *Policy) (err error) {
+func (g *Guard) Logout(r Request, w Response, p *Policy) (_ Reply, err error) {
 	if g.cfg.Cookies != nil {
 		defer func() {
 			if !isStoreError(err) {
@@ -415,18 +453,21 @@ func (g *Guard) Logout(r Request, w Response, p *Policy) (err error) {
 	}
 	if err != nil {
 		if isStoreError(err) || errors.Is(err, ErrCSRF) {
-			return err
+			return Reply{}, err
 		}
 		c, rerr := g.refreshCookieClaims(r)
 		if rerr != nil {
 			if errors.Is(err, ErrMissingToken) {
-				return rerr
+				return Reply{}, rerr
 			}
-			return err
+			return Reply{}, err
 		}
 		res.Claims = c
 	}
-	return g.auth.Logout(r.Context(), res.Claims)
+	if err := g.auth.Logout(r.Context(), res.Claims); err != nil {
+		return Reply{}, err
+	}
+	return LogoutReply(), nil
 }
 
 // refreshCookieClaims verifies the refresh cookie for Logout, with the CSRF
@@ -436,7 +477,7 @@ func (g *Guard) refreshCookieClaims(r Request) (*Claims, error) {
 	if g.cfg.Cookies == nil {
 		return nil, ErrMissingToken
 	}
-	rt := r.Cookie(g.cfg.Cookies.RefreshName)
+	rt := g.refreshCookieValue(r)
 	if rt == "" {
 		return nil, ErrMissingToken
 	}
@@ -445,8 +486,19 @@ func (g *Guard) refreshCookieClaims(r Request) (*Claims, error) {
 }
 
 // maxSameNameCookies bounds how many refresh cookies of one name
-// refreshCookie tries.
-const maxSameNameCookies = 4
+// refreshCookie tries: a parent domain two levels up and a few paths let an
+// attacker place about six ahead of the browser's own.
+const maxSameNameCookies = 8
+
+// refreshCookieValue is the first non-empty refresh cookie: an empty one
+// (planted, or a deletion that never took) must not hide the browser's
+// own, as a framework's first-cookie lookup would.
+func (g *Guard) refreshCookieValue(r Request) string {
+	if vals := cookieValues(r, g.cfg.Cookies.RefreshName, 1); len(vals) > 0 {
+		return vals[0]
+	}
+	return r.Cookie(g.cfg.Cookies.RefreshName)
+}
 
 // refreshCookie picks the refresh cookie to use. A browser sends two
 // cookies of one name when they differ in Domain or Path, and a
@@ -466,28 +518,4 @@ func (g *Guard) refreshCookie(r Request, first string, reqs []Requirement) strin
 		}
 	}
 	return first
-}
-
-// RefreshReply is the JSON body of a successful refresh: the OAuth 2.0
-// token response, or, when the refresh token came from a cookie, the same
-// without the tokens, which travel in the new HttpOnly cookies only.
-func (g *Guard) RefreshReply(res Result) []byte {
-	p := res.Pair
-	if p == nil {
-		return []byte("{}")
-	}
-	out := make([]byte, 0, 64+len(p.AccessToken)+len(p.RefreshToken))
-	out = append(out, '{')
-	if res.Source != SourceCookie {
-		out = append(out, `"access_token":"`...)
-		out = append(out, p.AccessToken...)
-		out = append(out, `","refresh_token":"`...)
-		out = append(out, p.RefreshToken...)
-		out = append(out, `",`...)
-	}
-	out = append(out, `"token_type":"Bearer","expires_in":`...)
-	out = strconv.AppendInt(out, p.ExpiresIn, 10)
-	out = append(out, `,"refresh_expires_in":`...)
-	out = strconv.AppendInt(out, p.RefreshExpiresIn, 10)
-	return append(out, '}')
 }

@@ -2,6 +2,7 @@ package paseto
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -88,7 +89,7 @@ func newTestGuard(t testing.TB, cfg GuardConfig) (*Guard, *testClock) {
 
 func TestProblemFor(t *testing.T) {
 	g, _ := newTestGuard(t, GuardConfig{Realm: "shop"})
-	fresh := g.Fresh(5 * time.Minute)
+	fresh := g.FreshRequired(WithMaxAge(5 * time.Minute))
 	scoped := g.Required(WithScopes("admin:users", "billing"))
 	const invalid = `Bearer realm="shop", error="invalid_token", error_description=`
 	cases := []struct {
@@ -108,7 +109,7 @@ func TestProblemFor(t *testing.T) {
 		{ErrRefreshReused, nil, 401, invalid + `"refresh token reuse detected; session revoked"`, "refresh_token_reused"},
 		{ErrSessionExpired, nil, 401, invalid + `"session expired"`, "session_expired"},
 		{ErrNotFresh, fresh, 401, `Bearer realm="shop", error="insufficient_user_authentication", error_description="fresh token required", max_age=300`, "token_not_fresh"},
-		{ErrNotFresh, g.Fresh(0), 401, `Bearer realm="shop", error="insufficient_user_authentication", error_description="fresh token required"`, "token_not_fresh"},
+		{ErrNotFresh, g.FreshRequired(), 401, `Bearer realm="shop", error="insufficient_user_authentication", error_description="fresh token required"`, "token_not_fresh"},
 		{ErrCSRF, nil, 403, "", "csrf_failed"},
 		{ErrInsufficientScope, scoped, 403, `Bearer realm="shop", error="insufficient_scope", error_description="token lacks the required scope", scope="admin:users billing"`, "insufficient_scope"},
 		{fmt.Errorf("%w: redis down", ErrStoreUnavailable), nil, 503, "", "store_unavailable"},
@@ -161,7 +162,7 @@ func TestGuardConfigRefuses(t *testing.T) {
 func TestCookieAttributes(t *testing.T) {
 	g, _ := newTestGuard(t, GuardConfig{Cookies: &CookieConfig{RefreshPath: "/auth/refresh"}})
 	w := newFakeRequest("POST")
-	sess, err := g.LoginWithCookies(context.Background(), w, "alice")
+	sess, err := g.LoginWithCookies(context.Background(), w, "alice", LoginOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +270,7 @@ func TestImplicitRefresh(t *testing.T) {
 	ctx := context.Background()
 	login := func() *fakeRequest {
 		w := newFakeRequest("POST")
-		if _, err := g.LoginWithCookies(ctx, w, "alice"); err != nil {
+		if _, err := g.LoginWithCookies(ctx, w, "alice", LoginOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		r := newFakeRequest("GET")
@@ -328,4 +329,70 @@ func TestImplicitRefresh(t *testing.T) {
 	if res, err := g.Authenticate(r2, r2, g.Required()); !errors.Is(err, ErrRevoked) || res.ImplicitRefreshDue() {
 		t.Fatalf("revoked: %v", err)
 	}
+}
+
+// WithMaxAge belongs to FreshRequired: elsewhere, or non-positive, it is a
+// route mistake refused at start-up.
+func TestWithMaxAgeRefusedOutsideFreshRequired(t *testing.T) {
+	g, _ := newTestGuard(t, GuardConfig{})
+	if p := g.FreshRequired(); p.MaxAge != 0 {
+		t.Errorf("FreshRequired() MaxAge = %v, want 0 (any age)", p.MaxAge)
+	}
+	if p := g.FreshRequired(WithMaxAge(time.Minute)); p.MaxAge != time.Minute {
+		t.Errorf("FreshRequired(WithMaxAge(1m)) MaxAge = %v", p.MaxAge)
+	}
+	for name, build := range map[string]func(){
+		"Required":        func() { g.Required(WithMaxAge(time.Minute)) },
+		"Optional":        func() { g.Optional(WithMaxAge(time.Minute)) },
+		"RefreshRequired": func() { g.RefreshRequired(WithMaxAge(time.Minute)) },
+		"zero age":        func() { WithMaxAge(0) },
+		"negative age":    func() { WithMaxAge(-time.Second) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			build()
+		})
+	}
+}
+
+// The replies the adapters copy verbatim.
+func TestReplies(t *testing.T) {
+	g, _ := newTestGuard(t, GuardConfig{})
+	pair := &TokenPair{AccessToken: "a", RefreshToken: "r", ExpiresIn: 900, RefreshExpiresIn: 60}
+	r := g.RefreshReply(Result{Pair: pair, Source: SourceBody})
+	want := `{"access_token":"a","refresh_token":"r","token_type":"Bearer","expires_in":900,"refresh_expires_in":60}`
+	if r.Status != 200 || string(r.Body) != want || !hasHeader(r, "Cache-Control", "no-store") || !hasHeader(r, "Content-Type", "application/json") {
+		t.Errorf("RefreshReply = %d %v %s", r.Status, r.Header, r.Body)
+	}
+	if r := g.RefreshReply(Result{Pair: pair, Source: SourceCookie}); strings.Contains(string(r.Body), `"a"`) {
+		t.Errorf("cookie refresh reply carries the tokens: %s", r.Body)
+	}
+	if r := LogoutReply(); r.Status != 204 || r.Body != nil || r.Header != nil {
+		t.Errorf("LogoutReply = %+v", r)
+	}
+	p := g.ProblemFor(fmt.Errorf("%w: redis down", ErrStoreUnavailable), nil)
+	r = p.Reply()
+	if r.Status != 503 || !hasHeader(r, "Retry-After", "1") || !hasHeader(r, "Content-Type", "application/json") || string(r.Body) != string(p.Body.JSON()) {
+		t.Errorf("Problem.Reply = %d %v %s", r.Status, r.Header, r.Body)
+	}
+	p = g.ProblemFor(ErrMissingToken, nil)
+	if h := p.Header(); len(h) != 1 || h[0] != (Header{"WWW-Authenticate", `Bearer realm="api"`}) {
+		t.Errorf("Problem.Header = %v", h)
+	}
+	if b, _ := json.Marshal(p.Body); string(b) != string(p.Body.JSON()) {
+		t.Errorf("json.Marshal(ErrorBody) = %s, want %s", b, p.Body.JSON())
+	}
+}
+
+func hasHeader(r Reply, name, value string) bool {
+	for _, h := range r.Header {
+		if h.Name == name && h.Value == value {
+			return true
+		}
+	}
+	return false
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pasetoauth/pasetoauth/paseto/internal/strictjson"
 	v4 "github.com/pasetoauth/pasetoauth/paseto/internal/v4"
 )
 
@@ -73,7 +74,11 @@ type Template struct {
 	// but never less than a second after it is issued.
 	NotAfter time.Time
 	// Claims are custom claims, marshalled with encoding/json. Names in
-	// ReservedClaims are refused with ErrReservedClaim.
+	// ReservedClaims, or equal to one ignoring case, are refused with
+	// ErrReservedClaim. Claims the Verifier would refuse are refused here,
+	// with ErrConfig: names or object keys (at any depth) equal ignoring
+	// case, such as "role" and "ROLE", more than a Verifier's member or
+	// depth bounds.
 	Claims map[string]any
 }
 
@@ -116,6 +121,16 @@ func (i *Issuer) Issue(t Template) (string, *Claims, error) {
 	payload, err := c.appendJSON(make([]byte, 0, 256), t.Claims)
 	if err != nil {
 		return "", nil, err
+	}
+	if len(t.Claims) > 0 {
+		// The registered claims are written by this package and pass by
+		// construction; custom values come from encoding/json, which writes
+		// keys that differ only in case (a map, or a struct with such
+		// tags) and json.RawMessage as given. Refuse here what the
+		// Verifier would refuse, so no token is minted that cannot verify.
+		if err := strictjson.Object(payload, payloadLimits, nil); err != nil {
+			return "", nil, fmt.Errorf("%w: custom claims would not verify: %w", ErrConfig, err)
+		}
 	}
 	c.payload = payload
 	return i.seal(payload), c, nil

@@ -61,7 +61,7 @@ func TestIssueClaims(t *testing.T) {
 
 func TestIssueRefuses(t *testing.T) {
 	iss := mustIssuer(t, mustLocalRing(t), TypeAccess)
-	for _, name := range ReservedClaims {
+	for _, name := range ReservedClaims() {
 		if _, _, err := iss.Issue(Template{Subject: "a", Claims: map[string]any{name: "x"}}); !errors.Is(err, ErrReservedClaim) {
 			t.Errorf("reserved %q: got %v", name, err)
 		}

@@ -3,7 +3,6 @@ package paseto
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -11,11 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 )
-
-// ErrStoreFull means a MemoryStore reached MaxEntries and refused to start a
-// session rather than forget one. Login reports it to clients as
-// store_unavailable (503). Revocation never returns it: it needs no room.
-var ErrStoreFull = errors.New("paseto: memory store is full")
 
 // MemoryStoreOptions configures a MemoryStore.
 type MemoryStoreOptions struct {

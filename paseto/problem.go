@@ -11,10 +11,64 @@ import (
 // matching CSRF token (403).
 var ErrCSRF = newError("csrf_failed", "CSRF token missing or invalid")
 
+// Reply is a complete HTTP answer decided by the Guard: the adapters copy it
+// to the response as is, so every framework answers alike.
+type Reply struct {
+	Status int
+	// Header lists the headers to set, in order. It may be shared between
+	// replies: do not modify it.
+	Header []Header
+	// Body is the response body; nil for none.
+	Body []byte
+}
+
+// Header is one response header of a Reply.
+type Header struct{ Name, Value string }
+
+var (
+	refreshHeader = []Header{{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}}
+	problemHeader = []Header{{"Content-Type", "application/json"}}
+)
+
+// RefreshReply is the answer of a successful refresh: 200, not cacheable,
+// with the OAuth 2.0 token response (RFC 6749 §5.1) as JSON or, when the
+// refresh token came from a cookie, the same without the tokens, which
+// travel in the new HttpOnly cookies only.
+func (g *Guard) RefreshReply(res Result) Reply {
+	return Reply{Status: http.StatusOK, Header: refreshHeader, Body: refreshBody(res)}
+}
+
+func refreshBody(res Result) []byte {
+	p := res.Pair
+	if p == nil {
+		return []byte("{}")
+	}
+	out := make([]byte, 0, 64+len(p.AccessToken)+len(p.RefreshToken))
+	out = append(out, '{')
+	if res.Source != SourceCookie {
+		out = append(out, `"access_token":"`...)
+		out = append(out, p.AccessToken...)
+		out = append(out, `","refresh_token":"`...)
+		out = append(out, p.RefreshToken...)
+		out = append(out, `",`...)
+	}
+	out = append(out, `"token_type":"Bearer","expires_in":`...)
+	out = strconv.AppendInt(out, p.ExpiresIn, 10)
+	out = append(out, `,"refresh_expires_in":`...)
+	out = strconv.AppendInt(out, p.RefreshExpiresIn, 10)
+	return append(out, '}')
+}
+
+// LogoutReply is the answer of a successful logout: 204 No Content. The
+// cookies Logout expires are already on the response.
+func LogoutReply() Reply { return Reply{Status: http.StatusNoContent} }
+
 // Problem is how an error is answered over HTTP: the status, the
 // WWW-Authenticate challenge (RFC 6750, RFC 9470) and a small JSON body with
 // a stable code and no library internals. Every adapter renders a Problem
-// the same way, in its framework's habits.
+// the same way, in its framework's habits, and sets its Header on the
+// response before calling a custom error handler, so that the challenge and
+// Retry-After survive whatever body the handler writes.
 type Problem struct {
 	Status    int
 	Challenge string // WWW-Authenticate value; "" for none
@@ -42,10 +96,14 @@ type ErrorBody struct {
 //   - store unavailable: 503 with Retry-After: 1;
 //   - anything else (an application error): 500 with no detail.
 func (g *Guard) ProblemFor(err error, p *Policy) Problem {
-	if errors.Is(err, ErrStoreFull) {
-		err = ErrStoreUnavailable
-	}
 	var e *Error
+	if isStoreError(err) {
+		body := ErrorBody{Error: ErrStoreUnavailable.code, Message: ErrStoreUnavailable.text}
+		if errors.As(err, &e) && errors.Is(e, ErrStoreUnavailable) {
+			body = ErrorBody{Error: e.code, Message: e.text}
+		}
+		return Problem{Status: http.StatusServiceUnavailable, Body: body, RetryAfter: storeRetryAfter}
+	}
 	if !errors.As(err, &e) {
 		return Problem{Status: http.StatusInternalServerError, Body: ErrorBody{"internal_error", "internal error"}}
 	}
@@ -68,8 +126,6 @@ func (g *Guard) ProblemFor(err error, p *Policy) Problem {
 			ch += `, scope="` + strings.Join(p.Scopes, " ") + `"`
 		}
 		return Problem{Status: http.StatusForbidden, Challenge: ch, Body: body}
-	case ErrStoreUnavailable:
-		return Problem{Status: http.StatusServiceUnavailable, Body: body, RetryAfter: storeRetryAfter}
 	case ErrConfig, ErrInvalidKey, ErrWeakKey, ErrReservedClaim, ErrClaimNotFound:
 		return Problem{Status: http.StatusInternalServerError, Body: ErrorBody{"internal_error", "internal error"}}
 	}
@@ -81,6 +137,37 @@ func (g *Guard) ProblemFor(err error, p *Policy) Problem {
 // all usually clear within seconds, and a client that waits a second spares
 // a struggling store.
 const storeRetryAfter = "1"
+
+// Header returns the headers p's answer must carry: the WWW-Authenticate
+// challenge and the Retry-After delay, when there are any. An error
+// handler that writes its own body keeps them.
+func (p Problem) Header() []Header {
+	var h []Header
+	if p.Challenge != "" {
+		h = append(h, Header{"WWW-Authenticate", p.Challenge})
+	}
+	if p.RetryAfter != "" {
+		h = append(h, Header{"Retry-After", p.RetryAfter})
+	}
+	return h
+}
+
+// Reply returns p as a complete answer: p's status, Header and
+// Content-Type, and the small JSON body. The adapters' DefaultErrorHandler
+// writes it.
+func (p Problem) Reply() Reply {
+	h := p.Header()
+	if h == nil {
+		h = problemHeader
+	} else {
+		h = append(h, problemHeader...)
+	}
+	return Reply{Status: p.Status, Header: h, Body: p.Body.JSON()}
+}
+
+// MarshalJSON returns JSON, so that a framework rendering an ErrorBody
+// writes the same bytes.
+func (b ErrorBody) MarshalJSON() ([]byte, error) { return b.JSON(), nil }
 
 // JSON returns the body as JSON. The body holds only the package's own
 // constant strings, so it is written without reflection.

@@ -1,15 +1,12 @@
 package paseto
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 )
-
-// ErrInsufficientScope means the token authenticated but lacks a scope the
-// route requires (403, RFC 6750 §3.1).
-var ErrInsufficientScope = newError("insufficient_scope", "token lacks the required scope")
 
 // Scopes travel in the "scope" claim as one space-separated string, as in
 // OAuth 2.0 (RFC 6749 §3.3, RFC 9068). A granted scope ending in ":*"
@@ -17,18 +14,54 @@ var ErrInsufficientScope = newError("insufficient_scope", "token lacks the requi
 // "admin:users:read", but not "admin" itself and never "administrator". A
 // bare "*" is not special.
 
-// validScope reports whether s is a scope-token per RFC 6749 §3.3.
+// validScope reports whether s is a scope-token per RFC 6749 §3.3:
+// 1*( %x21 / %x23-5B / %x5D-7E ).
 func validScope(s string) bool {
 	if s == "" {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x21 || c == '"' || c == '\\' || c > 0x7e {
+		if !scopeChar(s[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// scopeChar reports whether c may appear in a scope-token: printable ASCII
+// other than space, '"' and '\\'.
+func scopeChar(c byte) bool { return c >= 0x21 && c <= 0x7e && c != '"' && c != '\\' }
+
+// errScope is the detail of a scope claim that is not RFC 6749 scope
+// syntax. It never quotes the claim.
+var errScope = errors.New(`"scope" must be scope-tokens separated by single spaces (RFC 6749 §3.3)`)
+
+// parseScope splits a scope claim into its scope-tokens, per RFC 6749 §3.3:
+// scope = scope-token *( SP scope-token ). Only U+0020 separates tokens, and
+// exactly one: a tab, line break, NBSP or other Unicode space, an empty
+// claim and a leading, trailing or doubled space all make the claim invalid
+// (ErrInvalidClaims) rather than being read some lenient way.
+func parseScope(s string) ([]string, error) {
+	n := 1
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ':
+			if i == 0 || i == len(s)-1 || s[i-1] == ' ' {
+				return nil, fmt.Errorf("%w: %w", ErrInvalidClaims, errScope)
+			}
+			n++
+		case !scopeChar(c):
+			return nil, fmt.Errorf("%w: %w", ErrInvalidClaims, errScope)
+		}
+	}
+	if s == "" {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidClaims, errScope)
+	}
+	scopes := make([]string, 0, n)
+	for tok := range strings.SplitSeq(s, " ") {
+		scopes = append(scopes, tok)
+	}
+	return scopes, nil
 }
 
 func joinScopes(scopes []string) (string, error) {

@@ -13,17 +13,6 @@ import (
 	"golang.org/x/crypto/blake2b"
 )
 
-// Session errors.
-var (
-	// ErrRefreshReused means a refresh token that had already been exchanged
-	// was presented again outside the grace window. The whole session has
-	// been revoked: whoever holds its tokens must log in again.
-	ErrRefreshReused = newError("refresh_token_reused", "refresh token reuse detected; session revoked")
-	// ErrSessionExpired means the session passed its absolute or idle
-	// lifetime.
-	ErrSessionExpired = newError("session_expired", "session expired")
-)
-
 // Session defaults.
 const (
 	DefaultSessionLifetime = 30 * 24 * time.Hour

@@ -2,14 +2,8 @@ package paseto
 
 import (
 	"context"
-	"errors"
 	"time"
 )
-
-// ErrStoreCorrupt is what a store wraps when a record it reads is not one
-// it could have written: a field missing or malformed, or a key of the
-// wrong type. The request is denied with 503, never allowed.
-var ErrStoreCorrupt = errors.New("paseto: corrupt record in the session store")
 
 // Store keeps the server-side state of login sessions: one record per
 // session (refresh-token family) and, per subject, a generation that "log

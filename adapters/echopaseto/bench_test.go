@@ -35,7 +35,7 @@ func BenchmarkProtectedGET(b *testing.B) {
 			h := func(c echo.Context) error { return c.JSONBlob(http.StatusOK, okBody) }
 			e := echo.New()
 			if bc.auth {
-				e.GET("/p", h, echopaseto.New(f.Guard).Required())
+				e.GET("/p", h, echopaseto.New(f.Guard, echopaseto.Config{}).Required())
 			} else {
 				e.GET("/p", h)
 			}

@@ -9,21 +9,18 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	m := echopaseto.New(guard)
+//	m := echopaseto.New(guard, echopaseto.Config{})
 //
 //	e := echo.New()
 //	e.GET("/me", func(c echo.Context) error {
 //		return c.JSON(http.StatusOK, map[string]string{"user": echopaseto.Subject(c)})
 //	}, m.Required())
-//	e.POST("/account/delete", deleteAccount, m.Fresh(5*time.Minute))
+//	e.POST("/account/delete", deleteAccount, m.FreshRequired(paseto.WithMaxAge(5*time.Minute)))
 //	e.POST("/refresh", m.RefreshHandler())
 //	e.POST("/logout", m.LogoutHandler())
 package echopaseto
 
 import (
-	"net/http"
-	"time"
-
 	"github.com/labstack/echo/v4"
 	"github.com/pasetoauth/pasetoauth/adapters/internal/stdhttp"
 	"github.com/pasetoauth/pasetoauth/paseto"
@@ -36,7 +33,9 @@ type Config struct {
 	Skipper func(c echo.Context) bool
 	// ErrorHandler turns a rejection into the error the middleware
 	// returns (nil when it has written the response itself). Default
-	// DefaultErrorHandler. Whatever it does, the next handler does not run.
+	// DefaultErrorHandler. The Problem's Header (the challenge,
+	// Retry-After) is already set on the response when it runs. Whatever
+	// it does, the next handler does not run.
 	ErrorHandler func(c echo.Context, p paseto.Problem, err error) error
 }
 
@@ -47,116 +46,89 @@ type Middleware struct {
 	cfg Config
 }
 
-// New returns a Middleware for g, with the first cfg if given. It panics
-// when g is nil, a programming error found at start-up.
-func New(g *paseto.Guard, cfg ...Config) *Middleware {
+// New returns a Middleware for g. It panics when g is nil, a programming
+// error found at start-up.
+func New(g *paseto.Guard, cfg Config) *Middleware {
 	if g == nil {
 		panic("echopaseto: nil *paseto.Guard")
 	}
-	var c Config
-	if len(cfg) > 0 {
-		c = cfg[0]
+	if cfg.ErrorHandler == nil {
+		cfg.ErrorHandler = DefaultErrorHandler
 	}
-	if c.ErrorHandler == nil {
-		c.ErrorHandler = DefaultErrorHandler
-	}
-	return &Middleware{g: g, cfg: c}
+	return &Middleware{g: g, cfg: cfg}
 }
 
-// DefaultErrorHandler sets the WWW-Authenticate challenge and the
-// Retry-After delay of p, when there are any, and returns an *echo.HTTPError with p's status, a Message of
-// {"error": code, "message": text} (echo's default HTTPErrorHandler writes
-// it as JSON) and err as Internal, so errors.Is(err, paseto.ErrExpired)
-// works on what the middleware returns.
+// DefaultErrorHandler sets p.Header() (the WWW-Authenticate challenge and
+// the Retry-After delay, when there are any) and returns an
+// *echo.HTTPError with p's status and p's message as its string Message.
+// Its Internal is an *echo.HTTPError with the same status whose Message is
+// p's JSON body (a json.Marshaler) and whose Internal is err: echo's
+// DefaultHTTPErrorHandler renders that inner error, so it writes
+// {"error": code, "message": text}, never err's text, even in Debug mode;
+// and errors.Is(err, paseto.ErrExpired) works on what the middleware
+// returns.
 func DefaultErrorHandler(c echo.Context, p paseto.Problem, err error) error {
-	if p.Challenge != "" {
-		c.Response().Header().Set(echo.HeaderWWWAuthenticate, p.Challenge)
-	}
-	if p.RetryAfter != "" {
-		c.Response().Header().Set(echo.HeaderRetryAfter, p.RetryAfter)
+	h := c.Response().Header()
+	for _, f := range p.Header() {
+		h.Set(f.Name, f.Value)
 	}
 	return &echo.HTTPError{
 		Code:     p.Status,
-		Message:  map[string]string{"error": p.Body.Error, "message": p.Body.Message},
-		Internal: err,
+		Message:  p.Body.Message,
+		Internal: &echo.HTTPError{Code: p.Status, Message: p.Body, Internal: err},
 	}
 }
 
-// Required returns middleware that lets a request through only with a
-// valid access token (paseto.Guard.Required).
+// Required is [paseto.Guard.Required] as echo middleware.
 func (m *Middleware) Required(opts ...paseto.RouteOption) echo.MiddlewareFunc {
 	return m.protect(m.g.Required(opts...))
 }
 
-// Fresh returns middleware that demands a fresh access token, minted by a
-// login (not a refresh) and, with maxAge > 0, at most maxAge ago
-// (paseto.Guard.Fresh).
-func (m *Middleware) Fresh(maxAge time.Duration, opts ...paseto.RouteOption) echo.MiddlewareFunc {
-	return m.protect(m.g.Fresh(maxAge, opts...))
+// FreshRequired is [paseto.Guard.FreshRequired] as echo middleware.
+func (m *Middleware) FreshRequired(opts ...paseto.RouteOption) echo.MiddlewareFunc {
+	return m.protect(m.g.FreshRequired(opts...))
 }
 
-// Optional returns middleware that lets anonymous requests through (no
-// claims in the context) and puts the claims of a valid token in the
-// context. A bad token is rejected unless opts has
-// paseto.AnonymousOnInvalid.
+// Optional is [paseto.Guard.Optional] as echo middleware.
 func (m *Middleware) Optional(opts ...paseto.RouteOption) echo.MiddlewareFunc {
 	return m.protect(m.g.Optional(opts...))
 }
 
-// RefreshRequired returns middleware for a refresh endpoint: it rotates
-// the presented refresh token and puts the new pair (TokenPair) and the new
-// access token's claims (Claims) in the context for the next handler, which
-// writes the response. With a cookie session the new cookies are already
-// set.
+// RefreshRequired is [paseto.Guard.RefreshRequired] as echo middleware.
 func (m *Middleware) RefreshRequired(opts ...paseto.RouteOption) echo.MiddlewareFunc {
-	return m.protect(m.g.Refresh(opts...))
+	return m.protect(m.g.RefreshRequired(opts...))
 }
 
-// RefreshHandler returns a complete refresh endpoint: RefreshRequired,
-// then 200 with the OAuth 2.0 token response (paseto.Guard.RefreshReply),
-// not cacheable.
+// RefreshHandler is [paseto.Guard.RefreshRequired] answered with [paseto.Guard.RefreshReply], as an echo handler.
 func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) echo.HandlerFunc {
-	p := m.g.Refresh(opts...)
+	p := m.g.RefreshRequired(opts...)
 	return func(c echo.Context) error {
-		resp := c.Response()
-		res, err := m.g.Authenticate(stdhttp.Request{R: c.Request()}, stdhttp.Header(resp.Header()), p)
+		res, err := m.g.Authenticate(stdhttp.Request{R: c.Request()}, stdhttp.Header(c.Response().Header()), p)
 		if err != nil {
-			return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
+			return m.reject(c, p, err)
 		}
-		resp.Header().Set(echo.HeaderCacheControl, "no-store")
-		return c.JSONBlob(http.StatusOK, m.g.RefreshReply(res))
+		return write(c, m.g.RefreshReply(res))
 	}
 }
 
-// LogoutHandler returns a complete logout endpoint (paseto.Guard.Logout):
-// it ends the session of the access token, authenticated as
-// Required(opts...) does, or, when none valid arrives, of the refresh
-// cookie; it expires the session cookies (kept on a 503, for a retry) and
-// answers 204 No Content. For cookie sessions, mount it under
-// CookieConfig.RefreshPath, so that the refresh cookie reaches it.
+// LogoutHandler is [paseto.Guard.Logout] as an echo handler.
 func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) echo.HandlerFunc {
 	p := m.g.Required(opts...)
 	return func(c echo.Context) error {
-		if err := m.g.Logout(stdhttp.Request{R: c.Request()}, stdhttp.Header(c.Response().Header()), p); err != nil {
-			return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
+		reply, err := m.g.Logout(stdhttp.Request{R: c.Request()}, stdhttp.Header(c.Response().Header()), p)
+		if err != nil {
+			return m.reject(c, p, err)
 		}
-		return c.NoContent(http.StatusNoContent)
+		return write(c, reply)
 	}
 }
 
-// LoginWithCookies starts a cookie session for subject, whose credentials
-// the app has just checked: it sets the access, refresh and CSRF cookies on
-// the response (paseto.Guard.LoginWithCookies). The returned session's CSRF
-// value is also in the CSRF cookie; the client echoes it in the CSRF header
-// on unsafe requests. It fails with paseto.ErrConfig when the Guard has no
-// cookie configuration, and with the store's error when the session cannot
-// be saved; then no cookie is set.
-func (m *Middleware) LoginWithCookies(c echo.Context, subject string, opts ...paseto.LoginOptions) (*paseto.CookieSession, error) {
-	return m.g.LoginWithCookies(c.Request().Context(), stdhttp.Header(c.Response().Header()), subject, opts...)
+// LoginWithCookies is [paseto.Guard.LoginWithCookies] for an echo request.
+func (m *Middleware) LoginWithCookies(c echo.Context, subject string, o paseto.LoginOptions) (*paseto.CookieSession, error) {
+	return m.g.LoginWithCookies(c.Request().Context(), stdhttp.Header(c.Response().Header()), subject, o)
 }
 
-// ClearSessionCookies expires the access, refresh and CSRF cookies, as
-// LogoutHandler does, for apps that end a session their own way.
+// ClearSessionCookies is [paseto.Guard.ClearSessionCookies] for an echo response.
 func (m *Middleware) ClearSessionCookies(c echo.Context) {
 	m.g.ClearSessionCookies(stdhttp.Header(c.Response().Header()))
 }
@@ -170,7 +142,7 @@ func (m *Middleware) protect(p *paseto.Policy) echo.MiddlewareFunc {
 			req, resp := c.Request(), c.Response()
 			res, err := m.g.Authenticate(stdhttp.Request{R: req}, stdhttp.Header(resp.Header()), p)
 			if err != nil {
-				return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
+				return m.reject(c, p, err)
 			}
 			if res.Claims != nil {
 				c.Set(claimsKey, res.Claims)
@@ -196,6 +168,32 @@ func (m *Middleware) protect(p *paseto.Policy) echo.MiddlewareFunc {
 			return err
 		}
 	}
+}
+
+// reject sets the Problem's headers before the ErrorHandler runs, so that
+// no handler loses the challenge.
+func (m *Middleware) reject(c echo.Context, p *paseto.Policy, err error) error {
+	pr := m.g.ProblemFor(err, p)
+	h := c.Response().Header()
+	for _, f := range pr.Header() {
+		h.Set(f.Name, f.Value)
+	}
+	return m.cfg.ErrorHandler(c, pr, err)
+}
+
+// write copies r to the response.
+func write(c echo.Context, r paseto.Reply) error {
+	resp := c.Response()
+	h := resp.Header()
+	for _, f := range r.Header {
+		h.Set(f.Name, f.Value)
+	}
+	resp.WriteHeader(r.Status)
+	if r.Body == nil {
+		return nil
+	}
+	_, err := resp.Write(r.Body)
+	return err
 }
 
 // Context keys. echo v4 keys are strings; these are unexported and

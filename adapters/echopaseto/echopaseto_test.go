@@ -28,7 +28,7 @@ func get(path, token string) *http.Request {
 // default handler writes the JSON body.
 func TestReturnedErrorUnwraps(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := echopaseto.New(f.Guard)
+	m := echopaseto.New(f.Guard, echopaseto.Config{})
 	e := echo.New()
 	var seen error
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
@@ -90,7 +90,7 @@ func TestSkipper(t *testing.T) {
 
 func TestGetters(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := echopaseto.New(f.Guard)
+	m := echopaseto.New(f.Guard, echopaseto.Config{})
 	e := echo.New()
 	var sub string
 	var claimsOK, pairOK bool
@@ -124,7 +124,7 @@ func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := adaptertest.New(t, false)
-			m := echopaseto.New(f.Guard)
+			m := echopaseto.New(f.Guard, echopaseto.Config{})
 			e := echo.New()
 			e.GET("/p", tc.handler, m.Required())
 			cookie, _ := f.CookieLogin(t, "alice")
@@ -144,10 +144,10 @@ func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
 // cookies; the cookie-borne token then follows the CSRF rule.
 func TestCookieLogin(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := echopaseto.New(f.Guard)
+	m := echopaseto.New(f.Guard, echopaseto.Config{})
 	e := echo.New()
 	e.POST("/login", func(c echo.Context) error {
-		cs, err := m.LoginWithCookies(c, "alice")
+		cs, err := m.LoginWithCookies(c, "alice", paseto.LoginOptions{})
 		if err != nil {
 			return err
 		}
@@ -170,10 +170,10 @@ func TestCookieLogin(t *testing.T) {
 // Without a cookie configuration, LoginWithCookies fails and sets nothing.
 func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := echopaseto.New(f.NoCookieGuard(t))
+	m := echopaseto.New(f.NoCookieGuard(t), echopaseto.Config{})
 	w := httptest.NewRecorder()
 	c := echo.New().NewContext(httptest.NewRequest("POST", "/login", nil), w)
-	cs, err := m.LoginWithCookies(c, "alice")
+	cs, err := m.LoginWithCookies(c, "alice", paseto.LoginOptions{})
 	if !errors.Is(err, paseto.ErrConfig) || cs != nil || len(w.Header().Values("Set-Cookie")) != 0 {
 		t.Fatalf("got %v, %v, Set-Cookie %v; want ErrConfig and nothing set", cs, err, w.Header().Values("Set-Cookie"))
 	}
@@ -186,7 +186,7 @@ func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 func TestStoreStall(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	f, s := adaptertest.NewStalling(t, timeout)
-	m := echopaseto.New(f.Guard)
+	m := echopaseto.New(f.Guard, echopaseto.Config{})
 	var ran atomic.Int64
 	e := echo.New()
 	e.GET("/p", func(c echo.Context) error { ran.Add(1); return c.NoContent(http.StatusOK) }, m.Required())
@@ -197,4 +197,52 @@ func TestStoreStall(t *testing.T) {
 		e.ServeHTTP(w, req)
 		return w.Result()
 	})
+}
+
+// A custom ErrorHandler that writes its own body keeps the challenge.
+func TestCustomErrorHandlerKeepsChallenge(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := echopaseto.New(f.Guard, echopaseto.Config{ErrorHandler: func(c echo.Context, _ paseto.Problem, _ error) error {
+		return c.String(http.StatusTeapot, adaptertest.CustomBody)
+	}})
+	e := echo.New()
+	e.GET("/p", func(c echo.Context) error { return nil }, m.Required())
+	adaptertest.CheckChallengeKept(t, func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, req)
+		return w.Result()
+	})
+}
+
+// The returned *echo.HTTPError's Message is the Problem's text, a string,
+// so a typical HTTPErrorHandler prints it as is; echo's default handler
+// still writes the small JSON body, without the cause even in Debug mode.
+func TestHTTPErrorMessageIsString(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := echopaseto.New(f.Guard, echopaseto.Config{})
+	e := echo.New()
+	e.Debug = true
+	var seen error
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		seen = err
+		e.DefaultHTTPErrorHandler(err, c)
+	}
+	e.GET("/p", func(c echo.Context) error { return nil }, m.Required())
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, get("/p", "v4.local.not-a-token"))
+
+	he, ok := seen.(*echo.HTTPError)
+	if !ok {
+		t.Fatalf("HTTPErrorHandler got %T, want *echo.HTTPError", seen)
+	}
+	if msg, ok := he.Message.(string); !ok || msg != "malformed token" {
+		t.Errorf("Message = %#v, want the string %q", he.Message, "malformed token")
+	}
+	var body map[string]string
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || len(body) != 2 || body["error"] != "token_malformed" || body["message"] != "malformed token" {
+		t.Errorf("body %q: %v", w.Body, err)
+	}
+	if !errors.Is(seen, paseto.ErrMalformed) {
+		t.Errorf("errors.Is(%v, paseto.ErrMalformed) = false", seen)
+	}
 }

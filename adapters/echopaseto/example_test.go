@@ -23,7 +23,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
-	m := echopaseto.New(guard)
+	m := echopaseto.New(guard, echopaseto.Config{})
 
 	e := echo.New()
 	e.POST("/login", func(c echo.Context) error {
@@ -37,7 +37,7 @@ func Example() {
 	e.GET("/protected", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"user": echopaseto.Subject(c)})
 	}, m.Required())
-	e.POST("/fresh", func(c echo.Context) error { return c.NoContent(http.StatusOK) }, m.Fresh(0))
+	e.POST("/fresh", func(c echo.Context) error { return c.NoContent(http.StatusOK) }, m.FreshRequired())
 	e.POST("/refresh", m.RefreshHandler())
 	e.POST("/logout", m.LogoutHandler())
 

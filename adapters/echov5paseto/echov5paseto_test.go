@@ -87,7 +87,7 @@ func TestRejections(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := adaptertest.New(t, false)
-			m := echov5paseto.New(f.Guard)
+			m := echov5paseto.New(f.Guard, echov5paseto.Config{})
 			e := echo.New()
 			var seen error
 			e.HTTPErrorHandler = func(c *echo.Context, err error) {
@@ -98,7 +98,7 @@ func TestRejections(t *testing.T) {
 			h := func(c *echo.Context) error { ran = true; return c.NoContent(http.StatusOK) }
 			e.GET("/p", h, m.Required())
 			e.POST("/p", h, m.Required())
-			e.GET("/fresh", h, m.Fresh(0))
+			e.GET("/fresh", h, m.FreshRequired())
 
 			w := httptest.NewRecorder()
 			e.ServeHTTP(w, tc.req(f))
@@ -127,7 +127,7 @@ func TestRejections(t *testing.T) {
 // the Problem's status and message, wrapping the cause.
 func TestReturnedErrorUnwraps(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := echov5paseto.New(f.Guard)
+	m := echov5paseto.New(f.Guard, echov5paseto.Config{})
 	e := echo.New()
 	var seen error
 	e.HTTPErrorHandler = func(c *echo.Context, err error) { seen = err }
@@ -156,7 +156,7 @@ func TestExposeErrorKeepsTheBody(t *testing.T) {
 	f := adaptertest.New(t, false)
 	e := echo.New()
 	e.HTTPErrorHandler = echo.DefaultHTTPErrorHandler(true)
-	e.GET("/p", func(c *echo.Context) error { return nil }, echov5paseto.New(f.Guard).Required())
+	e.GET("/p", func(c *echo.Context) error { return nil }, echov5paseto.New(f.Guard, echov5paseto.Config{}).Required())
 	w := httptest.NewRecorder()
 	e.ServeHTTP(w, get("/p", "v4.local.not-a-token"))
 	if w.Code != 401 || strings.TrimSpace(w.Body.String()) != `{"error":"token_malformed","message":"malformed token"}` {
@@ -170,7 +170,7 @@ func TestProblemDetailsHandler(t *testing.T) {
 	e := echo.New()
 	e.HTTPErrorHandler = echo.ProblemDetailsHTTPErrorHandler(false)
 	ran := false
-	e.GET("/p", func(c *echo.Context) error { ran = true; return nil }, echov5paseto.New(f.Guard).Required())
+	e.GET("/p", func(c *echo.Context) error { ran = true; return nil }, echov5paseto.New(f.Guard, echov5paseto.Config{}).Required())
 	w := httptest.NewRecorder()
 	e.ServeHTTP(w, get("/p", ""))
 	var pd echo.ProblemError
@@ -232,7 +232,7 @@ func TestSkipper(t *testing.T) {
 
 func TestGetters(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := echov5paseto.New(f.Guard)
+	m := echov5paseto.New(f.Guard, echov5paseto.Config{})
 	e := echo.New()
 	var sub string
 	var claimsOK, pairOK bool
@@ -282,7 +282,7 @@ func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := adaptertest.New(t, false)
-			m := echov5paseto.New(f.Guard)
+			m := echov5paseto.New(f.Guard, echov5paseto.Config{})
 			e := echo.NewWithConfig(echo.Config{Router: echo.NewRouter(echo.RouterConfig{AutoHandleHEAD: true})})
 			e.GET("/p", tc.handler, m.Required())
 			cookie, _ := f.CookieLogin(t, "alice")
@@ -302,10 +302,10 @@ func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
 // cookies; the cookie-borne token then follows the CSRF rule.
 func TestCookieLogin(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := echov5paseto.New(f.Guard)
+	m := echov5paseto.New(f.Guard, echov5paseto.Config{})
 	e := echo.New()
 	e.POST("/login", func(c *echo.Context) error {
-		cs, err := m.LoginWithCookies(c, "alice")
+		cs, err := m.LoginWithCookies(c, "alice", paseto.LoginOptions{})
 		if err != nil {
 			return err
 		}
@@ -328,10 +328,10 @@ func TestCookieLogin(t *testing.T) {
 // Without a cookie configuration, LoginWithCookies fails and sets nothing.
 func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := echov5paseto.New(f.NoCookieGuard(t))
+	m := echov5paseto.New(f.NoCookieGuard(t), echov5paseto.Config{})
 	w := httptest.NewRecorder()
 	c := echo.New().NewContext(httptest.NewRequest("POST", "/login", nil), w)
-	cs, err := m.LoginWithCookies(c, "alice")
+	cs, err := m.LoginWithCookies(c, "alice", paseto.LoginOptions{})
 	if !errors.Is(err, paseto.ErrConfig) || cs != nil || len(w.Header().Values("Set-Cookie")) != 0 {
 		t.Fatalf("got %v, %v, Set-Cookie %v; want ErrConfig and nothing set", cs, err, w.Header().Values("Set-Cookie"))
 	}
@@ -344,7 +344,7 @@ type opaqueWriter struct{ http.ResponseWriter }
 // refresh does not happen and the request still succeeds.
 func TestImplicitRefreshBehindOpaqueWriter(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := echov5paseto.New(f.Guard)
+	m := echov5paseto.New(f.Guard, echov5paseto.Config{})
 	e := echo.New()
 	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c *echo.Context) error {
@@ -379,13 +379,28 @@ func TestErrorWithoutCause(t *testing.T) {
 func TestStoreStall(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	f, s := adaptertest.NewStalling(t, timeout)
-	m := echov5paseto.New(f.Guard)
+	m := echov5paseto.New(f.Guard, echov5paseto.Config{})
 	var ran atomic.Int64
 	e := echo.New()
 	e.GET("/p", func(c *echo.Context) error { ran.Add(1); return c.NoContent(http.StatusOK) }, m.Required())
 	e.POST("/refresh", m.RefreshHandler())
 	e.POST("/logout", m.LogoutHandler())
 	adaptertest.CheckStoreStall(t, f, s, timeout, &ran, func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, req)
+		return w.Result()
+	})
+}
+
+// A custom ErrorHandler that writes its own body keeps the challenge.
+func TestCustomErrorHandlerKeepsChallenge(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := echov5paseto.New(f.Guard, echov5paseto.Config{ErrorHandler: func(c *echo.Context, _ paseto.Problem, _ error) error {
+		return c.String(http.StatusTeapot, adaptertest.CustomBody)
+	}})
+	e := echo.New()
+	e.GET("/p", func(c *echo.Context) error { return nil }, m.Required())
+	adaptertest.CheckChallengeKept(t, func(req *http.Request) *http.Response {
 		w := httptest.NewRecorder()
 		e.ServeHTTP(w, req)
 		return w.Result()

@@ -24,7 +24,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
-	m := echov5paseto.New(guard)
+	m := echov5paseto.New(guard, echov5paseto.Config{})
 
 	e := echo.New()
 	e.POST("/login", func(c *echo.Context) error {
@@ -38,7 +38,7 @@ func Example() {
 	e.GET("/protected", func(c *echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"user": echov5paseto.Subject(c)})
 	}, m.Required())
-	e.POST("/fresh", func(c *echo.Context) error { return c.NoContent(http.StatusOK) }, m.Fresh(0))
+	e.POST("/fresh", func(c *echo.Context) error { return c.NoContent(http.StatusOK) }, m.FreshRequired())
 	e.POST("/refresh", m.RefreshHandler())
 	e.POST("/logout", m.LogoutHandler())
 
@@ -70,7 +70,7 @@ func ExampleError() {
 	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	auth, _ := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
 	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
-	m := echov5paseto.New(guard)
+	m := echov5paseto.New(guard, echov5paseto.Config{})
 
 	e := echo.New()
 	e.HTTPErrorHandler = func(c *echo.Context, err error) {

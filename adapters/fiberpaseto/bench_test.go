@@ -28,7 +28,7 @@ func BenchmarkProtectedGET(b *testing.B) {
 			}
 			app := fiber.New()
 			if bc.auth {
-				app.Get("/p", fiberpaseto.New(f.Guard).Required(), h)
+				app.Get("/p", fiberpaseto.New(f.Guard, fiberpaseto.Config{}).Required(), h)
 			} else {
 				app.Get("/p", h)
 			}

@@ -66,7 +66,7 @@ func TestNext(t *testing.T) {
 // request, then the buffers are reused by other requests of the same shape.
 func TestSubjectSurvivesTheRequest(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := fiberpaseto.New(f.Guard)
+	m := fiberpaseto.New(f.Guard, fiberpaseto.Config{})
 	app := fiber.New()
 	var kept []string
 	app.Get("/p", m.Required(), func(c *fiber.Ctx) error {
@@ -135,7 +135,7 @@ func TestDefaultReadBufferAnswers431(t *testing.T) {
 	f := adaptertest.New(t, false)
 	app := fiber.New()
 	ran := false
-	app.Get("/p", fiberpaseto.New(f.Guard).Required(), func(c *fiber.Ctx) error { ran = true; return nil })
+	app.Get("/p", fiberpaseto.New(f.Guard, fiberpaseto.Config{}).Required(), func(c *fiber.Ctx) error { ran = true; return nil })
 	// A real listener: app.Test reports the read error instead of the
 	// answer a client gets.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -158,7 +158,7 @@ func TestDefaultReadBufferAnswers431(t *testing.T) {
 
 func TestGetters(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := fiberpaseto.New(f.Guard)
+	m := fiberpaseto.New(f.Guard, fiberpaseto.Config{})
 	app := fiber.New()
 	var sub string
 	var claimsOK, pairOK bool
@@ -197,7 +197,7 @@ func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := adaptertest.New(t, false)
-			m := fiberpaseto.New(f.Guard)
+			m := fiberpaseto.New(f.Guard, fiberpaseto.Config{})
 			app := fiber.New()
 			app.Get("/p", m.Required(), tc.handler)
 			cookie, _ := f.CookieLogin(t, "alice")
@@ -216,10 +216,10 @@ func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
 // cookies; the cookie-borne token then follows the CSRF rule.
 func TestCookieLogin(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := fiberpaseto.New(f.Guard)
+	m := fiberpaseto.New(f.Guard, fiberpaseto.Config{})
 	app := fiber.New()
 	app.Post("/login", func(c *fiber.Ctx) error {
-		cs, err := m.LoginWithCookies(c, "alice")
+		cs, err := m.LoginWithCookies(c, "alice", paseto.LoginOptions{})
 		if err != nil {
 			return err
 		}
@@ -244,11 +244,11 @@ func TestCookieLogin(t *testing.T) {
 // Without a cookie configuration, LoginWithCookies fails and sets nothing.
 func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := fiberpaseto.New(f.NoCookieGuard(t))
+	m := fiberpaseto.New(f.NoCookieGuard(t), fiberpaseto.Config{})
 	app := fiber.New()
 	var got error
 	app.Post("/login", func(c *fiber.Ctx) error {
-		cs, err := m.LoginWithCookies(c, "alice")
+		cs, err := m.LoginWithCookies(c, "alice", paseto.LoginOptions{})
 		got = err
 		if cs != nil {
 			t.Errorf("session %v returned with error %v", cs, err)
@@ -268,7 +268,7 @@ func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 func TestStoreStall(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	f, s := adaptertest.NewStalling(t, timeout)
-	m := fiberpaseto.New(f.Guard)
+	m := fiberpaseto.New(f.Guard, fiberpaseto.Config{})
 	var ran atomic.Int64
 	app := fiber.New()
 	app.Get("/p", m.Required(), func(c *fiber.Ctx) error { ran.Add(1); return c.SendStatus(fiber.StatusOK) })
@@ -298,4 +298,21 @@ func TestReturnFiberErrorRetryAfter(t *testing.T) {
 	if resp.StatusCode != fiber.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "1" || ran {
 		t.Fatalf("status %d, Retry-After %q, body %q, handler ran %v; want 503 with Retry-After: 1", resp.StatusCode, resp.Header.Get("Retry-After"), body, ran)
 	}
+}
+
+// A custom ErrorHandler that writes its own body keeps the challenge.
+func TestCustomErrorHandlerKeepsChallenge(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := fiberpaseto.New(f.Guard, fiberpaseto.Config{ErrorHandler: func(c *fiber.Ctx, _ paseto.Problem, _ error) error {
+		return c.Status(fiber.StatusTeapot).SendString(adaptertest.CustomBody)
+	}})
+	app := fiber.New()
+	app.Get("/p", m.Required(), func(c *fiber.Ctx) error { return nil })
+	adaptertest.CheckChallengeKept(t, func(req *http.Request) *http.Response {
+		resp, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	})
 }

@@ -28,7 +28,7 @@ func BenchmarkProtectedGET(b *testing.B) {
 			}
 			app := fiber.New()
 			if bc.auth {
-				app.Get("/p", fiberv3paseto.New(f.Guard).Required(), h)
+				app.Get("/p", fiberv3paseto.New(f.Guard, fiberv3paseto.Config{}).Required(), h)
 			} else {
 				app.Get("/p", h)
 			}

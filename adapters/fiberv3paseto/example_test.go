@@ -22,7 +22,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
-	m := fiberv3paseto.New(guard)
+	m := fiberv3paseto.New(guard, fiberv3paseto.Config{})
 
 	app := fiber.New()
 	app.Post("/login", func(c fiber.Ctx) error {
@@ -36,7 +36,7 @@ func Example() {
 	app.Get("/protected", m.Required(), func(c fiber.Ctx) error {
 		return c.JSON(fiber.Map{"user": fiberv3paseto.Subject(c)})
 	})
-	app.Post("/fresh", m.Fresh(0), func(c fiber.Ctx) error { return c.SendStatus(fiber.StatusOK) })
+	app.Post("/fresh", m.FreshRequired(), func(c fiber.Ctx) error { return c.SendStatus(fiber.StatusOK) })
 	app.Post("/refresh", m.RefreshHandler())
 	app.Post("/logout", m.LogoutHandler())
 

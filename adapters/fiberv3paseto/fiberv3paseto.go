@@ -8,13 +8,13 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	m := fiberv3paseto.New(guard)
+//	m := fiberv3paseto.New(guard, fiberv3paseto.Config{})
 //
 //	app := fiber.New()
 //	app.Get("/me", m.Required(), func(c fiber.Ctx) error {
 //		return c.JSON(fiber.Map{"user": fiberv3paseto.Subject(c)})
 //	})
-//	app.Post("/account/delete", m.Fresh(5*time.Minute), deleteAccount)
+//	app.Post("/account/delete", m.FreshRequired(paseto.WithMaxAge(5*time.Minute)), deleteAccount)
 //	app.Post("/refresh", m.RefreshHandler())
 //	app.Post("/logout", m.LogoutHandler())
 //
@@ -41,7 +41,6 @@ package fiberv3paseto
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/gofiber/fiber/v3"
 	"github.com/gofiber/utils/v2"
@@ -55,12 +54,13 @@ type Config struct {
 	Next func(c fiber.Ctx) bool
 	// ErrorHandler answers a rejected request; what it returns is what the
 	// handler returns. Default DefaultErrorHandler; ReturnFiberError hands
-	// the error to fiber.Config.ErrorHandler instead. Whatever it does, the
-	// next handler does not run.
+	// the error to fiber.Config.ErrorHandler instead. The Problem's Header
+	// (the challenge, Retry-After) is already set on the response when it
+	// runs. Whatever it does, the next handler does not run.
 	ErrorHandler func(c fiber.Ctx, p paseto.Problem, err error) error
 }
 
-// ConfigDefault is the configuration New uses when given none.
+// ConfigDefault holds the defaults New fills in for zero Config fields.
 var ConfigDefault = Config{ErrorHandler: DefaultErrorHandler}
 
 // Middleware builds fiber handlers from a paseto.Guard. Build it once; it
@@ -70,129 +70,111 @@ type Middleware struct {
 	cfg Config
 }
 
-// New returns a Middleware for g, with the first cfg if given. It panics
-// when g is nil, a programming error found at start-up.
-func New(g *paseto.Guard, cfg ...Config) *Middleware {
+// New returns a Middleware for g; the zero fields of cfg are those of
+// ConfigDefault. It panics when g is nil, a programming error found at
+// start-up.
+func New(g *paseto.Guard, cfg Config) *Middleware {
 	if g == nil {
 		panic("fiberv3paseto: nil *paseto.Guard")
 	}
-	c := ConfigDefault
-	if len(cfg) > 0 {
-		c = cfg[0]
+	if cfg.ErrorHandler == nil {
+		cfg.ErrorHandler = ConfigDefault.ErrorHandler
 	}
-	if c.ErrorHandler == nil {
-		c.ErrorHandler = ConfigDefault.ErrorHandler
-	}
-	return &Middleware{g: g, cfg: c}
+	return &Middleware{g: g, cfg: cfg}
 }
 
-// DefaultErrorHandler writes p: the status, the WWW-Authenticate challenge
-// and the Retry-After delay when there are any, and the small JSON body,
-// and returns nil. err is not written.
+// DefaultErrorHandler writes p.Reply(): the status, the WWW-Authenticate
+// challenge and the Retry-After delay when there are any, and the small
+// JSON body, and returns nil. err is not written. A custom ErrorHandler
+// may call it to render the usual answer.
 func DefaultErrorHandler(c fiber.Ctx, p paseto.Problem, _ error) error {
-	if p.Challenge != "" {
-		c.Set(fiber.HeaderWWWAuthenticate, p.Challenge)
-	}
-	if p.RetryAfter != "" {
-		c.Set(fiber.HeaderRetryAfter, p.RetryAfter)
-	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Status(p.Status).Send(p.Body.JSON())
+	return write(c, p.Reply())
 }
 
 // ReturnFiberError is an ErrorHandler for apps that render every error in
-// fiber.Config.ErrorHandler: it sets the WWW-Authenticate challenge and the
-// Retry-After delay, when there are any, and returns a *fiber.Error with p's status and message (never the cause's
-// text, which may name library internals).
+// fiber.Config.ErrorHandler: it sets p.Header() (the WWW-Authenticate
+// challenge and the Retry-After delay, when there are any) and returns a
+// *fiber.Error with p's status and message (never the cause's text, which
+// may name library internals).
 func ReturnFiberError(c fiber.Ctx, p paseto.Problem, _ error) error {
-	if p.Challenge != "" {
-		c.Set(fiber.HeaderWWWAuthenticate, p.Challenge)
-	}
-	if p.RetryAfter != "" {
-		c.Set(fiber.HeaderRetryAfter, p.RetryAfter)
+	for _, h := range p.Header() {
+		c.Set(h.Name, h.Value)
 	}
 	return fiber.NewError(p.Status, p.Body.Message)
 }
 
-// Required returns a handler that lets a request through only with a
-// valid access token (paseto.Guard.Required).
+// Required is [paseto.Guard.Required] as a fiber handler.
 func (m *Middleware) Required(opts ...paseto.RouteOption) fiber.Handler {
 	return m.protect(m.g.Required(opts...))
 }
 
-// Fresh returns a handler that demands a fresh access token, minted by a
-// login (not a refresh) and, with maxAge > 0, at most maxAge ago
-// (paseto.Guard.Fresh).
-func (m *Middleware) Fresh(maxAge time.Duration, opts ...paseto.RouteOption) fiber.Handler {
-	return m.protect(m.g.Fresh(maxAge, opts...))
+// FreshRequired is [paseto.Guard.FreshRequired] as a fiber handler.
+func (m *Middleware) FreshRequired(opts ...paseto.RouteOption) fiber.Handler {
+	return m.protect(m.g.FreshRequired(opts...))
 }
 
-// Optional returns a handler that lets anonymous requests through (no
-// claims in the context) and puts the claims of a valid token in the
-// context. A bad token is rejected unless opts has
-// paseto.AnonymousOnInvalid.
+// Optional is [paseto.Guard.Optional] as a fiber handler.
 func (m *Middleware) Optional(opts ...paseto.RouteOption) fiber.Handler {
 	return m.protect(m.g.Optional(opts...))
 }
 
-// RefreshRequired returns a handler for a refresh endpoint: it rotates the
-// presented refresh token and puts the new pair (TokenPair) and the new
-// access token's claims (Claims) in the context for the next handler, which
-// writes the response. With a cookie session the new cookies are already
-// set.
+// RefreshRequired is [paseto.Guard.RefreshRequired] as a fiber handler.
 func (m *Middleware) RefreshRequired(opts ...paseto.RouteOption) fiber.Handler {
-	return m.protect(m.g.Refresh(opts...))
+	return m.protect(m.g.RefreshRequired(opts...))
 }
 
-// RefreshHandler returns a complete refresh endpoint: RefreshRequired,
-// then 200 with the OAuth 2.0 token response (paseto.Guard.RefreshReply),
-// not cacheable.
+// RefreshHandler is [paseto.Guard.RefreshRequired] answered with [paseto.Guard.RefreshReply], as a fiber handler.
 func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) fiber.Handler {
-	p := m.g.Refresh(opts...)
+	p := m.g.RefreshRequired(opts...)
 	return func(c fiber.Ctx) error {
 		v := newView(c)
 		res, err := m.g.Authenticate(v, v, p)
 		if err != nil {
-			return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
+			return m.reject(c, p, err)
 		}
-		c.Set(fiber.HeaderCacheControl, "no-store")
-		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-		return c.Status(fiber.StatusOK).Send(m.g.RefreshReply(res))
+		return write(c, m.g.RefreshReply(res))
 	}
 }
 
-// LogoutHandler returns a complete logout endpoint (paseto.Guard.Logout):
-// it ends the session of the access token, authenticated as
-// Required(opts...) does, or, when none valid arrives, of the refresh
-// cookie; it expires the session cookies (kept on a 503, for a retry) and
-// answers 204 No Content. For cookie sessions, mount it under
-// CookieConfig.RefreshPath, so that the refresh cookie reaches it.
+// LogoutHandler is [paseto.Guard.Logout] as a fiber handler.
 func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) fiber.Handler {
 	p := m.g.Required(opts...)
 	return func(c fiber.Ctx) error {
 		v := newView(c)
-		if err := m.g.Logout(v, v, p); err != nil {
-			return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
+		reply, err := m.g.Logout(v, v, p)
+		if err != nil {
+			return m.reject(c, p, err)
 		}
-		return c.SendStatus(fiber.StatusNoContent)
+		return write(c, reply)
 	}
 }
 
-// LoginWithCookies starts a cookie session for subject, whose credentials
-// the app has just checked: it sets the access, refresh and CSRF cookies on
-// the response (paseto.Guard.LoginWithCookies). The returned session's CSRF
-// value is also in the CSRF cookie; the client echoes it in the CSRF header
-// on unsafe requests. It fails with paseto.ErrConfig when the Guard has no
-// cookie configuration, and with the store's error when the session cannot
-// be saved; then no cookie is set.
-func (m *Middleware) LoginWithCookies(c fiber.Ctx, subject string, opts ...paseto.LoginOptions) (*paseto.CookieSession, error) {
-	return m.g.LoginWithCookies(c.Context(), view{c}, subject, opts...)
+// LoginWithCookies is [paseto.Guard.LoginWithCookies] for a fiber request.
+func (m *Middleware) LoginWithCookies(c fiber.Ctx, subject string, o paseto.LoginOptions) (*paseto.CookieSession, error) {
+	return m.g.LoginWithCookies(c.Context(), view{c}, subject, o)
 }
 
-// ClearSessionCookies expires the access, refresh and CSRF cookies, as
-// LogoutHandler does, for apps that end a session their own way.
+// ClearSessionCookies is [paseto.Guard.ClearSessionCookies] for a fiber response.
 func (m *Middleware) ClearSessionCookies(c fiber.Ctx) {
 	m.g.ClearSessionCookies(view{c})
+}
+
+// reject sets the Problem's headers before the ErrorHandler runs, so that
+// no handler loses the challenge.
+func (m *Middleware) reject(c fiber.Ctx, p *paseto.Policy, err error) error {
+	pr := m.g.ProblemFor(err, p)
+	for _, h := range pr.Header() {
+		c.Set(h.Name, h.Value)
+	}
+	return m.cfg.ErrorHandler(c, pr, err)
+}
+
+// write copies r to the response.
+func write(c fiber.Ctx, r paseto.Reply) error {
+	for _, h := range r.Header {
+		c.Set(h.Name, h.Value)
+	}
+	return c.Status(r.Status).Send(r.Body)
 }
 
 func (m *Middleware) protect(p *paseto.Policy) fiber.Handler {
@@ -203,7 +185,7 @@ func (m *Middleware) protect(p *paseto.Policy) fiber.Handler {
 		v := newView(c)
 		res, err := m.g.Authenticate(v, v, p)
 		if err != nil {
-			return m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
+			return m.reject(c, p, err)
 		}
 		if res.Claims != nil {
 			fiber.StoreInContext(c, claimsKey, res.Claims)

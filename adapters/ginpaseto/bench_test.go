@@ -35,7 +35,7 @@ func BenchmarkProtectedGET(b *testing.B) {
 			h := func(c *gin.Context) { c.Data(http.StatusOK, "application/json", okBody) }
 			r := gin.New()
 			if bc.auth {
-				r.GET("/p", ginpaseto.New(f.Guard).Required(), h)
+				r.GET("/p", ginpaseto.New(f.Guard, ginpaseto.Config{}).Required(), h)
 			} else {
 				r.GET("/p", h)
 			}

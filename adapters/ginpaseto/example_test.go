@@ -18,14 +18,31 @@ import (
 // The quick start: login, a protected route, a fresh-only route, refresh
 // and logout.
 func Example() {
-	access, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey()) // production: paseto.ParseSymmetricKey(os.Getenv("PASETO_LOCAL_KEY"))
-	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
-	auth, err := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
+	access, err := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey()) // production: paseto.ParseSymmetricKey(os.Getenv("PASETO_LOCAL_KEY"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
-	m := ginpaseto.New(guard)
+	refresh, err := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	if err != nil {
+		log.Fatal(err)
+	}
+	auth, err := paseto.New(paseto.Config{
+		AccessKeys: access, RefreshKeys: refresh,
+		// Two tabs refreshing at once, or a client retrying a refresh whose
+		// reply was lost, present the same refresh token twice: within the
+		// grace period the second gets the same new pair instead of revoking
+		// the session. The trade-off: for those seconds a stolen copy of that
+		// refresh token is not caught as reuse.
+		GracePeriod: 10 * time.Second,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	guard, err := paseto.NewGuard(auth, paseto.GuardConfig{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	m := ginpaseto.New(guard, ginpaseto.Config{})
 
 	r := gin.New()
 	r.POST("/login", func(c *gin.Context) {
@@ -40,7 +57,7 @@ func Example() {
 	r.GET("/protected", m.Required(), func(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"user": ginpaseto.Subject(c)})
 	})
-	r.POST("/fresh", m.Fresh(0), func(c *gin.Context) { c.Status(http.StatusOK) })
+	r.POST("/fresh", m.FreshRequired(), func(c *gin.Context) { c.Status(http.StatusOK) })
 	r.POST("/refresh", m.RefreshHandler())
 	r.POST("/logout", m.LogoutHandler())
 
@@ -79,12 +96,12 @@ func ExampleMiddleware_LoginWithCookies() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	m := ginpaseto.New(guard)
+	m := ginpaseto.New(guard, ginpaseto.Config{})
 
 	r := gin.New()
 	r.POST("/session/login", func(c *gin.Context) {
 		// Check the user's credentials here, then:
-		cs, err := m.LoginWithCookies(c, "alice")
+		cs, err := m.LoginWithCookies(c, "alice", paseto.LoginOptions{})
 		if err != nil {
 			c.AbortWithStatus(http.StatusServiceUnavailable)
 			return
@@ -128,7 +145,7 @@ func ExampleMiddleware_Required_scopes() {
 	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	auth, _ := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
 	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
-	m := ginpaseto.New(guard)
+	m := ginpaseto.New(guard, ginpaseto.Config{})
 
 	r := gin.New()
 	r.GET("/admin/users", m.Required(paseto.WithScopes("admin:users:read")), func(c *gin.Context) {
@@ -166,7 +183,7 @@ func ExampleMiddleware_Required_authorizer() {
 	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	auth, _ := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
 	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
-	m := ginpaseto.New(guard)
+	m := ginpaseto.New(guard, ginpaseto.Config{})
 
 	staffOnly := func(c *paseto.Claims, _ time.Time) error {
 		if tenant, _ := paseto.Claim[string](c, "tenant"); tenant != "staff" {

@@ -7,13 +7,13 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	m := ginpaseto.New(guard)
+//	m := ginpaseto.New(guard, ginpaseto.Config{})
 //
 //	r := gin.New()
 //	r.GET("/me", m.Required(), func(c *gin.Context) {
 //		c.JSON(http.StatusOK, gin.H{"user": ginpaseto.Subject(c)})
 //	})
-//	r.POST("/account/delete", m.Fresh(5*time.Minute), deleteAccount)
+//	r.POST("/account/delete", m.FreshRequired(paseto.WithMaxAge(5*time.Minute)), deleteAccount)
 //	r.POST("/refresh", m.RefreshHandler())
 //	r.POST("/logout", m.LogoutHandler())
 package ginpaseto
@@ -21,7 +21,6 @@ package ginpaseto
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/pasetoauth/pasetoauth/adapters/internal/stdhttp"
@@ -34,8 +33,9 @@ type Config struct {
 	// It does not apply to RefreshHandler and LogoutHandler.
 	Skipper func(c *gin.Context) bool
 	// ErrorHandler answers a rejected request. Default DefaultErrorHandler.
-	// Before it runs, the error is recorded with c.Error and the chain is
-	// aborted, so later handlers never run whatever it does.
+	// Before it runs, the error is recorded with c.Error, the chain is
+	// aborted, so later handlers never run whatever it does, and the
+	// Problem's Header (the challenge, Retry-After) is set on the response.
 	ErrorHandler func(c *gin.Context, p paseto.Problem, err error)
 }
 
@@ -46,70 +46,50 @@ type Middleware struct {
 	cfg Config
 }
 
-// New returns a Middleware for g, with the first cfg if given. It panics
-// when g is nil, a programming error found at start-up.
-func New(g *paseto.Guard, cfg ...Config) *Middleware {
+// New returns a Middleware for g. It panics when g is nil, a programming
+// error found at start-up.
+func New(g *paseto.Guard, cfg Config) *Middleware {
 	if g == nil {
 		panic("ginpaseto: nil *paseto.Guard")
 	}
-	var c Config
-	if len(cfg) > 0 {
-		c = cfg[0]
+	if cfg.ErrorHandler == nil {
+		cfg.ErrorHandler = DefaultErrorHandler
 	}
-	if c.ErrorHandler == nil {
-		c.ErrorHandler = DefaultErrorHandler
-	}
-	return &Middleware{g: g, cfg: c}
+	return &Middleware{g: g, cfg: cfg}
 }
 
-// DefaultErrorHandler writes p: the WWW-Authenticate challenge and the
-// Retry-After delay when there are any, the status and the small JSON body
-// (as c.AbortWithStatusJSON would, without reflection). err is not written.
+// DefaultErrorHandler writes p.Reply(): the status, the WWW-Authenticate
+// challenge and the Retry-After delay when there are any, and the small
+// JSON body (as c.AbortWithStatusJSON would, without reflection). err is
+// not written. A custom ErrorHandler may call it to render the usual
+// answer.
 func DefaultErrorHandler(c *gin.Context, p paseto.Problem, _ error) {
-	if p.Challenge != "" {
-		c.Header("WWW-Authenticate", p.Challenge)
-	}
-	if p.RetryAfter != "" {
-		c.Header("Retry-After", p.RetryAfter)
-	}
-	c.Data(p.Status, "application/json", p.Body.JSON())
+	write(c, p.Reply())
 }
 
-// Required returns a handler that lets a request through only with a
-// valid access token (paseto.Guard.Required).
+// Required is [paseto.Guard.Required] as gin middleware.
 func (m *Middleware) Required(opts ...paseto.RouteOption) gin.HandlerFunc {
 	return m.protect(m.g.Required(opts...))
 }
 
-// Fresh returns a handler that demands a fresh access token, minted by a
-// login (not a refresh) and, with maxAge > 0, at most maxAge ago
-// (paseto.Guard.Fresh).
-func (m *Middleware) Fresh(maxAge time.Duration, opts ...paseto.RouteOption) gin.HandlerFunc {
-	return m.protect(m.g.Fresh(maxAge, opts...))
+// FreshRequired is [paseto.Guard.FreshRequired] as gin middleware.
+func (m *Middleware) FreshRequired(opts ...paseto.RouteOption) gin.HandlerFunc {
+	return m.protect(m.g.FreshRequired(opts...))
 }
 
-// Optional returns a handler that lets anonymous requests through (no
-// claims in the context) and puts the claims of a valid token in the
-// context. A bad token is rejected unless opts has
-// paseto.AnonymousOnInvalid.
+// Optional is [paseto.Guard.Optional] as gin middleware.
 func (m *Middleware) Optional(opts ...paseto.RouteOption) gin.HandlerFunc {
 	return m.protect(m.g.Optional(opts...))
 }
 
-// RefreshRequired returns a handler for a refresh endpoint: it rotates the
-// presented refresh token and puts the new pair (TokenPair) and the new
-// access token's claims (Claims) in the context for the next handler, which
-// writes the response. With a cookie session the new cookies are already
-// set.
+// RefreshRequired is [paseto.Guard.RefreshRequired] as gin middleware.
 func (m *Middleware) RefreshRequired(opts ...paseto.RouteOption) gin.HandlerFunc {
-	return m.protect(m.g.Refresh(opts...))
+	return m.protect(m.g.RefreshRequired(opts...))
 }
 
-// RefreshHandler returns a complete refresh endpoint: RefreshRequired,
-// then 200 with the OAuth 2.0 token response (paseto.Guard.RefreshReply),
-// not cacheable.
+// RefreshHandler is [paseto.Guard.RefreshRequired] answered with [paseto.Guard.RefreshReply], as a gin handler.
 func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) gin.HandlerFunc {
-	p := m.g.Refresh(opts...)
+	p := m.g.RefreshRequired(opts...)
 	return func(c *gin.Context) {
 		v := view{c}
 		res, err := m.g.Authenticate(v, v, p)
@@ -117,43 +97,30 @@ func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) gin.HandlerFunc 
 			m.reject(c, p, err)
 			return
 		}
-		c.Header("Cache-Control", "no-store")
-		c.Data(http.StatusOK, "application/json", m.g.RefreshReply(res))
+		write(c, m.g.RefreshReply(res))
 	}
 }
 
-// LogoutHandler returns a complete logout endpoint (paseto.Guard.Logout):
-// it ends the session of the access token, authenticated as
-// Required(opts...) does, or, when none valid arrives, of the refresh
-// cookie; it expires the session cookies (kept on a 503, for a retry) and
-// answers 204 No Content. For cookie sessions, mount it under
-// CookieConfig.RefreshPath, so that the refresh cookie reaches it.
+// LogoutHandler is [paseto.Guard.Logout] as a gin handler.
 func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) gin.HandlerFunc {
 	p := m.g.Required(opts...)
 	return func(c *gin.Context) {
 		v := view{c}
-		if err := m.g.Logout(v, v, p); err != nil {
+		reply, err := m.g.Logout(v, v, p)
+		if err != nil {
 			m.reject(c, p, err)
 			return
 		}
-		c.Status(http.StatusNoContent)
-		c.Writer.WriteHeaderNow()
+		write(c, reply)
 	}
 }
 
-// LoginWithCookies starts a cookie session for subject, whose credentials
-// the app has just checked: it sets the access, refresh and CSRF cookies on
-// the response (paseto.Guard.LoginWithCookies). The returned session's CSRF
-// value is also in the CSRF cookie; the client echoes it in the CSRF header
-// on unsafe requests. It fails with paseto.ErrConfig when the Guard has no
-// cookie configuration, and with the store's error when the session cannot
-// be saved; then no cookie is set.
-func (m *Middleware) LoginWithCookies(c *gin.Context, subject string, opts ...paseto.LoginOptions) (*paseto.CookieSession, error) {
-	return m.g.LoginWithCookies(c.Request.Context(), view{c}, subject, opts...)
+// LoginWithCookies is [paseto.Guard.LoginWithCookies] for a gin request.
+func (m *Middleware) LoginWithCookies(c *gin.Context, subject string, o paseto.LoginOptions) (*paseto.CookieSession, error) {
+	return m.g.LoginWithCookies(c.Request.Context(), view{c}, subject, o)
 }
 
-// ClearSessionCookies expires the access, refresh and CSRF cookies, as
-// LogoutHandler does, for apps that end a session their own way.
+// ClearSessionCookies is [paseto.Guard.ClearSessionCookies] for a gin response.
 func (m *Middleware) ClearSessionCookies(c *gin.Context) {
 	m.g.ClearSessionCookies(view{c})
 }
@@ -192,10 +159,28 @@ func (m *Middleware) protect(p *paseto.Policy) gin.HandlerFunc {
 	}
 }
 
+// reject records err, aborts the chain and sets the Problem's headers
+// before the ErrorHandler runs, so that no handler loses the challenge.
 func (m *Middleware) reject(c *gin.Context, p *paseto.Policy, err error) {
 	_ = c.Error(err)
 	c.Abort()
-	m.cfg.ErrorHandler(c, m.g.ProblemFor(err, p), err)
+	pr := m.g.ProblemFor(err, p)
+	for _, h := range pr.Header() {
+		c.Header(h.Name, h.Value)
+	}
+	m.cfg.ErrorHandler(c, pr, err)
+}
+
+// write copies r to the response.
+func write(c *gin.Context, r paseto.Reply) {
+	for _, h := range r.Header {
+		c.Header(h.Name, h.Value)
+	}
+	c.Status(r.Status)
+	c.Writer.WriteHeaderNow()
+	if r.Body != nil {
+		_, _ = c.Writer.Write(r.Body)
+	}
 }
 
 // contextKey is unexported, so no other package can read or overwrite the

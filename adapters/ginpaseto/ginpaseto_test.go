@@ -28,7 +28,7 @@ func get(path, token string) *http.Request {
 // cause with c.Error, where errors.Is finds the paseto sentinel.
 func TestRejectionAbortsAndRecords(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := ginpaseto.New(f.Guard)
+	m := ginpaseto.New(f.Guard, ginpaseto.Config{})
 	var aborted bool
 	var recorded error
 	later := 0
@@ -95,7 +95,7 @@ func TestSkipper(t *testing.T) {
 
 func TestGetters(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := ginpaseto.New(f.Guard)
+	m := ginpaseto.New(f.Guard, ginpaseto.Config{})
 	r := gin.New()
 	var sub string
 	var claimsOK, pairOK bool
@@ -128,7 +128,7 @@ func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := adaptertest.New(t, false)
-			m := ginpaseto.New(f.Guard)
+			m := ginpaseto.New(f.Guard, ginpaseto.Config{})
 			r := gin.New()
 			r.GET("/p", m.Required(), tc.handler)
 			cookie, _ := f.CookieLogin(t, "alice")
@@ -148,10 +148,10 @@ func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
 // cookies; the cookie-borne token then follows the CSRF rule.
 func TestCookieLogin(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := ginpaseto.New(f.Guard)
+	m := ginpaseto.New(f.Guard, ginpaseto.Config{})
 	r := gin.New()
 	r.POST("/login", func(c *gin.Context) {
-		cs, err := m.LoginWithCookies(c, "alice")
+		cs, err := m.LoginWithCookies(c, "alice", paseto.LoginOptions{})
 		if err != nil {
 			c.Status(http.StatusInternalServerError)
 			return
@@ -175,11 +175,11 @@ func TestCookieLogin(t *testing.T) {
 // Without a cookie configuration, LoginWithCookies fails and sets nothing.
 func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := ginpaseto.New(f.NoCookieGuard(t))
+	m := ginpaseto.New(f.NoCookieGuard(t), ginpaseto.Config{})
 	w := httptest.NewRecorder()
 	c, _ := gin.CreateTestContext(w)
 	c.Request = httptest.NewRequest("POST", "/login", nil)
-	cs, err := m.LoginWithCookies(c, "alice")
+	cs, err := m.LoginWithCookies(c, "alice", paseto.LoginOptions{})
 	if !errors.Is(err, paseto.ErrConfig) || cs != nil || len(w.Header().Values("Set-Cookie")) != 0 {
 		t.Fatalf("got %v, %v, Set-Cookie %v; want ErrConfig and nothing set", cs, err, w.Header().Values("Set-Cookie"))
 	}
@@ -192,13 +192,28 @@ func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 func TestStoreStall(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	f, s := adaptertest.NewStalling(t, timeout)
-	m := ginpaseto.New(f.Guard)
+	m := ginpaseto.New(f.Guard, ginpaseto.Config{})
 	var ran atomic.Int64
 	r := gin.New()
 	r.GET("/p", m.Required(), func(c *gin.Context) { ran.Add(1); c.Status(http.StatusOK) })
 	r.POST("/refresh", m.RefreshHandler())
 	r.POST("/logout", m.LogoutHandler())
 	adaptertest.CheckStoreStall(t, f, s, timeout, &ran, func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		return w.Result()
+	})
+}
+
+// A custom ErrorHandler that writes its own body keeps the challenge.
+func TestCustomErrorHandlerKeepsChallenge(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := ginpaseto.New(f.Guard, ginpaseto.Config{ErrorHandler: func(c *gin.Context, _ paseto.Problem, _ error) {
+		c.String(http.StatusTeapot, adaptertest.CustomBody)
+	}})
+	r := gin.New()
+	r.GET("/p", m.Required(), func(c *gin.Context) {})
+	adaptertest.CheckChallengeKept(t, func(req *http.Request) *http.Response {
 		w := httptest.NewRecorder()
 		r.ServeHTTP(w, req)
 		return w.Result()

@@ -37,7 +37,7 @@ func BenchmarkProtectedGET(b *testing.B) {
 				w.Write(okBody)
 			})
 			if bc.auth {
-				h = httppaseto.New(f.Guard).Required()(h)
+				h = httppaseto.New(f.Guard, httppaseto.Config{}).Required()(h)
 			}
 			mux := http.NewServeMux()
 			mux.Handle("GET /p", h)

@@ -23,7 +23,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
-	m := httppaseto.New(guard)
+	m := httppaseto.New(guard, httppaseto.Config{})
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
@@ -34,12 +34,14 @@ func Example() {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(pair)
+		if err := json.NewEncoder(w).Encode(pair); err != nil {
+			log.Printf("login reply: %v", err)
+		}
 	})
 	mux.Handle("GET /protected", m.Required()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"user":%q}`, httppaseto.Subject(r.Context()))
 	})))
-	mux.Handle("POST /fresh", m.Fresh(0)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
+	mux.Handle("POST /fresh", m.FreshRequired()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
 	mux.Handle("POST /refresh", m.RefreshHandler())
 	mux.Handle("POST /logout", m.LogoutHandler())
 

@@ -4,19 +4,19 @@
 // puts the claims in the request context and renders the Guard's errors.
 //
 // Middleware is plain func(http.Handler) http.Handler, and handlers read the
-// claims back with FromContext, as with go-chi/jwtauth:
+// claims back with Claims (or FromContext, as with go-chi/jwtauth):
 //
 //	guard, err := paseto.NewGuard(auth, paseto.GuardConfig{})
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	m := httppaseto.New(guard)
+//	m := httppaseto.New(guard, httppaseto.Config{})
 //
 //	mux := http.NewServeMux()
 //	mux.Handle("GET /me", m.Required()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 //		fmt.Fprintln(w, "hello", httppaseto.Subject(r.Context()))
 //	})))
-//	mux.Handle("POST /account/delete", m.Fresh(5*time.Minute)(deleteAccount))
+//	mux.Handle("POST /account/delete", m.FreshRequired(paseto.WithMaxAge(5*time.Minute))(deleteAccount))
 //	mux.Handle("POST /refresh", m.RefreshHandler())
 //	mux.Handle("POST /logout", m.LogoutHandler())
 package httppaseto
@@ -26,7 +26,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"time"
 
 	"github.com/pasetoauth/pasetoauth/adapters/internal/stdhttp"
 	"github.com/pasetoauth/pasetoauth/paseto"
@@ -34,8 +33,12 @@ import (
 
 // Config adjusts the Middleware. The zero value is ready to use.
 type Config struct {
+	// Skipper, when it returns true, lets the request through untouched.
+	// It does not apply to RefreshHandler and LogoutHandler.
+	Skipper func(r *http.Request) bool
 	// ErrorHandler answers a rejected request. Default DefaultErrorHandler.
-	// Whatever it does, the protected handler does not run.
+	// The Problem's Header (the challenge, Retry-After) is already set on
+	// w when it runs. Whatever it does, the protected handler does not run.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, p paseto.Problem, err error)
 }
 
@@ -46,117 +49,78 @@ type Middleware struct {
 	cfg Config
 }
 
-// New returns a Middleware for g, with the first cfg if given. It panics
-// when g is nil, a programming error found at start-up.
-func New(g *paseto.Guard, cfg ...Config) *Middleware {
+// New returns a Middleware for g. It panics when g is nil, a programming
+// error found at start-up.
+func New(g *paseto.Guard, cfg Config) *Middleware {
 	if g == nil {
 		panic("httppaseto: nil *paseto.Guard")
 	}
-	var c Config
-	if len(cfg) > 0 {
-		c = cfg[0]
+	if cfg.ErrorHandler == nil {
+		cfg.ErrorHandler = DefaultErrorHandler
 	}
-	if c.ErrorHandler == nil {
-		c.ErrorHandler = DefaultErrorHandler
-	}
-	return &Middleware{g: g, cfg: c}
+	return &Middleware{g: g, cfg: cfg}
 }
 
-// DefaultErrorHandler writes p: the WWW-Authenticate challenge and the
-// Retry-After delay when there are any, the status and the small JSON body.
-// err is not written.
+// DefaultErrorHandler writes p.Reply(): the WWW-Authenticate challenge and
+// the Retry-After delay when there are any, the status and the small JSON
+// body. err is not written. A custom ErrorHandler may call it to render
+// the usual answer.
 func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, p paseto.Problem, _ error) {
-	h := w.Header()
-	if p.Challenge != "" {
-		h.Set("WWW-Authenticate", p.Challenge)
-	}
-	if p.RetryAfter != "" {
-		h.Set("Retry-After", p.RetryAfter)
-	}
-	h.Set("Content-Type", "application/json")
-	w.WriteHeader(p.Status)
-	w.Write(p.Body.JSON())
+	write(w, p.Reply())
 }
 
-// Required returns middleware that lets a request through only with a
-// valid access token (paseto.Guard.Required).
+// Required is [paseto.Guard.Required] as net/http middleware.
 func (m *Middleware) Required(opts ...paseto.RouteOption) func(http.Handler) http.Handler {
 	return m.protect(m.g.Required(opts...))
 }
 
-// Fresh returns middleware that demands a fresh access token, minted by a
-// login (not a refresh) and, with maxAge > 0, at most maxAge ago
-// (paseto.Guard.Fresh).
-func (m *Middleware) Fresh(maxAge time.Duration, opts ...paseto.RouteOption) func(http.Handler) http.Handler {
-	return m.protect(m.g.Fresh(maxAge, opts...))
+// FreshRequired is [paseto.Guard.FreshRequired] as net/http middleware.
+func (m *Middleware) FreshRequired(opts ...paseto.RouteOption) func(http.Handler) http.Handler {
+	return m.protect(m.g.FreshRequired(opts...))
 }
 
-// Optional returns middleware that lets anonymous requests through (no
-// claims in the context) and puts the claims of a valid token in the
-// context. A bad token is rejected unless opts has
-// paseto.AnonymousOnInvalid.
+// Optional is [paseto.Guard.Optional] as net/http middleware.
 func (m *Middleware) Optional(opts ...paseto.RouteOption) func(http.Handler) http.Handler {
 	return m.protect(m.g.Optional(opts...))
 }
 
-// RefreshRequired returns middleware for a refresh endpoint: it rotates
-// the presented refresh token and puts the new pair (TokenPair) and the new
-// access token's claims (FromContext) in the context for the next handler,
-// which writes the response. With a cookie session the new cookies are
-// already set.
+// RefreshRequired is [paseto.Guard.RefreshRequired] as net/http middleware.
 func (m *Middleware) RefreshRequired(opts ...paseto.RouteOption) func(http.Handler) http.Handler {
-	return m.protect(m.g.Refresh(opts...))
+	return m.protect(m.g.RefreshRequired(opts...))
 }
 
-// RefreshHandler returns a complete refresh endpoint: RefreshRequired,
-// then 200 with the OAuth 2.0 token response (paseto.Guard.RefreshReply),
-// not cacheable.
+// RefreshHandler is [paseto.Guard.RefreshRequired] answered with [paseto.Guard.RefreshReply], as a net/http handler.
 func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) http.HandlerFunc {
-	p := m.g.Refresh(opts...)
+	p := m.g.RefreshRequired(opts...)
 	return func(w http.ResponseWriter, r *http.Request) {
 		res, err := m.g.Authenticate(stdhttp.Request{R: r}, stdhttp.Header(w.Header()), p)
 		if err != nil {
-			m.cfg.ErrorHandler(w, r, m.g.ProblemFor(err, p), err)
+			m.reject(w, r, p, err)
 			return
 		}
-		h := w.Header()
-		h.Set("Content-Type", "application/json")
-		h.Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusOK)
-		w.Write(m.g.RefreshReply(res))
+		write(w, m.g.RefreshReply(res))
 	}
 }
 
-// LogoutHandler returns a complete logout endpoint (paseto.Guard.Logout):
-// it ends the session of the access token, authenticated as
-// Required(opts...) does, or, when none valid arrives, of the refresh
-// cookie; it expires the session cookies (kept on a 503, for a retry) and
-// answers 204 No Content. For cookie sessions, mount it under
-// CookieConfig.RefreshPath, so that the refresh cookie reaches it.
+// LogoutHandler is [paseto.Guard.Logout] as a net/http handler.
 func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) http.HandlerFunc {
 	p := m.g.Required(opts...)
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := m.g.Logout(stdhttp.Request{R: r}, stdhttp.Header(w.Header()), p); err != nil {
-			m.cfg.ErrorHandler(w, r, m.g.ProblemFor(err, p), err)
+		reply, err := m.g.Logout(stdhttp.Request{R: r}, stdhttp.Header(w.Header()), p)
+		if err != nil {
+			m.reject(w, r, p, err)
 			return
 		}
-		w.WriteHeader(http.StatusNoContent)
+		write(w, reply)
 	}
 }
 
-// LoginWithCookies starts a cookie session for subject, whose credentials
-// the app has just checked: it sets the access, refresh and CSRF cookies on
-// the response (paseto.Guard.LoginWithCookies). The returned session's CSRF
-// value is also in the CSRF cookie; the client echoes it in the CSRF header
-// on unsafe requests. It fails with paseto.ErrConfig when the Guard has no
-// cookie configuration, and with the store's error when the session cannot
-// be saved; then no cookie is set.
-func (m *Middleware) LoginWithCookies(w http.ResponseWriter, r *http.Request, subject string, opts ...paseto.LoginOptions) (*paseto.CookieSession, error) {
-	return m.g.LoginWithCookies(r.Context(), stdhttp.Header(w.Header()), subject, opts...)
+// LoginWithCookies is [paseto.Guard.LoginWithCookies] for a net/http request.
+func (m *Middleware) LoginWithCookies(w http.ResponseWriter, r *http.Request, subject string, o paseto.LoginOptions) (*paseto.CookieSession, error) {
+	return m.g.LoginWithCookies(r.Context(), stdhttp.Header(w.Header()), subject, o)
 }
 
-// ClearSessionCookies expires the access, refresh and CSRF cookies, as
-// LogoutHandler does, for apps that end a session their own way.
+// ClearSessionCookies is [paseto.Guard.ClearSessionCookies] for a net/http response.
 func (m *Middleware) ClearSessionCookies(w http.ResponseWriter) {
 	m.g.ClearSessionCookies(stdhttp.Header(w.Header()))
 }
@@ -164,9 +128,13 @@ func (m *Middleware) ClearSessionCookies(w http.ResponseWriter) {
 func (m *Middleware) protect(p *paseto.Policy) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if m.cfg.Skipper != nil && m.cfg.Skipper(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
 			res, err := m.g.Authenticate(stdhttp.Request{R: r}, stdhttp.Header(w.Header()), p)
 			if err != nil {
-				m.cfg.ErrorHandler(w, r, m.g.ProblemFor(err, p), err)
+				m.reject(w, r, p, err)
 				return
 			}
 			if res.Claims != nil || res.Pair != nil {
@@ -182,6 +150,29 @@ func (m *Middleware) protect(p *paseto.Policy) func(http.Handler) http.Handler {
 			// the wrapper.
 			rw.before(http.StatusOK)
 		})
+	}
+}
+
+// reject sets the Problem's headers before the ErrorHandler runs, so that
+// no handler loses the challenge.
+func (m *Middleware) reject(w http.ResponseWriter, r *http.Request, p *paseto.Policy, err error) {
+	pr := m.g.ProblemFor(err, p)
+	h := w.Header()
+	for _, f := range pr.Header() {
+		h.Set(f.Name, f.Value)
+	}
+	m.cfg.ErrorHandler(w, r, pr, err)
+}
+
+// write copies r to the response.
+func write(w http.ResponseWriter, r paseto.Reply) {
+	h := w.Header()
+	for _, f := range r.Header {
+		h.Set(f.Name, f.Value)
+	}
+	w.WriteHeader(r.Status)
+	if r.Body != nil {
+		_, _ = w.Write(r.Body)
 	}
 }
 
@@ -206,17 +197,20 @@ func newContext(ctx context.Context, res *paseto.Result) context.Context {
 	return ctx
 }
 
-// FromContext returns the claims the middleware verified; false for an
+// Claims returns the claims the middleware verified; false for an
 // anonymous request on an Optional route or outside the middleware.
-func FromContext(ctx context.Context) (*paseto.Claims, bool) {
+func Claims(ctx context.Context) (*paseto.Claims, bool) {
 	c, _ := ctx.Value(claimsKey).(*paseto.Claims)
 	return c, c != nil
 }
 
+// FromContext is Claims, under the name go-chi/jwtauth uses.
+func FromContext(ctx context.Context) (*paseto.Claims, bool) { return Claims(ctx) }
+
 // Subject returns the verified token's subject (the user), or "" when
 // there are no claims.
 func Subject(ctx context.Context) string {
-	if c, ok := FromContext(ctx); ok {
+	if c, ok := Claims(ctx); ok {
 		return c.Subject
 	}
 	return ""

@@ -27,7 +27,7 @@ func get(path, token string) *http.Request {
 // Handlers read the claims from the request context with FromContext.
 func TestFromContext(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := httppaseto.New(f.Guard)
+	m := httppaseto.New(f.Guard, httppaseto.Config{})
 	var claims *paseto.Claims
 	var sub string
 	var pairOK bool
@@ -49,7 +49,7 @@ func TestFromContext(t *testing.T) {
 // handler, and the body it read is still there.
 func TestRefreshRequired(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := httppaseto.New(f.Guard)
+	m := httppaseto.New(f.Guard, httppaseto.Config{})
 	var pair *paseto.TokenPair
 	var sub, body string
 	h := m.RefreshRequired()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -103,7 +103,7 @@ func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := adaptertest.New(t, false)
-			h := httppaseto.New(f.Guard).Required()(tc.handler)
+			h := httppaseto.New(f.Guard, httppaseto.Config{}).Required()(tc.handler)
 			cookie, _ := f.CookieLogin(t, "alice")
 			f.Clock.Advance(14 * time.Minute) // within the 2-minute implicit refresh window
 			q := get("/", "")
@@ -128,10 +128,10 @@ func TestImplicitRefreshSeesFinalStatus(t *testing.T) {
 // cookies; the cookie-borne token then follows the CSRF rule.
 func TestCookieLogin(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := httppaseto.New(f.Guard)
+	m := httppaseto.New(f.Guard, httppaseto.Config{})
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		cs, err := m.LoginWithCookies(w, r, "alice")
+		cs, err := m.LoginWithCookies(w, r, "alice", paseto.LoginOptions{})
 		if err != nil {
 			http.Error(w, "login failed", http.StatusInternalServerError)
 			return
@@ -154,9 +154,9 @@ func TestCookieLogin(t *testing.T) {
 // Without a cookie configuration, LoginWithCookies fails and sets nothing.
 func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 	f := adaptertest.New(t, false)
-	m := httppaseto.New(f.NoCookieGuard(t))
+	m := httppaseto.New(f.NoCookieGuard(t), httppaseto.Config{})
 	w := httptest.NewRecorder()
-	cs, err := m.LoginWithCookies(w, httptest.NewRequest("POST", "/login", nil), "alice")
+	cs, err := m.LoginWithCookies(w, httptest.NewRequest("POST", "/login", nil), "alice", paseto.LoginOptions{})
 	if !errors.Is(err, paseto.ErrConfig) || cs != nil || len(w.Header().Values("Set-Cookie")) != 0 {
 		t.Fatalf("got %v, %v, Set-Cookie %v; want ErrConfig and nothing set", cs, err, w.Header().Values("Set-Cookie"))
 	}
@@ -169,7 +169,7 @@ func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 func TestStoreStall(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	f, s := adaptertest.NewStalling(t, timeout)
-	m := httppaseto.New(f.Guard)
+	m := httppaseto.New(f.Guard, httppaseto.Config{})
 	var ran atomic.Int64
 	mux := http.NewServeMux()
 	mux.Handle("GET /p", m.Required()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ran.Add(1) })))
@@ -180,4 +180,47 @@ func TestStoreStall(t *testing.T) {
 		mux.ServeHTTP(w, req)
 		return w.Result()
 	})
+}
+
+// A custom ErrorHandler that writes its own body keeps the challenge.
+func TestCustomErrorHandlerKeepsChallenge(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := httppaseto.New(f.Guard, httppaseto.Config{ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ paseto.Problem, _ error) {
+		w.WriteHeader(http.StatusTeapot)
+		io.WriteString(w, adaptertest.CustomBody)
+	}})
+	h := m.Required()(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	adaptertest.CheckChallengeKept(t, func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Result()
+	})
+}
+
+// Skipper returning true calls the next handler unchanged; Claims and its
+// alias FromContext read the same value.
+func TestSkipper(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := httppaseto.New(f.Guard, httppaseto.Config{
+		Skipper: func(r *http.Request) bool { return r.URL.Path == "/health" },
+	})
+	var claimed, aliased bool
+	h := m.Required()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, claimed = httppaseto.Claims(r.Context())
+		_, aliased = httppaseto.FromContext(r.Context())
+	}))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, get("/health", ""))
+	if w.Code != http.StatusOK || claimed || aliased {
+		t.Errorf("/health: %d, claims %v %v", w.Code, claimed, aliased)
+	}
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, get("/p", ""))
+	if w.Code != http.StatusUnauthorized {
+		t.Errorf("/p: %d, want 401", w.Code)
+	}
+	h.ServeHTTP(httptest.NewRecorder(), get("/p", f.Login(t, "alice").AccessToken))
+	if !claimed || !aliased {
+		t.Errorf("claims %v, FromContext %v after a valid token", claimed, aliased)
+	}
 }

@@ -141,7 +141,7 @@ func newEcho(b *backend) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, bm := echopaseto.New(api), echopaseto.New(browser)
+	m, bm := echopaseto.New(api, echopaseto.Config{}), echopaseto.New(browser, echopaseto.Config{})
 	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
 
 	e := echo.New()
@@ -153,7 +153,7 @@ func newEcho(b *backend) (*echo.Echo, error) {
 	e.POST("/refresh", m.RefreshHandler())
 	e.GET("/protected", h.protected, m.Required())
 	e.GET("/optional", h.optional, m.Optional())
-	e.POST("/fresh", h.fresh, m.Fresh(freshMaxAge))
+	e.POST("/fresh", h.fresh, m.FreshRequired(paseto.WithMaxAge(freshMaxAge)))
 	e.GET("/admin", h.admin, m.Required(paseto.WithScopes(adminScope)))
 	e.POST("/logout", m.LogoutHandler())
 

@@ -144,7 +144,7 @@ func newEcho(b *backend, logger *slog.Logger) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, bm := echov5paseto.New(api), echov5paseto.New(browser)
+	m, bm := echov5paseto.New(api, echov5paseto.Config{}), echov5paseto.New(browser, echov5paseto.Config{})
 	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
 
 	e := echo.New()
@@ -156,7 +156,7 @@ func newEcho(b *backend, logger *slog.Logger) (*echo.Echo, error) {
 	e.POST("/refresh", m.RefreshHandler())
 	e.GET("/protected", h.protected, m.Required())
 	e.GET("/optional", h.optional, m.Optional())
-	e.POST("/fresh", h.fresh, m.Fresh(freshMaxAge))
+	e.POST("/fresh", h.fresh, m.FreshRequired(paseto.WithMaxAge(freshMaxAge)))
 	e.GET("/admin", h.admin, m.Required(paseto.WithScopes(adminScope)))
 	e.POST("/logout", m.LogoutHandler())
 

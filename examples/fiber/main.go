@@ -134,7 +134,7 @@ func newApp(b *backend) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, bm := fiberpaseto.New(api), fiberpaseto.New(browser)
+	m, bm := fiberpaseto.New(api, fiberpaseto.Config{}), fiberpaseto.New(browser, fiberpaseto.Config{})
 	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
 
 	app := fiber.New(fiber.Config{
@@ -156,7 +156,7 @@ func newApp(b *backend) (*fiber.App, error) {
 	app.Post("/refresh", m.RefreshHandler())
 	app.Get("/protected", m.Required(), h.protected)
 	app.Get("/optional", m.Optional(), h.optional)
-	app.Post("/fresh", m.Fresh(freshMaxAge), h.fresh)
+	app.Post("/fresh", m.FreshRequired(paseto.WithMaxAge(freshMaxAge)), h.fresh)
 	app.Get("/admin", m.Required(paseto.WithScopes(adminScope)), h.admin)
 	app.Post("/logout", m.LogoutHandler())
 

@@ -134,7 +134,7 @@ func newApp(b *backend) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, bm := fiberv3paseto.New(api), fiberv3paseto.New(browser)
+	m, bm := fiberv3paseto.New(api, fiberv3paseto.Config{}), fiberv3paseto.New(browser, fiberv3paseto.Config{})
 	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
 
 	app := fiber.New(fiber.Config{
@@ -155,7 +155,7 @@ func newApp(b *backend) (*fiber.App, error) {
 	app.Post("/refresh", m.RefreshHandler())
 	app.Get("/protected", m.Required(), h.protected)
 	app.Get("/optional", m.Optional(), h.optional)
-	app.Post("/fresh", m.Fresh(freshMaxAge), h.fresh)
+	app.Post("/fresh", m.FreshRequired(paseto.WithMaxAge(freshMaxAge)), h.fresh)
 	app.Get("/admin", m.Required(paseto.WithScopes(adminScope)), h.admin)
 	app.Post("/logout", m.LogoutHandler())
 

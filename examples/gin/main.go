@@ -134,7 +134,7 @@ func newRouter(b *backend) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, bm := ginpaseto.New(api), ginpaseto.New(browser)
+	m, bm := ginpaseto.New(api, ginpaseto.Config{}), ginpaseto.New(browser, ginpaseto.Config{})
 	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
 
 	r := gin.New()
@@ -145,7 +145,7 @@ func newRouter(b *backend) (*gin.Engine, error) {
 	r.POST("/refresh", m.RefreshHandler())
 	r.GET("/protected", m.Required(), h.protected)
 	r.GET("/optional", m.Optional(), h.optional)
-	r.POST("/fresh", m.Fresh(freshMaxAge), h.fresh)
+	r.POST("/fresh", m.FreshRequired(paseto.WithMaxAge(freshMaxAge)), h.fresh)
 	r.GET("/admin", m.Required(paseto.WithScopes(adminScope)), h.admin)
 	r.POST("/logout", m.LogoutHandler())
 

@@ -138,7 +138,7 @@ func newHandler(b *backend) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, bm := httppaseto.New(api), httppaseto.New(browser)
+	m, bm := httppaseto.New(api, httppaseto.Config{}), httppaseto.New(browser, httppaseto.Config{})
 	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
 
 	mux := http.NewServeMux()
@@ -148,7 +148,7 @@ func newHandler(b *backend) (http.Handler, error) {
 	mux.Handle("POST /refresh", m.RefreshHandler())
 	mux.Handle("GET /protected", m.Required()(http.HandlerFunc(h.protected)))
 	mux.Handle("GET /optional", m.Optional()(http.HandlerFunc(h.optional)))
-	mux.Handle("POST /fresh", m.Fresh(freshMaxAge)(http.HandlerFunc(h.fresh)))
+	mux.Handle("POST /fresh", m.FreshRequired(paseto.WithMaxAge(freshMaxAge))(http.HandlerFunc(h.fresh)))
 	mux.Handle("GET /admin", m.Required(paseto.WithScopes(adminScope))(http.HandlerFunc(h.admin)))
 	mux.Handle("POST /logout", m.LogoutHandler())
 

@@ -103,7 +103,7 @@ func (f *Fixture) Login(tb testing.TB, sub string) *paseto.TokenPair {
 func (f *Fixture) CookieLogin(tb testing.TB, sub string) (cookie, csrf string) {
 	tb.Helper()
 	sink := Header{}
-	cs, err := f.Guard.LoginWithCookies(context.Background(), sink, sub)
+	cs, err := f.Guard.LoginWithCookies(context.Background(), sink, sub, paseto.LoginOptions{})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -226,4 +226,23 @@ func readAll(t *testing.T, resp *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// CustomBody is what the ErrorHandler under CheckChallengeKept writes.
+const CustomBody = "custom"
+
+// CheckChallengeKept drives an app whose GET /p is a Required route and
+// whose ErrorHandler writes only CustomBody with status 418, ignoring the
+// Problem: the adapter must have set the challenge before the handler ran,
+// so a custom handler cannot lose it.
+func CheckChallengeKept(t *testing.T, do Do) {
+	t.Helper()
+	resp := do(httptestRequest("GET", "/p", ""))
+	body := readAll(t, resp)
+	if resp.StatusCode != http.StatusTeapot || body != CustomBody {
+		t.Fatalf("status %d, body %q: the custom handler did not answer", resp.StatusCode, body)
+	}
+	if ch := resp.Header.Get("WWW-Authenticate"); ch != `Bearer realm="api"` {
+		t.Errorf("WWW-Authenticate = %q, want the challenge kept", ch)
+	}
 }

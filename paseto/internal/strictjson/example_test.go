@@ -29,7 +29,13 @@ func ExampleObject() {
 	// encoding/json would silently keep the second "sub".
 	err = strictjson.Object([]byte(`{"sub":"alice","sub":"admin"}`), strictjson.Limits{}, nil)
 	fmt.Println(errors.Is(err, strictjson.ErrDuplicateKey), err)
+
+	// encoding/json would decode both into a field tagged "role", keeping
+	// "admin".
+	err = strictjson.Object([]byte(`{"role":"user","ROLE":"admin"}`), strictjson.Limits{}, nil)
+	fmt.Println(errors.Is(err, strictjson.ErrDuplicateKey))
 	// Output:
 	// user-1234 2026-11-23T19:15:00Z true <nil>
-	// true strictjson: duplicate object key at offset 15: duplicate object key
+	// true strictjson: duplicate object key at offset 15: keys equal ignoring case
+	// true
 }

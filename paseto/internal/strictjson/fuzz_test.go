@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -22,14 +23,14 @@ type refShape struct {
 
 // reference computes refShape with encoding/json.Decoder.Token, an
 // implementation independent of the scanner under test. Keys are compared
-// after encoding/json's unescaping, which is exact for inputs that are
-// valid UTF-8 and contain no unpaired surrogate escapes (the only inputs
-// the result is used for).
+// with strings.EqualFold after encoding/json's unescaping, which is exact
+// for inputs that are valid UTF-8 and contain no unpaired surrogate escapes
+// (the only inputs the result is used for).
 func reference(data []byte) (refShape, error) {
 	type frame struct {
 		obj       bool
 		expectKey bool
-		keys      map[string]bool
+		keys      []string
 	}
 	var (
 		shape refShape
@@ -50,10 +51,10 @@ func reference(data []byte) (refShape, error) {
 			top = &stack[len(stack)-1]
 		}
 		if s, ok := tok.(string); ok && top != nil && top.obj && top.expectKey {
-			if top.keys[s] {
-				shape.dup = true
+			for _, k := range top.keys {
+				shape.dup = shape.dup || strings.EqualFold(k, s)
 			}
-			top.keys[s] = true
+			top.keys = append(top.keys, s)
 			top.expectKey = false
 			if len(stack) == 1 {
 				shape.members++
@@ -72,7 +73,7 @@ func reference(data []byte) (refShape, error) {
 			if len(stack) == 0 {
 				shape.object = d == '{'
 			}
-			stack = append(stack, frame{obj: d == '{', expectKey: true, keys: map[string]bool{}})
+			stack = append(stack, frame{obj: d == '{', expectKey: true})
 			shape.depth = max(shape.depth, len(stack))
 		}
 	}
@@ -149,6 +150,10 @@ func FuzzObject(f *testing.F) {
 		`{"a":"\ud83d\ude00","\ud83d\ude00":"😀"}`,
 		`{"a":1,"\u0061":2}`,
 		`{"\u0041":1,"A":2,"a":3}`,
+		`{"role":"user","ROLE":"admin"}`,
+		`{"kid":1,"\u212aid":2,"ſub":3,"SUB":4}`,
+		`{"i":1,"İ":2,"ı":3,"σ":4,"ς":5}`,
+		`{"x":{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":17,"\u212a":18}}`,
 		`{"k":"\u00e9","k2":"é","k3":"\uD834\uDD1E"}`,
 		`{"n":-0.0e-0,"m":1E+9,"o":0.1}`,
 		`{"a":"\ud800"}`,

@@ -1,6 +1,7 @@
 package strictjson
 
 import (
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -14,18 +15,68 @@ const linearDupMax = 16
 type keyRef struct {
 	start, end int
 	esc        bool   // content contains at least one backslash escape
-	fp         uint32 // fingerprint of unescaped keys; see fingerprint
+	wide       bool   // content contains a byte >= 0x80 (non-ASCII)
+	fp         uint32 // fingerprint of plain keys; see fingerprint
 }
 
-// fingerprint packs a key's length and first and last bytes. Comparing it
-// first rejects nearly all unequal claim names (which are short and often
-// of equal length) without a memory comparison, which matters because the
-// linear duplicate check compares every pair of keys.
+// plain reports whether the key is ASCII without escapes: its bytes are its
+// characters, and it can only fold-equal another plain key of its length.
+func (k keyRef) plain() bool { return !k.esc && !k.wide }
+
+// fingerprint packs a plain key's length and its first and last bytes,
+// upper-cased. Comparing it first rejects nearly all unequal claim names
+// (which are short and often of equal length) without a memory comparison,
+// which matters because the linear duplicate check compares every pair of
+// keys.
 func fingerprint(s []byte) uint32 {
 	if len(s) == 0 {
 		return 0
 	}
-	return uint32(len(s))<<16 | uint32(s[0])<<8 | uint32(s[len(s)-1])
+	return uint32(len(s))<<16 | uint32(asciiUpper[s[0]])<<8 | uint32(asciiUpper[s[len(s)-1]])
+}
+
+// asciiUpper maps a-z to A-Z and every other byte to itself.
+var asciiUpper = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = byte(c - 'a' + 'A')
+	}
+	return t
+}()
+
+// asciiEqualFold reports whether two ASCII strings are equal ignoring the
+// case of letters, which for ASCII is exactly strings.EqualFold.
+func asciiEqualFold(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] && asciiUpper[a[i]] != asciiUpper[b[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// foldRune returns the smallest rune of r's case-folding orbit (the one
+// unicode.SimpleFold cycles through), so that foldRune(a) == foldRune(b)
+// exactly when strings.EqualFold would match a and b. encoding/json folds
+// names the same way when it matches object keys to struct fields.
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		// Only letters fold, and 'k' and 's' fold to non-ASCII runes too,
+		// whose orbit's smallest member is the ASCII upper case.
+		return rune(asciiUpper[r])
+	}
+	for {
+		r2 := unicode.SimpleFold(r)
+		if r2 <= r {
+			return r2
+		}
+		r = r2
+	}
 }
 
 // member is a validated top-level member, recorded during the scan so the
@@ -132,16 +183,16 @@ func scan(data []byte, maxDepth, maxMembers int, members []member) ([]member, er
 			if c != '"' {
 				return nil, unexpected(data, p, "expected string object key")
 			}
-			end, esc, err := scanString(data, p)
+			end, esc, wide, err := scanString(data, p)
 			if err != nil {
 				return nil, err
 			}
-			k := keyRef{start: p + 1, end: end - 1, esc: esc}
+			k := keyRef{start: p + 1, end: end - 1, esc: esc, wide: wide}
 			if top && len(members) >= maxMembers {
 				return nil, fail(ErrTooManyMembers, p, "top-level object has too many members")
 			}
 			if keys, err = addKey(data, keys, lv, k, &scratch); err != nil {
-				return nil, fail(ErrDuplicateKey, p, "duplicate object key")
+				return nil, fail(ErrDuplicateKey, p, "keys equal ignoring case")
 			}
 			if top {
 				members = append(members, member{key: k})
@@ -166,7 +217,7 @@ func scan(data []byte, maxDepth, maxMembers int, members []member) ([]member, er
 		switch {
 		case c == '"':
 			var esc bool
-			end, esc, err = scanString(data, p)
+			end, esc, _, err = scanString(data, p)
 			kind, plain = KindString, !esc
 		case c == '{' || c == '[':
 			if len(levels) >= maxDepth {
@@ -211,25 +262,27 @@ func scan(data []byte, maxDepth, maxMembers int, members []member) ([]member, er
 }
 
 // addKey records key k of the innermost object lv and reports a non-nil
-// error (the caller supplies position) if lv already has an equal key.
+// error (the caller supplies position) if lv already has a key equal to k
+// ignoring case (see foldRune).
 func addKey(data []byte, keys []keyRef, lv *level, k keyRef, scratch *[]byte) ([]keyRef, error) {
 	if lv.set != nil {
-		b := keyBytes(data, k, scratch)
+		b := foldedKey(data, k, scratch)
 		if _, dup := lv.set[string(b)]; dup {
 			return keys, ErrDuplicateKey
 		}
 		lv.set[string(b)] = struct{}{}
 		return keys, nil
 	}
-	if !k.esc {
+	plain := k.plain()
+	if plain {
 		k.fp = fingerprint(data[k.start:k.end])
 	}
 	for _, prev := range keys[lv.keyBase:] {
-		if prev.esc || k.esc {
-			if keysEqual(data, prev, k) {
+		if plain && prev.plain() {
+			if prev.fp == k.fp && asciiEqualFold(data[prev.start:prev.end], data[k.start:k.end]) {
 				return keys, ErrDuplicateKey
 			}
-		} else if prev.fp == k.fp && string(data[prev.start:prev.end]) == string(data[k.start:k.end]) {
+		} else if keysEqualFold(data, prev, k) {
 			return keys, ErrDuplicateKey
 		}
 	}
@@ -240,37 +293,48 @@ func addKey(data []byte, keys []keyRef, lv *level, k keyRef, scratch *[]byte) ([
 		// allocation on this path and happens once per wide object.
 		lv.set = make(map[string]struct{}, 2*n)
 		for _, kr := range keys[lv.keyBase:] {
-			lv.set[string(keyBytes(data, kr, scratch))] = struct{}{}
+			lv.set[string(foldedKey(data, kr, scratch))] = struct{}{}
 		}
 		keys = keys[:lv.keyBase]
 	}
 	return keys, nil
 }
 
-// keyBytes returns k's unescaped content, aliasing data when possible.
-func keyBytes(data []byte, k keyRef, scratch *[]byte) []byte {
-	if !k.esc {
-		return data[k.start:k.end]
+// foldedKey returns k's unescaped content with every rune replaced by
+// foldRune's choice, so keys equal ignoring case have equal folded forms.
+// It aliases data for a key already in folded form.
+func foldedKey(data []byte, k keyRef, scratch *[]byte) []byte {
+	s := data[k.start:k.end]
+	if k.plain() {
+		folded := true
+		for _, c := range s {
+			folded = folded && asciiUpper[c] == c
+		}
+		if folded {
+			return s
+		}
 	}
-	// Cannot fail: keys are validated before they are recorded.
-	*scratch, _ = appendUnescaped((*scratch)[:0], data, k.start, k.end)
-	return *scratch
+	out := (*scratch)[:0]
+	for i := 0; i < len(s); {
+		r, n := nextRune(s, i)
+		out = utf8.AppendRune(out, foldRune(r))
+		i += n
+	}
+	*scratch = out
+	return out
 }
 
-// keysEqual reports whether two validated keys are equal after unescaping.
-// The escaped case decodes both keys rune by rune in place so comparing
-// never allocates; since both are valid UTF-8 without unpaired surrogates,
-// equal rune sequences mean equal unescaped bytes.
-func keysEqual(data []byte, a, b keyRef) bool {
+// keysEqualFold reports whether two validated keys are equal ignoring case
+// after unescaping. It decodes both keys rune by rune in place, so
+// comparing never allocates; both are valid UTF-8 without unpaired
+// surrogates, so every rune is a real character.
+func keysEqualFold(data []byte, a, b keyRef) bool {
 	as, bs := data[a.start:a.end], data[b.start:b.end]
-	if !a.esc && !b.esc {
-		return string(as) == string(bs)
-	}
 	i, j := 0, 0
 	for i < len(as) && j < len(bs) {
 		ra, na := nextRune(as, i)
 		rb, nb := nextRune(bs, j)
-		if ra != rb {
+		if ra != rb && foldRune(ra) != foldRune(rb) {
 			return false
 		}
 		i += na
@@ -334,34 +398,35 @@ var plainByte = func() (t [256]bool) {
 }()
 
 // scanString validates the string starting with the quote at data[p] and
-// returns the index just past its closing quote and whether it contains
-// escapes.
-func scanString(data []byte, p int) (end int, esc bool, err error) {
+// returns the index just past its closing quote, whether it contains
+// escapes and whether it contains non-ASCII bytes.
+func scanString(data []byte, p int) (end int, esc, wide bool, err error) {
 	i := p + 1
 	for {
 		for i < len(data) && plainByte[data[i]] {
 			i++
 		}
 		if i >= len(data) {
-			return 0, false, fail(ErrSyntax, i, "unterminated string")
+			return 0, false, false, fail(ErrSyntax, i, "unterminated string")
 		}
 		switch c := data[i]; {
 		case c == '"':
-			return i + 1, esc, nil
+			return i + 1, esc, wide, nil
 		case c == '\\':
 			_, n, err := decodeEscape(data, i)
 			if err != nil {
-				return 0, false, err
+				return 0, false, false, err
 			}
 			esc = true
 			i += n
 		case c < 0x20:
-			return 0, false, fail(ErrSyntax, i, "control character in string")
+			return 0, false, false, fail(ErrSyntax, i, "control character in string")
 		default: // >= 0x80
 			r, size := utf8.DecodeRune(data[i:])
 			if r == utf8.RuneError && size == 1 {
-				return 0, false, fail(ErrUTF8, i, "invalid UTF-8")
+				return 0, false, false, fail(ErrUTF8, i, "invalid UTF-8")
 			}
+			wide = true
 			i += size
 		}
 	}

@@ -10,9 +10,17 @@
 // replaces invalid UTF-8 and unpaired surrogates with U+FFFD (so two different
 // byte strings can decode to the same claim value).
 //
+// encoding/json also matches an object key to a struct field ignoring case,
+// so {"role":"user","ROLE":"admin"} decoded into a struct with a "role"
+// field gives "admin". Object therefore counts two keys of one object as
+// duplicates when they are equal ignoring case, with the folding
+// encoding/json uses (strings.EqualFold): whatever a caller later decodes
+// from an accepted object with encoding/json, no key can shadow another.
+//
 // Object is a hand-written, single-pass, iterative scanner. It validates the
-// whole input — RFC 8259 grammar, UTF-8, unpaired surrogate escapes, duplicate
-// keys at every nesting level, and the caller's depth and member bounds —
+// whole input — RFC 8259 grammar, UTF-8, unpaired surrogate escapes, keys
+// duplicated (ignoring case) at any nesting level, and the caller's depth
+// and member bounds —
 // and only then hands each top-level member to a callback as an unescaped key
 // plus a Value whose Raw bytes alias the input. The caller switches on the
 // exact (case-sensitive) key and decodes the value into a typed struct, so
@@ -117,8 +125,10 @@ var (
 	// or data after the object.
 	ErrSyntax = errors.New("strictjson: syntax error")
 	// ErrDuplicateKey reports two members of the same object (at any depth)
-	// whose keys are equal after unescaping. Keys are compared exactly, so
-	// "exp" and "EXP" are distinct.
+	// whose keys are equal after unescaping, ignoring case as
+	// strings.EqualFold does: "exp" and "EXP" are duplicates, and so are
+	// "k" and "\u212a" (KELVIN SIGN), which encoding/json would match to
+	// the same struct field.
 	ErrDuplicateKey = errors.New("strictjson: duplicate object key")
 	// ErrDepth reports nesting deeper than Limits.MaxDepth.
 	ErrDepth = errors.New("strictjson: nesting too deep")
@@ -198,8 +208,9 @@ type Value struct {
 //     object, and trailing data (ErrSyntax);
 //   - invalid UTF-8 anywhere in data, and \u escapes encoding an unpaired
 //     surrogate (ErrUTF8);
-//   - duplicate keys in any object, compared after unescaping, so "a" and
-//     "\u0061" are duplicates while "exp" and "EXP" are not (ErrDuplicateKey);
+//   - duplicate keys in any object, compared after unescaping and ignoring
+//     case, so "a" and "\u0061" are duplicates, and so are "exp" and "EXP"
+//     (ErrDuplicateKey);
 //   - nesting deeper than lim.MaxDepth (ErrDepth);
 //   - more than lim.MaxMembers top-level members (ErrTooManyMembers).
 //

@@ -61,7 +61,6 @@ var objectCases = []objectCase{
 	{"empty object", `{}`, strictjson.Limits{}, nil},
 	{"surrounding whitespace", " \t\r\n{ \t\r\n} \t\r\n", strictjson.Limits{}, nil},
 	{"claims", claims, strictjson.Limits{}, nil},
-	{"case-sensitive keys not duplicate", `{"exp":"a","EXP":"b"}`, strictjson.Limits{}, nil},
 	{"same key at different levels", `{"a":{"a":{"a":1}}}`, strictjson.Limits{}, nil},
 	{"same key in sibling objects", `{"a":[{"b":1},{"b":2}],"c":{"b":3}}`, strictjson.Limits{}, nil},
 	{"empty key", `{"":1}`, strictjson.Limits{}, nil},
@@ -203,6 +202,27 @@ var objectCases = []objectCase{
 	{"duplicate nested", `{"x":{"a":1,"a":2}}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
 	{"duplicate nested in array", `{"x":[{"a":1},{"a":1,"a":2}]}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
 	{"duplicate top after nested same key", `{"a":{"a":1},"b":2,"a":3}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	// Keys equal ignoring case are duplicates: encoding/json would decode
+	// both into one struct field, the last one winning.
+	{"case variant", `{"role":"user","ROLE":"admin"}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"case variant of a claim", `{"exp":"a","EXP":"b"}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"case variant one letter", `{"role":1,"rolE":2}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"case variant escaped", `{"role":1,"\u0052ole":2}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"case variant nested", `{"profile":{"role":"user","Role":"admin"}}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"case variant nested in array", `{"a":[{"id":1},{"id":1,"ID":2}]}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"kelvin sign raw", `{"kid":1,"Kid":2}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"kelvin sign escaped", `{"kid":1,"\u212aid":2}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"long s", `{"sub":1,"ſub":2}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"long s vs upper", `{"ſub":1,"SUB":2}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"greek sigma forms", `{"σ":1,"ς":2}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"non-ASCII case variant", `{"été":1,"ÉTÉ":2}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"case variant in map mode", wide(30, `"K7":0`), strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"kelvin in map mode", wide(30, `"\u212a7":0`), strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"case variant nested map mode", `{"x":` + wide(20, `"K19":1`) + `}`, strictjson.Limits{}, strictjson.ErrDuplicateKey},
+	{"dotted capital I is not i", `{"i":1,"İ":2}`, strictjson.Limits{}, nil},
+	{"dotless i is not I", `{"I":1,"ı":2}`, strictjson.Limits{}, nil},
+	{"letters that do not fold", `{"a_b":1,"a-b":2,"ab":3,"AB_":4,"@":5,"` + "`" + `":6,"[":7,"{":8}`, strictjson.Limits{}, nil},
+	{"same letters different length", `{"ab":1,"abb":2,"AbBb":3}`, strictjson.Limits{}, nil},
 	{"escaped prefix is not duplicate", `{"ab":1,"\u0061":2}`, strictjson.Limits{}, nil},
 	{"escaped longer is not duplicate", `{"a":1,"\u0061b":2}`, strictjson.Limits{}, nil},
 
@@ -331,13 +351,28 @@ func TestObjectDelivery(t *testing.T) {
 	}
 }
 
-func TestObjectCaseSensitive(t *testing.T) {
-	// encoding/json would put both into a field tagged "exp" (last wins);
-	// here they are distinct members and the caller sees both.
-	members := collect(t, `{"exp":"a","EXP":"b"}`, strictjson.Limits{})
-	want := []got{{"exp", strictjson.KindString, `"a"`}, {"EXP", strictjson.KindString, `"b"`}}
-	if fmt.Sprint(members) != fmt.Sprint(want) {
-		t.Errorf("got %v, want %v", members, want)
+// TestObjectCaseVariants shows why keys equal ignoring case are refused:
+// encoding/json puts both into one struct field, the last one winning, so
+// a caller that switches on exact keys and one that decodes with
+// encoding/json would read different values from the same input.
+func TestObjectCaseVariants(t *testing.T) {
+	for _, in := range []string{
+		`{"role":"user","ROLE":"admin"}`,
+		`{"role":"user","\u212aole":"admin"}`, // no k in "role": not a variant, a control
+		`{"kind":"user","\u212aind":"admin"}`,
+	} {
+		var v struct {
+			Role string `json:"role"`
+			Kind string `json:"kind"`
+		}
+		if err := json.Unmarshal([]byte(in), &v); err != nil {
+			t.Fatal(err)
+		}
+		merged := v.Role == "admin" || v.Kind == "admin"
+		err := strictjson.Object([]byte(in), strictjson.Limits{}, nil)
+		if merged != errors.Is(err, strictjson.ErrDuplicateKey) {
+			t.Errorf("%s: encoding/json merged=%v, Object = %v", in, merged, err)
+		}
 	}
 }
 
@@ -399,7 +434,7 @@ func TestErrorDetails(t *testing.T) {
 	if msg := err.Error(); strings.Contains(msg, "s3cr3t") || strings.Contains(msg, "sub") {
 		t.Errorf("error message quotes input: %q", msg)
 	}
-	if want := "strictjson: duplicate object key at offset 16: duplicate object key"; err.Error() != want {
+	if want := "strictjson: duplicate object key at offset 16: keys equal ignoring case"; err.Error() != want {
 		t.Errorf("message = %q, want %q", err.Error(), want)
 	}
 }
