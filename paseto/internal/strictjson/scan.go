@@ -14,25 +14,29 @@ const linearDupMax = 16
 // keyRef locates an object key's content (between the quotes) in the input.
 type keyRef struct {
 	start, end int
-	esc        bool   // content contains at least one backslash escape
-	wide       bool   // content contains a byte >= 0x80 (non-ASCII)
-	fp         uint32 // fingerprint of plain keys; see fingerprint
+	esc        bool // content contains at least one backslash escape
+	// slow is set for keys with escapes or non-ASCII bytes, which need
+	// rune-by-rune comparison. The others are plain: their bytes are their
+	// characters, and a plain key can only equal another plain key of its
+	// length, ignoring case.
+	slow bool
+	fp   uint32 // fingerprint of plain keys; see fingerprint
 }
 
-// plain reports whether the key is ASCII without escapes: its bytes are its
-// characters, and it can only fold-equal another plain key of its length.
-func (k keyRef) plain() bool { return !k.esc && !k.wide }
-
-// fingerprint packs a plain key's length and its first and last bytes,
-// upper-cased. Comparing it first rejects nearly all unequal claim names
-// (which are short and often of equal length) without a memory comparison,
-// which matters because the linear duplicate check compares every pair of
-// keys.
-func fingerprint(s []byte) uint32 {
+// fingerprint packs a key's length and its first and last bytes,
+// upper-cased, and reports whether the key is ASCII. Comparing
+// fingerprints first rejects nearly all unequal plain claim names (which
+// are short and often of equal length) without a memory comparison, which
+// matters because the linear duplicate check compares every pair of keys.
+func fingerprint(s []byte) (fp uint32, ascii bool) {
 	if len(s) == 0 {
-		return 0
+		return 0, true
 	}
-	return uint32(len(s))<<16 | uint32(asciiUpper[s[0]])<<8 | uint32(asciiUpper[s[len(s)-1]])
+	var or byte
+	for _, c := range s {
+		or |= c
+	}
+	return uint32(len(s))<<16 | uint32(asciiUpper[s[0]])<<8 | uint32(asciiUpper[s[len(s)-1]]), or < utf8.RuneSelf
 }
 
 // asciiUpper maps a-z to A-Z and every other byte to itself.
@@ -98,8 +102,11 @@ type level struct {
 	// their keys after it and truncate back on close, so an object's keys
 	// are always keys[keyBase:] when it is the innermost level.
 	keyBase int
-	// set holds the object's unescaped keys once it has more than
-	// linearDupMax of them.
+	// slowKeys counts the object's slow keys while it is in linear mode;
+	// while it is zero, a plain key is compared by fingerprint alone.
+	slowKeys int
+	// set holds the object's keys, unescaped and case-folded, once it has
+	// more than linearDupMax of them.
 	set map[string]struct{}
 }
 
@@ -183,11 +190,11 @@ func scan(data []byte, maxDepth, maxMembers int, members []member) ([]member, er
 			if c != '"' {
 				return nil, unexpected(data, p, "expected string object key")
 			}
-			end, esc, wide, err := scanString(data, p)
+			end, esc, err := scanString(data, p)
 			if err != nil {
 				return nil, err
 			}
-			k := keyRef{start: p + 1, end: end - 1, esc: esc, wide: wide}
+			k := keyRef{start: p + 1, end: end - 1, esc: esc}
 			if top && len(members) >= maxMembers {
 				return nil, fail(ErrTooManyMembers, p, "top-level object has too many members")
 			}
@@ -217,7 +224,7 @@ func scan(data []byte, maxDepth, maxMembers int, members []member) ([]member, er
 		switch {
 		case c == '"':
 			var esc bool
-			end, esc, _, err = scanString(data, p)
+			end, esc, err = scanString(data, p)
 			kind, plain = KindString, !esc
 		case c == '{' || c == '[':
 			if len(levels) >= maxDepth {
@@ -273,18 +280,28 @@ func addKey(data []byte, keys []keyRef, lv *level, k keyRef, scratch *[]byte) ([
 		lv.set[string(b)] = struct{}{}
 		return keys, nil
 	}
-	plain := k.plain()
-	if plain {
-		k.fp = fingerprint(data[k.start:k.end])
-	}
-	for _, prev := range keys[lv.keyBase:] {
-		if plain && prev.plain() {
+	fp, ascii := fingerprint(data[k.start:k.end])
+	k.fp, k.slow = fp, k.esc || !ascii
+	if !k.slow && lv.slowKeys == 0 {
+		// The common case: plain keys only.
+		for _, prev := range keys[lv.keyBase:] {
 			if prev.fp == k.fp && asciiEqualFold(data[prev.start:prev.end], data[k.start:k.end]) {
 				return keys, ErrDuplicateKey
 			}
-		} else if keysEqualFold(data, prev, k) {
-			return keys, ErrDuplicateKey
 		}
+	} else {
+		for _, prev := range keys[lv.keyBase:] {
+			if k.slow || prev.slow {
+				if keysEqualFold(data, prev, k) {
+					return keys, ErrDuplicateKey
+				}
+			} else if prev.fp == k.fp && asciiEqualFold(data[prev.start:prev.end], data[k.start:k.end]) {
+				return keys, ErrDuplicateKey
+			}
+		}
+	}
+	if k.slow {
+		lv.slowKeys++
 	}
 	keys = append(keys, k)
 	if n := len(keys) - lv.keyBase; n > linearDupMax {
@@ -305,10 +322,10 @@ func addKey(data []byte, keys []keyRef, lv *level, k keyRef, scratch *[]byte) ([
 // It aliases data for a key already in folded form.
 func foldedKey(data []byte, k keyRef, scratch *[]byte) []byte {
 	s := data[k.start:k.end]
-	if k.plain() {
+	if !k.esc {
 		folded := true
 		for _, c := range s {
-			folded = folded && asciiUpper[c] == c
+			folded = folded && c < utf8.RuneSelf && asciiUpper[c] == c
 		}
 		if folded {
 			return s
@@ -398,35 +415,34 @@ var plainByte = func() (t [256]bool) {
 }()
 
 // scanString validates the string starting with the quote at data[p] and
-// returns the index just past its closing quote, whether it contains
-// escapes and whether it contains non-ASCII bytes.
-func scanString(data []byte, p int) (end int, esc, wide bool, err error) {
+// returns the index just past its closing quote and whether it contains
+// escapes.
+func scanString(data []byte, p int) (end int, esc bool, err error) {
 	i := p + 1
 	for {
 		for i < len(data) && plainByte[data[i]] {
 			i++
 		}
 		if i >= len(data) {
-			return 0, false, false, fail(ErrSyntax, i, "unterminated string")
+			return 0, false, fail(ErrSyntax, i, "unterminated string")
 		}
 		switch c := data[i]; {
 		case c == '"':
-			return i + 1, esc, wide, nil
+			return i + 1, esc, nil
 		case c == '\\':
 			_, n, err := decodeEscape(data, i)
 			if err != nil {
-				return 0, false, false, err
+				return 0, false, err
 			}
 			esc = true
 			i += n
 		case c < 0x20:
-			return 0, false, false, fail(ErrSyntax, i, "control character in string")
+			return 0, false, fail(ErrSyntax, i, "control character in string")
 		default: // >= 0x80
 			r, size := utf8.DecodeRune(data[i:])
 			if r == utf8.RuneError && size == 1 {
-				return 0, false, false, fail(ErrUTF8, i, "invalid UTF-8")
+				return 0, false, fail(ErrUTF8, i, "invalid UTF-8")
 			}
-			wide = true
 			i += size
 		}
 	}
