@@ -1,9 +1,18 @@
 // Package paseto issues and verifies PASETO v4 access and refresh tokens for
-// web applications: typed keys with PASERK import/export and key IDs, key rings
-// for rotation, access tokens with freshness claims, refresh tokens under their
-// own key, and a strict verifier that checks, in this order, the token's shape
-// and size, its footer and key ID, the cryptography, the claims, the token type,
-// the route's requirements (such as freshness) and, last, revocation.
+// web applications, keeps their login sessions, and holds the HTTP policy
+// that the framework adapters under adapters/ share. It imports only the
+// standard library and golang.org/x.
+//
+// # Tokens
+//
+// Keys are typed ([SymmetricKey], [SecretKey], [PublicKey]) and travel as
+// PASERK strings ([ParseSymmetricKey], [SymmetricKey.PASERK]); a [KeyRing]
+// holds the keys of one purpose for rotation, named in each token's footer
+// by key ID. An [Issuer] mints tokens from a [Template]; a [Verifier]
+// checks, in this order, the token's shape and size, its footer and key ID,
+// the cryptography, the claims ([Claims], strict JSON), the token type, the
+// route's [Requirement]s (such as [RequireFresh] and [RequireScopes]) and,
+// last, that its session is live ([WithSessionCheck]).
 //
 // Only v4.local (XChaCha20 + BLAKE2b) and v4.public (Ed25519) are supported,
 // and each Verifier accepts exactly one of them, chosen by its KeyRing. The
@@ -12,9 +21,40 @@
 // directions, against aidanwoods.dev/go-paseto (docs/security.md says why
 // go-paseto is the tests' oracle rather than the run-time parser).
 //
-// The package is framework-agnostic; the adapters under adapters/ connect it to
-// gin, echo, fiber and net/http.
+// # Sessions
 //
-// Errors are sentinels to test with errors.Is; each carries a stable machine
-// code (see Code) that the HTTP layer puts in response bodies.
+// [New] builds an [Auth] from a [Config]: [Auth.Login] starts a session and
+// returns a fresh access token and a refresh token ([TokenPair]);
+// [Auth.Refresh] rotates the refresh token with reuse detection and a grace
+// window; [Auth.VerifyAccess] verifies an access token and asks the store
+// whether its session is live; [Auth.Logout] and [Auth.RevokeSubject] end
+// sessions. Security events ([SecurityEvent]) go to the logger and to
+// [Config.OnSecurityEvent].
+//
+// # Stores
+//
+// A [Store] keeps sessions and fails closed: a token is accepted only while
+// its store positively reports the session live ([SessionChecker]), so a
+// lost, evicted or corrupt record ends a session and never revives one.
+// Every store call runs under [Config.StoreTimeout]. [MemoryStore] is the
+// default, for one process; paseto/redisstore shares sessions between
+// instances; paseto/storetest is the conformance suite every store passes.
+//
+// # HTTP
+//
+// A [Guard] ([NewGuard], [GuardConfig]) is the policy the adapters
+// translate: where tokens are found (the Authorization header, cookies
+// with double-submit CSRF protection ([CookieConfig]), the query on routes
+// that allow it), what each route demands ([Guard.Required],
+// [Guard.FreshRequired], [Guard.RefreshRequired], [Guard.Optional] and the
+// [RouteOption]s), the logout and cookie-session endpoints ([Guard.Logout],
+// [Guard.LoginWithCookies]) and how every outcome is answered ([Problem],
+// [Reply]). Adapters hold no policy of their own.
+//
+// # Errors
+//
+// Errors are sentinels ([ErrExpired], [ErrRevoked], [ErrStoreUnavailable],
+// …) to test with errors.Is; each carries a stable machine code ([Code])
+// that [Guard.ProblemFor] puts in response bodies and challenges. A forged
+// token is always [ErrInvalid] or [ErrMalformed], never a claim error.
 package paseto
