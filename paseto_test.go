@@ -55,6 +55,7 @@ type route struct {
 	opts         []paseto.RouteOption
 	status       int  // the app handler's status; 0 means 200
 	silent       bool // the app handler writes nothing: the framework answers 200
+	body         bool // the app handler reads the request body
 }
 
 var routes = []route{
@@ -74,13 +75,32 @@ var routes = []route{
 	{method: "POST", path: "/refresh", kind: refreshHandler},
 	{method: "POST", path: "/refresh-next", kind: refreshRequired},
 	{method: "POST", path: "/logout", kind: logoutHandler},
+	// The app's fresh re-login: credentials checked again, then
+	// Auth.FreshLogin (see env.respond).
+	{method: "POST", path: "/fresh-login", kind: required, body: true},
+	{method: "GET", path: "/not-banned", kind: required, opts: []paseto.RouteOption{paseto.WithRequirements(notBanned)}},
 }
 
 // staffOnly is an application's own authorization check on the claims: it
 // answers 403 by wrapping paseto.ErrInsufficientScope.
-func staffOnly(c *paseto.Claims, _ time.Time) error {
+func staffOnly(_ context.Context, c *paseto.Claims, _ time.Time) error {
 	if tenant, _ := paseto.Claim[string](c, "tenant"); tenant != "staff" {
 		return fmt.Errorf("%w: staff only", paseto.ErrInsufficientScope)
+	}
+	return nil
+}
+
+// bannedAccounts is the "database" notBanned consults.
+var bannedAccounts = map[string]bool{"mallory": true}
+
+// notBanned is a Requirement that consults a database with the request's
+// context: it refuses a cancelled request, as a database driver would.
+func notBanned(ctx context.Context, c *paseto.Claims, _ time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if bannedAccounts[c.Subject] {
+		return fmt.Errorf("%w: account banned", paseto.ErrInsufficientScope)
 	}
 	return nil
 }
@@ -93,8 +113,10 @@ func (r route) code() int {
 }
 
 // respondFunc is the app's handler body, the same for every framework: it
-// counts the call and answers {"user": sub or null, "pair": bool}.
-type respondFunc func(c *paseto.Claims, pair *paseto.TokenPair) []byte
+// counts the call and answers {"user": sub or null, "pair": bool}, or
+// runs the fresh re-login. ctx is the request's context; body is the
+// request body on routes that read it.
+type respondFunc func(ctx context.Context, rt route, c *paseto.Claims, pair *paseto.TokenPair, body []byte) paseto.Reply
 
 // doFunc sends one request to the mounted app.
 type doFunc func(*http.Request) (*http.Response, error)
@@ -124,11 +146,18 @@ func mountGin(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		h := func(c *gin.Context) {
 			cl, _ := ginpaseto.Claims(c)
 			pair, _ := ginpaseto.TokenPair(c)
+			var body []byte
+			if rt.body {
+				body, _ = io.ReadAll(c.Request.Body)
+			}
+			reply := respond(c.Request.Context(), rt, cl, pair, body)
 			if rt.silent {
-				respond(cl, pair)
 				return
 			}
-			c.Data(rt.code(), "application/json", respond(cl, pair))
+			for _, h := range reply.Header {
+				c.Header(h.Name, h.Value)
+			}
+			c.Data(reply.Status, "application/json", reply.Body)
 		}
 		switch rt.kind {
 		case required:
@@ -155,11 +184,18 @@ func mountEcho(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		h := func(c echo.Context) error {
 			cl, _ := echopaseto.Claims(c)
 			pair, _ := echopaseto.TokenPair(c)
+			var body []byte
+			if rt.body {
+				body, _ = io.ReadAll(c.Request().Body)
+			}
+			reply := respond(c.Request().Context(), rt, cl, pair, body)
 			if rt.silent {
-				respond(cl, pair)
 				return nil
 			}
-			return c.JSONBlob(rt.code(), respond(cl, pair))
+			for _, h := range reply.Header {
+				c.Response().Header().Set(h.Name, h.Value)
+			}
+			return c.JSONBlob(reply.Status, reply.Body)
 		}
 		switch rt.kind {
 		case required:
@@ -186,11 +222,18 @@ func mountEchoV5(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		h := func(c *echov5.Context) error {
 			cl, _ := echov5paseto.Claims(c)
 			pair, _ := echov5paseto.TokenPair(c)
+			var body []byte
+			if rt.body {
+				body, _ = io.ReadAll(c.Request().Body)
+			}
+			reply := respond(c.Request().Context(), rt, cl, pair, body)
 			if rt.silent {
-				respond(cl, pair)
 				return nil
 			}
-			return c.JSONBlob(rt.code(), respond(cl, pair))
+			for _, h := range reply.Header {
+				c.Response().Header().Set(h.Name, h.Value)
+			}
+			return c.JSONBlob(reply.Status, reply.Body)
 		}
 		switch rt.kind {
 		case required:
@@ -223,12 +266,19 @@ func mountFiber(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		h := func(c *fiber.Ctx) error {
 			cl, _ := fiberpaseto.Claims(c)
 			pair, _ := fiberpaseto.TokenPair(c)
+			var body []byte
+			if rt.body {
+				body = c.Body()
+			}
+			reply := respond(c.UserContext(), rt, cl, pair, body)
 			if rt.silent {
-				respond(cl, pair)
 				return nil
 			}
+			for _, h := range reply.Header {
+				c.Set(h.Name, h.Value)
+			}
 			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-			return c.Status(rt.code()).Send(respond(cl, pair))
+			return c.Status(reply.Status).Send(reply.Body)
 		}
 		switch rt.kind {
 		case required:
@@ -263,12 +313,19 @@ func mountFiberV3(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		h := func(c fiberv3.Ctx) error {
 			cl, _ := fiberv3paseto.Claims(c)
 			pair, _ := fiberv3paseto.TokenPair(c)
+			var body []byte
+			if rt.body {
+				body = c.Body()
+			}
+			reply := respond(c.Context(), rt, cl, pair, body)
 			if rt.silent {
-				respond(cl, pair)
 				return nil
 			}
+			for _, h := range reply.Header {
+				c.Set(h.Name, h.Value)
+			}
 			c.Set(fiberv3.HeaderContentType, fiberv3.MIMEApplicationJSON)
-			return c.Status(rt.code()).Send(respond(cl, pair))
+			return c.Status(reply.Status).Send(reply.Body)
 		}
 		methods := []string{rt.method}
 		switch rt.kind {
@@ -302,13 +359,20 @@ func mountNetHTTP(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			cl, _ := httppaseto.FromContext(r.Context())
 			pair, _ := httppaseto.TokenPair(r.Context())
+			var body []byte
+			if rt.body {
+				body, _ = io.ReadAll(r.Body)
+			}
+			reply := respond(r.Context(), rt, cl, pair, body)
 			if rt.silent {
-				respond(cl, pair)
 				return
 			}
+			for _, h := range reply.Header {
+				w.Header().Set(h.Name, h.Value)
+			}
 			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(rt.code())
-			w.Write(respond(cl, pair))
+			w.WriteHeader(reply.Status)
+			w.Write(reply.Body)
 		})
 		pattern := rt.method + " " + rt.path
 		switch rt.kind {
@@ -429,6 +493,26 @@ type env struct {
 	// A row's req leaves here what its then needs.
 	pair    *paseto.TokenPair
 	browser *browser
+
+	// hook is what Config.OnRefresh runs; nil changes nothing.
+	hook atomic.Pointer[paseto.RefreshHook]
+}
+
+// onRefresh is the Auth's Config.OnRefresh: the row's hook, if any.
+func (e *env) onRefresh(ctx context.Context, c *paseto.Claims) (paseto.RefreshUpdate, error) {
+	if h := e.hook.Load(); h != nil {
+		return (*h)(ctx, c)
+	}
+	return paseto.RefreshUpdate{}, nil
+}
+
+// setHook makes h the Auth's refresh hook from now on; nil removes it.
+func (e *env) setHook(h paseto.RefreshHook) {
+	if h == nil {
+		e.hook.Store(nil)
+		return
+	}
+	e.hook.Store(&h)
 }
 
 func newEnv(t *testing.T, ad adapter) *env {
@@ -450,6 +534,7 @@ func newEnv(t *testing.T, ad adapter) *env {
 		// second rotation counts as reuse and revokes the session.
 		GracePeriod:  gracePeriod,
 		StoreTimeout: storeTimeout,
+		OnRefresh:    e.onRefresh,
 		Clock:        e.clock.Now, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -467,14 +552,45 @@ func newEnv(t *testing.T, ad adapter) *env {
 	return e
 }
 
-func (e *env) respond(c *paseto.Claims, pair *paseto.TokenPair) []byte {
+var jsonHeader = []paseto.Header{{Name: "Content-Type", Value: "application/json"}}
+
+func (e *env) respond(ctx context.Context, rt route, c *paseto.Claims, pair *paseto.TokenPair, body []byte) paseto.Reply {
 	e.ran.Add(1)
+	if rt.path == "/fresh-login" {
+		return e.freshLogin(ctx, c, body)
+	}
 	var user any
 	if c != nil {
 		user = c.Subject
 	}
 	b, _ := json.Marshal(map[string]any{"user": user, "pair": pair != nil})
-	return b
+	return paseto.Reply{Status: rt.code(), Header: jsonHeader, Body: b}
+}
+
+// password is the demo password of user in the suite's user table.
+func password(user string) string { return "pw-" + user }
+
+// freshLogin is the app's fresh re-login handler, as the examples write
+// it: check the credentials, then ask for a fresh access token for the
+// access token's session.
+func (e *env) freshLogin(ctx context.Context, c *paseto.Claims, body []byte) paseto.Reply {
+	var cr struct{ Username, Password string }
+	if err := json.Unmarshal(body, &cr); err != nil || cr.Password != password(cr.Username) {
+		b, _ := json.Marshal(paseto.ErrorBody{Error: "invalid_credentials", Message: "wrong username or password"})
+		return paseto.Reply{Status: http.StatusUnauthorized, Header: jsonHeader, Body: b}
+	}
+	tok, err := e.auth.FreshLogin(ctx, c, cr.Username)
+	if err != nil {
+		return e.guard.ProblemFor(err, nil).Reply()
+	}
+	b, _ := json.Marshal(tok)
+	return paseto.Reply{Status: http.StatusOK, Header: []paseto.Header{{Name: "Cache-Control", Value: "no-store"}}, Body: b}
+}
+
+// freshLoginBody is the JSON credentials of user, with password pw.
+func freshLoginBody(user, pw string) string {
+	b, _ := json.Marshal(map[string]string{"username": user, "password": pw})
+	return string(b)
 }
 
 func (e *env) login(sub string, scopes ...string) *paseto.TokenPair {
@@ -1415,6 +1531,214 @@ var rows = []row{
 			}
 			b := e.browser
 			e.expect(t, req("POST", "/refresh", "Cookie", b.refreshCookies(), "X-CSRF-Token", b.csrf), endpoint(200))
+		},
+	},
+
+	// A Requirement with the request's context.
+	{
+		name: "requirement with context passes",
+		req: func(e *env) *http.Request {
+			return req("GET", "/not-banned", bearer(e.login("alice").AccessToken)...)
+		},
+		want: ok("alice"),
+	},
+	{
+		name: "requirement with context refuses",
+		req: func(e *env) *http.Request {
+			return req("GET", "/not-banned", bearer(e.login("mallory").AccessToken)...)
+		},
+		want: deny(403, needOwn, "insufficient_scope"),
+	},
+
+	// Fresh re-login within a session.
+	{
+		name: "fresh re-login: a fresh token for the same session",
+		req: func(e *env) *http.Request {
+			e.pair = e.refreshed("alice")
+			e.clock.Advance(10 * time.Minute)
+			return reqBody("POST", "/fresh-login", freshLoginBody("alice", password("alice")), bearer(e.pair.AccessToken)...)
+		},
+		want: want{status: 200, ran: true},
+		then: func(t *testing.T, e *env, res *result) {
+			r := res.reply
+			if r.AccessToken == "" || r.RefreshToken != "" || r.TokenType != "Bearer" || r.ExpiresIn != int64(paseto.DefaultAccessLifetime/time.Second) {
+				t.Fatalf("fresh re-login body = %s, want access_token, token_type and expires_in only", res.body)
+			}
+			if cc := res.header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control = %q, want no-store", cc)
+			}
+			c, err := e.auth.VerifyAccess(context.Background(), r.AccessToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Session != e.pair.Access.Session || !c.Fresh {
+				t.Errorf("fresh token: sid %q fresh %v, want the caller's sid %q, fresh", c.Session, c.Fresh, e.pair.Access.Session)
+			}
+			e.expect(t, req("POST", "/fresh", bearer(r.AccessToken)...), ok("alice"))
+			e.expect(t, req("POST", "/fresh-5m", bearer(r.AccessToken)...), ok("alice"))
+			// The session's refresh token is unchanged and still rotates.
+			e.expect(t, req("POST", "/refresh", bearer(e.pair.RefreshToken)...), endpoint(200))
+		},
+	},
+	{
+		name: "fresh re-login: logging out with the new token ends the session",
+		req: func(e *env) *http.Request {
+			e.pair = e.login("alice")
+			res := e.expect(e.t, reqBody("POST", "/fresh-login", freshLoginBody("alice", password("alice")), bearer(e.pair.AccessToken)...),
+				want{status: 200, ran: true})
+			return req("POST", "/logout", bearer(res.reply.AccessToken)...)
+		},
+		want: endpoint(204),
+		then: func(t *testing.T, e *env, res *result) {
+			revoked := deny(401, invalid("token has been revoked"), "token_revoked")
+			e.expect(t, req("GET", "/protected", bearer(e.pair.AccessToken)...), revoked)
+			e.expect(t, req("POST", "/refresh", bearer(e.pair.RefreshToken)...), revoked)
+		},
+	},
+	{
+		name: "fresh re-login with another user's credentials",
+		req: func(e *env) *http.Request {
+			e.pair = e.refreshed("alice")
+			return reqBody("POST", "/fresh-login", freshLoginBody("bob", password("bob")), bearer(e.pair.AccessToken)...)
+		},
+		want: want{status: 401, ran: true, code: "subject_mismatch",
+			challenge: invalid("credentials are not those of the token's subject")},
+		then: func(t *testing.T, e *env, res *result) {
+			// Nothing changed: the session lives, and no fresh token.
+			e.expect(t, req("POST", "/fresh", bearer(e.pair.AccessToken)...), deny(401, notFresh, "token_not_fresh"))
+			e.expect(t, req("POST", "/refresh", bearer(e.pair.RefreshToken)...), endpoint(200))
+		},
+	},
+	{
+		name: "fresh re-login with a wrong password",
+		req: func(e *env) *http.Request {
+			return reqBody("POST", "/fresh-login", freshLoginBody("alice", "guess"), bearer(e.refreshed("alice").AccessToken)...)
+		},
+		want: want{status: 401, ran: true, code: "invalid_credentials"},
+	},
+	{
+		name: "fresh re-login without an access token",
+		req: func(e *env) *http.Request {
+			return reqBody("POST", "/fresh-login", freshLoginBody("alice", password("alice")))
+		},
+		want: deny(401, realm, "token_missing"),
+	},
+
+	// The refresh hook (Config.OnRefresh).
+	{
+		name: "refresh hook refuses a user: session ended",
+		req: func(e *env) *http.Request {
+			e.setHook(func(_ context.Context, c *paseto.Claims) (paseto.RefreshUpdate, error) {
+				if c.Subject == "mallory" {
+					return paseto.RefreshUpdate{}, fmt.Errorf("%w: account disabled", paseto.ErrRefreshDenied)
+				}
+				return paseto.RefreshUpdate{}, nil
+			})
+			e.pair = e.login("mallory")
+			return req("POST", "/refresh", bearer(e.pair.RefreshToken)...)
+		},
+		want: deny(401, invalid("refresh denied; session ended"), "refresh_denied"),
+		then: func(t *testing.T, e *env, res *result) {
+			revoked := deny(401, invalid("token has been revoked"), "token_revoked")
+			e.expect(t, req("GET", "/protected", bearer(e.pair.AccessToken)...), revoked)
+			// The hook runs before the store, so it refuses again ...
+			e.expect(t, req("POST", "/refresh", bearer(e.pair.RefreshToken)...),
+				deny(401, invalid("refresh denied; session ended"), "refresh_denied"))
+			// ... and without it the store does: the session is over.
+			e.setHook(nil)
+			e.expect(t, req("POST", "/refresh", bearer(e.pair.RefreshToken)...), revoked)
+			// Other users refresh as before.
+			e.expect(t, req("POST", "/refresh", bearer(e.login("alice").RefreshToken)...), endpoint(200))
+		},
+	},
+	{
+		name: "refresh hook refuses an implicit refresh: session ended",
+		req: func(e *env) *http.Request {
+			e.setHook(func(context.Context, *paseto.Claims) (paseto.RefreshUpdate, error) {
+				return paseto.RefreshUpdate{}, paseto.ErrRefreshDenied
+			})
+			b := e.cookieLogin("alice")
+			e.clock.Advance(14 * time.Minute)
+			e.browser = b
+			return req("GET", "/protected", "Cookie", b.cookies(true))
+		},
+		// The request was authorized before the refresh was due.
+		want: ok("alice"),
+		then: func(t *testing.T, e *env, res *result) {
+			if sc := res.header.Values("Set-Cookie"); len(sc) > 0 {
+				t.Errorf("a refused implicit refresh set cookies: %q", sc)
+			}
+			e.expect(t, req("GET", "/protected", "Cookie", e.browser.cookies(false)),
+				deny(401, invalid("token has been revoked"), "token_revoked"))
+		},
+	},
+	{
+		name: "refresh hook changes a claim",
+		req: func(e *env) *http.Request {
+			e.setHook(func(_ context.Context, c *paseto.Claims) (paseto.RefreshUpdate, error) {
+				return paseto.RefreshUpdate{Claims: map[string]any{"tenant": "staff"}}, nil
+			})
+			p := e.loginClaims("alice", map[string]any{"tenant": "guest"})
+			e.expect(e.t, req("GET", "/staff", bearer(p.AccessToken)...), deny(403, needOwn, "insufficient_scope"))
+			return req("POST", "/refresh", bearer(p.RefreshToken)...)
+		},
+		want: endpoint(200),
+		then: func(t *testing.T, e *env, res *result) {
+			e.expect(t, req("GET", "/staff", bearer(res.reply.AccessToken)...), ok("alice"))
+		},
+	},
+	{
+		name: "refresh hook narrows scopes, and a later refresh restores them within the grant",
+		req: func(e *env) *http.Request {
+			e.setHook(func(_ context.Context, c *paseto.Claims) (paseto.RefreshUpdate, error) {
+				return paseto.RefreshUpdate{Scopes: []string{"reports:read"}}, nil
+			})
+			p := e.login("alice", "admin:*", "reports:read")
+			return req("POST", "/refresh", bearer(p.RefreshToken)...)
+		},
+		want: endpoint(200),
+		then: func(t *testing.T, e *env, res *result) {
+			tok := res.reply.AccessToken
+			e.expect(t, req("GET", "/admin", bearer(tok)...), deny(403, needScope, "insufficient_scope"))
+			e.expect(t, req("GET", "/reports", bearer(tok)...), ok("alice"))
+			// admin:users is within admin:*, so the hook may grant it.
+			e.setHook(func(_ context.Context, c *paseto.Claims) (paseto.RefreshUpdate, error) {
+				return paseto.RefreshUpdate{Scopes: []string{"admin:users"}}, nil
+			})
+			next := e.expect(t, req("POST", "/refresh", bearer(res.reply.RefreshToken)...), endpoint(200))
+			e.expect(t, req("GET", "/admin", bearer(next.reply.AccessToken)...), ok("alice"))
+		},
+	},
+	{
+		name: "refresh hook widening scopes is refused: 500, nothing changed",
+		req: func(e *env) *http.Request {
+			e.setHook(func(_ context.Context, c *paseto.Claims) (paseto.RefreshUpdate, error) {
+				return paseto.RefreshUpdate{Scopes: []string{"reports:read", "admin:users"}}, nil
+			})
+			e.pair = e.login("alice", "reports:read")
+			return req("POST", "/refresh", bearer(e.pair.RefreshToken)...)
+		},
+		want: deny(500, "", "internal_error"),
+		then: func(t *testing.T, e *env, res *result) {
+			e.expect(t, req("GET", "/reports", bearer(e.pair.AccessToken)...), ok("alice"))
+			e.setHook(nil)
+			e.expect(t, req("POST", "/refresh", bearer(e.pair.RefreshToken)...), endpoint(200))
+		},
+	},
+	{
+		name: "refresh hook failure: 500, nothing changed",
+		req: func(e *env) *http.Request {
+			e.setHook(func(context.Context, *paseto.Claims) (paseto.RefreshUpdate, error) {
+				return paseto.RefreshUpdate{}, fmt.Errorf("user database: %w", paseto.ErrRevoked)
+			})
+			e.pair = e.login("alice")
+			return req("POST", "/refresh", bearer(e.pair.RefreshToken)...)
+		},
+		want: deny(500, "", "internal_error"),
+		then: func(t *testing.T, e *env, res *result) {
+			e.expect(t, req("GET", "/protected", bearer(e.pair.AccessToken)...), ok("alice"))
+			e.setHook(nil)
+			e.expect(t, req("POST", "/refresh", bearer(e.pair.RefreshToken)...), endpoint(200))
 		},
 	},
 }

@@ -110,6 +110,25 @@ func (g *Guard) LoginWithCookies(ctx context.Context, w Response, subject string
 	return &CookieSession{Pair: pair, CSRF: csrf}, nil
 }
 
+// FreshLogin is Auth.FreshLogin for the request's session: after the app
+// has checked the credentials of the user behind the access token access
+// again, it mints a fresh access token for the same session. When cookies
+// are enabled and access belongs to a cookie session (it carries a CSRF
+// binding), the new token is also set as the access cookie, so the
+// browser's next request is fresh; the caller should then leave it out of
+// the response body, as RefreshReply does for cookie sessions. The refresh
+// and CSRF cookies are untouched.
+func (g *Guard) FreshLogin(ctx context.Context, w Response, access *Claims, subject string) (*AccessToken, error) {
+	tok, err := g.auth.FreshLogin(ctx, access, subject)
+	if err != nil {
+		return nil, err
+	}
+	if c := g.cfg.Cookies; c != nil && access.CSRF != "" {
+		w.AddHeader("Set-Cookie", g.cookie(c.AccessName, tok.AccessToken, "/", true, tok.ExpiresAt.Sub(g.auth.now())))
+	}
+	return tok, nil
+}
+
 // SetSessionCookies sets the access and refresh cookies for pair and, when
 // csrf is not empty, the CSRF cookie.
 func (g *Guard) SetSessionCookies(w Response, pair *TokenPair, csrf string) {
@@ -178,7 +197,7 @@ func csrfHash(v string) string {
 func (g *Guard) csrfRequirement(r Request) Requirement {
 	hdr := r.HeaderValues(g.cfg.Cookies.CSRFHeader)
 	cookie := r.Cookie(g.cfg.Cookies.CSRFName)
-	return func(c *Claims, _ time.Time) error {
+	return func(_ context.Context, c *Claims, _ time.Time) error {
 		if len(hdr) != 1 || hdr[0] == "" || cookie == "" || c.CSRF == "" {
 			return ErrCSRF
 		}

@@ -94,6 +94,16 @@ var (
 	// ErrSessionExpired means the session passed its absolute or idle
 	// lifetime.
 	ErrSessionExpired = newError("session_expired", "session expired")
+	// ErrRefreshDenied is the refusal of Config.OnRefresh: the application
+	// no longer lets the session's user refresh (a disabled or banned
+	// account, say). The hook wraps it; Auth.Refresh then ends the session
+	// and returns it (401, error="invalid_token", code "refresh_denied"),
+	// so whoever holds the session's tokens must log in again.
+	ErrRefreshDenied = newError("refresh_denied", "refresh denied; session ended")
+	// ErrSubjectMismatch means Auth.FreshLogin was given credentials of a
+	// user other than the access token's subject (401, error="invalid_token").
+	// Nothing is minted and the session is left as it was.
+	ErrSubjectMismatch = newError("subject_mismatch", "credentials are not those of the token's subject")
 )
 
 // Store failures. All of them deny the request (503): a store that cannot

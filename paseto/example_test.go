@@ -237,3 +237,75 @@ func ExampleGuard_FreshRequired() {
 	// Content-Type: application/json
 	// {"error":"token_not_fresh","message":"fresh token required"}
 }
+
+// users is the application's user table, for the examples below.
+var users = map[string]struct {
+	disabled bool
+	role     string
+}{"alice": {role: "admin"}, "mallory": {disabled: true, role: "user"}}
+
+// A refresh-time hook: refuse disabled accounts (which ends the session)
+// and write the current role into each new access token.
+func ExampleRefreshHook() {
+	accessRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	refreshRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	onRefresh := func(ctx context.Context, c *paseto.Claims) (paseto.RefreshUpdate, error) {
+		u, ok := users[c.Subject] // a real app asks its database, with ctx
+		if !ok || u.disabled {
+			return paseto.RefreshUpdate{}, fmt.Errorf("%w: account disabled", paseto.ErrRefreshDenied)
+		}
+		return paseto.RefreshUpdate{Claims: map[string]any{"role": u.role}}, nil
+	}
+	auth, err := paseto.New(paseto.Config{
+		AccessKeys:  accessRing,
+		RefreshKeys: refreshRing,
+		OnRefresh:   onRefresh,
+		Logger:      slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+
+	pair, _ := auth.Login(ctx, "alice", paseto.LoginOptions{Claims: map[string]any{"role": "user"}})
+	next, _ := auth.Refresh(ctx, pair.RefreshToken)
+	role, _ := paseto.Claim[string](next.Access, "role")
+	fmt.Println("alice's role after refresh:", role)
+
+	banned, _ := auth.Login(ctx, "mallory")
+	_, err = auth.Refresh(ctx, banned.RefreshToken)
+	fmt.Println(paseto.Code(err))
+	_, err = auth.VerifyAccess(ctx, banned.AccessToken) // the session has ended
+	fmt.Println(paseto.Code(err))
+	// Output:
+	// alice's role after refresh: admin
+	// refresh_denied
+	// token_revoked
+}
+
+// Fresh re-login: after the user typed their password again, a fresh
+// access token for the same session.
+func ExampleAuth_FreshLogin() {
+	accessRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	refreshRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	auth, _ := paseto.New(paseto.Config{AccessKeys: accessRing, RefreshKeys: refreshRing})
+	ctx := context.Background()
+	pair, _ := auth.Login(ctx, "alice")
+	next, _ := auth.Refresh(ctx, pair.RefreshToken) // not fresh
+	claims, _ := auth.VerifyAccess(ctx, next.AccessToken)
+
+	// The app has checked alice's password again:
+	tok, err := auth.FreshLogin(ctx, claims, "alice")
+	if err != nil {
+		panic(err)
+	}
+	fresh, _ := auth.VerifyAccess(ctx, tok.AccessToken, paseto.RequireFresh(5*time.Minute))
+	fmt.Println("same session:", fresh.Session == claims.Session, "fresh:", fresh.Fresh)
+
+	// Credentials of another user get nothing.
+	_, err = auth.FreshLogin(ctx, claims, "bob")
+	fmt.Println(paseto.Code(err))
+	// Output:
+	// same session: true fresh: true
+	// subject_mismatch
+}

@@ -399,7 +399,7 @@ func (g *Guard) FinishImplicitRefresh(ctx context.Context, res *Result, status i
 	// The refresh cookie must belong to the session the request
 	// authenticated with: a refresh cookie planted by someone else must not
 	// swap the browser into their session.
-	sameSession := func(c *Claims, _ time.Time) error {
+	sameSession := func(_ context.Context, c *Claims, _ time.Time) error {
 		if sid == "" || c.Session != sid {
 			return fmt.Errorf("%w: refresh cookie of another session", ErrInvalid)
 		}

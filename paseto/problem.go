@@ -89,14 +89,22 @@ type ErrorBody struct {
 //
 //   - no token: 401, Bearer realm="…" without an error code (RFC 6750 §3.1);
 //   - malformed, invalid, expired, not yet valid, wrong issuer, audience or
-//     type, revoked, reused, session expired: 401, error="invalid_token";
+//     type, revoked, reused, session expired, refresh denied by
+//     Config.OnRefresh, subject mismatch: 401, error="invalid_token";
 //   - not fresh: 401, error="insufficient_user_authentication" and, when the
 //     route has a maximum age, max_age (RFC 9470);
 //   - CSRF: 403; insufficient scope: 403 with error="insufficient_scope";
 //   - store unavailable: 503 with Retry-After: 1;
-//   - anything else (an application error): 500 with no detail.
+//   - a failure of Config.OnRefresh other than ErrRefreshDenied, whatever
+//     it wraps, and anything else (an application error): 500 with no
+//     detail.
 func (g *Guard) ProblemFor(err error, p *Policy) Problem {
 	var e *Error
+	if hf := (*hookFailed)(nil); errors.As(err, &hf) {
+		// Config.OnRefresh failed: the application's fault, whatever
+		// its error wraps.
+		return Problem{Status: http.StatusInternalServerError, Body: ErrorBody{"internal_error", "internal error"}}
+	}
 	if isStoreError(err) {
 		body := ErrorBody{Error: ErrStoreUnavailable.code, Message: ErrStoreUnavailable.text}
 		if errors.As(err, &e) && errors.Is(e, ErrStoreUnavailable) {

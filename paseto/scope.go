@@ -1,6 +1,7 @@
 package paseto
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -91,7 +92,7 @@ func ScopeGranted(granted []string, required string) bool {
 // RequireScopes demands every one of scopes (ErrInsufficientScope).
 func RequireScopes(scopes ...string) Requirement {
 	scopes = slices.Clone(scopes)
-	return func(c *Claims, _ time.Time) error {
+	return func(_ context.Context, c *Claims, _ time.Time) error {
 		for _, s := range scopes {
 			if !ScopeGranted(c.Scopes, s) {
 				return fmt.Errorf("%w: %q", ErrInsufficientScope, s)
@@ -104,7 +105,7 @@ func RequireScopes(scopes ...string) Requirement {
 // RequireAnyScope demands at least one of scopes (ErrInsufficientScope).
 func RequireAnyScope(scopes ...string) Requirement {
 	scopes = slices.Clone(scopes)
-	return func(c *Claims, _ time.Time) error {
+	return func(_ context.Context, c *Claims, _ time.Time) error {
 		for _, s := range scopes {
 			if ScopeGranted(c.Scopes, s) {
 				return nil

@@ -3,6 +3,7 @@ package paseto
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -79,7 +80,68 @@ type Config struct {
 	// OnSecurityEvent, when set, is called for each security event after it
 	// is logged, for alerting or auditing.
 	OnSecurityEvent func(context.Context, SecurityEvent)
+	// OnRefresh, when set, is the application's say at every refresh,
+	// explicit (Auth.Refresh, the refresh endpoints) or implicit (a cookie
+	// session rotated by the Guard): it reflects a role change or refuses
+	// a disabled user without waiting for the session to end. See
+	// RefreshHook for what it receives, what it may change and how its
+	// errors are answered.
+	OnRefresh RefreshHook
 }
+
+// RefreshHook decides what a refresh mints. It runs after the refresh
+// token has verified and before the store rotates it, so c holds verified
+// claims of the refresh token: Subject, Session, AuthTime, and the custom
+// claims and Scopes granted at login, which every refresh token of the
+// session keeps. Do not keep or modify c.
+//
+// Return the zero RefreshUpdate to mint the access token unchanged. An
+// update changes the new access token only; the successor refresh token
+// keeps the login's claims and grant, so each refresh decides afresh from
+// them: a later refresh can restore scopes the hook narrowed, up to the
+// login grant and never beyond.
+//
+// Errors:
+//
+//   - an error wrapping ErrRefreshDenied refuses the refresh: the session
+//     is ended (Store.RevokeSession), none of its tokens is accepted from
+//     then on, an EventRefreshDenied is reported, and the client is
+//     answered 401 with code "refresh_denied";
+//   - any other error, including an update that widens the scopes, fails
+//     the refresh with 500 internal_error, whatever it wraps, and changes
+//     nothing: the presented refresh token stays current, so the client
+//     may retry.
+//
+// It runs on the refresh path, for every refresh of every session
+// (implicit refresh may run it on ordinary page loads): keep it fast, and
+// bound any lookup by ctx, which carries the request's deadline. It also
+// runs for a refresh token that the store then finds replaced (a retry
+// within the grace window, or reuse).
+type RefreshHook func(ctx context.Context, c *Claims) (RefreshUpdate, error)
+
+// RefreshUpdate is what a RefreshHook changes in the access token a
+// refresh mints. A nil field keeps what the session was granted at login.
+type RefreshUpdate struct {
+	// Claims, when not nil, replaces the custom claims of the new access
+	// token (an empty map removes them all). The rules of
+	// Template.Claims apply; a claim they refuse fails the refresh with
+	// 500 and changes nothing.
+	Claims map[string]any
+	// Scopes, when not nil, replaces the scopes of the new access token
+	// (an empty slice grants none). Each must be covered by the login's
+	// grant (ScopeGranted, wildcards included): "admin:users" narrows
+	// "admin:*", while a scope outside the grant fails the refresh with
+	// ErrConfig (500) and changes nothing.
+	Scopes []string
+}
+
+// hookFailed marks an error of Config.OnRefresh other than a refusal, so
+// that it is answered 500 whatever sentinel it wraps: the hook is
+// application code, and its failures are not the client's.
+type hookFailed struct{ err error }
+
+func (e *hookFailed) Error() string { return "paseto: OnRefresh: " + e.err.Error() }
+func (e *hookFailed) Unwrap() error { return e.err }
 
 // Kinds of SecurityEvent.
 const (
@@ -91,11 +153,15 @@ const (
 	// retrying, but a thief within the window looks the same: this leaves
 	// a trace of it.
 	EventRefreshRetried = "refresh_token_retried"
+	// EventRefreshDenied: Config.OnRefresh refused a refresh; the session
+	// has been ended.
+	EventRefreshDenied = "refresh_denied"
 )
 
 // SecurityEvent reports something an operator should look at.
 type SecurityEvent struct {
-	// Kind is EventRefreshReused or EventRefreshRetried.
+	// Kind is EventRefreshReused, EventRefreshRetried or
+	// EventRefreshDenied.
 	Kind    string
 	Subject string
 	Session string
@@ -220,11 +286,13 @@ func (a *Auth) Config() Config { return a.cfg }
 // LoginOptions adds to what Login mints.
 type LoginOptions struct {
 	// Claims are custom claims for the access tokens of this session. They
-	// travel inside the (encrypted) refresh token and are copied unchanged
-	// into every access token minted by refresh.
+	// travel inside the (encrypted) refresh token and are copied into every
+	// access token minted by refresh, unless Config.OnRefresh replaces
+	// them.
 	Claims map[string]any
-	// Scopes granted to the session; refresh copies them unchanged, so a
-	// session can never widen its scopes.
+	// Scopes granted to the session. Refresh copies them, or the narrower
+	// set Config.OnRefresh chooses, so a session can never widen its
+	// scopes.
 	Scopes []string
 	// CSRF is the hash of the double-submit CSRF value for cookie sessions;
 	// the Guard sets it.
@@ -269,7 +337,10 @@ func (a *Auth) Login(ctx context.Context, subject string, opts ...LoginOptions) 
 // emits a SecurityEvent and fails with ErrRefreshReused.
 //
 // Requirements, if any, are checked on the refresh token's claims before
-// the store is consulted.
+// the store is consulted. Config.OnRefresh, when set, runs next, still
+// before the store: it may change the new access token's custom claims,
+// narrow its scopes, or refuse, which ends the session and fails with
+// ErrRefreshDenied (see RefreshHook).
 func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Requirement) (*TokenPair, error) {
 	rc, err := a.refreshVerify.Verify(ctx, refreshToken, reqs...)
 	if err != nil {
@@ -278,11 +349,7 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 	if rc.Session == "" || rc.Subject == "" {
 		return nil, fmt.Errorf("%w: refresh token without session or subject", ErrInvalidClaims)
 	}
-	custom := rc.Custom()
-	claims := make(map[string]any, len(custom))
-	for k, v := range custom {
-		claims[k] = v
-	}
+	claims := customClaims(rc)
 	now := a.now()
 	// No token outlives its session (it began at the login's auth_time),
 	// so that once the store has forgotten an ended session, none of its
@@ -296,7 +363,19 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 	}
 	tpl := Template{Subject: rc.Subject, AuthTime: authTime, Session: rc.Session, Claims: claims, Scopes: rc.Scopes, CSRF: rc.CSRF,
 		NotAfter: a.sessionEnd(rc.AuthTime)}
+	accessTpl := tpl
+	if a.cfg.OnRefresh != nil {
+		if accessTpl, err = a.onRefresh(ctx, rc, tpl, now); err != nil {
+			return nil, err
+		}
+	}
 	successor, sc, err := a.refresh.Issue(tpl)
+	if err != nil {
+		return nil, err
+	}
+	// Minted before the store rotates, so that an access token the
+	// Issuer refuses (a hook's bad claim) leaves the session untouched.
+	access, ac, err := a.access.Issue(accessTpl)
 	if err != nil {
 		return nil, err
 	}
@@ -330,11 +409,121 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 	default:
 		return nil, fmt.Errorf("%w: store returned outcome %d", ErrStoreUnavailable, res.Outcome)
 	}
-	access, ac, err := a.access.Issue(tpl)
+	return a.pair(access, ac, successor, sc, now), nil
+}
+
+// customClaims copies c's custom claims for a Template.
+func customClaims(c *Claims) map[string]any {
+	custom := c.Custom()
+	claims := make(map[string]any, len(custom))
+	for k, v := range custom {
+		claims[k] = v
+	}
+	return claims
+}
+
+// onRefresh runs Config.OnRefresh on the verified refresh token rc and
+// returns the template of the new access token. A refusal ends the
+// session; any other failure changes nothing.
+func (a *Auth) onRefresh(ctx context.Context, rc *Claims, tpl Template, now time.Time) (Template, error) {
+	up, err := a.cfg.OnRefresh(ctx, rc)
+	if err != nil {
+		if !errors.Is(err, ErrRefreshDenied) {
+			return tpl, &hookFailed{err}
+		}
+		if rerr := a.store.RevokeSession(ctx, rc.Subject, rc.Session); rerr != nil {
+			// The session may still be live: 503, and the client's
+			// retry meets the hook again.
+			return tpl, storeError(rerr)
+		}
+		a.securityEvent(ctx, SecurityEvent{Kind: EventRefreshDenied, Subject: rc.Subject, Session: rc.Session, At: now})
+		var e *Error
+		if errors.As(err, &e) && e == ErrRefreshDenied {
+			return tpl, err
+		}
+		return tpl, fmt.Errorf("%w: %w", ErrRefreshDenied, err)
+	}
+	if up.Claims != nil {
+		tpl.Claims = up.Claims
+	}
+	if up.Scopes != nil {
+		for _, s := range up.Scopes {
+			if !ScopeGranted(rc.Scopes, s) {
+				return tpl, &hookFailed{fmt.Errorf("%w: scope %q is not within the login's grant %q", ErrConfig, s, rc.Scopes)}
+			}
+		}
+		tpl.Scopes = up.Scopes
+	}
+	return tpl, nil
+}
+
+// AccessToken is what FreshLogin returns. It marshals to the OAuth 2.0
+// token response (RFC 6749 §5.1) without a refresh token: the session's
+// refresh token is unchanged.
+type AccessToken struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"` // "Bearer"
+	ExpiresIn   int64  `json:"expires_in"`
+
+	// ExpiresAt is the token's exp, for a cookie.
+	ExpiresAt time.Time `json:"-"`
+	// Access are the claims of the access token.
+	Access *Claims `json:"-"`
+}
+
+// FreshLogin gives the user behind a valid access token a fresh access
+// token for the same session, after the application has checked their
+// credentials again (a password prompt before a sensitive action). It
+// opens no session and leaves the refresh token as it is: logging out
+// with either token ends the one session.
+//
+// access are the verified claims of the request's access token (the
+// adapters' Claims getter on a Required route); subject is the user whose
+// credentials the application has just checked. It fails with
+// ErrSubjectMismatch when subject is not access's subject (credentials of
+// another user), ErrWrongType for claims of another token type, and
+// ErrRevoked or ErrSessionExpired when the session is no longer live (the
+// store is asked, as for every request), all 401. Nothing is minted then.
+//
+// The new token is fresh (auth_time now), carries the session's scopes
+// and custom claims and, for a cookie session, its CSRF binding (see
+// Guard.FreshLogin to set it as the access cookie). Its exp is capped by
+// the session's absolute end as reckoned from access's auth_time; a
+// token of a session the store no longer vouches for is refused anyway.
+func (a *Auth) FreshLogin(ctx context.Context, access *Claims, subject string) (*AccessToken, error) {
+	if access == nil || subject == "" {
+		return nil, fmt.Errorf("%w: FreshLogin needs the access token's claims and a subject", ErrConfig)
+	}
+	if access.Type != TypeAccess {
+		return nil, fmt.Errorf("%w: want %q", ErrWrongType, TypeAccess)
+	}
+	if access.Session == "" || access.Subject == "" {
+		return nil, fmt.Errorf("%w: token belongs to no session", ErrRevoked)
+	}
+	if subtle.ConstantTimeCompare([]byte(subject), []byte(access.Subject)) != 1 {
+		return nil, ErrSubjectMismatch
+	}
+	now := a.now()
+	live, err := a.store.SessionLive(ctx, access.Subject, access.Session, now)
+	switch {
+	case err != nil:
+		return nil, storeError(err)
+	case !live:
+		return nil, ErrRevoked
+	}
+	tok, ac, err := a.access.Issue(Template{
+		Subject: access.Subject, Fresh: true, Session: access.Session,
+		Claims: customClaims(access), Scopes: access.Scopes, CSRF: access.CSRF,
+		NotAfter: a.sessionEnd(access.AuthTime),
+	})
 	if err != nil {
 		return nil, err
 	}
-	return a.pair(access, ac, successor, sc, now), nil
+	return &AccessToken{
+		AccessToken: tok, TokenType: "Bearer",
+		ExpiresIn: int64(ac.Expiration.Sub(now) / time.Second),
+		ExpiresAt: ac.Expiration, Access: ac,
+	}, nil
 }
 
 // sessionEnd is the absolute end of a session that began at start (zero
@@ -388,10 +577,11 @@ func (a *Auth) pair(access string, ac *Claims, refresh string, rc *Claims, now t
 
 // securityEvent logs ev, at Warn for reuse and at Info for a grace retry
 // (most are a client's benign retry, and one page's parallel requests under
-// implicit refresh produce several), then passes it to OnSecurityEvent.
+// implicit refresh produce several) or an application's refusal, then
+// passes it to OnSecurityEvent.
 func (a *Auth) securityEvent(ctx context.Context, ev SecurityEvent) {
 	level := slog.LevelWarn
-	if ev.Kind == EventRefreshRetried {
+	if ev.Kind == EventRefreshRetried || ev.Kind == EventRefreshDenied {
 		level = slog.LevelInfo
 	}
 	a.cfg.Logger.LogAttrs(ctx, level, "pasetoauth security event",

@@ -185,7 +185,7 @@ func ExampleMiddleware_Required_authorizer() {
 	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
 	m := ginpaseto.New(guard, ginpaseto.Config{})
 
-	staffOnly := func(c *paseto.Claims, _ time.Time) error {
+	staffOnly := func(_ context.Context, c *paseto.Claims, _ time.Time) error {
 		if tenant, _ := paseto.Claim[string](c, "tenant"); tenant != "staff" {
 			return fmt.Errorf("%w: staff only", paseto.ErrInsufficientScope)
 		}

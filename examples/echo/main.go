@@ -154,6 +154,7 @@ func newEcho(b *backend) (*echo.Echo, error) {
 	e.GET("/protected", h.protected, m.Required())
 	e.GET("/optional", h.optional, m.Optional())
 	e.POST("/fresh", h.fresh, m.FreshRequired(paseto.WithMaxAge(freshMaxAge)))
+	e.POST("/fresh-login", h.freshLogin, m.Required())
 	e.GET("/admin", h.admin, m.Required(paseto.WithScopes(adminScope)))
 	e.POST("/logout", m.LogoutHandler())
 
@@ -179,6 +180,7 @@ var endpoints = []endpoint{
 	{"GET", "/protected", "access token"},
 	{"GET", "/optional", "optional access token"},
 	{"POST", "/fresh", "fresh access token (from /login, at most 5 minutes old)"},
+	{"POST", "/fresh-login", `access token and credentials {"username","password"} of its user; a fresh access token for the same session`},
 	{"GET", "/admin", "access token with scope " + adminScope},
 	{"POST", "/logout", "access token"},
 	{"POST", "/cookie/login", `credentials {"username","password"}; sets cookies`},
@@ -251,6 +253,24 @@ func (h *handlers) login(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	return c.JSON(http.StatusOK, pair)
+}
+
+// freshLogin re-checks the credentials of the user behind the access token
+// and answers a fresh access token for the same session: no new session,
+// and the refresh token is unchanged. Credentials of another user are
+// refused (401 subject_mismatch).
+func (h *handlers) freshLogin(c echo.Context) error {
+	u, err := h.checkCredentials(c)
+	if err != nil {
+		return err
+	}
+	cl, _ := echopaseto.Claims(c)
+	tok, err := h.auth.FreshLogin(c.Request().Context(), cl, u.name)
+	if err != nil {
+		return echopaseto.DefaultErrorHandler(c, h.api.ProblemFor(err, nil), err)
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.JSON(http.StatusOK, tok)
 }
 
 // cookieLogin starts a browser session: the tokens go into HttpOnly

@@ -156,6 +156,7 @@ func newApp(b *backend) (*fiber.App, error) {
 	app.Get("/protected", m.Required(), h.protected)
 	app.Get("/optional", m.Optional(), h.optional)
 	app.Post("/fresh", m.FreshRequired(paseto.WithMaxAge(freshMaxAge)), h.fresh)
+	app.Post("/fresh-login", m.Required(), h.freshLogin)
 	app.Get("/admin", m.Required(paseto.WithScopes(adminScope)), h.admin)
 	app.Post("/logout", m.LogoutHandler())
 
@@ -181,6 +182,7 @@ var endpoints = []endpoint{
 	{"GET", "/protected", "access token"},
 	{"GET", "/optional", "optional access token"},
 	{"POST", "/fresh", "fresh access token (from /login, at most 5 minutes old)"},
+	{"POST", "/fresh-login", `access token and credentials {"username","password"} of its user; a fresh access token for the same session`},
 	{"GET", "/admin", "access token with scope " + adminScope},
 	{"POST", "/logout", "access token"},
 	{"POST", "/cookie/login", `credentials {"username","password"}; sets cookies`},
@@ -253,6 +255,24 @@ func (h *handlers) login(c fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(pair)
+}
+
+// freshLogin re-checks the credentials of the user behind the access token
+// and answers a fresh access token for the same session: no new session,
+// and the refresh token is unchanged. Credentials of another user are
+// refused (401 subject_mismatch).
+func (h *handlers) freshLogin(c fiber.Ctx) error {
+	u, ok, err := h.checkCredentials(c)
+	if !ok {
+		return err
+	}
+	cl, _ := fiberv3paseto.Claims(c)
+	tok, err := h.auth.FreshLogin(c.Context(), cl, u.name)
+	if err != nil {
+		return fiberv3paseto.DefaultErrorHandler(c, h.api.ProblemFor(err, nil), err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(tok)
 }
 
 // cookieLogin starts a browser session: the tokens go into HttpOnly

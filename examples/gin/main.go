@@ -146,6 +146,7 @@ func newRouter(b *backend) (*gin.Engine, error) {
 	r.GET("/protected", m.Required(), h.protected)
 	r.GET("/optional", m.Optional(), h.optional)
 	r.POST("/fresh", m.FreshRequired(paseto.WithMaxAge(freshMaxAge)), h.fresh)
+	r.POST("/fresh-login", m.Required(), h.freshLogin)
 	r.GET("/admin", m.Required(paseto.WithScopes(adminScope)), h.admin)
 	r.POST("/logout", m.LogoutHandler())
 
@@ -171,6 +172,7 @@ var endpoints = []endpoint{
 	{"GET", "/protected", "access token"},
 	{"GET", "/optional", "optional access token"},
 	{"POST", "/fresh", "fresh access token (from /login, at most 5 minutes old)"},
+	{"POST", "/fresh-login", `access token and credentials {"username","password"} of its user; a fresh access token for the same session`},
 	{"GET", "/admin", "access token with scope " + adminScope},
 	{"POST", "/logout", "access token"},
 	{"POST", "/cookie/login", `credentials {"username","password"}; sets cookies`},
@@ -246,6 +248,25 @@ func (h *handlers) login(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, pair)
+}
+
+// freshLogin re-checks the credentials of the user behind the access token
+// and answers a fresh access token for the same session: no new session,
+// and the refresh token is unchanged. Credentials of another user are
+// refused (401 subject_mismatch).
+func (h *handlers) freshLogin(c *gin.Context) {
+	u, ok := h.checkCredentials(c)
+	if !ok {
+		return
+	}
+	cl, _ := ginpaseto.Claims(c)
+	tok, err := h.auth.FreshLogin(c.Request.Context(), cl, u.name)
+	if err != nil {
+		ginpaseto.DefaultErrorHandler(c, h.api.ProblemFor(err, nil), err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, tok)
 }
 
 // cookieLogin starts a browser session: the tokens go into HttpOnly

@@ -149,6 +149,7 @@ func newHandler(b *backend) (http.Handler, error) {
 	mux.Handle("GET /protected", m.Required()(http.HandlerFunc(h.protected)))
 	mux.Handle("GET /optional", m.Optional()(http.HandlerFunc(h.optional)))
 	mux.Handle("POST /fresh", m.FreshRequired(paseto.WithMaxAge(freshMaxAge))(http.HandlerFunc(h.fresh)))
+	mux.Handle("POST /fresh-login", m.Required()(http.HandlerFunc(h.freshLogin)))
 	mux.Handle("GET /admin", m.Required(paseto.WithScopes(adminScope))(http.HandlerFunc(h.admin)))
 	mux.Handle("POST /logout", m.LogoutHandler())
 
@@ -173,6 +174,7 @@ var endpoints = []endpoint{
 	{"GET", "/protected", "access token"},
 	{"GET", "/optional", "optional access token"},
 	{"POST", "/fresh", "fresh access token (from /login, at most 5 minutes old)"},
+	{"POST", "/fresh-login", `access token and credentials {"username","password"} of its user; a fresh access token for the same session`},
 	{"GET", "/admin", "access token with scope " + adminScope},
 	{"POST", "/logout", "access token"},
 	{"POST", "/cookie/login", `credentials {"username","password"}; sets cookies`},
@@ -254,6 +256,25 @@ func (h *handlers) login(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, pair)
+}
+
+// freshLogin re-checks the credentials of the user behind the access token
+// and answers a fresh access token for the same session: no new session,
+// and the refresh token is unchanged. Credentials of another user are
+// refused (401 subject_mismatch).
+func (h *handlers) freshLogin(w http.ResponseWriter, r *http.Request) {
+	u, ok := h.checkCredentials(w, r)
+	if !ok {
+		return
+	}
+	cl, _ := httppaseto.FromContext(r.Context())
+	tok, err := h.auth.FreshLogin(r.Context(), cl, u.name)
+	if err != nil {
+		httppaseto.DefaultErrorHandler(w, r, h.api.ProblemFor(err, nil), err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, tok)
 }
 
 // cookieLogin starts a browser session: the tokens go into HttpOnly

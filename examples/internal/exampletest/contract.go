@@ -31,7 +31,7 @@ type Pair struct{ Access, Refresh string }
 
 // Contract drives the whole HTTP contract against s: every route, both
 // demo users, refresh rotation and reuse detection, logout, the scoped
-// route and the cookie flow with its CSRF checks. purpose is the access
+// route, the fresh re-login and the cookie flow with its CSRF checks. purpose is the access
 // tokens' kind, "v4.local" or "v4.public".
 func Contract(t *testing.T, s *Server, purpose string) {
 	t.Run("index", func(t *testing.T) { s.checkIndex(t, purpose) })
@@ -41,6 +41,7 @@ func Contract(t *testing.T, s *Server, purpose string) {
 	t.Run("refresh", func(t *testing.T) { s.checkRefresh(t) })
 	t.Run("logout", func(t *testing.T) { s.checkLogout(t) })
 	t.Run("scopes", func(t *testing.T) { s.checkScopes(t) })
+	t.Run("fresh-login", func(t *testing.T) { s.checkFreshLogin(t) })
 	t.Run("cookies", func(t *testing.T) { s.checkCookies(t) })
 }
 
@@ -144,7 +145,7 @@ func (s *Server) checkIndex(t *testing.T, purpose string) {
 	}
 	for _, want := range []string{
 		"GET /", "POST /login", "POST /refresh", "GET /protected", "GET /optional",
-		"POST /fresh", "GET /admin", "POST /logout", "POST /cookie/login",
+		"POST /fresh", "POST /fresh-login", "GET /admin", "POST /logout", "POST /cookie/login",
 		"GET /cookie/protected", "POST " + CookieRefresh, "POST " + CookieLogout,
 	} {
 		if !slices.Contains(listed, want) {
@@ -290,6 +291,54 @@ func (s *Server) checkScopes(t *testing.T) {
 	Expect(t, "admin route, user1", r, http.StatusForbidden, "insufficient_scope")
 	ExpectChallenge(t, "admin route, user1", r, `error="insufficient_scope"`, `scope="`)
 	Expect(t, "admin route without token", s.Get(t, "/admin", ""), http.StatusUnauthorized, "token_missing")
+}
+
+// checkFreshLogin: POST /fresh-login re-checks the credentials of the
+// access token's user and answers a fresh access token for the same
+// session; the refresh token is unchanged.
+func (s *Server) checkFreshLogin(t *testing.T) {
+	p0 := s.Login(t, "test")
+	r := s.Refresh(t, p0.Refresh, false)
+	Expect(t, "refresh", r, http.StatusOK, "")
+	p1 := tokenResponse(t, "refresh", r)
+	Expect(t, "fresh route with a refreshed token", s.Post(t, "/fresh", p1.Access), http.StatusUnauthorized, "token_not_fresh")
+
+	freshLogin := func(bearer, user, password string) *Response {
+		return s.Do(t, Request{Method: "POST", Path: "/fresh-login", Bearer: bearer,
+			JSON: map[string]string{"username": user, "password": password}})
+	}
+	Expect(t, "fresh re-login without a token", freshLogin("", "test", DemoPasswords["test"]), http.StatusUnauthorized, "token_missing")
+	Expect(t, "fresh re-login, wrong password", freshLogin(p1.Access, "test", "wrong"), http.StatusUnauthorized, "invalid_credentials")
+	r = freshLogin(p1.Access, "user1", DemoPasswords["user1"])
+	Expect(t, "fresh re-login, another user's credentials", r, http.StatusUnauthorized, "subject_mismatch")
+	ExpectChallenge(t, "fresh re-login, another user's credentials", r, `error="invalid_token"`)
+
+	r = freshLogin(p1.Access, "test", DemoPasswords["test"])
+	Expect(t, "fresh re-login", r, http.StatusOK, "")
+	fresh := r.Member("access_token")
+	if !strings.HasPrefix(fresh, "v4.") || r.Member("token_type") != "Bearer" {
+		t.Fatalf("fresh re-login: body %s, want access_token and token_type Bearer", r.Raw)
+	}
+	if n, _ := r.JSON["expires_in"].(float64); n <= 0 {
+		t.Fatalf("fresh re-login: expires_in %v, want a positive number of seconds", r.JSON["expires_in"])
+	}
+	if _, ok := r.JSON["refresh_token"]; ok {
+		t.Fatalf("fresh re-login: body %s carries a refresh token; the session's is unchanged", r.Raw)
+	}
+	if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
+		t.Fatalf("fresh re-login: Cache-Control %q, want no-store", cc)
+	}
+	Expect(t, "fresh route with the re-login token", s.Post(t, "/fresh", fresh), http.StatusOK, "")
+	Expect(t, "the refreshed token still works", s.Get(t, "/protected", p1.Access), http.StatusOK, "")
+
+	// The same session: its refresh token still rotates, and logging out
+	// with the new token ends it.
+	r = s.Refresh(t, p1.Refresh, false)
+	Expect(t, "refresh token after the re-login", r, http.StatusOK, "")
+	p2 := tokenResponse(t, "refresh token after the re-login", r)
+	ExpectLoggedOut(t, "logout with the re-login token", s.Post(t, "/logout", fresh))
+	Expect(t, "session's refresh token after logout", s.Refresh(t, p2.Refresh, false), http.StatusUnauthorized, "token_revoked")
+	Expect(t, "session's access token after logout", s.Get(t, "/protected", p2.Access), http.StatusUnauthorized, "token_revoked")
 }
 
 // cookieLogin logs user in over /cookie/login into jar and returns the CSRF

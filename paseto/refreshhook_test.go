@@ -1,0 +1,264 @@
+package paseto
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+)
+
+// newHookAuth returns an Auth whose OnRefresh calls *hook.
+func newHookAuth(t *testing.T, hook *RefreshHook, events *[]SecurityEvent) (*Auth, *testClock) {
+	t.Helper()
+	clock := newTestClock(epoch)
+	a, err := New(Config{
+		AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t), Clock: clock.now,
+		Logger:    slog.New(slog.DiscardHandler),
+		OnRefresh: func(ctx context.Context, c *Claims) (RefreshUpdate, error) { return (*hook)(ctx, c) },
+		OnSecurityEvent: func(_ context.Context, ev SecurityEvent) {
+			if events != nil {
+				*events = append(*events, ev)
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, clock
+}
+
+func TestRefreshHookDenyEndsTheSession(t *testing.T) {
+	var events []SecurityEvent
+	type ctxKey struct{}
+	var sawCtx, sawType string
+	hook := RefreshHook(func(ctx context.Context, c *Claims) (RefreshUpdate, error) {
+		sawCtx, _ = ctx.Value(ctxKey{}).(string)
+		sawType = c.Type
+		return RefreshUpdate{}, errors.Join(errors.New("account disabled"), ErrRefreshDenied)
+	})
+	a, _ := newHookAuth(t, &hook, &events)
+	ctx := context.WithValue(context.Background(), ctxKey{}, "request")
+	pair, err := a.Login(ctx, "mallory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, denied := a.Refresh(ctx, pair.RefreshToken)
+	if err := denied; !errors.Is(err, ErrRefreshDenied) || Code(err) != "refresh_denied" {
+		t.Fatalf("refresh: %v (code %s), want ErrRefreshDenied with its code", err, Code(err))
+	}
+	if sawCtx != "request" || sawType != TypeRefresh {
+		t.Fatalf("hook saw ctx value %q and a %q token, want the caller's context and the refresh token", sawCtx, sawType)
+	}
+	if _, err := a.VerifyAccess(ctx, pair.AccessToken); !errors.Is(err, ErrRevoked) {
+		t.Fatalf("access token after a refusal: %v, want ErrRevoked", err)
+	}
+	if len(events) != 1 || events[0].Kind != EventRefreshDenied || events[0].Subject != "mallory" {
+		t.Fatalf("events = %+v, want one EventRefreshDenied", events)
+	}
+	g, err := NewGuard(a, GuardConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := g.ProblemFor(denied, nil); p.Status != http.StatusUnauthorized || p.Body.Error != "refresh_denied" ||
+		p.Challenge != `Bearer realm="api", error="invalid_token", error_description="refresh denied; session ended"` {
+		t.Fatalf("ProblemFor(refusal) = %+v", p)
+	}
+}
+
+// Any other failure of the hook is the application's: 500, whatever it
+// wraps, and the session and the presented token are as they were.
+func TestRefreshHookFailureChangesNothing(t *testing.T) {
+	var fail error
+	hook := RefreshHook(func(context.Context, *Claims) (RefreshUpdate, error) { return RefreshUpdate{}, fail })
+	a, _ := newHookAuth(t, &hook, nil)
+	g, _ := NewGuard(a, GuardConfig{})
+	ctx := context.Background()
+	pair, _ := a.Login(ctx, "alice", LoginOptions{Scopes: []string{"reports:read"}})
+	for _, c := range []struct {
+		name string
+		err  error
+		up   RefreshUpdate
+	}{
+		{"plain error", errors.New("database down"), RefreshUpdate{}},
+		{"error wrapping a 401 sentinel", ErrRevoked, RefreshUpdate{}},
+		{"error wrapping a store failure", ErrStoreUnavailable, RefreshUpdate{}},
+		{"widening", nil, RefreshUpdate{Scopes: []string{"admin:users"}}},
+		{"reserved claim", nil, RefreshUpdate{Claims: map[string]any{"sub": "bob"}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fail = c.err
+			up := c.up
+			hook = func(context.Context, *Claims) (RefreshUpdate, error) { return up, fail }
+			_, err := a.Refresh(ctx, pair.RefreshToken)
+			if err == nil {
+				t.Fatal("refresh succeeded")
+			}
+			if p := g.ProblemFor(err, nil); p.Status != http.StatusInternalServerError || p.Body.Error != "internal_error" {
+				t.Fatalf("ProblemFor(%v) = %+v, want 500 internal_error", err, p)
+			}
+			if _, err := a.VerifyAccess(ctx, pair.AccessToken); err != nil {
+				t.Fatalf("the session ended: %v", err)
+			}
+		})
+	}
+	hook = func(context.Context, *Claims) (RefreshUpdate, error) { return RefreshUpdate{}, nil }
+	if _, err := a.Refresh(ctx, pair.RefreshToken); err != nil {
+		t.Fatalf("the presented refresh token no longer refreshes: %v", err)
+	}
+}
+
+// The hook narrows scopes within the login grant and changes custom claims
+// of the access token only; the refresh token keeps the grant, so a later
+// refresh restores it.
+func TestRefreshHookUpdate(t *testing.T) {
+	var up RefreshUpdate
+	hook := RefreshHook(func(_ context.Context, c *Claims) (RefreshUpdate, error) {
+		if !slices.Equal(c.Scopes, []string{"admin:*", "reports:read"}) {
+			return RefreshUpdate{}, errors.New("hook saw scopes other than the grant")
+		}
+		if role, _ := Claim[string](c, "role"); role != "user" {
+			return RefreshUpdate{}, errors.New("hook saw claims other than the login's")
+		}
+		return up, nil
+	})
+	a, _ := newHookAuth(t, &hook, nil)
+	ctx := context.Background()
+	pair, _ := a.Login(ctx, "alice", LoginOptions{Scopes: []string{"admin:*", "reports:read"}, Claims: map[string]any{"role": "user", "team": "a"}})
+
+	up = RefreshUpdate{Scopes: []string{"admin:users"}, Claims: map[string]any{"role": "admin"}}
+	next, err := a.Refresh(ctx, pair.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(next.Access.Scopes, []string{"admin:users"}) {
+		t.Fatalf("narrowed scopes = %q", next.Access.Scopes)
+	}
+	if role, _ := Claim[string](next.Access, "role"); role != "admin" || next.Access.Has("team") {
+		t.Fatalf("claims not replaced: role %q, team %v", role, next.Access.Has("team"))
+	}
+	up = RefreshUpdate{Scopes: []string{}}
+	if next, err = a.Refresh(ctx, next.RefreshToken); err != nil || len(next.Access.Scopes) != 0 {
+		t.Fatalf("empty scopes: %v, %q", err, next.Access.Scopes)
+	}
+	up = RefreshUpdate{}
+	if next, err = a.Refresh(ctx, next.RefreshToken); err != nil || !slices.Equal(next.Access.Scopes, []string{"admin:*", "reports:read"}) {
+		t.Fatalf("restored scopes: %v, %q", err, next.Access.Scopes)
+	}
+	if role, _ := Claim[string](next.Access, "role"); role != "user" {
+		t.Fatalf("restored role = %q", role)
+	}
+}
+
+func TestFreshLogin(t *testing.T) {
+	clock := newTestClock(epoch)
+	a, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t), Clock: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	pair, _ := a.Login(ctx, "alice", LoginOptions{Scopes: []string{"profile"}, Claims: map[string]any{"role": "user"}})
+	clock.add(10 * time.Minute)
+	next, err := a.Refresh(ctx, pair.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := a.FreshLogin(ctx, next.Access, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := a.VerifyAccess(ctx, tok.AccessToken, RequireFresh(time.Minute))
+	if err != nil {
+		t.Fatalf("fresh re-login token: %v", err)
+	}
+	if c.Session != pair.Access.Session || !c.AuthTime.Equal(clock.now().Truncate(time.Second)) || tok.TokenType != "Bearer" ||
+		tok.ExpiresIn != int64(DefaultAccessLifetime/time.Second) || !slices.Equal(c.Scopes, []string{"profile"}) {
+		t.Fatalf("fresh token: sid %q (want %q), auth_time %v, %+v", c.Session, pair.Access.Session, c.AuthTime, tok)
+	}
+	if role, _ := Claim[string](c, "role"); role != "user" {
+		t.Fatalf("role = %q", role)
+	}
+	// The refresh token is untouched: it still rotates.
+	if _, err := a.Refresh(ctx, next.RefreshToken); err != nil {
+		t.Fatalf("refresh after a fresh re-login: %v", err)
+	}
+	if _, err := a.FreshLogin(ctx, next.Access, "bob"); !errors.Is(err, ErrSubjectMismatch) {
+		t.Fatalf("another subject: %v", err)
+	}
+	if _, err := a.FreshLogin(ctx, nil, "alice"); !errors.Is(err, ErrConfig) {
+		t.Fatalf("nil claims: %v", err)
+	}
+	rc, _ := a.refreshVerify.Verify(ctx, pair.RefreshToken)
+	if _, err := a.FreshLogin(ctx, rc, "alice"); !errors.Is(err, ErrWrongType) {
+		t.Fatalf("refresh claims: %v", err)
+	}
+	// Verified claims of a session that has since ended get nothing.
+	if err := a.Logout(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.FreshLogin(ctx, next.Access, "alice"); !errors.Is(err, ErrRevoked) {
+		t.Fatalf("ended session: %v", err)
+	}
+}
+
+// A Requirement receives the context given to Verify.
+func TestRequirementContext(t *testing.T) {
+	type key struct{}
+	ring := mustLocalRing(t)
+	tok := mustIssue(t, mustIssuer(t, ring, TypeAccess), Template{Subject: "alice"})
+	v := mustVerifier(t, ring, TypeAccess)
+	var got any
+	req := func(ctx context.Context, _ *Claims, _ time.Time) error {
+		got = ctx.Value(key{})
+		return ctx.Err()
+	}
+	if _, err := v.Verify(context.WithValue(context.Background(), key{}, "db"), tok, req); err != nil || got != "db" {
+		t.Fatalf("Verify: %v, requirement saw %v", err, got)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := v.Verify(ctx, tok, req); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+type headerRecorder struct{ h http.Header }
+
+func (r headerRecorder) AddHeader(name, value string) { r.h.Add(name, value) }
+
+// For a cookie session, Guard.FreshLogin sets the new token as the access
+// cookie; for a bearer session it sets nothing.
+func TestGuardFreshLoginCookie(t *testing.T) {
+	a, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := NewGuard(a, GuardConfig{Cookies: &CookieConfig{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cs, err := g.LoginWithCookies(ctx, headerRecorder{http.Header{}}, "alice", LoginOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := headerRecorder{http.Header{}}
+	tok, err := g.FreshLogin(ctx, w, cs.Pair.Access, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookies := (&http.Response{Header: http.Header{"Set-Cookie": w.h.Values("Set-Cookie")}}).Cookies()
+	if len(cookies) != 1 || cookies[0].Name != "__Host-access_token" || cookies[0].Value != tok.AccessToken || !cookies[0].HttpOnly {
+		t.Fatalf("Set-Cookie = %q, want the new access cookie only", w.h.Values("Set-Cookie"))
+	}
+	if tok.Access.CSRF != cs.Pair.Access.CSRF {
+		t.Fatal("the fresh token lost the session's CSRF binding")
+	}
+	bearer, _ := a.Login(ctx, "bob")
+	w = headerRecorder{http.Header{}}
+	if _, err := g.FreshLogin(ctx, w, bearer.Access, "bob"); err != nil || len(w.h) != 0 {
+		t.Fatalf("bearer session: %v, headers %v", err, w.h)
+	}
+}
