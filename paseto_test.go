@@ -862,19 +862,19 @@ var rows = []row{
 	{
 		name: "no token",
 		req:  func(e *env) *http.Request { return req("GET", "/protected") },
-		want: deny(401, realm, "token_missing"),
+		want: deny(401, realm, "missing_token"),
 	},
 	{
 		name: "malformed token",
 		req:  func(e *env) *http.Request { return req("GET", "/protected", bearer("not-a-paseto")...) },
-		want: deny(401, invalid("malformed token"), "token_malformed"),
+		want: deny(401, invalid("malformed token"), "malformed_token"),
 	},
 	{
 		name: "tampered token",
 		req: func(e *env) *http.Request {
 			return req("GET", "/protected", bearer(tamper(e.login("alice").AccessToken))...)
 		},
-		want: deny(401, invalid("invalid token"), "token_invalid"),
+		want: deny(401, invalid("invalid token"), "invalid_token"),
 	},
 	{
 		name: "expired",
@@ -883,7 +883,7 @@ var rows = []row{
 			e.clock.Advance(16 * time.Minute)
 			return req("GET", "/protected", bearer(tok)...)
 		},
-		want: deny(401, invalid("token has expired"), "token_expired"),
+		want: deny(401, invalid("token has expired"), "expired_token"),
 	},
 	{
 		// Crypto first: a forged token never reports a claim error.
@@ -893,7 +893,7 @@ var rows = []row{
 			e.clock.Advance(16 * time.Minute)
 			return req("GET", "/protected", bearer(tamper(tok))...)
 		},
-		want: deny(401, invalid("invalid token"), "token_invalid"),
+		want: deny(401, invalid("invalid token"), "invalid_token"),
 	},
 	{
 		name: "revoked after logout",
@@ -902,7 +902,7 @@ var rows = []row{
 			e.expect(e.t, req("POST", "/logout", bearer(tok)...), endpoint(204))
 			return req("GET", "/protected", bearer(tok)...)
 		},
-		want: deny(401, invalid("token has been revoked"), "token_revoked"),
+		want: deny(401, invalid("token has been revoked"), "revoked_token"),
 	},
 	{
 		// Refresh tokens are sealed under their own key: the access ring
@@ -911,14 +911,14 @@ var rows = []row{
 		req: func(e *env) *http.Request {
 			return req("GET", "/protected", bearer(e.login("alice").RefreshToken)...)
 		},
-		want: deny(401, invalid("invalid token"), "token_invalid"),
+		want: deny(401, invalid("invalid token"), "invalid_token"),
 	},
 	{
 		name: "not fresh on fresh route",
 		req: func(e *env) *http.Request {
 			return req("POST", "/fresh", bearer(e.refreshed("alice").AccessToken)...)
 		},
-		want: deny(401, notFresh, "token_not_fresh"),
+		want: deny(401, notFresh, "insufficient_user_authentication"),
 	},
 	{
 		name: "too old for max age",
@@ -927,21 +927,21 @@ var rows = []row{
 			e.clock.Advance(10 * time.Minute)
 			return req("POST", "/fresh-5m", bearer(tok)...)
 		},
-		want: deny(401, notFresh+", max_age=300", "token_not_fresh"),
+		want: deny(401, notFresh+", max_age=300", "insufficient_user_authentication"),
 	},
 	{
 		name: "cookie POST without CSRF header",
 		req: func(e *env) *http.Request {
 			return req("POST", "/protected", "Cookie", e.cookieLogin("alice").cookies(false))
 		},
-		want: deny(403, "", "csrf_failed"),
+		want: deny(403, "", "invalid_csrf_token"),
 	},
 	{
 		name: "cookie POST with wrong CSRF header",
 		req: func(e *env) *http.Request {
 			return req("POST", "/protected", "Cookie", e.cookieLogin("alice").cookies(false), "X-CSRF-Token", "forged")
 		},
-		want: deny(403, "", "csrf_failed"),
+		want: deny(403, "", "invalid_csrf_token"),
 	},
 	{
 		name: "store down",
@@ -950,7 +950,7 @@ var rows = []row{
 			e.store.down.Store(true)
 			return req("GET", "/protected", bearer(tok)...)
 		},
-		want: deny(503, "", "store_unavailable"),
+		want: deny(503, "", "temporarily_unavailable"),
 	},
 	{
 		name: "store hung: 503 at the store deadline",
@@ -959,7 +959,7 @@ var rows = []row{
 			e.store.hung.Store(true)
 			return req("GET", "/protected", bearer(tok)...)
 		},
-		want: deny(503, "", "store_unavailable"),
+		want: deny(503, "", "temporarily_unavailable"),
 	},
 
 	// The Authorization header.
@@ -971,7 +971,7 @@ var rows = []row{
 	{
 		name: "Bearer alone",
 		req:  func(e *env) *http.Request { return req("GET", "/protected", "Authorization", "Bearer") },
-		want: deny(401, invalid("malformed token"), "token_malformed"),
+		want: deny(401, invalid("malformed token"), "malformed_token"),
 	},
 	{
 		name: "lowercase bearer scheme",
@@ -983,7 +983,7 @@ var rows = []row{
 	{
 		name: "other scheme",
 		req:  func(e *env) *http.Request { return req("GET", "/protected", "Authorization", "Basic dXNlcjpwYXNz") },
-		want: deny(401, realm, "token_missing"),
+		want: deny(401, realm, "missing_token"),
 	},
 	{
 		name: "two Authorization headers",
@@ -991,19 +991,19 @@ var rows = []row{
 			tok := e.login("alice").AccessToken
 			return req("GET", "/protected", "Authorization", "Bearer "+tok, "Authorization", "Bearer "+tok)
 		},
-		want: deny(401, invalid("malformed token"), "token_malformed"),
+		want: deny(401, invalid("malformed token"), "malformed_token"),
 	},
 	{
 		name: "wrong purpose (v4.public to a v4.local guard)",
 		req:  func(e *env) *http.Request { return req("GET", "/protected", bearer(e.publicToken("alice"))...) },
-		want: deny(401, invalid("malformed token"), "token_malformed"),
+		want: deny(401, invalid("malformed token"), "malformed_token"),
 	},
 	{
 		name: "oversize header (9 KiB token)",
 		req: func(e *env) *http.Request {
 			return req("GET", "/protected", bearer("v4.local."+strings.Repeat("A", 9<<10))...)
 		},
-		want: deny(401, invalid("malformed token"), "token_malformed"),
+		want: deny(401, invalid("malformed token"), "malformed_token"),
 	},
 
 	// Freshness.
@@ -1055,7 +1055,7 @@ var rows = []row{
 		req: func(e *env) *http.Request {
 			return req("GET", "/optional", bearer(tamper(e.login("alice").AccessToken))...)
 		},
-		want: deny(401, invalid("invalid token"), "token_invalid"),
+		want: deny(401, invalid("invalid token"), "invalid_token"),
 	},
 	{
 		name: "optional with bad token, WithAnonymousOnInvalid",
@@ -1071,14 +1071,14 @@ var rows = []row{
 			e.store.down.Store(true)
 			return req("GET", "/optional-lenient", bearer(tok)...)
 		},
-		want: deny(503, "", "store_unavailable"),
+		want: deny(503, "", "temporarily_unavailable"),
 	},
 
 	// The query string.
 	{
 		name: "query token on a normal route",
 		req:  func(e *env) *http.Request { return req("GET", "/protected?access_token="+e.login("alice").AccessToken) },
-		want: deny(401, realm, "token_missing"),
+		want: deny(401, realm, "missing_token"),
 	},
 	{
 		name: "query token with WithQueryToken",
@@ -1091,14 +1091,14 @@ var rows = []row{
 			rt := e.login("alice").RefreshToken
 			return req("POST", "/refresh?refresh_token="+rt+"&access_token="+rt)
 		},
-		want: deny(401, realm, "token_missing"),
+		want: deny(401, realm, "missing_token"),
 	},
 
 	// Refresh.
 	{
 		name: "access token on refresh route",
 		req:  func(e *env) *http.Request { return req("POST", "/refresh", bearer(e.login("alice").AccessToken)...) },
-		want: deny(401, invalid("invalid token"), "token_invalid"),
+		want: deny(401, invalid("invalid token"), "invalid_token"),
 	},
 	{
 		name: "refresh via header",
@@ -1150,7 +1150,7 @@ var rows = []row{
 		req: func(e *env) *http.Request {
 			return req("POST", "/refresh", "Cookie", e.cookieLogin("alice").refreshCookies())
 		},
-		want: deny(403, "", "csrf_failed"),
+		want: deny(403, "", "invalid_csrf_token"),
 	},
 	{
 		name: "refresh reuse",
@@ -1162,7 +1162,7 @@ var rows = []row{
 			e.clock.Advance(gracePeriod + time.Second)
 			return req("POST", "/refresh", bearer(first.RefreshToken)...)
 		},
-		want: deny(401, invalid("refresh token reuse detected; session revoked"), "refresh_token_reused"),
+		want: deny(401, invalid("refresh token reuse detected; session revoked"), "reused_refresh_token"),
 	},
 	{
 		name: "refresh retry within the grace window",
@@ -1190,7 +1190,7 @@ var rows = []row{
 			e.store.down.Store(true)
 			return req("POST", "/refresh", bearer(rt)...)
 		},
-		want: deny(503, "", "store_unavailable"),
+		want: deny(503, "", "temporarily_unavailable"),
 	},
 	{
 		name: "RefreshRequired hands the pair on",
@@ -1222,15 +1222,15 @@ var rows = []row{
 				}
 			}
 			e.expect(t, req("GET", "/protected", bearer(p.AccessToken)...),
-				deny(401, invalid("token has been revoked"), "token_revoked"))
+				deny(401, invalid("token has been revoked"), "revoked_token"))
 			e.expect(t, req("POST", "/refresh", bearer(p.RefreshToken)...),
-				deny(401, invalid("token has been revoked"), "token_revoked"))
+				deny(401, invalid("token has been revoked"), "revoked_token"))
 		},
 	},
 	{
 		name: "logout without token",
 		req:  func(e *env) *http.Request { return req("POST", "/logout") },
-		want: want{status: 401, challenge: realm, code: "token_missing", clears: true},
+		want: want{status: 401, challenge: realm, code: "missing_token", clears: true},
 		then: expectCleared,
 	},
 	{
@@ -1259,9 +1259,9 @@ var rows = []row{
 			expectCleared(t, e, res)
 			b := e.browser
 			e.expect(t, req("POST", "/refresh", "Cookie", b.refreshCookies(), "X-CSRF-Token", b.csrf),
-				deny(401, invalid("token has been revoked"), "token_revoked"))
+				deny(401, invalid("token has been revoked"), "revoked_token"))
 			e.expect(t, req("GET", "/protected", "Cookie", b.cookies(true)),
-				deny(401, invalid("token has been revoked"), "token_revoked"))
+				deny(401, invalid("token has been revoked"), "revoked_token"))
 		},
 	},
 	{
@@ -1271,7 +1271,7 @@ var rows = []row{
 			e.browser = b
 			return req("POST", "/logout", "Cookie", b.refreshCookies())
 		},
-		want: want{status: 403, code: "csrf_failed", clears: true},
+		want: want{status: 403, code: "invalid_csrf_token", clears: true},
 		then: func(t *testing.T, e *env, res *result) {
 			e.expect(t, req("GET", "/protected", "Cookie", e.browser.cookies(true)), ok("alice"))
 		},
@@ -1283,7 +1283,7 @@ var rows = []row{
 			e.browser = b
 			return req("POST", "/logout", "Cookie", b.cookies(true))
 		},
-		want: want{status: 403, code: "csrf_failed", clears: true},
+		want: want{status: 403, code: "invalid_csrf_token", clears: true},
 		then: func(t *testing.T, e *env, res *result) {
 			expectCleared(t, e, res)
 			e.expect(t, req("GET", "/protected", "Cookie", e.browser.cookies(true)), ok("alice"))
@@ -1297,14 +1297,14 @@ var rows = []row{
 			e.store.down.Store(true)
 			return req("POST", "/logout", "Cookie", b.cookies(true), "X-CSRF-Token", b.csrf)
 		},
-		want: deny(503, "", "store_unavailable"),
+		want: deny(503, "", "temporarily_unavailable"),
 		then: func(t *testing.T, e *env, res *result) {
 			b := e.browser
 			e.store.down.Store(false)
 			retry := e.expect(t, req("POST", "/logout", "Cookie", b.cookies(true), "X-CSRF-Token", b.csrf), want{status: 204, clears: true})
 			expectCleared(t, e, retry)
 			e.expect(t, req("GET", "/protected", "Cookie", b.cookies(true)),
-				deny(401, invalid("token has been revoked"), "token_revoked"))
+				deny(401, invalid("token has been revoked"), "revoked_token"))
 		},
 	},
 	{
@@ -1342,7 +1342,7 @@ var rows = []row{
 		want: want{status: 204, clears: true},
 		then: func(t *testing.T, e *env, res *result) {
 			e.expect(t, req("GET", "/protected", "Cookie", e.browser.cookies(true)),
-				deny(401, invalid("token has been revoked"), "token_revoked"))
+				deny(401, invalid("token has been revoked"), "revoked_token"))
 			e.expect(t, req("POST", "/refresh", bearer(e.pair.RefreshToken)...), endpoint(200))
 		},
 	},
@@ -1390,7 +1390,7 @@ var rows = []row{
 			e.clock.Advance(paseto.DefaultAccessLifetime + time.Second)
 			return req("GET", "/admin", bearer(tok)...)
 		},
-		want: deny(401, invalid("token has expired"), "token_expired"),
+		want: deny(401, invalid("token has expired"), "expired_token"),
 	},
 	{
 		name: "scope on a fresh route, refreshed token keeps the scope but is not fresh",
@@ -1402,7 +1402,7 @@ var rows = []row{
 			}
 			return req("POST", "/admin-fresh", bearer(next.AccessToken)...)
 		},
-		want: deny(401, notFresh, "token_not_fresh"),
+		want: deny(401, notFresh, "insufficient_user_authentication"),
 	},
 	{
 		name: "scope on a fresh route, fresh token with the scope",
@@ -1590,7 +1590,7 @@ var rows = []row{
 		},
 		want: endpoint(204),
 		then: func(t *testing.T, e *env, res *result) {
-			revoked := deny(401, invalid("token has been revoked"), "token_revoked")
+			revoked := deny(401, invalid("token has been revoked"), "revoked_token")
 			e.expect(t, req("GET", "/protected", bearer(e.pair.AccessToken)...), revoked)
 			e.expect(t, req("POST", "/refresh", bearer(e.pair.RefreshToken)...), revoked)
 		},
@@ -1601,11 +1601,11 @@ var rows = []row{
 			e.pair = e.refreshed("alice")
 			return reqBody("POST", "/fresh-login", freshLoginBody("bob", password("bob")), bearer(e.pair.AccessToken)...)
 		},
-		want: want{status: 401, ran: true, code: "subject_mismatch",
+		want: want{status: 401, ran: true, code: "mismatched_subject",
 			challenge: invalid("credentials are not those of the token's subject")},
 		then: func(t *testing.T, e *env, res *result) {
 			// Nothing changed: the session lives, and no fresh token.
-			e.expect(t, req("POST", "/fresh", bearer(e.pair.AccessToken)...), deny(401, notFresh, "token_not_fresh"))
+			e.expect(t, req("POST", "/fresh", bearer(e.pair.AccessToken)...), deny(401, notFresh, "insufficient_user_authentication"))
 			e.expect(t, req("POST", "/refresh", bearer(e.pair.RefreshToken)...), endpoint(200))
 		},
 	},
@@ -1621,7 +1621,7 @@ var rows = []row{
 		req: func(e *env) *http.Request {
 			return reqBody("POST", "/fresh-login", freshLoginBody("alice", password("alice")))
 		},
-		want: deny(401, realm, "token_missing"),
+		want: deny(401, realm, "missing_token"),
 	},
 
 	// The refresh hook (Config.OnRefresh).
@@ -1637,13 +1637,13 @@ var rows = []row{
 			e.pair = e.login("mallory")
 			return req("POST", "/refresh", bearer(e.pair.RefreshToken)...)
 		},
-		want: deny(401, invalid("refresh denied; session ended"), "refresh_denied"),
+		want: deny(401, invalid("refresh denied; session ended"), "denied_refresh"),
 		then: func(t *testing.T, e *env, res *result) {
-			revoked := deny(401, invalid("token has been revoked"), "token_revoked")
+			revoked := deny(401, invalid("token has been revoked"), "revoked_token")
 			e.expect(t, req("GET", "/protected", bearer(e.pair.AccessToken)...), revoked)
 			// The hook runs before the store, so it refuses again ...
 			e.expect(t, req("POST", "/refresh", bearer(e.pair.RefreshToken)...),
-				deny(401, invalid("refresh denied; session ended"), "refresh_denied"))
+				deny(401, invalid("refresh denied; session ended"), "denied_refresh"))
 			// ... and without it the store does: the session is over.
 			e.setHook(nil)
 			e.expect(t, req("POST", "/refresh", bearer(e.pair.RefreshToken)...), revoked)
@@ -1669,7 +1669,7 @@ var rows = []row{
 				t.Errorf("a refused implicit refresh set cookies: %q", sc)
 			}
 			e.expect(t, req("GET", "/protected", "Cookie", e.browser.cookies(false)),
-				deny(401, invalid("token has been revoked"), "token_revoked"))
+				deny(401, invalid("token has been revoked"), "revoked_token"))
 		},
 	},
 	{
@@ -1718,7 +1718,7 @@ var rows = []row{
 			e.pair = e.login("alice", "reports:read")
 			return req("POST", "/refresh", bearer(e.pair.RefreshToken)...)
 		},
-		want: deny(500, "", "internal_error"),
+		want: deny(500, "", "server_error"),
 		then: func(t *testing.T, e *env, res *result) {
 			e.expect(t, req("GET", "/reports", bearer(e.pair.AccessToken)...), ok("alice"))
 			e.setHook(nil)
@@ -1734,7 +1734,7 @@ var rows = []row{
 			e.pair = e.login("alice")
 			return req("POST", "/refresh", bearer(e.pair.RefreshToken)...)
 		},
-		want: deny(500, "", "internal_error"),
+		want: deny(500, "", "server_error"),
 		then: func(t *testing.T, e *env, res *result) {
 			e.expect(t, req("GET", "/protected", bearer(e.pair.AccessToken)...), ok("alice"))
 			e.setHook(nil)
@@ -1758,7 +1758,7 @@ func checkTokenReply(t *testing.T, e *env, res *result) {
 		t.Errorf("a header or body refresh set cookies: %q", sc)
 	}
 	e.expect(t, req("GET", "/protected", bearer(r.AccessToken)...), ok("alice"))
-	e.expect(t, req("POST", "/fresh", bearer(r.AccessToken)...), deny(401, notFresh, "token_not_fresh"))
+	e.expect(t, req("POST", "/fresh", bearer(r.AccessToken)...), deny(401, notFresh, "insufficient_user_authentication"))
 }
 
 func TestConformance(t *testing.T) {

@@ -6,10 +6,15 @@ import "errors"
 // below are the only *Error values the package returns; they are usually
 // wrapped with detail, so compare with errors.Is and read the code with Code.
 //
+// Codes put the condition first, then what it is about ("expired_token"),
+// and use an RFC's code verbatim where one names the condition
+// ("invalid_token", "insufficient_scope", "insufficient_user_authentication",
+// "temporarily_unavailable", "server_error").
+//
 // A few sentinels refine another: ErrStoreFull and ErrStoreCorrupt are
 // kinds of ErrStoreUnavailable. A refinement has the code and the client
 // message of the sentinel it refines, so clients are answered exactly as
-// for that one and learn nothing more ("store_unavailable", 503); errors.Is
+// for that one and learn nothing more ("temporarily_unavailable", 503); errors.Is
 // and the Error text tell them apart, for logs and metrics.
 type Error struct {
 	code   string // what clients are shown, with text
@@ -25,7 +30,7 @@ func (e *Error) Error() string {
 	return "paseto: " + e.text
 }
 
-// Code returns the stable machine code, such as "token_expired". A
+// Code returns the stable machine code, such as "expired_token". A
 // refinement shares the code of the sentinel it refines.
 func (e *Error) Code() string { return e.code }
 
@@ -52,34 +57,34 @@ func refine(parent *Error, detail string) *Error {
 // claims are only looked at after the cryptography has succeeded.
 var (
 	// ErrMissingToken means no token was presented.
-	ErrMissingToken = newError("token_missing", "no token")
+	ErrMissingToken = newError("missing_token", "no token")
 	// ErrMalformed means the token is not a well-formed v4 token of the
 	// expected purpose: wrong header, bad encoding, wrong shape, oversize, or a
 	// footer that breaks the footer rules.
-	ErrMalformed = newError("token_malformed", "malformed token")
+	ErrMalformed = newError("malformed_token", "malformed token")
 	// ErrInvalid means the token could not be authenticated: the tag or
 	// signature did not verify, or its key ID is missing or unknown.
-	ErrInvalid = newError("token_invalid", "invalid token")
+	ErrInvalid = newError("invalid_token", "invalid token")
 	// ErrInvalidClaims means an authenticated token carries claims that break
 	// the rules: missing exp, jti or type, a claim of the wrong JSON type,
 	// duplicate keys, or a badly formatted time.
-	ErrInvalidClaims = newError("token_claims_invalid", "invalid token claims")
+	ErrInvalidClaims = newError("invalid_claims", "invalid token claims")
 	// ErrExpired means the token's exp is in the past (beyond the leeway).
-	ErrExpired = newError("token_expired", "token has expired")
+	ErrExpired = newError("expired_token", "token has expired")
 	// ErrNotYetValid means the token's nbf or iat is in the future (beyond the leeway).
-	ErrNotYetValid = newError("token_not_yet_valid", "token is not valid yet")
+	ErrNotYetValid = newError("not_yet_valid_token", "token is not valid yet")
 	// ErrIssuer means the token's iss does not match the configured issuer.
-	ErrIssuer = newError("token_wrong_issuer", "token has the wrong issuer")
+	ErrIssuer = newError("wrong_issuer", "token has the wrong issuer")
 	// ErrAudience means the token's aud does not match the configured audience.
-	ErrAudience = newError("token_wrong_audience", "token has the wrong audience")
+	ErrAudience = newError("wrong_audience", "token has the wrong audience")
 	// ErrWrongType means the token is of another type, such as a refresh
 	// token presented where an access token is required.
-	ErrWrongType = newError("token_wrong_type", "token has the wrong type")
+	ErrWrongType = newError("wrong_token_type", "token has the wrong type")
 	// ErrNotFresh means the route requires a fresh token (minted from a
 	// credential check, recently enough) and this one is not.
-	ErrNotFresh = newError("token_not_fresh", "fresh token required")
+	ErrNotFresh = newError("insufficient_user_authentication", "fresh token required")
 	// ErrRevoked means the token, or the session it belongs to, was revoked.
-	ErrRevoked = newError("token_revoked", "token has been revoked")
+	ErrRevoked = newError("revoked_token", "token has been revoked")
 	// ErrInsufficientScope means the token authenticated but lacks a scope
 	// the route requires (403, RFC 6750 §3.1).
 	ErrInsufficientScope = newError("insufficient_scope", "token lacks the required scope")
@@ -90,20 +95,20 @@ var (
 	// ErrRefreshReused means a refresh token that had already been exchanged
 	// was presented again outside the grace window. The whole session has
 	// been revoked: whoever holds its tokens must log in again.
-	ErrRefreshReused = newError("refresh_token_reused", "refresh token reuse detected; session revoked")
+	ErrRefreshReused = newError("reused_refresh_token", "refresh token reuse detected; session revoked")
 	// ErrSessionExpired means the session passed its absolute or idle
 	// lifetime.
-	ErrSessionExpired = newError("session_expired", "session expired")
+	ErrSessionExpired = newError("expired_session", "session expired")
 	// ErrRefreshDenied is the refusal of Config.OnRefresh: the application
 	// no longer lets the session's user refresh (a disabled or banned
 	// account, say). The hook wraps it; Auth.Refresh then ends the session
-	// and returns it (401, error="invalid_token", code "refresh_denied"),
+	// and returns it (401, error="invalid_token", code "denied_refresh"),
 	// so whoever holds the session's tokens must log in again.
-	ErrRefreshDenied = newError("refresh_denied", "refresh denied; session ended")
+	ErrRefreshDenied = newError("denied_refresh", "refresh denied; session ended")
 	// ErrSubjectMismatch means Auth.FreshLogin was given credentials of a
 	// user other than the access token's subject (401, error="invalid_token").
 	// Nothing is minted and the session is left as it was.
-	ErrSubjectMismatch = newError("subject_mismatch", "credentials are not those of the token's subject")
+	ErrSubjectMismatch = newError("mismatched_subject", "credentials are not those of the token's subject")
 )
 
 // Store failures. All of them deny the request (503): a store that cannot
@@ -111,17 +116,17 @@ var (
 var (
 	// ErrStoreUnavailable means the revocation or session store could not
 	// answer; the request is denied rather than allowed.
-	ErrStoreUnavailable = newError("store_unavailable", "session store unavailable")
+	ErrStoreUnavailable = newError("temporarily_unavailable", "session store unavailable")
 	// ErrStoreFull means a MemoryStore reached MaxEntries and refused to
 	// start a session rather than forget one. It is an ErrStoreUnavailable
-	// (errors.Is reports both; its code is "store_unavailable") and is
+	// (errors.Is reports both; its code is "temporarily_unavailable") and is
 	// answered 503 like any store failure. Revocation never returns it: it
 	// needs no room.
 	ErrStoreFull = refine(ErrStoreUnavailable, "memory store is full")
 	// ErrStoreCorrupt is what a store wraps when a record it reads is not
 	// one it could have written: a field missing or malformed, or a key of
 	// the wrong type. It is an ErrStoreUnavailable (errors.Is reports both;
-	// its code is "store_unavailable"): the request is denied with 503,
+	// its code is "temporarily_unavailable"): the request is denied with 503,
 	// never allowed.
 	ErrStoreCorrupt = refine(ErrStoreUnavailable, "corrupt record in the session store")
 )
@@ -138,14 +143,14 @@ var (
 	// manages itself, or one equal to it ignoring case (see ReservedClaims).
 	ErrReservedClaim = newError("reserved_claim", "reserved claim name")
 	// ErrClaimNotFound means a custom claim asked for is not in the token.
-	ErrClaimNotFound = newError("claim_not_found", "claim not found")
+	ErrClaimNotFound = newError("missing_claim", "claim not found")
 	// ErrConfig means an option or constructor argument is out of range.
 	ErrConfig = newError("invalid_config", "invalid configuration")
 )
 
 // Code returns the machine code of the first *Error in err's chain, or
-// "internal_error" when err carries none. Code(nil) is "". A full or
-// corrupt store gives "store_unavailable", like any store failure.
+// "server_error" when err carries none. Code(nil) is "". A full or
+// corrupt store gives "temporarily_unavailable", like any store failure.
 func Code(err error) string {
 	if err == nil {
 		return ""
@@ -154,5 +159,5 @@ func Code(err error) string {
 	if errors.As(err, &e) {
 		return e.code
 	}
-	return "internal_error"
+	return "server_error"
 }

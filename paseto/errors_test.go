@@ -16,8 +16,8 @@ func TestRefinedErrors(t *testing.T) {
 			if !errors.Is(err, refined) || !errors.Is(err, ErrStoreUnavailable) {
 				t.Errorf("%v: errors.Is refined %v, unavailable %v", err, errors.Is(err, refined), errors.Is(err, ErrStoreUnavailable))
 			}
-			if got := Code(err); got != "store_unavailable" {
-				t.Errorf("Code(%v) = %q, want store_unavailable", err, got)
+			if got := Code(err); got != "temporarily_unavailable" {
+				t.Errorf("Code(%v) = %q, want temporarily_unavailable", err, got)
 			}
 			var e *Error
 			if !errors.As(err, &e) || e.Code() != ErrStoreUnavailable.code || e.text != ErrStoreUnavailable.text {

@@ -83,7 +83,7 @@ func ExampleVerifier_Verify_errorChecking() {
 	case err != nil:
 		fmt.Println("other:", paseto.Code(err))
 	}
-	// Output: expired: token_expired
+	// Output: expired: expired_token
 }
 
 // A route that changes the password demands a token minted by a login in
@@ -103,7 +103,7 @@ func ExampleRequireFresh() {
 	fmt.Println(paseto.Code(err))
 	// Output:
 	// <nil>
-	// token_not_fresh
+	// insufficient_user_authentication
 }
 
 // Custom claims go in as any JSON-marshallable value and come back typed.
@@ -162,7 +162,7 @@ func ExampleAuth() {
 	fmt.Println(paseto.Code(err))
 	// Output:
 	// alice fresh: false
-	// token_revoked
+	// revoked_token
 }
 
 // Reuse detection: a refresh token that was already exchanged comes back
@@ -196,11 +196,11 @@ func ExampleAuth_Refresh_reuseDetected() {
 	_, err = auth.Refresh(ctx, second.RefreshToken)
 	fmt.Println(paseto.Code(err))
 	// Output:
-	// security event: refresh_token_retried alice
+	// security event: retried_refresh_token alice
 	// same successor: true
-	// security event: refresh_token_reused alice
-	// refresh_token_reused
-	// token_revoked
+	// security event: reused_refresh_token alice
+	// reused_refresh_token
+	// revoked_token
 }
 
 // A route that needs a login at most five minutes old, and what a client
@@ -235,7 +235,7 @@ func ExampleGuard_FreshRequired() {
 	// 401
 	// WWW-Authenticate: Bearer realm="api", error="insufficient_user_authentication", error_description="fresh token required", max_age=300
 	// Content-Type: application/json
-	// {"error":"token_not_fresh","message":"fresh token required"}
+	// {"error":"insufficient_user_authentication","message":"fresh token required"}
 }
 
 // users is the application's user table, for the examples below.
@@ -279,8 +279,8 @@ func ExampleRefreshHook() {
 	fmt.Println(paseto.Code(err))
 	// Output:
 	// alice's role after refresh: admin
-	// refresh_denied
-	// token_revoked
+	// denied_refresh
+	// revoked_token
 }
 
 // Fresh re-login: after the user typed their password again, a fresh
@@ -307,5 +307,5 @@ func ExampleAuth_FreshLogin() {
 	fmt.Println(paseto.Code(err))
 	// Output:
 	// same session: true fresh: true
-	// subject_mismatch
+	// mismatched_subject
 }

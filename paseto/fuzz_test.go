@@ -159,7 +159,7 @@ func FuzzAuthenticate(f *testing.F) {
 			res, err := g.Authenticate(r, r, p)
 			if err != nil {
 				pr := g.ProblemFor(err, p)
-				if pr.Status == 500 || (pr.Status != 503 && (pr.Status < 400 || pr.Status > 499)) || pr.Body.Error == "" || pr.Body.Error == "internal_error" {
+				if pr.Status == 500 || (pr.Status != 503 && (pr.Status < 400 || pr.Status > 499)) || pr.Body.Error == "" || pr.Body.Error == "server_error" {
 					t.Fatalf("rejection %v answered %d %q", err, pr.Status, pr.Body.Error)
 				}
 				continue

@@ -9,7 +9,7 @@ import (
 
 // ErrCSRF means a token came from a cookie on an unsafe method without a
 // matching CSRF token (403).
-var ErrCSRF = newError("csrf_failed", "CSRF token missing or invalid")
+var ErrCSRF = newError("invalid_csrf_token", "CSRF token missing or invalid")
 
 // Reply is a complete HTTP answer decided by the Guard: the adapters copy it
 // to the response as is, so every framework answers alike.
@@ -103,7 +103,7 @@ func (g *Guard) ProblemFor(err error, p *Policy) Problem {
 	if hf := (*hookFailed)(nil); errors.As(err, &hf) {
 		// Config.OnRefresh failed: the application's fault, whatever
 		// its error wraps.
-		return Problem{Status: http.StatusInternalServerError, Body: ErrorBody{"internal_error", "internal error"}}
+		return Problem{Status: http.StatusInternalServerError, Body: ErrorBody{"server_error", "internal error"}}
 	}
 	if isStoreError(err) {
 		body := ErrorBody{Error: ErrStoreUnavailable.code, Message: ErrStoreUnavailable.text}
@@ -113,7 +113,7 @@ func (g *Guard) ProblemFor(err error, p *Policy) Problem {
 		return Problem{Status: http.StatusServiceUnavailable, Body: body, RetryAfter: storeRetryAfter}
 	}
 	if !errors.As(err, &e) {
-		return Problem{Status: http.StatusInternalServerError, Body: ErrorBody{"internal_error", "internal error"}}
+		return Problem{Status: http.StatusInternalServerError, Body: ErrorBody{"server_error", "internal error"}}
 	}
 	body := ErrorBody{Error: e.code, Message: e.text}
 	realm := `Bearer realm="` + g.cfg.Realm + `"`
@@ -135,7 +135,7 @@ func (g *Guard) ProblemFor(err error, p *Policy) Problem {
 		}
 		return Problem{Status: http.StatusForbidden, Challenge: ch, Body: body}
 	case ErrConfig, ErrInvalidKey, ErrWeakKey, ErrReservedClaim, ErrClaimNotFound:
-		return Problem{Status: http.StatusInternalServerError, Body: ErrorBody{"internal_error", "internal error"}}
+		return Problem{Status: http.StatusInternalServerError, Body: ErrorBody{"server_error", "internal error"}}
 	}
 	ch := realm + `, error="invalid_token", error_description="` + e.text + `"`
 	return Problem{Status: http.StatusUnauthorized, Challenge: ch, Body: body}

@@ -46,7 +46,7 @@ func TestRefreshHookDenyEndsTheSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, denied := a.Refresh(ctx, pair.RefreshToken)
-	if err := denied; !errors.Is(err, ErrRefreshDenied) || Code(err) != "refresh_denied" {
+	if err := denied; !errors.Is(err, ErrRefreshDenied) || Code(err) != "denied_refresh" {
 		t.Fatalf("refresh: %v (code %s), want ErrRefreshDenied with its code", err, Code(err))
 	}
 	if sawCtx != "request" || sawType != TypeRefresh {
@@ -62,7 +62,7 @@ func TestRefreshHookDenyEndsTheSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := g.ProblemFor(denied, nil); p.Status != http.StatusUnauthorized || p.Body.Error != "refresh_denied" ||
+	if p := g.ProblemFor(denied, nil); p.Status != http.StatusUnauthorized || p.Body.Error != "denied_refresh" ||
 		p.Challenge != `Bearer realm="api", error="invalid_token", error_description="refresh denied; session ended"` {
 		t.Fatalf("ProblemFor(refusal) = %+v", p)
 	}
@@ -96,8 +96,8 @@ func TestRefreshHookFailureChangesNothing(t *testing.T) {
 			if err == nil {
 				t.Fatal("refresh succeeded")
 			}
-			if p := g.ProblemFor(err, nil); p.Status != http.StatusInternalServerError || p.Body.Error != "internal_error" {
-				t.Fatalf("ProblemFor(%v) = %+v, want 500 internal_error", err, p)
+			if p := g.ProblemFor(err, nil); p.Status != http.StatusInternalServerError || p.Body.Error != "server_error" {
+				t.Fatalf("ProblemFor(%v) = %+v, want 500 server_error", err, p)
 			}
 			if _, err := a.VerifyAccess(ctx, pair.AccessToken); err != nil {
 				t.Fatalf("the session ended: %v", err)

@@ -59,7 +59,7 @@ type Config struct {
 	// Leeway tolerates clock skew when checking exp, nbf and iat.
 	Leeway time.Duration
 	// StoreTimeout bounds every call to the Store (and so every wait on
-	// Redis): past it the request is answered 503 store_unavailable with
+	// Redis): past it the request is answered 503 temporarily_unavailable with
 	// Retry-After, and the Redis store refuses to apply a write that
 	// reaches the server later. Default DefaultStoreTimeout (1 s), at most
 	// MaxStoreTimeout. Keep it well under your server's write timeout.
@@ -106,9 +106,9 @@ type Config struct {
 //   - an error wrapping ErrRefreshDenied refuses the refresh: the session
 //     is ended (Store.RevokeSession), none of its tokens is accepted from
 //     then on, an EventRefreshDenied is reported, and the client is
-//     answered 401 with code "refresh_denied";
+//     answered 401 with code "denied_refresh";
 //   - any other error, including an update that widens the scopes, fails
-//     the refresh with 500 internal_error, whatever it wraps, and changes
+//     the refresh with 500 server_error, whatever it wraps, and changes
 //     nothing: the presented refresh token stays current, so the client
 //     may retry.
 //
@@ -147,15 +147,15 @@ func (e *hookFailed) Unwrap() error { return e.err }
 const (
 	// EventRefreshReused: a replaced refresh token came back outside the
 	// grace window; the session has been revoked.
-	EventRefreshReused = "refresh_token_reused"
+	EventRefreshReused = "reused_refresh_token"
 	// EventRefreshRetried: a replaced refresh token came back within the
 	// grace window and received the same successor. Usually a client
 	// retrying, but a thief within the window looks the same: this leaves
 	// a trace of it.
-	EventRefreshRetried = "refresh_token_retried"
+	EventRefreshRetried = "retried_refresh_token"
 	// EventRefreshDenied: Config.OnRefresh refused a refresh; the session
 	// has been ended.
-	EventRefreshDenied = "refresh_denied"
+	EventRefreshDenied = "denied_refresh"
 )
 
 // SecurityEvent reports something an operator should look at.

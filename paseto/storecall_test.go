@@ -70,7 +70,7 @@ func TestStoreCallsAreBounded(t *testing.T) {
 		for range 3 {
 			start := time.Now()
 			err := call()
-			if !errors.Is(err, ErrStoreUnavailable) || Code(err) != "store_unavailable" {
+			if !errors.Is(err, ErrStoreUnavailable) || Code(err) != "temporarily_unavailable" {
 				t.Errorf("%s on a hung store: %v, want ErrStoreUnavailable", name, err)
 			}
 			if d := time.Since(start); d > 2*time.Second {

@@ -66,7 +66,7 @@ func NewVerifier(keys *KeyRing, tokenType string, opts ...Option) (*Verifier, er
 // Return nil to accept, or an error to refuse: wrap one of the package's
 // sentinels to choose the answer (ErrInsufficientScope gives 403
 // insufficient_scope, ErrNotFresh 401 insufficient_user_authentication);
-// any other error is answered 500 internal_error. A Requirement runs on
+// any other error is answered 500 server_error. A Requirement runs on
 // every request of its route, cached token or not: keep it fast.
 type Requirement func(ctx context.Context, c *Claims, now time.Time) error
 

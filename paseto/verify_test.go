@@ -324,7 +324,7 @@ func TestVerifyRevocationAfterCheaperChecks(t *testing.T) {
 	rc.ended = map[string]bool{}
 	rc.err = errors.New("connection refused")
 	_, err = v.Verify(ctx, tok)
-	if !errors.Is(err, ErrStoreUnavailable) || Code(err) != "store_unavailable" {
+	if !errors.Is(err, ErrStoreUnavailable) || Code(err) != "temporarily_unavailable" {
 		t.Fatalf("store down: want ErrStoreUnavailable, got %v (code %q)", err, Code(err))
 	}
 }

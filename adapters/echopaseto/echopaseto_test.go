@@ -51,7 +51,7 @@ func TestReturnedErrorUnwraps(t *testing.T) {
 		t.Errorf("errors.Is(%v, paseto.ErrExpired) = false", seen)
 	}
 	var body struct{ Error, Message string }
-	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Error != "token_expired" {
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Error != "expired_token" {
 		t.Errorf("body %q: %v", w.Body, err)
 	}
 	if ch := w.Header().Get("WWW-Authenticate"); ch != `Bearer realm="api", error="invalid_token", error_description="token has expired"` {
@@ -179,7 +179,7 @@ func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 	}
 }
 
-// A hung store is answered 503 store_unavailable with Retry-After within
+// A hung store is answered 503 temporarily_unavailable with Retry-After within
 // the store timeout, on the protected route, the refresh endpoint and the
 // logout endpoint, and the handler never runs; the same tokens work once
 // the store is back.
@@ -239,7 +239,7 @@ func TestHTTPErrorMessageIsString(t *testing.T) {
 		t.Errorf("Message = %#v, want the string %q", he.Message, "malformed token")
 	}
 	var body map[string]string
-	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || len(body) != 2 || body["error"] != "token_malformed" || body["message"] != "malformed token" {
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || len(body) != 2 || body["error"] != "malformed_token" || body["message"] != "malformed token" {
 		t.Errorf("body %q: %v", w.Body, err)
 	}
 	if !errors.Is(seen, paseto.ErrMalformed) {

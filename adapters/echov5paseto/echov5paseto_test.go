@@ -45,12 +45,12 @@ func TestRejections(t *testing.T) {
 		{
 			name:   "no token",
 			req:    func(f *adaptertest.Fixture) *http.Request { return get("/p", "") },
-			status: 401, challenge: realm, code: "token_missing", sentinel: paseto.ErrMissingToken,
+			status: 401, challenge: realm, code: "missing_token", sentinel: paseto.ErrMissingToken,
 		},
 		{
 			name:   "malformed token",
 			req:    func(f *adaptertest.Fixture) *http.Request { return get("/p", "v4.local.not-a-token") },
-			status: 401, challenge: invalid("malformed token"), code: "token_malformed", sentinel: paseto.ErrMalformed,
+			status: 401, challenge: invalid("malformed token"), code: "malformed_token", sentinel: paseto.ErrMalformed,
 		},
 		{
 			name: "expired",
@@ -59,7 +59,7 @@ func TestRejections(t *testing.T) {
 				f.Clock.Advance(paseto.DefaultAccessLifetime + time.Second)
 				return get("/p", tok)
 			},
-			status: 401, challenge: invalid("token has expired"), code: "token_expired", sentinel: paseto.ErrExpired,
+			status: 401, challenge: invalid("token has expired"), code: "expired_token", sentinel: paseto.ErrExpired,
 		},
 		{
 			name: "cookie POST without the CSRF header",
@@ -69,7 +69,7 @@ func TestRejections(t *testing.T) {
 				q.Header.Set("Cookie", cookie)
 				return q
 			},
-			status: 403, code: "csrf_failed", sentinel: paseto.ErrCSRF,
+			status: 403, code: "invalid_csrf_token", sentinel: paseto.ErrCSRF,
 		},
 		{
 			name: "refreshed token on a fresh route",
@@ -82,7 +82,7 @@ func TestRejections(t *testing.T) {
 			},
 			status:    401,
 			challenge: realm + `, error="insufficient_user_authentication", error_description="fresh token required"`,
-			code:      "token_not_fresh", sentinel: paseto.ErrNotFresh,
+			code:      "insufficient_user_authentication", sentinel: paseto.ErrNotFresh,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -145,7 +145,7 @@ func TestReturnedErrorUnwraps(t *testing.T) {
 		t.Errorf("the *echo.HTTPError does not wrap paseto.ErrExpired: %v", he)
 	}
 	var pe *echov5paseto.Error
-	if !errors.As(seen, &pe) || pe.Problem.Body.Error != "token_expired" {
+	if !errors.As(seen, &pe) || pe.Problem.Body.Error != "expired_token" {
 		t.Errorf("errors.As(*echov5paseto.Error) on %v", seen)
 	}
 }
@@ -159,7 +159,7 @@ func TestExposeErrorKeepsTheBody(t *testing.T) {
 	e.GET("/p", func(c *echo.Context) error { return nil }, echov5paseto.New(f.Guard, echov5paseto.Config{}).Required())
 	w := httptest.NewRecorder()
 	e.ServeHTTP(w, get("/p", "v4.local.not-a-token"))
-	if w.Code != 401 || strings.TrimSpace(w.Body.String()) != `{"error":"token_malformed","message":"malformed token"}` {
+	if w.Code != 401 || strings.TrimSpace(w.Body.String()) != `{"error":"malformed_token","message":"malformed token"}` {
 		t.Fatalf("status %d body %q", w.Code, w.Body)
 	}
 }
@@ -199,7 +199,7 @@ func TestCustomErrorHandlerCannotLetThrough(t *testing.T) {
 	e.GET("/p", func(c *echo.Context) error { ran = true; return nil }, m.Required())
 	w := httptest.NewRecorder()
 	e.ServeHTTP(w, get("/p", ""))
-	if w.Code != http.StatusTeapot || w.Body.String() != "token_missing" || ran || !errors.Is(seen, paseto.ErrMissingToken) {
+	if w.Code != http.StatusTeapot || w.Body.String() != "missing_token" || ran || !errors.Is(seen, paseto.ErrMissingToken) {
 		t.Fatalf("status %d body %q, handler ran %v, cause %v", w.Code, w.Body, ran, seen)
 	}
 }
@@ -372,7 +372,7 @@ func TestErrorWithoutCause(t *testing.T) {
 	}
 }
 
-// A hung store is answered 503 store_unavailable with Retry-After within
+// A hung store is answered 503 temporarily_unavailable with Retry-After within
 // the store timeout, on the protected route, the refresh endpoint and the
 // logout endpoint, and the handler never runs; the same tokens work once
 // the store is back.

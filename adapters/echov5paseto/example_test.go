@@ -59,7 +59,7 @@ func Example() {
 	fmt.Println(w.Code, w.Header().Get("WWW-Authenticate"), strings.TrimSpace(w.Body.String()))
 	// Output:
 	// 200 {"user":"alice"}
-	// 401 Bearer realm="api" {"error":"token_missing","message":"no token"}
+	// 401 Bearer realm="api" {"error":"missing_token","message":"no token"}
 }
 
 // The app's HTTPErrorHandler sees the rejection: echo.StatusCode gives the
@@ -87,6 +87,6 @@ func ExampleError() {
 	e.ServeHTTP(w, httptest.NewRequest("GET", "/protected", nil))
 	fmt.Println(w.Code, strings.TrimSpace(w.Body.String()))
 	// Output:
-	// 401 no token token_missing true
-	// 401 {"error":"token_missing","message":"no token"}
+	// 401 no token missing_token true
+	// 401 {"error":"missing_token","message":"no token"}
 }

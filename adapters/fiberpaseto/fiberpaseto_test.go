@@ -261,7 +261,7 @@ func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 	}
 }
 
-// A hung store is answered 503 store_unavailable with Retry-After within
+// A hung store is answered 503 temporarily_unavailable with Retry-After within
 // the store timeout, on the protected route, the refresh endpoint and the
 // logout endpoint, and the handler never runs; the same tokens work once
 // the store is back.

@@ -61,5 +61,5 @@ func Example() {
 	// Output:
 	// 200 {"user":"alice"}
 	// 204
-	// 401 {"error":"token_revoked","message":"token has been revoked"}
+	// 401 {"error":"revoked_token","message":"token has been revoked"}
 }

@@ -64,12 +64,12 @@ func TestRejections(t *testing.T) {
 		{
 			name:   "no token",
 			req:    func(f *adaptertest.Fixture) *http.Request { return get("/p", "") },
-			status: 401, challenge: realm, code: "token_missing", sentinel: paseto.ErrMissingToken,
+			status: 401, challenge: realm, code: "missing_token", sentinel: paseto.ErrMissingToken,
 		},
 		{
 			name:   "malformed token",
 			req:    func(f *adaptertest.Fixture) *http.Request { return get("/p", "v4.local.not-a-token") },
-			status: 401, challenge: invalid("malformed token"), code: "token_malformed", sentinel: paseto.ErrMalformed,
+			status: 401, challenge: invalid("malformed token"), code: "malformed_token", sentinel: paseto.ErrMalformed,
 		},
 		{
 			name: "expired",
@@ -78,7 +78,7 @@ func TestRejections(t *testing.T) {
 				f.Clock.Advance(paseto.DefaultAccessLifetime + time.Second)
 				return get("/p", tok)
 			},
-			status: 401, challenge: invalid("token has expired"), code: "token_expired", sentinel: paseto.ErrExpired,
+			status: 401, challenge: invalid("token has expired"), code: "expired_token", sentinel: paseto.ErrExpired,
 		},
 		{
 			name: "cookie POST without the CSRF header",
@@ -88,7 +88,7 @@ func TestRejections(t *testing.T) {
 				q.Header.Set("Cookie", cookie)
 				return q
 			},
-			status: 403, code: "csrf_failed", sentinel: paseto.ErrCSRF,
+			status: 403, code: "invalid_csrf_token", sentinel: paseto.ErrCSRF,
 		},
 		{
 			name: "refreshed token on a fresh route",
@@ -101,7 +101,7 @@ func TestRejections(t *testing.T) {
 			},
 			status:    401,
 			challenge: realm + `, error="insufficient_user_authentication", error_description="fresh token required"`,
-			code:      "token_not_fresh", sentinel: paseto.ErrNotFresh,
+			code:      "insufficient_user_authentication", sentinel: paseto.ErrNotFresh,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -221,7 +221,7 @@ func TestCustomErrorHandlerCannotLetThrough(t *testing.T) {
 	app := fiber.New()
 	ran := false
 	app.Get("/p", m.Required(), func(c fiber.Ctx) error { ran = true; return nil })
-	if resp, body := send(t, app, get("/p", "")); resp.StatusCode != fiber.StatusTeapot || body != "token_missing" || ran {
+	if resp, body := send(t, app, get("/p", "")); resp.StatusCode != fiber.StatusTeapot || body != "missing_token" || ran {
 		t.Fatalf("status %d body %q, handler ran %v", resp.StatusCode, body, ran)
 	}
 }
@@ -385,7 +385,7 @@ func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 	}
 }
 
-// A hung store is answered 503 store_unavailable with Retry-After within
+// A hung store is answered 503 temporarily_unavailable with Retry-After within
 // the store timeout, on the protected route, the refresh endpoint and the
 // logout endpoint, and the handler never runs; the same tokens work once
 // the store is back.

@@ -76,7 +76,7 @@ func Example() {
 	}
 	// Output:
 	// 200 {"user":"alice"}
-	// 401 {"error":"token_invalid","message":"invalid token"}
+	// 401 {"error":"invalid_token","message":"invalid token"}
 }
 
 // Browser sessions in cookies: login sets HttpOnly access and refresh

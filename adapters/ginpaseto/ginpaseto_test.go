@@ -67,7 +67,7 @@ func TestCustomErrorHandlerCannotLetThrough(t *testing.T) {
 	r.GET("/p", m.Required(), func(c *gin.Context) { ran = true })
 	w := httptest.NewRecorder()
 	r.ServeHTTP(w, get("/p", ""))
-	if w.Code != http.StatusTeapot || w.Body.String() != "token_missing" || ran {
+	if w.Code != http.StatusTeapot || w.Body.String() != "missing_token" || ran {
 		t.Fatalf("status %d body %q, handler ran %v", w.Code, w.Body, ran)
 	}
 }
@@ -185,7 +185,7 @@ func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 	}
 }
 
-// A hung store is answered 503 store_unavailable with Retry-After within
+// A hung store is answered 503 temporarily_unavailable with Retry-After within
 // the store timeout, on the protected route, the refresh endpoint and the
 // logout endpoint, and the handler never runs; the same tokens work once
 // the store is back.

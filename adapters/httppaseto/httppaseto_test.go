@@ -82,7 +82,7 @@ func TestErrorHandler(t *testing.T) {
 	f.Clock.Advance(paseto.DefaultAccessLifetime + time.Second)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, get("/", tok))
-	if w.Code != 401 || w.Body.String() != "token_expired\n" || ran || !errors.Is(seen, paseto.ErrExpired) {
+	if w.Code != 401 || w.Body.String() != "expired_token\n" || ran || !errors.Is(seen, paseto.ErrExpired) {
 		t.Fatalf("status %d body %q, ran %v, cause %v", w.Code, w.Body, ran, seen)
 	}
 }
@@ -162,7 +162,7 @@ func TestCookieLoginNeedsCookieConfig(t *testing.T) {
 	}
 }
 
-// A hung store is answered 503 store_unavailable with Retry-After within
+// A hung store is answered 503 temporarily_unavailable with Retry-After within
 // the store timeout, on the protected route, the refresh endpoint and the
 // logout endpoint, and the handler never runs; the same tokens work once
 // the store is back.

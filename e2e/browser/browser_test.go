@@ -106,9 +106,9 @@ func TestCookieSession(t *testing.T) {
 		b.fetch(t, request{Method: "POST", Path: refreshPath + "/logout", CSRF: true}).want(t, http.StatusNoContent, "")
 
 		b.restore(t, saved, refreshCookie, csrfCookie)
-		b.fetch(t, request{Method: "POST", Path: refreshPath + "/refresh", CSRF: true}).want(t, http.StatusUnauthorized, "token_revoked")
+		b.fetch(t, request{Method: "POST", Path: refreshPath + "/refresh", CSRF: true}).want(t, http.StatusUnauthorized, "revoked_token")
 		b.restore(t, saved, accessCookie, csrfCookie)
-		b.fetch(t, request{Method: "GET", Path: "/cookie/protected"}).want(t, http.StatusUnauthorized, "token_revoked")
+		b.fetch(t, request{Method: "GET", Path: "/cookie/protected"}).want(t, http.StatusUnauthorized, "revoked_token")
 	})
 
 	// A forged logout (another site's request cannot read the CSRF cookie,
@@ -132,7 +132,7 @@ func TestCookieSession(t *testing.T) {
 				if tc.dropAccess {
 					b.dropAccessCookie(t)
 				}
-				b.fetch(t, request{Method: "POST", Path: refreshPath + "/logout", CSRFValue: tc.header}).want(t, http.StatusForbidden, "csrf_failed")
+				b.fetch(t, request{Method: "POST", Path: refreshPath + "/logout", CSRFValue: tc.header}).want(t, http.StatusForbidden, "invalid_csrf_token")
 				b.wantNoSessionCookies(t)
 
 				b.restore(t, saved, sessionCookies...)

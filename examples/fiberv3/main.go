@@ -260,7 +260,7 @@ func (h *handlers) login(c fiber.Ctx) error {
 // freshLogin re-checks the credentials of the user behind the access token
 // and answers a fresh access token for the same session: no new session,
 // and the refresh token is unchanged. Credentials of another user are
-// refused (401 subject_mismatch).
+// refused (401 mismatched_subject).
 func (h *handlers) freshLogin(c fiber.Ctx) error {
 	u, ok, err := h.checkCredentials(c)
 	if !ok {

@@ -130,7 +130,7 @@ type Do func(*http.Request) *http.Response
 // CSRF value as its body; GET and POST /p must be Required routes answering
 // 200; POST /logout-cookies must call ClearSessionCookies and answer 204.
 // It checks the cookies set, that a cookie-borne token works on a safe
-// method, is refused (403, csrf_failed) on an unsafe one without the CSRF
+// method, is refused (403, invalid_csrf_token) on an unsafe one without the CSRF
 // header, passes with it, and that clearing expires every session cookie.
 func CheckCookieLogin(t *testing.T, g *paseto.Guard, do Do) {
 	t.Helper()
@@ -175,8 +175,8 @@ func CheckCookieLogin(t *testing.T, g *paseto.Guard, do Do) {
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s /p with CSRF header %q: status %d, want %d (%s)", tc.method, tc.csrf, resp.StatusCode, tc.status, body)
 		}
-		if tc.status == http.StatusForbidden && !strings.Contains(body, `"csrf_failed"`) {
-			t.Errorf("%s /p: body %s, want code csrf_failed", tc.method, body)
+		if tc.status == http.StatusForbidden && !strings.Contains(body, `"invalid_csrf_token"`) {
+			t.Errorf("%s /p: body %s, want code invalid_csrf_token", tc.method, body)
 		}
 	}
 

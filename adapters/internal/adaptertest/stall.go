@@ -96,7 +96,7 @@ const stallSlack = time.Second
 // default error handling.
 //
 // With the store hung, an access token, a refresh token and a cookie
-// logout are each answered 503 store_unavailable with Retry-After: 1 and a
+// logout are each answered 503 temporarily_unavailable with Retry-After: 1 and a
 // JSON body, no sooner than the store timeout and not much later, and the
 // handler never runs; the logout keeps the session cookies, so that the
 // browser can retry it (the session may still be alive). Once
@@ -126,8 +126,8 @@ func CheckStoreStall(t *testing.T, f *Fixture, s *StallingStore, timeout time.Du
 		resp := do(tc.req)
 		body := readAll(t, resp)
 		took := time.Since(start)
-		if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `"error":"store_unavailable"`) {
-			t.Errorf("%s, store hung: status %d, body %s; want 503 store_unavailable", tc.name, resp.StatusCode, body)
+		if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `"error":"temporarily_unavailable"`) {
+			t.Errorf("%s, store hung: status %d, body %s; want 503 temporarily_unavailable", tc.name, resp.StatusCode, body)
 		}
 		if ra := resp.Header.Values("Retry-After"); len(ra) != 1 || ra[0] != "1" {
 			t.Errorf("%s, store hung: Retry-After %q, want exactly \"1\"", tc.name, ra)

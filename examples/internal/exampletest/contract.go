@@ -180,7 +180,7 @@ func (s *Server) checkProtected(t *testing.T) {
 	p := s.Login(t, "test")
 
 	r := s.Get(t, "/protected", "")
-	Expect(t, "no token", r, http.StatusUnauthorized, "token_missing")
+	Expect(t, "no token", r, http.StatusUnauthorized, "missing_token")
 	ExpectChallenge(t, "no token", r, `Bearer realm="`)
 	if strings.Contains(r.Header.Get("WWW-Authenticate"), "error=") {
 		t.Errorf("no token: challenge %q must not carry an error code (RFC 6750 §3.1)", r.Header.Get("WWW-Authenticate"))
@@ -242,39 +242,39 @@ func (s *Server) checkRefresh(t *testing.T) {
 		t.Errorf("refreshed access token: fresh %v, want false", r.JSON["fresh"])
 	}
 	r = s.Post(t, "/fresh", p1.Access)
-	Expect(t, "fresh route with a refreshed token", r, http.StatusUnauthorized, "token_not_fresh")
+	Expect(t, "fresh route with a refreshed token", r, http.StatusUnauthorized, "insufficient_user_authentication")
 	ExpectChallenge(t, "fresh route with a refreshed token", r, `error="insufficient_user_authentication"`, "max_age=")
 
 	r = s.Refresh(t, p1.Refresh, true)
 	Expect(t, "refresh by JSON body", r, http.StatusOK, "")
 	p2 := tokenResponse(t, "refresh by JSON body", r)
 
-	Expect(t, "refresh without token", s.Post(t, "/refresh", ""), http.StatusUnauthorized, "token_missing")
+	Expect(t, "refresh without token", s.Post(t, "/refresh", ""), http.StatusUnauthorized, "missing_token")
 	Expect(t, "access token as refresh token", s.Refresh(t, p2.Access, false), http.StatusUnauthorized, "")
 
 	// p0.Refresh was replaced two rotations ago: presenting it again is
 	// reuse, whatever the grace period, and revokes the whole family.
 	r = s.Refresh(t, p0.Refresh, false)
-	Expect(t, "reused refresh token", r, http.StatusUnauthorized, "refresh_token_reused")
+	Expect(t, "reused refresh token", r, http.StatusUnauthorized, "reused_refresh_token")
 	ExpectChallenge(t, "reused refresh token", r, `error="invalid_token"`)
-	Expect(t, "latest refresh token after reuse", s.Refresh(t, p2.Refresh, true), http.StatusUnauthorized, "token_revoked")
+	Expect(t, "latest refresh token after reuse", s.Refresh(t, p2.Refresh, true), http.StatusUnauthorized, "revoked_token")
 	for _, a := range []string{p0.Access, p1.Access, p2.Access} {
-		Expect(t, "family's access token after reuse", s.Get(t, "/protected", a), http.StatusUnauthorized, "token_revoked")
+		Expect(t, "family's access token after reuse", s.Get(t, "/protected", a), http.StatusUnauthorized, "revoked_token")
 	}
-	if !strings.Contains(s.Logs(), "refresh_token_reused") {
+	if !strings.Contains(s.Logs(), "reused_refresh_token") {
 		t.Errorf("reuse was not logged as a security event; log:\n%s", s.Logs())
 	}
 }
 
 func (s *Server) checkLogout(t *testing.T) {
 	a, b := s.Login(t, "test"), s.Login(t, "test")
-	Expect(t, "logout without token", s.Post(t, "/logout", ""), http.StatusUnauthorized, "token_missing")
+	Expect(t, "logout without token", s.Post(t, "/logout", ""), http.StatusUnauthorized, "missing_token")
 	Expect(t, "logout with refresh token", s.Post(t, "/logout", a.Refresh), http.StatusUnauthorized, "")
 
 	ExpectLoggedOut(t, "logout", s.Post(t, "/logout", a.Access))
-	Expect(t, "access token after logout", s.Get(t, "/protected", a.Access), http.StatusUnauthorized, "token_revoked")
-	Expect(t, "refresh token after logout", s.Refresh(t, a.Refresh, false), http.StatusUnauthorized, "token_revoked")
-	Expect(t, "logout again", s.Post(t, "/logout", a.Access), http.StatusUnauthorized, "token_revoked")
+	Expect(t, "access token after logout", s.Get(t, "/protected", a.Access), http.StatusUnauthorized, "revoked_token")
+	Expect(t, "refresh token after logout", s.Refresh(t, a.Refresh, false), http.StatusUnauthorized, "revoked_token")
+	Expect(t, "logout again", s.Post(t, "/logout", a.Access), http.StatusUnauthorized, "revoked_token")
 
 	// Only that session ended.
 	Expect(t, "other session's access token", s.Get(t, "/protected", b.Access), http.StatusOK, "")
@@ -290,7 +290,7 @@ func (s *Server) checkScopes(t *testing.T) {
 	r = s.Get(t, "/admin", s.Login(t, "user1").Access)
 	Expect(t, "admin route, user1", r, http.StatusForbidden, "insufficient_scope")
 	ExpectChallenge(t, "admin route, user1", r, `error="insufficient_scope"`, `scope="`)
-	Expect(t, "admin route without token", s.Get(t, "/admin", ""), http.StatusUnauthorized, "token_missing")
+	Expect(t, "admin route without token", s.Get(t, "/admin", ""), http.StatusUnauthorized, "missing_token")
 }
 
 // checkFreshLogin: POST /fresh-login re-checks the credentials of the
@@ -301,16 +301,16 @@ func (s *Server) checkFreshLogin(t *testing.T) {
 	r := s.Refresh(t, p0.Refresh, false)
 	Expect(t, "refresh", r, http.StatusOK, "")
 	p1 := tokenResponse(t, "refresh", r)
-	Expect(t, "fresh route with a refreshed token", s.Post(t, "/fresh", p1.Access), http.StatusUnauthorized, "token_not_fresh")
+	Expect(t, "fresh route with a refreshed token", s.Post(t, "/fresh", p1.Access), http.StatusUnauthorized, "insufficient_user_authentication")
 
 	freshLogin := func(bearer, user, password string) *Response {
 		return s.Do(t, Request{Method: "POST", Path: "/fresh-login", Bearer: bearer,
 			JSON: map[string]string{"username": user, "password": password}})
 	}
-	Expect(t, "fresh re-login without a token", freshLogin("", "test", DemoPasswords["test"]), http.StatusUnauthorized, "token_missing")
+	Expect(t, "fresh re-login without a token", freshLogin("", "test", DemoPasswords["test"]), http.StatusUnauthorized, "missing_token")
 	Expect(t, "fresh re-login, wrong password", freshLogin(p1.Access, "test", "wrong"), http.StatusUnauthorized, "invalid_credentials")
 	r = freshLogin(p1.Access, "user1", DemoPasswords["user1"])
-	Expect(t, "fresh re-login, another user's credentials", r, http.StatusUnauthorized, "subject_mismatch")
+	Expect(t, "fresh re-login, another user's credentials", r, http.StatusUnauthorized, "mismatched_subject")
 	ExpectChallenge(t, "fresh re-login, another user's credentials", r, `error="invalid_token"`)
 
 	r = freshLogin(p1.Access, "test", DemoPasswords["test"])
@@ -337,8 +337,8 @@ func (s *Server) checkFreshLogin(t *testing.T) {
 	Expect(t, "refresh token after the re-login", r, http.StatusOK, "")
 	p2 := tokenResponse(t, "refresh token after the re-login", r)
 	ExpectLoggedOut(t, "logout with the re-login token", s.Post(t, "/logout", fresh))
-	Expect(t, "session's refresh token after logout", s.Refresh(t, p2.Refresh, false), http.StatusUnauthorized, "token_revoked")
-	Expect(t, "session's access token after logout", s.Get(t, "/protected", p2.Access), http.StatusUnauthorized, "token_revoked")
+	Expect(t, "session's refresh token after logout", s.Refresh(t, p2.Refresh, false), http.StatusUnauthorized, "revoked_token")
+	Expect(t, "session's access token after logout", s.Get(t, "/protected", p2.Access), http.StatusUnauthorized, "revoked_token")
 }
 
 // cookieLogin logs user in over /cookie/login into jar and returns the CSRF
@@ -381,9 +381,9 @@ func (s *Server) checkCookies(t *testing.T) {
 	if r.Member("user") != "test" {
 		t.Errorf("GET /cookie/protected: body %s, want user test", r.Raw)
 	}
-	Expect(t, "cookie protected without cookies", s.Get(t, "/cookie/protected", ""), http.StatusUnauthorized, "token_missing")
+	Expect(t, "cookie protected without cookies", s.Get(t, "/cookie/protected", ""), http.StatusUnauthorized, "missing_token")
 	Expect(t, "API route with cookies only", s.Do(t, Request{Method: "GET", Path: "/protected", Jar: jar.Clone()}),
-		http.StatusUnauthorized, "token_missing")
+		http.StatusUnauthorized, "missing_token")
 
 	refresh := func(jar *Jar, csrf string) *Response {
 		req := Request{Method: "POST", Path: CookieRefresh, Jar: jar}
@@ -392,15 +392,15 @@ func (s *Server) checkCookies(t *testing.T) {
 		}
 		return s.Do(t, req)
 	}
-	Expect(t, "cookie refresh without CSRF header", refresh(jar, ""), http.StatusForbidden, "csrf_failed")
-	Expect(t, "cookie refresh with a wrong CSRF header", refresh(jar, csrf+"x"), http.StatusForbidden, "csrf_failed")
+	Expect(t, "cookie refresh without CSRF header", refresh(jar, ""), http.StatusForbidden, "invalid_csrf_token")
+	Expect(t, "cookie refresh with a wrong CSRF header", refresh(jar, csrf+"x"), http.StatusForbidden, "invalid_csrf_token")
 	// A CSRF cookie and header that match each other but belong to another
 	// session (planted by a sibling subdomain, say) do not pass either.
 	other := NewJar()
 	otherCSRF := s.cookieLogin(t, other, "user1")
 	planted := jar.Clone()
 	planted.Set(CSRFCookie, otherCSRF)
-	Expect(t, "cookie refresh with another session's CSRF", refresh(planted, otherCSRF), http.StatusForbidden, "csrf_failed")
+	Expect(t, "cookie refresh with another session's CSRF", refresh(planted, otherCSRF), http.StatusForbidden, "invalid_csrf_token")
 
 	before := jar.Clone()
 	r = refresh(jar, csrf)
@@ -423,15 +423,15 @@ func (s *Server) checkCookies(t *testing.T) {
 	}
 	// A cross-site request cannot end the session (it may still expire
 	// the cookies: a browser that sends them is told to drop them).
-	Expect(t, "cookie logout without CSRF header", logout(jar.Clone(), ""), http.StatusForbidden, "csrf_failed")
+	Expect(t, "cookie logout without CSRF header", logout(jar.Clone(), ""), http.StatusForbidden, "invalid_csrf_token")
 	Expect(t, "cookie protected after a refused logout", s.Do(t, Request{Method: "GET", Path: "/cookie/protected", Jar: jar}), http.StatusOK, "")
 	before = jar.Clone()
 	r = logout(jar, csrf)
 	ExpectLoggedOut(t, "cookie logout", r)
 	expectCookiesExpired(t, "cookie logout", r)
 	Expect(t, "access cookie after logout", s.Do(t, Request{Method: "GET", Path: "/cookie/protected", Jar: before}),
-		http.StatusUnauthorized, "token_revoked")
-	Expect(t, "refresh cookie after logout", refresh(before, csrf), http.StatusUnauthorized, "token_revoked")
+		http.StatusUnauthorized, "revoked_token")
+	Expect(t, "refresh cookie after logout", refresh(before, csrf), http.StatusUnauthorized, "revoked_token")
 	// The other browser's session is untouched.
 	Expect(t, "other browser", s.Do(t, Request{Method: "GET", Path: "/cookie/protected", Jar: other}), http.StatusOK, "")
 
@@ -442,13 +442,13 @@ func (s *Server) checkCookies(t *testing.T) {
 	csrf = s.cookieLogin(t, jar, "test")
 	before = jar.Clone()
 	jar.Delete(AccessCookie)
-	Expect(t, "refresh-cookie logout without CSRF header", logout(jar.Clone(), ""), http.StatusForbidden, "csrf_failed")
+	Expect(t, "refresh-cookie logout without CSRF header", logout(jar.Clone(), ""), http.StatusForbidden, "invalid_csrf_token")
 	r = logout(jar, csrf)
 	ExpectLoggedOut(t, "logout with the refresh cookie only", r)
 	expectCookiesExpired(t, "logout with the refresh cookie only", r)
-	Expect(t, "refresh cookie after a refresh-cookie logout", refresh(before, csrf), http.StatusUnauthorized, "token_revoked")
+	Expect(t, "refresh cookie after a refresh-cookie logout", refresh(before, csrf), http.StatusUnauthorized, "revoked_token")
 	Expect(t, "access cookie after a refresh-cookie logout", s.Do(t, Request{Method: "GET", Path: "/cookie/protected", Jar: before}),
-		http.StatusUnauthorized, "token_revoked")
+		http.StatusUnauthorized, "revoked_token")
 }
 
 // expectCookiesExpired fails the test unless r expires every session

@@ -60,7 +60,7 @@ func KeysFromEnv(t *testing.T, run RunFunc, env map[string]string) {
 	// Instances that share sessions share a Redis: SharedRedis.
 	b := Start(t, run, env)
 	r := b.Get(t, "/protected", p.Access)
-	Expect(t, "token of instance A on instance B with the same keys", r, http.StatusUnauthorized, "token_revoked")
+	Expect(t, "token of instance A on instance B with the same keys", r, http.StatusUnauthorized, "revoked_token")
 
 	other := LocalKeys()
 	if purpose == "v4.public." {
@@ -68,7 +68,7 @@ func KeysFromEnv(t *testing.T, run RunFunc, env map[string]string) {
 	}
 	c := Start(t, run, other)
 	r = c.Get(t, "/protected", p.Access)
-	Expect(t, "token on an instance with other keys", r, http.StatusUnauthorized, "token_invalid")
+	Expect(t, "token on an instance with other keys", r, http.StatusUnauthorized, "invalid_token")
 	ExpectChallenge(t, "token on an instance with other keys", r, `error="invalid_token"`)
 
 	for _, s := range []*Server{a, b} {
@@ -166,7 +166,7 @@ func BadEnvironment(t *testing.T, run RunFunc) {
 
 // StoreDown checks that with REDIS_URL naming a Redis that does not answer
 // the server starts, warns, and fails closed: logins and refreshes are
-// answered 503 store_unavailable, never allowed.
+// answered 503 temporarily_unavailable, never allowed.
 func StoreDown(t *testing.T, run RunFunc) {
 	// Options in the URL reach go-redis: no retries, so each request fails
 	// fast.
@@ -177,9 +177,9 @@ func StoreDown(t *testing.T, run RunFunc) {
 	}
 	Expect(t, "GET /", s.Get(t, "/", ""), http.StatusOK, "")
 	r := s.Do(t, Request{Method: "POST", Path: "/login", JSON: map[string]string{"username": "test", "password": "test"}})
-	Expect(t, "login with the store down", r, http.StatusServiceUnavailable, "store_unavailable")
+	Expect(t, "login with the store down", r, http.StatusServiceUnavailable, "temporarily_unavailable")
 	r = s.Do(t, Request{Method: "POST", Path: "/cookie/login", JSON: map[string]string{"username": "test", "password": "test"}})
-	Expect(t, "cookie login with the store down", r, http.StatusServiceUnavailable, "store_unavailable")
+	Expect(t, "cookie login with the store down", r, http.StatusServiceUnavailable, "temporarily_unavailable")
 	if len(r.Cookies) != 0 {
 		t.Errorf("cookie login with the store down set cookies: %v", r.Cookies)
 	}

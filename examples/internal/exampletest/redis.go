@@ -144,14 +144,14 @@ func SharedRedis(t *testing.T, run RunFunc) *Server {
 	p2 := tokenResponse(t, "refresh on A", r)
 
 	// Reuse on A of the token B rotated away revokes the family on both.
-	Expect(t, "reuse on A", a.Refresh(t, p0.Refresh, false), http.StatusUnauthorized, "refresh_token_reused")
-	Expect(t, "family's access token on B", b.Get(t, "/protected", p2.Access), http.StatusUnauthorized, "token_revoked")
-	Expect(t, "family's refresh token on B", b.Refresh(t, p2.Refresh, false), http.StatusUnauthorized, "token_revoked")
+	Expect(t, "reuse on A", a.Refresh(t, p0.Refresh, false), http.StatusUnauthorized, "reused_refresh_token")
+	Expect(t, "family's access token on B", b.Get(t, "/protected", p2.Access), http.StatusUnauthorized, "revoked_token")
+	Expect(t, "family's refresh token on B", b.Refresh(t, p2.Refresh, false), http.StatusUnauthorized, "revoked_token")
 
 	q := b.Login(t, "user1")
 	ExpectLoggedOut(t, "logout on B", b.Post(t, "/logout", q.Access))
-	Expect(t, "logged-out access token on A", a.Get(t, "/protected", q.Access), http.StatusUnauthorized, "token_revoked")
-	Expect(t, "logged-out refresh token on A", a.Refresh(t, q.Refresh, false), http.StatusUnauthorized, "token_revoked")
+	Expect(t, "logged-out access token on A", a.Get(t, "/protected", q.Access), http.StatusUnauthorized, "revoked_token")
+	Expect(t, "logged-out refresh token on A", a.Refresh(t, q.Refresh, false), http.StatusUnauthorized, "revoked_token")
 
 	// A browser session started on A continues on B.
 	jar := NewJar()

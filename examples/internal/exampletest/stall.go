@@ -19,7 +19,7 @@ const recoverWithin = 5 * time.Second
 
 // RedisHung checks what a client sees while Redis hangs (stopped with
 // SIGSTOP: connections stay open, nothing is answered). A protected route
-// and a refresh are each answered 503 store_unavailable with Retry-After
+// and a refresh are each answered 503 temporarily_unavailable with Retry-After
 // within hungAnswerWithin, never a dropped connection, and the failure is
 // logged. Once Redis resumes, the same access and refresh tokens work
 // again: a stall ends no session.
@@ -46,14 +46,14 @@ func RedisHung(t *testing.T, run RunFunc) {
 }
 
 // expectPrompt503 sends a request with the store hung and fails the test
-// unless it is answered 503 store_unavailable with Retry-After: 1 within
+// unless it is answered 503 temporarily_unavailable with Retry-After: 1 within
 // hungAnswerWithin. A dropped connection fails the test in Do.
 func expectPrompt503(t *testing.T, what string, send func() *Response) {
 	t.Helper()
 	start := time.Now()
 	r := send()
 	took := time.Since(start)
-	Expect(t, what, r, http.StatusServiceUnavailable, "store_unavailable")
+	Expect(t, what, r, http.StatusServiceUnavailable, "temporarily_unavailable")
 	if ra := r.Header.Get("Retry-After"); ra != "1" {
 		t.Errorf("%s: Retry-After %q, want 1", what, ra)
 	}
