@@ -119,7 +119,7 @@ func newOurs(tb testing.TB, public, cached bool) *ours {
 	if o.guard, err = paseto.NewGuard(o.auth, paseto.GuardConfig{}); err != nil {
 		tb.Fatal(err)
 	}
-	pair, err := o.auth.Login(context.Background(), subject)
+	pair, err := o.auth.Login(context.Background(), subject, paseto.LoginOptions{})
 	if err != nil {
 		tb.Fatal(err)
 	}

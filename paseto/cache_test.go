@@ -135,7 +135,7 @@ func TestAuthCacheSize(t *testing.T) {
 		t.Fatal("CacheSize 16 built no cache")
 	}
 	ctx := context.Background()
-	pair, err := a.Login(ctx, "alice")
+	pair, err := a.Login(ctx, "alice", LoginOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestAuthCacheSize(t *testing.T) {
 		t.Fatalf("cached token after logout: %v, want ErrRevoked", err)
 	}
 
-	other, _ := a.Login(ctx, "bob")
+	other, _ := a.Login(ctx, "bob", LoginOptions{})
 	if _, err := a.VerifyAccess(ctx, other.AccessToken); err != nil {
 		t.Fatal(err)
 	}

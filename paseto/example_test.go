@@ -149,7 +149,7 @@ func ExampleAuth() {
 	ctx := context.Background()
 
 	// After checking the user's password:
-	pair, _ := auth.Login(ctx, "alice")
+	pair, _ := auth.Login(ctx, "alice", paseto.LoginOptions{})
 
 	// Later, the client trades its refresh token for a new pair.
 	next, _ := auth.Refresh(ctx, pair.RefreshToken)
@@ -184,7 +184,7 @@ func ExampleAuth_Refresh_reuseDetected() {
 	})
 	ctx := context.Background()
 
-	first, _ := auth.Login(ctx, "alice")
+	first, _ := auth.Login(ctx, "alice", paseto.LoginOptions{})
 	second, _ := auth.Refresh(ctx, first.RefreshToken)
 
 	retry, _ := auth.Refresh(ctx, first.RefreshToken) // a retry within the grace window
@@ -272,7 +272,7 @@ func ExampleRefreshHook() {
 	role, _ := paseto.Claim[string](next.Access, "role")
 	fmt.Println("alice's role after refresh:", role)
 
-	banned, _ := auth.Login(ctx, "mallory")
+	banned, _ := auth.Login(ctx, "mallory", paseto.LoginOptions{})
 	_, err = auth.Refresh(ctx, banned.RefreshToken)
 	fmt.Println(paseto.Code(err))
 	_, err = auth.VerifyAccess(ctx, banned.AccessToken) // the session has ended
@@ -290,7 +290,7 @@ func ExampleAuth_FreshLogin() {
 	refreshRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	auth, _ := paseto.New(paseto.Config{AccessKeys: accessRing, RefreshKeys: refreshRing})
 	ctx := context.Background()
-	pair, _ := auth.Login(ctx, "alice")
+	pair, _ := auth.Login(ctx, "alice", paseto.LoginOptions{})
 	next, _ := auth.Refresh(ctx, pair.RefreshToken) // not fresh
 	claims, _ := auth.VerifyAccess(ctx, next.AccessToken)
 

@@ -135,7 +135,7 @@ func foldedDuplicate(data []byte) bool {
 // success always carries claims.
 func FuzzAuthenticate(f *testing.F) {
 	g, _ := newTestGuard(f, GuardConfig{Cookies: &CookieConfig{}})
-	pair, err := g.Auth().Login(context.Background(), "alice")
+	pair, err := g.Auth().Login(context.Background(), "alice", LoginOptions{})
 	if err != nil {
 		f.Fatal(err)
 	}

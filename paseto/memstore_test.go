@@ -150,17 +150,17 @@ func TestMemoryStoreFullRefusesOnlyLogin(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newMemEnv(t, paseto.MemoryStoreOptions{MaxEntries: 8}, nil)
-			p, err := e.auth.Login(ctx, "alice")
+			p, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			other, err := e.auth.Login(ctx, "alice")
+			other, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			full := 0
 			for i := range 10 {
-				_, err := e.auth.Login(ctx, fmt.Sprintf("user-%d", i))
+				_, err := e.auth.Login(ctx, fmt.Sprintf("user-%d", i), paseto.LoginOptions{})
 				if err != nil {
 					if !errors.Is(err, paseto.ErrStoreFull) || !errors.Is(err, paseto.ErrStoreUnavailable) {
 						t.Fatalf("login on a full store: got %v, want ErrStoreUnavailable wrapping ErrStoreFull", err)
@@ -190,12 +190,12 @@ func TestMemoryStoreFullRefusesOnlyLogin(t *testing.T) {
 			} else if _, err := e.auth.Refresh(ctx, other.RefreshToken); !errors.Is(err, paseto.ErrRevoked) {
 				t.Fatalf("refresh of the subject's other session: got %v, want ErrRevoked", err)
 			}
-			if _, err := e.auth.Login(ctx, "bob"); !errors.Is(err, paseto.ErrStoreFull) {
+			if _, err := e.auth.Login(ctx, "bob", paseto.LoginOptions{}); !errors.Is(err, paseto.ErrStoreFull) {
 				t.Fatalf("login while the tombstones hold the room: got %v, want ErrStoreFull", err)
 			}
 			// The revoked records are kept only for their tombstone.
 			e.clock.Advance(time.Minute)
-			if _, err := e.auth.Login(ctx, "bob"); err != nil {
+			if _, err := e.auth.Login(ctx, "bob", paseto.LoginOptions{}); err != nil {
 				t.Fatalf("login once the tombstones ended: %v", err)
 			}
 			if err := paseto.MemoryStoreCheck(e.store); err != nil {

@@ -41,7 +41,7 @@ func TestRefreshHookDenyEndsTheSession(t *testing.T) {
 	})
 	a, _ := newHookAuth(t, &hook, &events)
 	ctx := context.WithValue(context.Background(), ctxKey{}, "request")
-	pair, err := a.Login(ctx, "mallory")
+	pair, err := a.Login(ctx, "mallory", LoginOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestGuardFreshLoginCookie(t *testing.T) {
 	if tok.Access.CSRF != cs.Pair.Access.CSRF {
 		t.Fatal("the fresh token lost the session's CSRF binding")
 	}
-	bearer, _ := a.Login(ctx, "bob")
+	bearer, _ := a.Login(ctx, "bob", LoginOptions{})
 	w = headerRecorder{http.Header{}}
 	if _, err := g.FreshLogin(ctx, w, bearer.Access, "bob"); err != nil || len(w.h) != 0 {
 		t.Fatalf("bearer session: %v, headers %v", err, w.h)

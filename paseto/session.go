@@ -301,11 +301,7 @@ type LoginOptions struct {
 
 // Login starts a session for subject, whose credentials the application
 // has just checked, and returns a fresh access token and a refresh token.
-func (a *Auth) Login(ctx context.Context, subject string, opts ...LoginOptions) (*TokenPair, error) {
-	var o LoginOptions
-	if len(opts) > 0 {
-		o = opts[len(opts)-1]
-	}
+func (a *Auth) Login(ctx context.Context, subject string, o LoginOptions) (*TokenPair, error) {
 	now := a.now().UTC().Truncate(time.Second)
 	sid := newTokenID()
 	tpl := Template{Subject: subject, Fresh: true, AuthTime: now, Session: sid, Claims: o.Claims, Scopes: o.Scopes, CSRF: o.CSRF,

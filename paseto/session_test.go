@@ -22,7 +22,7 @@ func TestTokensNeverOutliveTheSession(t *testing.T) {
 	}
 	ctx := context.Background()
 	end := epoch.Add(time.Hour)
-	pair, err := a.Login(ctx, "alice")
+	pair, err := a.Login(ctx, "alice", LoginOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestTokensNeverOutliveTheSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _ := b.Login(ctx, "bob")
+	p, _ := b.Login(ctx, "bob", LoginOptions{})
 	clock.add(time.Minute)
 	p, err = b.Refresh(ctx, p.RefreshToken)
 	if err != nil || p.AccessExpiresAt.Sub(p.Access.IssuedAt) != DefaultAccessLifetime ||
@@ -73,7 +73,7 @@ func TestRefreshUnderClockSkew(t *testing.T) {
 	}
 	fast, slow := instance(ahead), instance(behind)
 	ctx := context.Background()
-	pair, err := fast.Login(ctx, "alice")
+	pair, err := fast.Login(ctx, "alice", LoginOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

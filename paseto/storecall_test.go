@@ -55,12 +55,12 @@ func TestStoreCallsAreBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	pair, err := issuing.Login(ctx, "alice")
+	pair, err := issuing.Login(ctx, "alice", LoginOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	calls := map[string]func() error{
-		"login":          func() error { _, err := a.Login(ctx, "alice"); return err },
+		"login":          func() error { _, err := a.Login(ctx, "alice", LoginOptions{}); return err },
 		"verify":         func() error { _, err := a.VerifyAccess(ctx, pair.AccessToken); return err },
 		"refresh":        func() error { _, err := a.Refresh(ctx, pair.RefreshToken); return err },
 		"logout":         func() error { return a.Logout(ctx, pair.Access) },

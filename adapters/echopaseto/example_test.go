@@ -28,7 +28,7 @@ func Example() {
 	e := echo.New()
 	e.POST("/login", func(c echo.Context) error {
 		// Check the user's credentials here, then:
-		pair, err := auth.Login(c.Request().Context(), "alice")
+		pair, err := auth.Login(c.Request().Context(), "alice", paseto.LoginOptions{})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusServiceUnavailable).SetInternal(err)
 		}

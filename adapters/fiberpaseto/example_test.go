@@ -27,7 +27,7 @@ func Example() {
 	app := fiber.New()
 	app.Post("/login", func(c *fiber.Ctx) error {
 		// Check the user's credentials here, then:
-		pair, err := auth.Login(c.UserContext(), "alice")
+		pair, err := auth.Login(c.UserContext(), "alice", paseto.LoginOptions{})
 		if err != nil {
 			return fiber.NewError(fiber.StatusServiceUnavailable)
 		}
@@ -41,7 +41,7 @@ func Example() {
 	app.Post("/logout", m.LogoutHandler())
 
 	// Drive it as a client would.
-	pair, _ := auth.Login(context.Background(), "alice")
+	pair, _ := auth.Login(context.Background(), "alice", paseto.LoginOptions{})
 	req := httptest.NewRequest("GET", "/protected", nil)
 	req.Header.Set("Authorization", "Bearer "+pair.AccessToken)
 	resp, _ := app.Test(req, -1)

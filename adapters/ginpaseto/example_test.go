@@ -47,7 +47,7 @@ func Example() {
 	r := gin.New()
 	r.POST("/login", func(c *gin.Context) {
 		// Check the user's credentials here, then:
-		pair, err := auth.Login(c.Request.Context(), "alice")
+		pair, err := auth.Login(c.Request.Context(), "alice", paseto.LoginOptions{})
 		if err != nil {
 			c.AbortWithStatus(http.StatusServiceUnavailable)
 			return

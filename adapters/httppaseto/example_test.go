@@ -28,7 +28,7 @@ func Example() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		// Check the user's credentials here, then:
-		pair, err := auth.Login(r.Context(), "alice")
+		pair, err := auth.Login(r.Context(), "alice", paseto.LoginOptions{})
 		if err != nil {
 			http.Error(w, `{"error":"unavailable"}`, http.StatusServiceUnavailable)
 			return

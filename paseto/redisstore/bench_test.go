@@ -28,7 +28,7 @@ func memoryBenchStore(*testing.B) paseto.Store {
 // that is the cryptography, the claims and the store's session check.
 func benchVerifyAccess(b *testing.B, store paseto.Store) {
 	auth := newAuth(b, store, time.Now, nil)
-	p, err := auth.Login(ctx, "user-1234")
+	p, err := auth.Login(ctx, "user-1234", paseto.LoginOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func benchVerifyAccess(b *testing.B, store paseto.Store) {
 // presenting the refresh token the previous one returned.
 func benchRefreshRotation(b *testing.B, store paseto.Store) {
 	auth := newAuth(b, store, time.Now, nil)
-	p, err := auth.Login(ctx, "user-1234")
+	p, err := auth.Login(ctx, "user-1234", paseto.LoginOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func BenchmarkSessionMemoryRedis(b *testing.B) {
 			auth := newAuth(b, store, time.Now, func(c *paseto.Config) { c.GracePeriod = grace })
 			const n = 200
 			for i := range n {
-				p, err := auth.Login(ctx, fmt.Sprintf("user-%06d", i))
+				p, err := auth.Login(ctx, fmt.Sprintf("user-%06d", i), paseto.LoginOptions{})
 				if err != nil {
 					b.Fatal(err)
 				}

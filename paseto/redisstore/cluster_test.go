@@ -74,7 +74,7 @@ func TestClusterConformance(t *testing.T) {
 	auth := newAuth(t, store, clock.Now, nil)
 	var pairs []*paseto.TokenPair
 	for range 5 {
-		p, err := auth.Login(ctx, "carol{1}")
+		p, err := auth.Login(ctx, "carol{1}", paseto.LoginOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

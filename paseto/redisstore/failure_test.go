@@ -55,7 +55,7 @@ func newWorld(t *testing.T, c redis.UniversalClient, opts redisstore.Options, tw
 
 func (w *world) login(sub string) *paseto.TokenPair {
 	w.t.Helper()
-	p, err := w.auth.Login(ctx, sub)
+	p, err := w.auth.Login(ctx, sub, paseto.LoginOptions{})
 	if err != nil {
 		w.t.Fatalf("Login: %v", err)
 	}
@@ -111,7 +111,7 @@ func TestOutage(t *testing.T) {
 	if c, err := w.auth.VerifyAccess(ctx, p.AccessToken); !errors.Is(err, paseto.ErrStoreUnavailable) || c != nil {
 		t.Fatalf("VerifyAccess with Redis down: %v, want ErrStoreUnavailable", err)
 	}
-	if p, err := w.auth.Login(ctx, "alice"); !errors.Is(err, paseto.ErrStoreUnavailable) || p != nil {
+	if p, err := w.auth.Login(ctx, "alice", paseto.LoginOptions{}); !errors.Is(err, paseto.ErrStoreUnavailable) || p != nil {
 		t.Fatalf("Login with Redis down: %v, want ErrStoreUnavailable", err)
 	}
 	if err := w.auth.Logout(ctx, p.Access); !errors.Is(err, paseto.ErrStoreUnavailable) {
@@ -168,7 +168,7 @@ func TestStall(t *testing.T) {
 	}
 	wg.Wait()
 	timed("VerifyAccess", func() error { _, err := w.auth.VerifyAccess(ctx, users[0].AccessToken); return err })
-	timed("Login", func() error { _, err := w.auth.Login(ctx, "carol"); return err })
+	timed("Login", func() error { _, err := w.auth.Login(ctx, "carol", paseto.LoginOptions{}); return err })
 	timed("Logout", func() error { return w.auth.Logout(ctx, bob.Access) })
 	timed("RevokeSubject", func() error { return w.auth.RevokeSubject(ctx, "bob") })
 	// Direct store calls under a 1 s context, as the brief of the store
@@ -333,7 +333,7 @@ func TestFullRedisStillRevokes(t *testing.T) {
 	if err := client.Set(ctx, "other-app:x", "x", 0).Err(); err == nil || !strings.HasPrefix(err.Error(), "OOM") {
 		t.Fatalf("SET into a full Redis: %v, want OOM", err)
 	}
-	if _, err := w.auth.Login(ctx, "erin"); !errors.Is(err, paseto.ErrStoreUnavailable) {
+	if _, err := w.auth.Login(ctx, "erin", paseto.LoginOptions{}); !errors.Is(err, paseto.ErrStoreUnavailable) {
 		t.Fatalf("login into a full Redis: %v, want ErrStoreUnavailable", err)
 	}
 	if _, err := w.auth.VerifyAccess(ctx, a.AccessToken); err != nil {

@@ -163,11 +163,11 @@ func TestKeyLayout(t *testing.T) {
 		}
 	}
 
-	a, err := auth.Login(ctx, subject)
+	a, err := auth.Login(ctx, subject, paseto.LoginOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := auth.Login(ctx, subject)
+	b, err := auth.Login(ctx, subject, paseto.LoginOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestKeyLayout(t *testing.T) {
 	}
 
 	// Another subject lands on its own tag: a session and a generation.
-	if _, err := auth.Login(ctx, "bob"); err != nil {
+	if _, err := auth.Login(ctx, "bob", paseto.LoginOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var bobs int
@@ -233,7 +233,7 @@ func TestKeptSuccessorOnlyWithGrace(t *testing.T) {
 	prefix := srv.uniquePrefix(t)
 	store := newStore(t, client, redisstore.Options{Prefix: prefix})
 	auth := newAuth(t, store, time.Now, nil)
-	p, err := auth.Login(ctx, "alice")
+	p, err := auth.Login(ctx, "alice", paseto.LoginOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +295,7 @@ func TestSessionLiveIsOneRoundTrip(t *testing.T) {
 	// slow the test runs (TestIdentityReadOncePerAge counts those).
 	redisstore.SetIdentityClock(store, storetest.NewClock(time.Now()).Now)
 	auth := newAuth(t, store, time.Now, nil)
-	p, err := auth.Login(ctx, "alice") // first contact: INFO
+	p, err := auth.Login(ctx, "alice", paseto.LoginOptions{}) // first contact: INFO
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +341,7 @@ func TestReconnectKeepsSessions(t *testing.T) {
 	client := srv.client(t)
 	store := newStore(t, client, redisstore.Options{Prefix: srv.uniquePrefix(t)})
 	auth := newAuth(t, store, time.Now, nil)
-	p, err := auth.Login(ctx, "alice")
+	p, err := auth.Login(ctx, "alice", paseto.LoginOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -550,13 +550,13 @@ func TestRevokeSubjectManySessions(t *testing.T) {
 	auth := newAuth(t, store, clock.Now, nil)
 	var pairs []*paseto.TokenPair
 	for range 200 {
-		p, err := auth.Login(ctx, "alice")
+		p, err := auth.Login(ctx, "alice", paseto.LoginOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		pairs = append(pairs, p)
 	}
-	bob, err := auth.Login(ctx, "bob")
+	bob, err := auth.Login(ctx, "bob", paseto.LoginOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -115,7 +115,7 @@ func (e *env) newAuth(s paseto.Store) *paseto.Auth {
 
 func (e *env) login(sub string) *paseto.TokenPair {
 	e.t.Helper()
-	p, err := e.auth.Login(context.Background(), sub)
+	p, err := e.auth.Login(context.Background(), sub, paseto.LoginOptions{})
 	if err != nil {
 		e.t.Fatalf("Login: %v", err)
 	}

@@ -90,7 +90,7 @@ func newFixture(tb testing.TB, public bool, store func(*Clock) paseto.Store, tim
 // Login starts a session for sub and returns its pair.
 func (f *Fixture) Login(tb testing.TB, sub string) *paseto.TokenPair {
 	tb.Helper()
-	p, err := f.Auth.Login(context.Background(), sub)
+	p, err := f.Auth.Login(context.Background(), sub, paseto.LoginOptions{})
 	if err != nil {
 		tb.Fatal(err)
 	}
