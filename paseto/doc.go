@@ -27,9 +27,12 @@
 // returns a fresh access token and a refresh token ([TokenPair]);
 // [Auth.Refresh] rotates the refresh token with reuse detection and a grace
 // window; [Auth.VerifyAccess] verifies an access token and asks the store
-// whether its session is live; [Auth.Logout] and [Auth.RevokeSubject] end
-// sessions. Security events ([SecurityEvent]) go to the logger and to
-// [Config.OnSecurityEvent].
+// whether its session is live; [Auth.FreshLogin] gives a fresh access
+// token within the same session after the user re-entered credentials;
+// [Auth.Logout] and [Auth.RevokeSubject] end sessions. [Config.OnRefresh]
+// runs on every refresh and may replace claims, narrow scopes or refuse
+// (which ends the session). Security events ([SecurityEvent]) go to the
+// logger and to [Config.OnSecurityEvent].
 //
 // # Stores
 //
