@@ -1,10 +1,11 @@
+// Claims: the registered claim names, the token types, and reading custom
+// claims from a verified token. Their JSON form is in claims_json.go.
+
 package paseto
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -160,138 +161,4 @@ func (c *Claims) custom(name string) (json.RawMessage, bool) {
 		return nil
 	})
 	return found, found != nil
-}
-
-// payloadLimits bound the claims object. Payloads are only parsed after
-// authentication, so these are a backstop against a careless issuer.
-var payloadLimits = strictjson.Limits{MaxDepth: 32, MaxMembers: 256}
-
-// decodeClaims fills c from the authenticated payload, strictly: a JSON
-// object whose objects (custom claims' included) have no two keys equal
-// ignoring case, valid UTF-8 without unpaired surrogate escapes,
-// registered claims of the right JSON type, and a scope claim of
-// RFC 6749 scope-tokens. Custom claims are validated here, with the rest,
-// and decoded only when asked for (Get); c keeps the payload only if all
-// of it passed.
-func decodeClaims(payload []byte, c *Claims) error {
-	var haveExp bool
-	err := strictjson.Object(payload, payloadLimits, func(k []byte, v strictjson.Value) error {
-		var err error
-		switch string(k) {
-		case ClaimIssuer:
-			c.Issuer, err = stringClaim(k, v)
-		case ClaimSubject:
-			c.Subject, err = stringClaim(k, v)
-		case ClaimAudience:
-			c.Audience, err = stringClaim(k, v)
-		case ClaimTokenID:
-			c.ID, err = stringClaim(k, v)
-		case ClaimType:
-			c.Type, err = stringClaim(k, v)
-		case ClaimSession:
-			c.Session, err = stringClaim(k, v)
-		case ClaimCSRF:
-			c.CSRF, err = stringClaim(k, v)
-		case ClaimScope:
-			var scope string
-			if scope, err = stringClaim(k, v); err == nil {
-				c.Scopes, err = parseScope(scope)
-			}
-		case ClaimExpiration:
-			c.Expiration, err = timeClaim(k, v)
-			haveExp = true
-		case ClaimNotBefore:
-			c.NotBefore, err = timeClaim(k, v)
-		case ClaimIssuedAt:
-			c.IssuedAt, err = timeClaim(k, v)
-		case ClaimAuthTime:
-			c.AuthTime, err = timeClaim(k, v)
-		case ClaimFresh:
-			if v.Kind != strictjson.KindBool {
-				return fmt.Errorf("%w: %q must be a boolean", ErrInvalidClaims, k)
-			}
-			c.Fresh, err = v.Bool()
-		}
-		return err
-	})
-	if err != nil {
-		if errors.Is(err, ErrInvalidClaims) {
-			return err
-		}
-		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
-	}
-	switch {
-	case !haveExp:
-		return fmt.Errorf("%w: exp is required", ErrInvalidClaims)
-	case c.ID == "":
-		return fmt.Errorf("%w: jti is required", ErrInvalidClaims)
-	case c.Type == "":
-		return fmt.Errorf("%w: type is required", ErrInvalidClaims)
-	}
-	c.payload = payload
-	return nil
-}
-
-func stringClaim(k []byte, v strictjson.Value) (string, error) {
-	if v.Kind != strictjson.KindString {
-		return "", fmt.Errorf("%w: %q must be a string", ErrInvalidClaims, k)
-	}
-	return v.String()
-}
-
-func timeClaim(k []byte, v strictjson.Value) (time.Time, error) {
-	if v.Kind != strictjson.KindString {
-		return time.Time{}, fmt.Errorf("%w: %q must be an RFC 3339 string", ErrInvalidClaims, k)
-	}
-	s, err := v.String()
-	if err != nil {
-		return time.Time{}, err
-	}
-	t, ok := parseTime(s)
-	if !ok {
-		return time.Time{}, fmt.Errorf("%w: %q is not an RFC 3339 date-time", ErrInvalidClaims, k)
-	}
-	return t, nil
-}
-
-// parseTime accepts RFC 3339 date-times as the PASETO spec requires: upper
-// case T and Z, optional fractional seconds, any offset (compared as an
-// instant). time.Parse alone would also accept offsets such as +24:00.
-func parseTime(s string) (time.Time, bool) {
-	if len(s) < 20 || s[10] != 'T' {
-		return time.Time{}, false
-	}
-	if last := s[len(s)-1]; last != 'Z' {
-		if len(s) < 25 || (s[len(s)-6] != '+' && s[len(s)-6] != '-') || s[len(s)-3] != ':' ||
-			s[len(s)-5] > '2' || (s[len(s)-5] == '2' && s[len(s)-4] > '3') || s[len(s)-2] > '5' {
-			return time.Time{}, false
-		}
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return t.UTC(), true
-}
-
-// appendCustom marshals custom claims in a stable order, refusing reserved
-// names (ignoring case) and values encoding/json cannot represent. The
-// caller checks the whole payload against the verifier's rules.
-func appendCustom(dst []byte, custom map[string]any) ([]byte, error) {
-	for _, name := range slices.Sorted(maps.Keys(custom)) {
-		if reservedFold(name) {
-			return nil, fmt.Errorf("%w: %q", ErrReservedClaim, name)
-		}
-		val, err := json.Marshal(custom[name])
-		if err != nil {
-			return nil, fmt.Errorf("paseto: custom claim %q: %w", name, err)
-		}
-		dst = append(dst, ',')
-		if dst, err = appendJSONString(dst, name); err != nil {
-			return nil, err
-		}
-		dst = append(dst, ':')
-		dst = append(dst, val...)
-	}
-	return dst, nil
 }

@@ -1,3 +1,6 @@
+// Cookie sessions: the cookie settings, login with cookies, setting and
+// clearing the session cookies, and the double-submit CSRF check.
+
 package paseto
 
 import (
@@ -10,8 +13,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/pasetoauth/pasetoauth/paseto/internal/strictjson"
 )
 
 // CookieConfig describes the cookies of browser sessions. The access and
@@ -110,25 +111,6 @@ func (g *Guard) LoginWithCookies(ctx context.Context, w Response, subject string
 	return &CookieSession{Pair: pair, CSRF: csrf}, nil
 }
 
-// FreshLogin is Auth.FreshLogin for the request's session: after the app
-// has checked the credentials of the user behind the access token access
-// again, it mints a fresh access token for the same session. When cookies
-// are enabled and access belongs to a cookie session (it carries a CSRF
-// binding), the new token is also set as the access cookie, so the
-// browser's next request is fresh; the caller should then leave it out of
-// the response body, as RefreshReply does for cookie sessions. The refresh
-// and CSRF cookies are untouched.
-func (g *Guard) FreshLogin(ctx context.Context, w Response, access *Claims, subject string) (*AccessToken, error) {
-	tok, err := g.auth.FreshLogin(ctx, access, subject)
-	if err != nil {
-		return nil, err
-	}
-	if c := g.cfg.Cookies; c != nil && access.CSRF != "" {
-		w.AddHeader("Set-Cookie", g.cookie(c.AccessName, tok.AccessToken, "/", true, tok.ExpiresAt.Sub(g.auth.now())))
-	}
-	return tok, nil
-}
-
 // SetSessionCookies sets the access and refresh cookies for pair and, when
 // csrf is not empty, the CSRF cookie.
 func (g *Guard) SetSessionCookies(w Response, pair *TokenPair, csrf string) {
@@ -168,24 +150,6 @@ func (g *Guard) cookie(name, value, path string, httpOnly bool, life time.Durati
 	return ck.String()
 }
 
-// cookieValues returns up to limit values of the cookie name from the
-// request's Cookie headers, in order.
-func cookieValues(r Request, name string, limit int) []string {
-	var out []string
-	for _, line := range r.HeaderValues("Cookie") {
-		for part := range strings.SplitSeq(line, ";") {
-			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-			if v = strings.Trim(v, `"`); !ok || k != name || v == "" {
-				continue
-			}
-			if out = append(out, v); len(out) == limit {
-				return out
-			}
-		}
-	}
-	return out
-}
-
 func csrfHash(v string) string {
 	h := sha256.Sum256([]byte(v))
 	return base64.RawURLEncoding.EncodeToString(h[:])
@@ -210,28 +174,16 @@ func (g *Guard) csrfRequirement(r Request) Requirement {
 	}
 }
 
-// refreshFromBody reads {"refresh_token":"…"} strictly.
-func refreshFromBody(body []byte) (string, error) {
-	if len(strings.TrimSpace(string(body))) == 0 {
-		return "", ErrMissingToken
+// renewableCSRF returns the request's CSRF cookie value when it belongs to
+// pair's session (its hash is the csrf claim), so that the CSRF cookie is
+// set again with the new refresh token's lifetime instead of expiring
+// before the session; "" otherwise, which leaves the CSRF cookie alone.
+func (g *Guard) renewableCSRF(cookie string, pair *TokenPair) string {
+	if cookie == "" || pair.Access == nil || pair.Access.CSRF == "" {
+		return ""
 	}
-	var tok string
-	err := strictjson.Object(body, strictjson.Limits{MaxDepth: 1, MaxMembers: 8}, func(k []byte, v strictjson.Value) error {
-		if string(k) != "refresh_token" {
-			return nil
-		}
-		if v.Kind != strictjson.KindString {
-			return fmt.Errorf("refresh_token must be a string")
-		}
-		var err error
-		tok, err = v.String()
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("%w: body: %w", ErrMalformed, err)
+	if subtle.ConstantTimeCompare([]byte(csrfHash(cookie)), []byte(pair.Access.CSRF)) != 1 {
+		return ""
 	}
-	if tok == "" {
-		return "", ErrMissingToken
-	}
-	return tok, nil
+	return cookie
 }

@@ -1,3 +1,5 @@
+// Errors: the Error type, every sentinel of the package, and Code.
+
 package paseto
 
 import "errors"
@@ -89,6 +91,10 @@ var (
 	// the route requires (403, RFC 6750 §3.1).
 	ErrInsufficientScope = newError("insufficient_scope", "token lacks the required scope")
 )
+
+// ErrCSRF means a token came from a cookie on an unsafe method without a
+// matching CSRF token (403).
+var ErrCSRF = newError("invalid_csrf_token", "CSRF token missing or invalid")
 
 // Session failures.
 var (

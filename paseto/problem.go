@@ -1,3 +1,6 @@
+// Answers: the Reply adapters copy to the response, the success replies of
+// the refresh and logout endpoints, and Problem, how an error is answered.
+
 package paseto
 
 import (
@@ -6,10 +9,6 @@ import (
 	"strconv"
 	"strings"
 )
-
-// ErrCSRF means a token came from a cookie on an unsafe method without a
-// matching CSRF token (403).
-var ErrCSRF = newError("invalid_csrf_token", "CSRF token missing or invalid")
 
 // Reply is a complete HTTP answer decided by the Guard: the adapters copy it
 // to the response as is, so every framework answers alike.

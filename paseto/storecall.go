@@ -1,8 +1,12 @@
+// Store calls as Auth makes them: under a deadline, with failures logged
+// and mapped to the package's sentinels.
+
 package paseto
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"sync/atomic"
@@ -134,4 +138,19 @@ func failureKind(err error) string {
 		return "network"
 	}
 	return "error"
+}
+
+// storeError keeps the session sentinels and turns anything else a store
+// returns into ErrStoreUnavailable.
+func storeError(err error) error {
+	if err == nil || errors.Is(err, ErrRevoked) || errors.Is(err, ErrSessionExpired) || errors.Is(err, ErrStoreUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
+}
+
+// isStoreError reports a store failure (ErrStoreFull and ErrStoreCorrupt
+// are kinds of ErrStoreUnavailable).
+func isStoreError(err error) bool {
+	return errors.Is(err, ErrStoreUnavailable)
 }

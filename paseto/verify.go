@@ -54,37 +54,6 @@ func NewVerifier(keys *KeyRing, tokenType string, opts ...Option) (*Verifier, er
 	return v, nil
 }
 
-// A Requirement is a route's extra condition on verified claims, checked
-// after the type and before the session check, in the order given.
-//
-// ctx is the context passed to Verify: on the HTTP path, the request's
-// context, so a Requirement that consults a database is cancelled with the
-// request and sees its deadline and values. c has passed every check
-// before it (cryptography, times, issuer, audience, type); do not keep or
-// modify it. now is the Verifier's clock, for time-based rules.
-//
-// Return nil to accept, or an error to refuse: wrap one of the package's
-// sentinels to choose the answer (ErrInsufficientScope gives 403
-// insufficient_scope, ErrNotFresh 401 insufficient_user_authentication);
-// any other error is answered 500 server_error. A Requirement runs on
-// every request of its route, cached token or not: keep it fast.
-type Requirement func(ctx context.Context, c *Claims, now time.Time) error
-
-// RequireFresh demands a fresh token: minted straight from a credential
-// check, not by refresh. With maxAge > 0 the credential check must also be at
-// most maxAge old (per auth_time). Failures are ErrNotFresh.
-func RequireFresh(maxAge time.Duration) Requirement {
-	return func(_ context.Context, c *Claims, now time.Time) error {
-		if !c.Fresh {
-			return fmt.Errorf("%w: token was not minted from a credential check", ErrNotFresh)
-		}
-		if maxAge > 0 && (c.AuthTime.IsZero() || now.Sub(c.AuthTime) > maxAge) {
-			return fmt.Errorf("%w: authentication older than %v", ErrNotFresh, maxAge)
-		}
-		return nil
-	}
-}
-
 // Verify checks token and returns its claims. The error wraps exactly one
 // of the package's sentinels; see the type's documentation for the order.
 func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement) (*Claims, error) {

@@ -1,0 +1,190 @@
+// Auth: the Config that builds one, New, and its accessors. What an Auth does
+// with sessions is in session.go.
+
+package paseto
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Auth ties the pieces of a login system together: it mints token pairs at
+// login, rotates refresh tokens with reuse detection, verifies access tokens
+// against the store's revocations, and logs out. Build it once with New; it
+// is safe for concurrent use.
+type Auth struct {
+	cfg            Config
+	access         *Issuer
+	refresh        *Issuer
+	accessVerifier *Verifier
+	refreshVerify  *Verifier
+	store          Store // the caller's store behind deadlines and failure logs
+	now            func() time.Time
+}
+
+// Config configures an Auth. AccessKeys and RefreshKeys are required; every
+// other field has a documented default.
+type Config struct {
+	// AccessKeys mint and verify access tokens: a Local ring (first-party
+	// APIs) or a Public ring (other services verify with the public key).
+	AccessKeys *KeyRing
+	// RefreshKeys mint and verify refresh tokens. It must be a Local ring and
+	// share no key with AccessKeys.
+	RefreshKeys *KeyRing
+	// Store keeps sessions and revocations. Default: a MemoryStore, which
+	// suits one process; use the Redis store for more.
+	Store Store
+
+	Issuer   string // iss written and required; optional
+	Audience string // aud written and required; optional
+
+	AccessLifetime  time.Duration // default DefaultAccessLifetime (15 min)
+	RefreshLifetime time.Duration // default DefaultRefreshLifetime (30 days)
+	// SessionLifetime is the absolute lifetime of a login session, however
+	// often it is refreshed. Default DefaultSessionLifetime.
+	SessionLifetime time.Duration
+	// IdleTimeout ends a session not refreshed for that long. Default
+	// DefaultIdleTimeout; negative disables it.
+	IdleTimeout time.Duration
+	// GracePeriod lets the refresh token that was just replaced be presented
+	// again (a client retry, two tabs) and receive the same successor. Zero,
+	// the default, is strict single use. At most MaxGracePeriod.
+	GracePeriod time.Duration
+	// Leeway tolerates clock skew when checking exp, nbf and iat.
+	Leeway time.Duration
+	// StoreTimeout bounds every call to the Store (and so every wait on
+	// Redis): past it the request is answered 503 temporarily_unavailable with
+	// Retry-After, and the Redis store refuses to apply a write that
+	// reaches the server later. Default DefaultStoreTimeout (1 s), at most
+	// MaxStoreTimeout. Keep it well under your server's write timeout.
+	StoreTimeout time.Duration
+	// CacheSize, when positive, gives the access-token verifier a cache of
+	// up to that many verified tokens (WithCache): a repeated token skips
+	// decoding and cryptography, while expiry, the route's requirements and
+	// revocation are still checked on every request. Zero, the default,
+	// disables it.
+	CacheSize int
+
+	// Clock replaces time.Now, for tests.
+	Clock func() time.Time
+	// Logger receives security events (reuse at Warn level, grace retries
+	// at Info) and store failures (at Error level, at most one line per
+	// operation every ten seconds). Default slog.Default().
+	Logger *slog.Logger
+	// OnSecurityEvent, when set, is called for each security event after it
+	// is logged, for alerting or auditing.
+	OnSecurityEvent func(context.Context, SecurityEvent)
+	// OnRefresh, when set, is the application's say at every refresh,
+	// explicit (Auth.Refresh, the refresh endpoints) or implicit (a cookie
+	// session rotated by the Guard): it reflects a role change or refuses
+	// a disabled user without waiting for the session to end. See
+	// RefreshHook for what it receives, what it may change and how its
+	// errors are answered.
+	OnRefresh RefreshHook
+}
+
+// Session defaults.
+const (
+	DefaultSessionLifetime = 30 * 24 * time.Hour
+	DefaultIdleTimeout     = 7 * 24 * time.Hour
+	// MaxGracePeriod bounds Config.GracePeriod.
+	MaxGracePeriod = time.Minute
+	// DefaultStoreTimeout bounds every store call unless
+	// Config.StoreTimeout says otherwise.
+	DefaultStoreTimeout = time.Second
+	// MaxStoreTimeout bounds Config.StoreTimeout: a request should get its
+	// 503 well before a server's write timeout drops the connection.
+	MaxStoreTimeout = 30 * time.Second
+)
+
+// New validates cfg and returns an Auth.
+func New(cfg Config) (*Auth, error) {
+	if cfg.AccessKeys == nil || cfg.RefreshKeys == nil {
+		return nil, fmt.Errorf("%w: AccessKeys and RefreshKeys are required", ErrConfig)
+	}
+	if cfg.RefreshKeys.Purpose() != Local {
+		return nil, fmt.Errorf("%w: refresh tokens must be v4.local (they are opaque to clients)", ErrConfig)
+	}
+	if cfg.AccessKeys.sharesKeyWith(cfg.RefreshKeys) {
+		return nil, fmt.Errorf("%w: access and refresh tokens must use different keys", ErrConfig)
+	}
+	setDefault(&cfg.AccessLifetime, DefaultAccessLifetime)
+	setDefault(&cfg.RefreshLifetime, DefaultRefreshLifetime)
+	setDefault(&cfg.SessionLifetime, DefaultSessionLifetime)
+	setDefault(&cfg.IdleTimeout, DefaultIdleTimeout)
+	if cfg.IdleTimeout < 0 {
+		cfg.IdleTimeout = 0
+	}
+	if cfg.GracePeriod < 0 || cfg.GracePeriod > MaxGracePeriod {
+		return nil, fmt.Errorf("%w: grace period %v outside [0, %v]", ErrConfig, cfg.GracePeriod, MaxGracePeriod)
+	}
+	setDefault(&cfg.StoreTimeout, DefaultStoreTimeout)
+	if cfg.StoreTimeout < 0 || cfg.StoreTimeout > MaxStoreTimeout {
+		return nil, fmt.Errorf("%w: store timeout %v outside (0, %v]", ErrConfig, cfg.StoreTimeout, MaxStoreTimeout)
+	}
+	if cfg.CacheSize < 0 {
+		return nil, fmt.Errorf("%w: negative cache size %d", ErrConfig, cfg.CacheSize)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Store == nil {
+		cfg.Store = NewMemoryStore(MemoryStoreOptions{Clock: cfg.Clock})
+	}
+	common := []Option{WithClock(cfg.Clock)}
+	if cfg.Issuer != "" {
+		common = append(common, WithIssuer(cfg.Issuer))
+	}
+	if cfg.Audience != "" {
+		common = append(common, WithAudience(cfg.Audience))
+	}
+	a := &Auth{cfg: cfg, store: newBoundedStore(cfg.Store, cfg.StoreTimeout, cfg.Logger), now: cfg.Clock}
+	var err error
+	if a.access, err = NewIssuer(cfg.AccessKeys, TypeAccess, append(common, WithLifetime(cfg.AccessLifetime))...); err != nil {
+		return nil, err
+	}
+	if a.refresh, err = NewIssuer(cfg.RefreshKeys, TypeRefresh, append(common, WithLifetime(cfg.RefreshLifetime))...); err != nil {
+		return nil, err
+	}
+	verifyOpts := append(common, WithLeeway(cfg.Leeway))
+	accessOpts := append(verifyOpts[:len(verifyOpts):len(verifyOpts)], WithSessionCheck(a.store))
+	if cfg.CacheSize > 0 {
+		accessOpts = append(accessOpts, WithCache(cfg.CacheSize))
+	}
+	if a.accessVerifier, err = NewVerifier(cfg.AccessKeys, TypeAccess, accessOpts...); err != nil {
+		return nil, err
+	}
+	// Refresh tokens are judged by the store's Rotate.
+	if a.refreshVerify, err = NewVerifier(cfg.RefreshKeys, TypeRefresh, verifyOpts...); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func setDefault(d *time.Duration, def time.Duration) {
+	if *d == 0 {
+		*d = def
+	}
+}
+
+// Store returns the store the Auth uses (Config.Store), without the
+// deadlines the Auth puts on its own calls.
+func (a *Auth) Store() Store { return a.cfg.Store }
+
+// AccessVerifier returns the verifier for access tokens, which asks the
+// store whether the token's session is live.
+func (a *Auth) AccessVerifier() *Verifier { return a.accessVerifier }
+
+// Config returns the configuration with defaults filled in.
+func (a *Auth) Config() Config { return a.cfg }
+
+// VerifyAccess verifies an access token, including that its session is
+// live.
+func (a *Auth) VerifyAccess(ctx context.Context, token string, reqs ...Requirement) (*Claims, error) {
+	return a.accessVerifier.Verify(ctx, token, reqs...)
+}
