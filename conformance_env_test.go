@@ -1,0 +1,321 @@
+package pasetoauth_test
+
+// One case's world: keys, the fake clock, a store that can fail, the Auth
+// and Guard, the mounted app, and the helpers rows build requests with.
+// Every case gets its own env, so cases share nothing and run in parallel.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pasetoauth/pasetoauth/internal/fakeclock"
+	"github.com/pasetoauth/pasetoauth/paseto"
+)
+
+var epoch = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+const gracePeriod = 10 * time.Second
+
+// storeTimeout is the Auth's store deadline in the conformance runs: short,
+// so that the hung-store rows take a fraction of a second.
+const storeTimeout = 200 * time.Millisecond
+
+// flakyStore fails every call while down is set, and holds every call
+// until its deadline while hung is set (a stopped Redis).
+type flakyStore struct {
+	paseto.Store
+	down, hung atomic.Bool
+}
+
+var errStoreDown = errors.New("store down (test)")
+
+// fail reports whether the call fails, and how: at once when down, at the
+// call's deadline when hung. A call without a deadline while hung fails
+// the test rather than hanging it.
+func (s *flakyStore) fail(ctx context.Context) error {
+	switch {
+	case s.down.Load():
+		return errStoreDown
+	case s.hung.Load():
+		if _, ok := ctx.Deadline(); !ok {
+			return errors.New("store call without a deadline (test)")
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
+
+func (s *flakyStore) SessionLive(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
+	if err := s.fail(ctx); err != nil {
+		return false, err
+	}
+	return s.Store.SessionLive(ctx, subject, sid, now)
+}
+
+func (s *flakyStore) CreateSession(ctx context.Context, r paseto.SessionRecord) error {
+	if err := s.fail(ctx); err != nil {
+		return err
+	}
+	return s.Store.CreateSession(ctx, r)
+}
+
+func (s *flakyStore) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationResult, error) {
+	if err := s.fail(ctx); err != nil {
+		return paseto.RotationResult{}, err
+	}
+	return s.Store.Rotate(ctx, r)
+}
+
+func (s *flakyStore) RevokeSession(ctx context.Context, subject, sid string) error {
+	if err := s.fail(ctx); err != nil {
+		return err
+	}
+	return s.Store.RevokeSession(ctx, subject, sid)
+}
+
+func (s *flakyStore) RevokeSubject(ctx context.Context, subject string) error {
+	if err := s.fail(ctx); err != nil {
+		return err
+	}
+	return s.Store.RevokeSubject(ctx, subject)
+}
+
+type env struct {
+	t     *testing.T
+	clock *fakeclock.Clock
+	store *flakyStore
+	auth  *paseto.Auth
+	guard *paseto.Guard
+	ran   atomic.Int32
+	do    doFunc
+
+	// A row's req leaves here what its then needs.
+	pair    *paseto.TokenPair
+	browser *browser
+
+	// hook is what Config.OnRefresh runs; nil changes nothing.
+	hook atomic.Pointer[paseto.RefreshHook]
+}
+
+// onRefresh is the Auth's Config.OnRefresh: the row's hook, if any.
+func (e *env) onRefresh(ctx context.Context, c *paseto.Claims) (paseto.RefreshUpdate, error) {
+	if h := e.hook.Load(); h != nil {
+		return (*h)(ctx, c)
+	}
+	return paseto.RefreshUpdate{}, nil
+}
+
+// setHook makes h the Auth's refresh hook from now on; nil removes it.
+func (e *env) setHook(h paseto.RefreshHook) {
+	if h == nil {
+		e.hook.Store(nil)
+		return
+	}
+	e.hook.Store(&h)
+}
+
+func newEnv(t *testing.T, ad adapter) *env {
+	t.Helper()
+	e := &env{t: t, clock: fakeclock.New(epoch)}
+	e.store = &flakyStore{Store: paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: e.clock.Now})}
+	access, err := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	refresh, err := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.auth, err = paseto.New(paseto.Config{
+		AccessKeys: access, RefreshKeys: refresh, Store: e.store,
+		// Implicit refresh needs a grace window: a page's parallel
+		// requests carry the same refresh cookie, and without one the
+		// second rotation counts as reuse and revokes the session.
+		GracePeriod:  gracePeriod,
+		StoreTimeout: storeTimeout,
+		OnRefresh:    e.onRefresh,
+		Clock:        e.clock.Now, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.guard, err = paseto.NewGuard(e.auth, paseto.GuardConfig{
+		Realm:           "api",
+		Cookies:         &paseto.CookieConfig{}, // __Host- names, X-CSRF-Token
+		ImplicitRefresh: 2 * time.Minute,        // access tokens live 15 minutes
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.do = ad.mount(t, e.guard, e.respond)
+	return e
+}
+
+var jsonHeader = []paseto.Header{{Name: "Content-Type", Value: "application/json"}}
+
+func (e *env) respond(ctx context.Context, rt route, c *paseto.Claims, pair *paseto.TokenPair, body []byte) paseto.Reply {
+	e.ran.Add(1)
+	if rt.path == "/fresh-login" {
+		return e.freshLogin(ctx, c, body)
+	}
+	var user any
+	if c != nil {
+		user = c.Subject
+	}
+	b, _ := json.Marshal(map[string]any{"user": user, "pair": pair != nil})
+	return paseto.Reply{Status: rt.code(), Header: jsonHeader, Body: b}
+}
+
+// password is the demo password of user in the suite's user table.
+func password(user string) string { return "pw-" + user }
+
+// freshLogin is the app's fresh re-login handler, as the examples write
+// it: check the credentials, then ask for a fresh access token for the
+// access token's session.
+func (e *env) freshLogin(ctx context.Context, c *paseto.Claims, body []byte) paseto.Reply {
+	var cr struct{ Username, Password string }
+	if err := json.Unmarshal(body, &cr); err != nil || cr.Password != password(cr.Username) {
+		b, _ := json.Marshal(paseto.ErrorBody{Error: "invalid_credentials", Message: "wrong username or password"})
+		return paseto.Reply{Status: http.StatusUnauthorized, Header: jsonHeader, Body: b}
+	}
+	tok, err := e.auth.FreshLogin(ctx, c, cr.Username)
+	if err != nil {
+		return e.guard.ProblemFor(err, nil).Reply()
+	}
+	b, _ := json.Marshal(tok)
+	return paseto.Reply{Status: http.StatusOK, Header: []paseto.Header{{Name: "Cache-Control", Value: "no-store"}}, Body: b}
+}
+
+// freshLoginBody is the JSON credentials of user, with password pw.
+func freshLoginBody(user, pw string) string {
+	b, _ := json.Marshal(map[string]string{"username": user, "password": pw})
+	return string(b)
+}
+
+func (e *env) login(sub string, scopes ...string) *paseto.TokenPair {
+	e.t.Helper()
+	p, err := e.auth.Login(context.Background(), sub, paseto.LoginOptions{Scopes: scopes})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// loginClaims starts a session for sub whose access tokens carry claims.
+func (e *env) loginClaims(sub string, claims map[string]any) *paseto.TokenPair {
+	e.t.Helper()
+	p, err := e.auth.Login(context.Background(), sub, paseto.LoginOptions{Claims: claims})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// refreshed returns a pair minted by refresh: its access token is not fresh.
+func (e *env) refreshed(sub string) *paseto.TokenPair {
+	e.t.Helper()
+	p, err := e.auth.Refresh(context.Background(), e.login(sub).RefreshToken)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// browser is a cookie session as a browser holds it.
+type browser struct {
+	access, refresh, csrf string
+	names                 *paseto.CookieConfig
+}
+
+func (e *env) cookieLogin(sub string) *browser {
+	e.t.Helper()
+	cs, err := e.guard.LoginWithCookies(context.Background(), headerSink{}, sub, paseto.LoginOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &browser{cs.Pair.AccessToken, cs.Pair.RefreshToken, cs.CSRF, e.guard.Config().Cookies}
+}
+
+// cookies is the Cookie header carrying the access (and, with refresh, the
+// refresh) cookie and the CSRF cookie.
+func (b *browser) cookies(refresh bool) string {
+	s := b.names.AccessName + "=" + b.access + "; " + b.names.CSRFName + "=" + b.csrf
+	if refresh {
+		s += "; " + b.names.RefreshName + "=" + b.refresh
+	}
+	return s
+}
+
+func (b *browser) refreshCookies() string {
+	return b.names.RefreshName + "=" + b.refresh + "; " + b.names.CSRFName + "=" + b.csrf
+}
+
+type headerSink http.Header
+
+func (h headerSink) AddHeader(name, value string) { http.Header(h).Add(name, value) }
+
+// publicToken is a valid v4.public access token, for a guard that takes
+// v4.local ones.
+func (e *env) publicToken(sub string) string {
+	e.t.Helper()
+	ring, err := paseto.NewPublicKeyRing(paseto.GenerateSecretKey())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	iss, err := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.WithClock(e.clock.Now))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tok, _, err := iss.Issue(paseto.Template{Subject: sub, Fresh: true})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// tamper flips one character of the token's payload (in the nonce), keeping
+// it well-formed.
+func tamper(tok string) string {
+	b := []byte(tok)
+	i := strings.Index(tok, ".") + len("local.") + 8
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	return string(b)
+}
+
+// req builds a request; kv are header name/value pairs (a name may repeat).
+func req(method, target string, kv ...string) *http.Request {
+	return reqBody(method, target, "", kv...)
+}
+
+func reqBody(method, target, body string, kv ...string) *http.Request {
+	var r io.Reader = http.NoBody
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	q, err := http.NewRequest(method, "http://app.test"+target, r)
+	if err != nil {
+		panic(err)
+	}
+	if body != "" {
+		q.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		q.Header.Add(kv[i], kv[i+1])
+	}
+	return q
+}
+
+func bearer(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
