@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -60,7 +61,12 @@ type RefreshUpdate struct {
 // returns the template of the new access token. A refusal ends the
 // session; any other failure changes nothing.
 func (a *Auth) onRefresh(ctx context.Context, rc *Claims, tpl Template, now time.Time) (Template, error) {
-	up, err := a.cfg.OnRefresh(ctx, rc)
+	// The hook gets its own copy: whatever it does to it, the grant it is
+	// checked against, and the successor refresh token minted from it, stay
+	// the login's.
+	view := *rc
+	view.Scopes = slices.Clone(rc.Scopes)
+	up, err := a.cfg.OnRefresh(ctx, &view)
 	if err != nil {
 		if !errors.Is(err, ErrRefreshDenied) {
 			return tpl, &hookFailed{err}
@@ -71,11 +77,13 @@ func (a *Auth) onRefresh(ctx context.Context, rc *Claims, tpl Template, now time
 			return tpl, storeError(rerr)
 		}
 		a.securityEvent(ctx, SecurityEvent{Kind: EventRefreshDenied, Subject: rc.Subject, Session: rc.Session, At: now})
-		var e *Error
-		if errors.As(err, &e) && e == ErrRefreshDenied {
+		// The session is over: answer the refusal, and nothing else the
+		// hook's error may wrap (a store error would turn it into a 503
+		// that a retry can never clear).
+		if err == ErrRefreshDenied {
 			return tpl, err
 		}
-		return tpl, fmt.Errorf("%w: %w", ErrRefreshDenied, err)
+		return tpl, fmt.Errorf("%w: %v", ErrRefreshDenied, err)
 	}
 	if up.Claims != nil {
 		tpl.Claims = up.Claims

@@ -262,3 +262,77 @@ func TestGuardFreshLoginCookie(t *testing.T) {
 		t.Fatalf("bearer session: %v, headers %v", err, w.h)
 	}
 }
+
+// From the review of issue 13: chained fresh logins add freshness, never
+// time, so they can neither outlive the session nor dodge the refresh hook;
+// a hook that scribbles on the claims it is shown cannot widen the grant;
+// a refusal that also wraps a store error is still a refusal.
+func TestRefreshHookCannotBeDodgedOrWidened(t *testing.T) {
+	t.Run("chained fresh logins never extend the access token", func(t *testing.T) {
+		hook := RefreshHook(func(context.Context, *Claims) (RefreshUpdate, error) { return RefreshUpdate{}, nil })
+		a, clock := newHookAuth(t, &hook, nil)
+		ctx := context.Background()
+		pair, err := a.Login(ctx, "alice", LoginOptions{Scopes: []string{"admin:*"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := pair.AccessExpiresAt
+		access, last := pair.Access, pair.AccessToken
+		for range 5 {
+			clock.add(2 * time.Minute)
+			fresh, err := a.FreshLogin(ctx, access, "alice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fresh.ExpiresAt.After(end) {
+				t.Fatalf("fresh login at %v expires %v, after the presented token's %v", clock.now(), fresh.ExpiresAt, end)
+			}
+			last = fresh.AccessToken
+			if access, err = a.VerifyAccess(ctx, last); err != nil || !access.Fresh {
+				t.Fatalf("fresh token: %v, fresh %v", err, access != nil && access.Fresh)
+			}
+		}
+		clock.add(end.Sub(clock.now()) + time.Second)
+		if _, err := a.VerifyAccess(ctx, last); !errors.Is(err, ErrExpired) {
+			t.Fatal("a chain of fresh logins outlived the first access token")
+		}
+	})
+	t.Run("a hook editing its claims cannot widen the grant", func(t *testing.T) {
+		hook := RefreshHook(func(_ context.Context, c *Claims) (RefreshUpdate, error) {
+			c.Scopes[0] = "admin:*"
+			return RefreshUpdate{Scopes: c.Scopes}, nil
+		})
+		a, _ := newHookAuth(t, &hook, nil)
+		ctx := context.Background()
+		pair, err := a.Login(ctx, "alice", LoginOptions{Scopes: []string{"profile"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		next, err := a.Refresh(ctx, pair.RefreshToken)
+		if err == nil && slices.Contains(next.Access.Scopes, "admin:*") {
+			t.Fatalf("hook widened the grant: %v", next.Access.Scopes)
+		}
+		if err != nil && Code(err) != "server_error" && !errors.As(err, new(*hookFailed)) {
+			t.Fatalf("widening attempt: %v, want a hook failure (500)", err)
+		}
+	})
+	t.Run("a refusal wrapping a store error answers the refusal", func(t *testing.T) {
+		hook := RefreshHook(func(context.Context, *Claims) (RefreshUpdate, error) {
+			return RefreshUpdate{}, errors.Join(ErrRefreshDenied, ErrStoreUnavailable)
+		})
+		a, _ := newHookAuth(t, &hook, nil)
+		ctx := context.Background()
+		pair, err := a.Login(ctx, "mallory", LoginOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = a.Refresh(ctx, pair.RefreshToken)
+		g, gerr := NewGuard(a, GuardConfig{})
+		if gerr != nil {
+			t.Fatal(gerr)
+		}
+		if p := g.ProblemFor(err, nil); p.Status != http.StatusUnauthorized || p.Body.Error != "denied_refresh" {
+			t.Fatalf("refusal wrapping a store error answered %d %s, want 401 denied_refresh", p.Status, p.Body.Error)
+		}
+	})
+}

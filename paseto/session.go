@@ -192,14 +192,16 @@ type AccessToken struct {
 // credentials the application has just checked. It fails with
 // ErrSubjectMismatch when subject is not access's subject (credentials of
 // another user), ErrWrongType for claims of another token type, and
-// ErrRevoked or ErrSessionExpired when the session is no longer live (the
-// store is asked, as for every request), all 401. Nothing is minted then.
+// ErrRevoked when the session is no longer live (the store is asked, as for
+// every request), all 401. Nothing is minted then.
 //
 // The new token is fresh (auth_time now), carries the session's scopes
 // and custom claims and, for a cookie session, its CSRF binding (see
-// Guard.FreshLogin to set it as the access cookie). Its exp is capped by
-// the session's absolute end as reckoned from access's auth_time; a
-// token of a session the store no longer vouches for is refused anyway.
+// Guard.FreshLogin to set it as the access cookie). It expires when access
+// does, never later: a fresh login adds freshness, not time. Only a
+// refresh extends access, and every refresh goes through Config.OnRefresh,
+// so chained fresh logins can neither outlive the session nor keep
+// claims or scopes the hook would no longer grant.
 func (a *Auth) FreshLogin(ctx context.Context, access *Claims, subject string) (*AccessToken, error) {
 	if access == nil || subject == "" {
 		return nil, fmt.Errorf("%w: FreshLogin needs the access token's claims and a subject", ErrConfig)
@@ -224,7 +226,7 @@ func (a *Auth) FreshLogin(ctx context.Context, access *Claims, subject string) (
 	tok, ac, err := a.access.Issue(Template{
 		Subject: access.Subject, Fresh: true, Session: access.Session,
 		Claims: customClaims(access), Scopes: access.Scopes, CSRF: access.CSRF,
-		NotAfter: a.sessionEnd(access.AuthTime),
+		NotAfter: access.Expiration,
 	})
 	if err != nil {
 		return nil, err
