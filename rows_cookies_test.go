@@ -8,6 +8,7 @@ package pasetoauth_test
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 )
@@ -60,6 +61,9 @@ var cookieRows = []row{
 			access, refresh := set[names.AccessName], set[names.RefreshName]
 			if access == nil || refresh == nil || access.Value == b.access || refresh.Value == b.refresh {
 				t.Fatalf("Set-Cookie = %q, want a new access and refresh cookie", res.header.Values("Set-Cookie"))
+			}
+			if cc := res.header.Values("Cache-Control"); !slices.Contains(cc, "no-store") {
+				t.Errorf("Cache-Control = %q on a response carrying new tokens, want no-store", cc)
 			}
 			e.expect(t, req("GET", "/protected", "Cookie", names.AccessName+"="+access.Value), ok("alice"))
 		},

@@ -112,7 +112,7 @@ func (g *Guard) LoginWithCookies(ctx context.Context, w Response, subject string
 }
 
 // SetSessionCookies sets the access and refresh cookies for pair and, when
-// csrf is not empty, the CSRF cookie.
+// csrf is not empty, the CSRF cookie, and adds Cache-Control: no-store.
 func (g *Guard) SetSessionCookies(w Response, pair *TokenPair, csrf string) {
 	c := g.cfg.Cookies
 	if c == nil {
@@ -124,6 +124,9 @@ func (g *Guard) SetSessionCookies(w Response, pair *TokenPair, csrf string) {
 	if csrf != "" {
 		w.AddHeader("Set-Cookie", g.cookie(c.CSRFName, csrf, "/", false, pair.RefreshExpiresAt.Sub(now)))
 	}
+	// The response now carries tokens: no cache may keep it, whatever the
+	// handler said (an implicit refresh rides on the app's own response).
+	w.AddHeader("Cache-Control", "no-store")
 }
 
 // ClearSessionCookies expires the access, refresh and CSRF cookies, as
