@@ -99,8 +99,7 @@ var freshRows = []row{
 			e.pair = e.refreshed("alice")
 			return reqBody("POST", "/fresh-login", freshLoginBody("bob", password("bob")), bearer(e.pair.AccessToken)...)
 		},
-		want: want{status: 401, ran: true, code: "mismatched_subject",
-			challenge: invalid("credentials are not those of the token's subject")},
+		want: want{status: 401, ran: true, code: "mismatched_subject", challenge: realm},
 		then: func(t *testing.T, e *env, res *result) {
 			// Nothing changed: the session lives, and no fresh token.
 			e.expect(t, req("POST", "/fresh", bearer(e.pair.AccessToken)...), deny(401, notFresh, "insufficient_user_authentication"))

@@ -117,7 +117,10 @@ func (g *Guard) ProblemFor(err error, p *Policy) Problem {
 	body := ErrorBody{Error: e.code, Message: e.text}
 	realm := `Bearer realm="` + g.cfg.Realm + `"`
 	switch e {
-	case ErrMissingToken:
+	case ErrMissingToken, ErrSubjectMismatch:
+		// The token itself is fine for a subject mismatch (credentials of
+		// another user on a fresh login): no error="invalid_token" that
+		// would make an RFC 6750 client throw it away.
 		return Problem{Status: http.StatusUnauthorized, Challenge: realm, Body: body}
 	case ErrNotFresh:
 		ch := realm + `, error="insufficient_user_authentication", error_description="` + e.text + `"`

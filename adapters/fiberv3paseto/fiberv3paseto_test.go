@@ -242,13 +242,7 @@ func TestDefaultReadBufferAnswers431(t *testing.T) {
 	}
 	go func() { _ = app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true}) }()
 	defer app.Shutdown()
-	q := get("http://"+ln.Addr().String()+"/p", "v4.local."+strings.Repeat("A", 9<<10))
-	q.RequestURI = ""
-	resp, err := http.DefaultClient.Do(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := adaptertest.GetOversizeToken(t, "http://"+ln.Addr().String()+"/p")
 	if resp.StatusCode != fiber.StatusRequestHeaderFieldsTooLarge || ran {
 		t.Fatalf("status %d, handler ran %v", resp.StatusCode, ran)
 	}

@@ -246,3 +246,28 @@ func CheckChallengeKept(t *testing.T, do Do) {
 		t.Errorf("WWW-Authenticate = %q, want the challenge kept", ch)
 	}
 }
+
+// GetOversizeToken sends GET url with a bearer token larger than a
+// fasthttp server's default read buffer and returns the answer. fasthttp
+// answers 431 and closes as soon as its buffer is full, so the client may
+// still be writing the rest of the header and see a reset instead of the
+// answer (more often under -race): a reset is retried, four times at most;
+// any other error fails the test.
+func GetOversizeToken(t *testing.T, url string) *http.Response {
+	t.Helper()
+	for attempt := 0; ; attempt++ {
+		q, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.Header.Set("Authorization", "Bearer v4.local."+strings.Repeat("A", 9<<10))
+		resp, err := http.DefaultClient.Do(q)
+		if err == nil {
+			resp.Body.Close()
+			return resp
+		}
+		if attempt == 4 || !strings.Contains(err.Error(), "reset by peer") {
+			t.Fatal(err)
+		}
+	}
+}

@@ -311,7 +311,12 @@ func (s *Server) checkFreshLogin(t *testing.T) {
 	Expect(t, "fresh re-login, wrong password", freshLogin(p1.Access, "test", "wrong"), http.StatusUnauthorized, "invalid_credentials")
 	r = freshLogin(p1.Access, "user1", DemoPasswords["user1"])
 	Expect(t, "fresh re-login, another user's credentials", r, http.StatusUnauthorized, "mismatched_subject")
-	ExpectChallenge(t, "fresh re-login, another user's credentials", r, `error="invalid_token"`)
+	// The token is fine, only the credentials are another user's: a bare
+	// challenge, no error="invalid_token" that would make a client drop it.
+	ExpectChallenge(t, "fresh re-login, another user's credentials", r, `Bearer realm=`)
+	if ch := r.Header.Get("WWW-Authenticate"); strings.Contains(ch, "error=") {
+		t.Fatalf("fresh re-login, another user's credentials: WWW-Authenticate %q names an error", ch)
+	}
 
 	r = freshLogin(p1.Access, "test", DemoPasswords["test"])
 	Expect(t, "fresh re-login", r, http.StatusOK, "")
