@@ -133,7 +133,13 @@ func (i *Issuer) Issue(t Template) (string, *Claims, error) {
 		}
 	}
 	c.payload = payload
-	return i.seal(payload), c, nil
+	tok := i.seal(payload)
+	if len(tok) > i.settings.maxSize {
+		// Custom claims too large (from LoginOptions or Config.OnRefresh):
+		// a verifier with the same cap would refuse the token unread.
+		return "", nil, fmt.Errorf("%w: token of %d bytes exceeds the %d-byte cap (WithMaxTokenSize)", ErrConfig, len(tok), i.settings.maxSize)
+	}
+	return tok, c, nil
 }
 
 // capExpiry returns exp, or notAfter (in whole seconds) when it is set and

@@ -77,14 +77,13 @@ func TestIssueRefuses(t *testing.T) {
 		}
 	}
 	for name, opt := range map[string]Option{
-		"leeway on issuer":   WithLeeway(time.Second),
-		"session check":      WithSessionCheck(&fakeSessions{}),
-		"lifetime under 1s":  WithLifetime(time.Millisecond),
-		"nil clock":          WithClock(nil),
-		"empty issuer":       WithIssuer(""),
-		"zero option":        {},
-		"max size on issuer": WithMaxTokenSize(1024),
-		"empty audience":     WithAudience(""),
+		"leeway on issuer":  WithLeeway(time.Second),
+		"session check":     WithSessionCheck(&fakeSessions{}),
+		"lifetime under 1s": WithLifetime(time.Millisecond),
+		"nil clock":         WithClock(nil),
+		"empty issuer":      WithIssuer(""),
+		"zero option":       {},
+		"empty audience":    WithAudience(""),
 	} {
 		if _, err := NewIssuer(mustLocalRing(t), TypeAccess, opt); !errors.Is(err, ErrConfig) {
 			t.Errorf("%s: got %v", name, err)
@@ -213,5 +212,40 @@ func TestIssueNotAfter(t *testing.T) {
 		if err != nil || !cl.Expiration.Equal(c.want) {
 			t.Errorf("%s: exp %v, %v; want %v", c.name, cl.Expiration, err, c.want)
 		}
+	}
+}
+
+// An Issuer never mints a token its verifiers would refuse unread: custom
+// claims that make it longer than the cap are a configuration error.
+func TestIssueRespectsMaxTokenSize(t *testing.T) {
+	ring := mustLocalRing(t)
+	big := map[string]any{"blob": strings.Repeat("x", 2000)}
+	small, err := NewIssuer(ring, TypeAccess, WithMaxTokenSize(1024))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, c, err := small.Issue(Template{Subject: "alice", Claims: big}); !errors.Is(err, ErrConfig) || tok != "" || c != nil {
+		t.Fatalf("oversize token: %q, %v, want ErrConfig", tok, err)
+	}
+	if _, _, err := small.Issue(Template{Subject: "alice"}); err != nil {
+		t.Fatalf("a token within the cap: %v", err)
+	}
+	def, err := NewIssuer(ring, TypeAccess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := def.Issue(Template{Subject: "alice", Claims: map[string]any{"blob": strings.Repeat("x", DefaultMaxTokenSize)}}); !errors.Is(err, ErrConfig) {
+		t.Fatalf("token over DefaultMaxTokenSize: %v, want ErrConfig", err)
+	}
+	tok, _, err := def.Issue(Template{Subject: "alice", Claims: big})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := NewVerifier(ring, TypeAccess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(context.Background(), tok); err != nil {
+		t.Fatalf("what the default issuer mints, the default verifier accepts: %v", err)
 	}
 }

@@ -123,9 +123,12 @@ func WithLifetime(d time.Duration) Option {
 }
 
 // WithMaxTokenSize caps the length of a token a Verifier will look at
-// (default DefaultMaxTokenSize); longer input is refused before any decoding.
+// (default DefaultMaxTokenSize); longer input is refused before any
+// decoding. An Issuer refuses to mint a token longer than its cap (the same
+// default), so that it never hands out a token its verifiers refuse: give
+// both the same size.
 func WithMaxTokenSize(n int) Option {
-	return Option{"WithMaxTokenSize", forVerifier, func(s *settings) error {
+	return Option{"WithMaxTokenSize", forIssuer | forVerifier, func(s *settings) error {
 		if n < 128 || n > 1<<20 {
 			return fmt.Errorf("%w: max token size %d outside [128, 1MiB]", ErrConfig, n)
 		}
