@@ -86,10 +86,12 @@ type ErrorBody struct {
 // ProblemFor maps err to its HTTP answer for a route with policy p (p may be
 // nil). The mapping:
 //
-//   - no token: 401, Bearer realm="…" without an error code (RFC 6750 §3.1);
+//   - no token, and a subject mismatch (Auth.FreshLogin given another
+//     user's credentials; the token itself is fine): 401, Bearer realm="…"
+//     without an error code (RFC 6750 §3.1);
 //   - malformed, invalid, expired, not yet valid, wrong issuer, audience or
 //     type, revoked, reused, session expired, refresh denied by
-//     Config.OnRefresh, subject mismatch: 401, error="invalid_token";
+//     Config.OnRefresh: 401, error="invalid_token";
 //   - not fresh: 401, error="insufficient_user_authentication" and, when the
 //     route has a maximum age, max_age (RFC 9470);
 //   - CSRF: 403; insufficient scope: 403 with error="insufficient_scope";
@@ -105,10 +107,9 @@ func (g *Guard) ProblemFor(err error, p *Policy) Problem {
 		return Problem{Status: http.StatusInternalServerError, Body: ErrorBody{"server_error", "internal error"}}
 	}
 	if isStoreError(err) {
+		// ErrStoreFull and ErrStoreCorrupt share ErrStoreUnavailable's code
+		// and message: clients learn nothing more.
 		body := ErrorBody{Error: ErrStoreUnavailable.code, Message: ErrStoreUnavailable.text}
-		if errors.As(err, &e) && errors.Is(e, ErrStoreUnavailable) {
-			body = ErrorBody{Error: e.code, Message: e.text}
-		}
 		return Problem{Status: http.StatusServiceUnavailable, Body: body, RetryAfter: storeRetryAfter}
 	}
 	if !errors.As(err, &e) {

@@ -472,7 +472,8 @@ func parseSession(vals []any) (rec session, found bool, err error) {
 }
 
 // parseNum reads the non-negative decimals the store writes, exactly as
-// the scripts' isnum accepts them: digits only, at most 19, within int64.
+// the scripts' isnum accepts them: digits only, no leading zero, at most
+// 19, within int64.
 func parseNum(s string) (int64, bool) {
 	if len(s) == 0 || len(s) > 19 || (len(s) > 1 && s[0] == '0') {
 		return 0, false
