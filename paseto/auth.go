@@ -12,7 +12,7 @@ import (
 
 // Auth ties the pieces of a login system together: it mints token pairs at
 // login, rotates refresh tokens with reuse detection, verifies access tokens
-// against the store's revocations, and logs out. Build it once with New; it
+// and asks the store that their session is live, and logs out. Build it once with New; it
 // is safe for concurrent use.
 type Auth struct {
 	cfg            Config
@@ -33,7 +33,7 @@ type Config struct {
 	// RefreshKeys mint and verify refresh tokens. It must be a Local ring and
 	// share no key with AccessKeys.
 	RefreshKeys *KeyRing
-	// Store keeps sessions and revocations. Default: a MemoryStore, which
+	// Store keeps the sessions. Default: a MemoryStore, which
 	// suits one process; use the Redis store for more.
 	Store Store
 
@@ -63,7 +63,7 @@ type Config struct {
 	// CacheSize, when positive, gives the access-token verifier a cache of
 	// up to that many verified tokens (WithCache): a repeated token skips
 	// decoding and cryptography, while expiry, the route's requirements and
-	// revocation are still checked on every request. Zero, the default,
+	// the session lookup are still checked on every request. Zero, the default,
 	// disables it.
 	CacheSize int
 

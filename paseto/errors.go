@@ -85,7 +85,9 @@ var (
 	// ErrNotFresh means the route requires a fresh token (minted from a
 	// credential check, recently enough) and this one is not.
 	ErrNotFresh = newError("insufficient_user_authentication", "fresh token required")
-	// ErrRevoked means the token, or the session it belongs to, was revoked.
+	// ErrRevoked means the token's session is not live: ended (logout,
+	// reuse, RevokeSubject), unknown to the store (absence means deny), or
+	// the token belongs to no session.
 	ErrRevoked = newError("revoked_token", "token has been revoked")
 	// ErrInsufficientScope means the token authenticated but lacks a scope
 	// the route requires (403, RFC 6750 §3.1).
@@ -112,7 +114,8 @@ var (
 	// so whoever holds the session's tokens must log in again.
 	ErrRefreshDenied = newError("denied_refresh", "refresh denied; session ended")
 	// ErrSubjectMismatch means Auth.FreshLogin was given credentials of a
-	// user other than the access token's subject (401, error="invalid_token").
+	// user other than the access token's subject (401 with a bare Bearer
+	// challenge, no error: the token itself is fine).
 	// Nothing is minted and the session is left as it was.
 	ErrSubjectMismatch = newError("mismatched_subject", "credentials are not those of the token's subject")
 )
@@ -120,7 +123,7 @@ var (
 // Store failures. All of them deny the request (503): a store that cannot
 // vouch for a session never lets it through.
 var (
-	// ErrStoreUnavailable means the revocation or session store could not
+	// ErrStoreUnavailable means the session store could not
 	// answer; the request is denied rather than allowed.
 	ErrStoreUnavailable = newError("temporarily_unavailable", "session store unavailable")
 	// ErrStoreFull means a MemoryStore reached MaxEntries and refused to
