@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,7 +41,17 @@ const (
 	refreshRequired // middleware, then the app's handler
 	refreshHandler  // the adapter's complete endpoint: no app handler
 	logoutHandler   // the adapter's complete endpoint: no app handler
+	// The session list endpoints, complete too: no app handler.
+	sessionsHandler      // GET: the caller's sessions
+	revokeSessionHandler // DELETE: the session in the path parameter sessionParam
+	revokeOthersHandler  // POST: every session but the caller's
+	public               // no middleware: the app's handler only
 )
+
+// sessionParam names the path parameter of the session to revoke: the
+// routes table writes it net/http's way, {id}; the other frameworks mount
+// the path in their own syntax (colonPath).
+const sessionParam = "id"
 
 type route struct {
 	method, path string
@@ -72,7 +83,17 @@ var routes = []route{
 	// Auth.FreshLogin (see env.respond).
 	{method: "POST", path: "/fresh-login", kind: required, body: true},
 	{method: "GET", path: "/not-banned", kind: required, opts: []paseto.RouteOption{paseto.WithRequirements(notBanned)}},
+	// The app's login: Auth.Login with the adapter's Device (see
+	// env.respond).
+	{method: "POST", path: "/login", kind: public, body: true},
+	{method: "GET", path: "/sessions", kind: sessionsHandler},
+	{method: "DELETE", path: "/sessions/{" + sessionParam + "}", kind: revokeSessionHandler},
+	{method: "POST", path: "/sessions/revoke-others", kind: revokeOthersHandler},
 }
+
+// colonPath is path in the syntax of gin, echo and fiber: {name} becomes
+// :name.
+func colonPath(path string) string { return strings.NewReplacer("{", ":", "}", "").Replace(path) }
 
 // staffOnly is an application's own authorization check on the claims: it
 // answers 403 by wrapping paseto.ErrInsufficientScope.
@@ -107,9 +128,10 @@ func (r route) code() int {
 
 // respondFunc is the app's handler body, the same for every framework: it
 // counts the call and answers {"user": sub or null, "pair": bool}, or
-// runs the fresh re-login. ctx is the request's context; body is the
-// request body on routes that read it.
-type respondFunc func(ctx context.Context, rt route, c *paseto.Claims, pair *paseto.TokenPair, body []byte) paseto.Reply
+// runs the fresh re-login or the login. ctx is the request's context;
+// body is the request body on routes that read it; device is what the
+// adapter's Device helper read from the request.
+type respondFunc func(ctx context.Context, rt route, c *paseto.Claims, pair *paseto.TokenPair, body []byte, device paseto.Device) paseto.Reply
 
 // doFunc sends one request to the mounted app.
 type doFunc func(*http.Request) (*http.Response, error)
@@ -143,7 +165,7 @@ func mountGin(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 			if rt.body {
 				body, _ = io.ReadAll(c.Request.Body)
 			}
-			reply := respond(c.Request.Context(), rt, cl, pair, body)
+			reply := respond(c.Request.Context(), rt, cl, pair, body, ginpaseto.Device(c))
 			if rt.silent {
 				return
 			}
@@ -152,19 +174,28 @@ func mountGin(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 			}
 			c.Data(reply.Status, "application/json", reply.Body)
 		}
+		path := colonPath(rt.path)
 		switch rt.kind {
 		case required:
-			r.Handle(rt.method, rt.path, m.Required(rt.opts...), h)
+			r.Handle(rt.method, path, m.Required(rt.opts...), h)
 		case freshRequired:
-			r.Handle(rt.method, rt.path, m.FreshRequired(rt.opts...), h)
+			r.Handle(rt.method, path, m.FreshRequired(rt.opts...), h)
 		case optional:
-			r.Handle(rt.method, rt.path, m.Optional(rt.opts...), h)
+			r.Handle(rt.method, path, m.Optional(rt.opts...), h)
 		case refreshRequired:
-			r.Handle(rt.method, rt.path, m.RefreshRequired(rt.opts...), h)
+			r.Handle(rt.method, path, m.RefreshRequired(rt.opts...), h)
 		case refreshHandler:
-			r.Handle(rt.method, rt.path, m.RefreshHandler(rt.opts...))
+			r.Handle(rt.method, path, m.RefreshHandler(rt.opts...))
 		case logoutHandler:
-			r.Handle(rt.method, rt.path, m.LogoutHandler(rt.opts...))
+			r.Handle(rt.method, path, m.LogoutHandler(rt.opts...))
+		case sessionsHandler:
+			r.Handle(rt.method, path, m.SessionsHandler(rt.opts...))
+		case revokeSessionHandler:
+			r.Handle(rt.method, path, m.RevokeSessionHandler(sessionParam, rt.opts...))
+		case revokeOthersHandler:
+			r.Handle(rt.method, path, m.RevokeOtherSessionsHandler(rt.opts...))
+		case public:
+			r.Handle(rt.method, path, h)
 		}
 	}
 	return serveHTTP(t, r)
@@ -181,7 +212,7 @@ func mountEcho(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 			if rt.body {
 				body, _ = io.ReadAll(c.Request().Body)
 			}
-			reply := respond(c.Request().Context(), rt, cl, pair, body)
+			reply := respond(c.Request().Context(), rt, cl, pair, body, echopaseto.Device(c))
 			if rt.silent {
 				return nil
 			}
@@ -190,19 +221,28 @@ func mountEcho(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 			}
 			return c.JSONBlob(reply.Status, reply.Body)
 		}
+		path := colonPath(rt.path)
 		switch rt.kind {
 		case required:
-			e.Add(rt.method, rt.path, h, m.Required(rt.opts...))
+			e.Add(rt.method, path, h, m.Required(rt.opts...))
 		case freshRequired:
-			e.Add(rt.method, rt.path, h, m.FreshRequired(rt.opts...))
+			e.Add(rt.method, path, h, m.FreshRequired(rt.opts...))
 		case optional:
-			e.Add(rt.method, rt.path, h, m.Optional(rt.opts...))
+			e.Add(rt.method, path, h, m.Optional(rt.opts...))
 		case refreshRequired:
-			e.Add(rt.method, rt.path, h, m.RefreshRequired(rt.opts...))
+			e.Add(rt.method, path, h, m.RefreshRequired(rt.opts...))
 		case refreshHandler:
-			e.Add(rt.method, rt.path, m.RefreshHandler(rt.opts...))
+			e.Add(rt.method, path, m.RefreshHandler(rt.opts...))
 		case logoutHandler:
-			e.Add(rt.method, rt.path, m.LogoutHandler(rt.opts...))
+			e.Add(rt.method, path, m.LogoutHandler(rt.opts...))
+		case sessionsHandler:
+			e.Add(rt.method, path, m.SessionsHandler(rt.opts...))
+		case revokeSessionHandler:
+			e.Add(rt.method, path, m.RevokeSessionHandler(sessionParam, rt.opts...))
+		case revokeOthersHandler:
+			e.Add(rt.method, path, m.RevokeOtherSessionsHandler(rt.opts...))
+		case public:
+			e.Add(rt.method, path, h)
 		}
 	}
 	return serveHTTP(t, e)
@@ -219,7 +259,7 @@ func mountEchoV5(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 			if rt.body {
 				body, _ = io.ReadAll(c.Request().Body)
 			}
-			reply := respond(c.Request().Context(), rt, cl, pair, body)
+			reply := respond(c.Request().Context(), rt, cl, pair, body, echov5paseto.Device(c))
 			if rt.silent {
 				return nil
 			}
@@ -228,19 +268,28 @@ func mountEchoV5(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 			}
 			return c.JSONBlob(reply.Status, reply.Body)
 		}
+		path := colonPath(rt.path)
 		switch rt.kind {
 		case required:
-			e.Add(rt.method, rt.path, h, m.Required(rt.opts...))
+			e.Add(rt.method, path, h, m.Required(rt.opts...))
 		case freshRequired:
-			e.Add(rt.method, rt.path, h, m.FreshRequired(rt.opts...))
+			e.Add(rt.method, path, h, m.FreshRequired(rt.opts...))
 		case optional:
-			e.Add(rt.method, rt.path, h, m.Optional(rt.opts...))
+			e.Add(rt.method, path, h, m.Optional(rt.opts...))
 		case refreshRequired:
-			e.Add(rt.method, rt.path, h, m.RefreshRequired(rt.opts...))
+			e.Add(rt.method, path, h, m.RefreshRequired(rt.opts...))
 		case refreshHandler:
-			e.Add(rt.method, rt.path, m.RefreshHandler(rt.opts...))
+			e.Add(rt.method, path, m.RefreshHandler(rt.opts...))
 		case logoutHandler:
-			e.Add(rt.method, rt.path, m.LogoutHandler(rt.opts...))
+			e.Add(rt.method, path, m.LogoutHandler(rt.opts...))
+		case sessionsHandler:
+			e.Add(rt.method, path, m.SessionsHandler(rt.opts...))
+		case revokeSessionHandler:
+			e.Add(rt.method, path, m.RevokeSessionHandler(sessionParam, rt.opts...))
+		case revokeOthersHandler:
+			e.Add(rt.method, path, m.RevokeOtherSessionsHandler(rt.opts...))
+		case public:
+			e.Add(rt.method, path, h)
 		}
 	}
 	return serveHTTP(t, e)
@@ -263,7 +312,7 @@ func mountFiber(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 			if rt.body {
 				body = c.Body()
 			}
-			reply := respond(c.UserContext(), rt, cl, pair, body)
+			reply := respond(c.UserContext(), rt, cl, pair, body, fiberpaseto.Device(c))
 			if rt.silent {
 				return nil
 			}
@@ -273,19 +322,28 @@ func mountFiber(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 			return c.Status(reply.Status).Send(reply.Body)
 		}
+		path := colonPath(rt.path)
 		switch rt.kind {
 		case required:
-			app.Add(rt.method, rt.path, m.Required(rt.opts...), h)
+			app.Add(rt.method, path, m.Required(rt.opts...), h)
 		case freshRequired:
-			app.Add(rt.method, rt.path, m.FreshRequired(rt.opts...), h)
+			app.Add(rt.method, path, m.FreshRequired(rt.opts...), h)
 		case optional:
-			app.Add(rt.method, rt.path, m.Optional(rt.opts...), h)
+			app.Add(rt.method, path, m.Optional(rt.opts...), h)
 		case refreshRequired:
-			app.Add(rt.method, rt.path, m.RefreshRequired(rt.opts...), h)
+			app.Add(rt.method, path, m.RefreshRequired(rt.opts...), h)
 		case refreshHandler:
-			app.Add(rt.method, rt.path, m.RefreshHandler(rt.opts...))
+			app.Add(rt.method, path, m.RefreshHandler(rt.opts...))
 		case logoutHandler:
-			app.Add(rt.method, rt.path, m.LogoutHandler(rt.opts...))
+			app.Add(rt.method, path, m.LogoutHandler(rt.opts...))
+		case sessionsHandler:
+			app.Add(rt.method, path, m.SessionsHandler(rt.opts...))
+		case revokeSessionHandler:
+			app.Add(rt.method, path, m.RevokeSessionHandler(sessionParam, rt.opts...))
+		case revokeOthersHandler:
+			app.Add(rt.method, path, m.RevokeOtherSessionsHandler(rt.opts...))
+		case public:
+			app.Add(rt.method, path, h)
 		}
 	}
 	// A real listener on loopback, as in production: app.Listener serves
@@ -310,7 +368,7 @@ func mountFiberV3(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 			if rt.body {
 				body = c.Body()
 			}
-			reply := respond(c.Context(), rt, cl, pair, body)
+			reply := respond(c.Context(), rt, cl, pair, body, fiberv3paseto.Device(c))
 			if rt.silent {
 				return nil
 			}
@@ -320,20 +378,28 @@ func mountFiberV3(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 			c.Set(fiberv3.HeaderContentType, fiberv3.MIMEApplicationJSON)
 			return c.Status(reply.Status).Send(reply.Body)
 		}
-		methods := []string{rt.method}
+		methods, path := []string{rt.method}, colonPath(rt.path)
 		switch rt.kind {
 		case required:
-			app.Add(methods, rt.path, m.Required(rt.opts...), h)
+			app.Add(methods, path, m.Required(rt.opts...), h)
 		case freshRequired:
-			app.Add(methods, rt.path, m.FreshRequired(rt.opts...), h)
+			app.Add(methods, path, m.FreshRequired(rt.opts...), h)
 		case optional:
-			app.Add(methods, rt.path, m.Optional(rt.opts...), h)
+			app.Add(methods, path, m.Optional(rt.opts...), h)
 		case refreshRequired:
-			app.Add(methods, rt.path, m.RefreshRequired(rt.opts...), h)
+			app.Add(methods, path, m.RefreshRequired(rt.opts...), h)
 		case refreshHandler:
-			app.Add(methods, rt.path, m.RefreshHandler(rt.opts...))
+			app.Add(methods, path, m.RefreshHandler(rt.opts...))
 		case logoutHandler:
-			app.Add(methods, rt.path, m.LogoutHandler(rt.opts...))
+			app.Add(methods, path, m.LogoutHandler(rt.opts...))
+		case sessionsHandler:
+			app.Add(methods, path, m.SessionsHandler(rt.opts...))
+		case revokeSessionHandler:
+			app.Add(methods, path, m.RevokeSessionHandler(sessionParam, rt.opts...))
+		case revokeOthersHandler:
+			app.Add(methods, path, m.RevokeOtherSessionsHandler(rt.opts...))
+		case public:
+			app.Add(methods, path, h)
 		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -356,7 +422,7 @@ func mountNetHTTP(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 			if rt.body {
 				body, _ = io.ReadAll(r.Body)
 			}
-			reply := respond(r.Context(), rt, cl, pair, body)
+			reply := respond(r.Context(), rt, cl, pair, body, httppaseto.Device(r))
 			if rt.silent {
 				return
 			}
@@ -381,6 +447,14 @@ func mountNetHTTP(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 			mux.Handle(pattern, m.RefreshHandler(rt.opts...))
 		case logoutHandler:
 			mux.Handle(pattern, m.LogoutHandler(rt.opts...))
+		case sessionsHandler:
+			mux.Handle(pattern, m.SessionsHandler(rt.opts...))
+		case revokeSessionHandler:
+			mux.Handle(pattern, m.RevokeSessionHandler(sessionParam, rt.opts...))
+		case revokeOthersHandler:
+			mux.Handle(pattern, m.RevokeOtherSessionsHandler(rt.opts...))
+		case public:
+			mux.Handle(pattern, h)
 		}
 	}
 	return serveHTTP(t, mux)

@@ -61,9 +61,9 @@ func (s *flakyStore) SessionLive(ctx context.Context, subject, sid string, now t
 	return s.Store.SessionLive(ctx, subject, sid, now)
 }
 
-func (s *flakyStore) CreateSession(ctx context.Context, r paseto.SessionRecord) error {
+func (s *flakyStore) CreateSession(ctx context.Context, r paseto.SessionRecord) ([]string, error) {
 	if err := s.fail(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	return s.Store.CreateSession(ctx, r)
 }
@@ -75,11 +75,25 @@ func (s *flakyStore) Rotate(ctx context.Context, r paseto.Rotation) (paseto.Rota
 	return s.Store.Rotate(ctx, r)
 }
 
-func (s *flakyStore) RevokeSession(ctx context.Context, subject, sid string) error {
+func (s *flakyStore) RevokeSession(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
 	if err := s.fail(ctx); err != nil {
-		return err
+		return false, err
 	}
-	return s.Store.RevokeSession(ctx, subject, sid)
+	return s.Store.RevokeSession(ctx, subject, sid, now)
+}
+
+func (s *flakyStore) ListSessions(ctx context.Context, subject string, now time.Time) ([]paseto.SessionInfo, error) {
+	if err := s.fail(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.ListSessions(ctx, subject, now)
+}
+
+func (s *flakyStore) RevokeOtherSessions(ctx context.Context, subject, keep string, now time.Time) ([]string, error) {
+	if err := s.fail(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.RevokeOtherSessions(ctx, subject, keep, now)
 }
 
 func (s *flakyStore) RevokeSubject(ctx context.Context, subject string) error {
@@ -101,6 +115,7 @@ type env struct {
 	// A row's req leaves here what its then needs.
 	pair    *paseto.TokenPair
 	browser *browser
+	pairs   map[string]*paseto.TokenPair // by the row's name for them
 
 	// hook is what Config.OnRefresh runs; nil changes nothing.
 	hook atomic.Pointer[paseto.RefreshHook]
@@ -123,7 +138,9 @@ func (e *env) setHook(h paseto.RefreshHook) {
 	e.hook.Store(&h)
 }
 
-func newEnv(t *testing.T, ad adapter) *env {
+// newEnv builds a case's world for adapter ad; tweak, when set, adjusts
+// the Auth's configuration first (a row's config).
+func newEnv(t *testing.T, ad adapter, tweak func(*paseto.Config)) *env {
 	t.Helper()
 	e := &env{t: t, clock: fakeclock.New(epoch)}
 	e.store = &flakyStore{Store: paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: e.clock.Now})}
@@ -135,7 +152,7 @@ func newEnv(t *testing.T, ad adapter) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.auth, err = paseto.New(paseto.Config{
+	cfg := paseto.Config{
 		AccessKeys: access, RefreshKeys: refresh, Store: e.store,
 		// Implicit refresh needs a grace window: a page's parallel
 		// requests carry the same refresh cookie, and without one the
@@ -144,7 +161,11 @@ func newEnv(t *testing.T, ad adapter) *env {
 		StoreTimeout: storeTimeout,
 		OnRefresh:    e.onRefresh,
 		Clock:        e.clock.Now, Logger: slog.New(slog.DiscardHandler),
-	})
+	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	e.auth, err = paseto.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,10 +183,13 @@ func newEnv(t *testing.T, ad adapter) *env {
 
 var jsonHeader = []paseto.Header{{Name: "Content-Type", Value: "application/json"}}
 
-func (e *env) respond(ctx context.Context, rt route, c *paseto.Claims, pair *paseto.TokenPair, body []byte) paseto.Reply {
+func (e *env) respond(ctx context.Context, rt route, c *paseto.Claims, pair *paseto.TokenPair, body []byte, device paseto.Device) paseto.Reply {
 	e.ran.Add(1)
-	if rt.path == "/fresh-login" {
+	switch rt.path {
+	case "/fresh-login":
 		return e.freshLogin(ctx, c, body)
+	case "/login":
+		return e.appLogin(ctx, body, device)
 	}
 	var user any
 	if c != nil {
@@ -195,6 +219,23 @@ func (e *env) freshLogin(ctx context.Context, c *paseto.Claims, body []byte) pas
 	return paseto.Reply{Status: http.StatusOK, Header: []paseto.Header{{Name: "Cache-Control", Value: "no-store"}}, Body: b}
 }
 
+// appLogin is the app's login handler, as the examples write it: check the
+// credentials, then start a session listed with the adapter's Device, and
+// answer the token pair or the Guard's Problem (ErrSessionLimit: 403).
+func (e *env) appLogin(ctx context.Context, body []byte, device paseto.Device) paseto.Reply {
+	var cr struct{ Username, Password string }
+	if err := json.Unmarshal(body, &cr); err != nil || cr.Password != password(cr.Username) {
+		b, _ := json.Marshal(paseto.ErrorBody{Error: "invalid_credentials", Message: "wrong username or password"})
+		return paseto.Reply{Status: http.StatusUnauthorized, Header: jsonHeader, Body: b}
+	}
+	pair, err := e.auth.Login(ctx, cr.Username, paseto.LoginOptions{Device: device})
+	if err != nil {
+		return e.guard.ProblemFor(err, nil).Reply()
+	}
+	b, _ := json.Marshal(pair)
+	return paseto.Reply{Status: http.StatusOK, Header: []paseto.Header{{Name: "Cache-Control", Value: "no-store"}}, Body: b}
+}
+
 // freshLoginBody is the JSON credentials of user, with password pw.
 func freshLoginBody(user, pw string) string {
 	b, _ := json.Marshal(map[string]string{"username": user, "password": pw})
@@ -209,6 +250,39 @@ func (e *env) login(sub string, scopes ...string) *paseto.TokenPair {
 	}
 	return p
 }
+
+// loginAs starts a session for sub as the app's POST /login does, from a
+// client sending User-Agent ua, and keeps its pair in e.pairs[name].
+func (e *env) loginAs(name, sub, ua string) *paseto.TokenPair {
+	e.t.Helper()
+	res := e.expect(e.t, reqBody("POST", "/login", credentials(sub), "User-Agent", ua), want{status: 200, ran: true})
+	if res.reply.AccessToken == "" || res.reply.RefreshToken == "" {
+		e.t.Fatalf("login of %s: %s", sub, res.body)
+	}
+	return e.keep(name, &paseto.TokenPair{AccessToken: res.reply.AccessToken, RefreshToken: res.reply.RefreshToken})
+}
+
+// keep records p as e.pairs[name] and returns it.
+func (e *env) keep(name string, p *paseto.TokenPair) *paseto.TokenPair {
+	if e.pairs == nil {
+		e.pairs = map[string]*paseto.TokenPair{}
+	}
+	e.pairs[name] = p
+	return p
+}
+
+// sid is the session ID of p's access token, which must still be good.
+func (e *env) sid(p *paseto.TokenPair) string {
+	e.t.Helper()
+	c, err := e.auth.VerifyAccess(context.Background(), p.AccessToken)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c.Session
+}
+
+// credentials is the JSON body of a login of user with the right password.
+func credentials(user string) string { return freshLoginBody(user, password(user)) }
 
 // loginClaims starts a session for sub whose access tokens carry claims.
 func (e *env) loginClaims(sub string, claims map[string]any) *paseto.TokenPair {

@@ -17,8 +17,9 @@ type want struct {
 	challenge string
 	// code is the JSON body's "error"; "" on success.
 	code string
-	// ran: the app's handler ran. Never on a rejection; the adapters'
-	// complete refresh and logout endpoints have no app handler.
+	// ran: the app's handler ran. Never on a rejection, except one the
+	// app's login handler answers itself; the adapters' complete refresh,
+	// logout and session endpoints have no app handler.
 	ran bool
 	// user is the subject the app's handler saw; "" means anonymous.
 	user string

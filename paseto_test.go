@@ -13,11 +13,13 @@ package pasetoauth_test
 //     guard, mounted app) and the helpers rows build requests with
 //   - conformance_expect_test.go: what a row wants of a response, checked
 //   - rows_*_test.go: the rows, by concern: tokens, cookies, optional,
-//     fresh, scopes, refresh, logout, hook
+//     fresh, scopes, refresh, logout, hook, sessions
 
 import (
 	"net/http"
 	"testing"
+
+	"github.com/pasetoauth/pasetoauth/paseto"
 )
 
 type row struct {
@@ -28,6 +30,9 @@ type row struct {
 	want want
 	// then, when set, checks more: response details and follow-up requests.
 	then func(t *testing.T, e *env, res *result)
+	// config, when set, adjusts the Auth's configuration before the case's
+	// env is built (a session cap, the IP a session keeps).
+	config func(*paseto.Config)
 }
 
 // rows is the whole table: the token and how a request carries it, then
@@ -41,6 +46,7 @@ var rows = concat(
 	refreshRows,  // rows_refresh_test.go
 	logoutRows,   // rows_logout_test.go
 	hookRows,     // rows_hook_test.go
+	sessionRows,  // rows_sessions_test.go
 )
 
 func concat(tables ...[]row) []row {
@@ -63,7 +69,7 @@ func TestConformance(t *testing.T) {
 			for _, r := range rows {
 				t.Run(r.name, func(t *testing.T) {
 					t.Parallel()
-					e := newEnv(t, ad)
+					e := newEnv(t, ad, r.config)
 					res := e.expect(t, r.req(e), r.want)
 					if r.then != nil {
 						r.then(t, e, res)

@@ -83,7 +83,31 @@ type Config struct {
 	// RefreshHook for what it receives, what it may change and how its
 	// errors are answered.
 	OnRefresh RefreshHook
+
+	// MaxSessions caps the live sessions of one subject; zero, the
+	// default, sets no cap. At the cap a login ends the subject's oldest
+	// session, or is refused with ErrSessionLimit, as AtMaxSessions says.
+	MaxSessions int
+	// AtMaxSessions is what a login at MaxSessions does. Default
+	// EndOldestSession.
+	AtMaxSessions SessionLimitAction
+	// KeepIP is how much of the client's IP address (LoginOptions.Device)
+	// a session keeps. Default IPOff: none.
+	KeepIP IPRetention
 }
+
+// SessionLimitAction is what a login does when its subject already has
+// Config.MaxSessions live sessions.
+type SessionLimitAction uint8
+
+const (
+	// EndOldestSession ends the subject's oldest sessions (by creation) to
+	// make room, with an EventSessionLimitEnded security event for each.
+	EndOldestSession SessionLimitAction = iota
+	// RefuseNewSession refuses the login with ErrSessionLimit and changes
+	// nothing: the user must sign out of another session first.
+	RefuseNewSession
+)
 
 // Session defaults.
 const (
@@ -123,6 +147,15 @@ func New(cfg Config) (*Auth, error) {
 	setDefault(&cfg.StoreTimeout, DefaultStoreTimeout)
 	if cfg.StoreTimeout < 0 || cfg.StoreTimeout > MaxStoreTimeout {
 		return nil, fmt.Errorf("%w: store timeout %v outside (0, %v]", ErrConfig, cfg.StoreTimeout, MaxStoreTimeout)
+	}
+	if cfg.MaxSessions < 0 {
+		return nil, fmt.Errorf("%w: negative MaxSessions %d", ErrConfig, cfg.MaxSessions)
+	}
+	if cfg.AtMaxSessions > RefuseNewSession {
+		return nil, fmt.Errorf("%w: unknown AtMaxSessions %d", ErrConfig, cfg.AtMaxSessions)
+	}
+	if !cfg.KeepIP.valid() {
+		return nil, fmt.Errorf("%w: unknown KeepIP %d", ErrConfig, cfg.KeepIP)
 	}
 	if cfg.CacheSize < 0 {
 		return nil, fmt.Errorf("%w: negative cache size %d", ErrConfig, cfg.CacheSize)

@@ -48,7 +48,7 @@ const benchSubject, benchSID = "user-1234", "s-AAAAAAAAAAAAAAAAAAAAAA"
 func newBenchStore(b *testing.B) *paseto.MemoryStore {
 	store := paseto.NewMemoryStore(paseto.MemoryStoreOptions{})
 	now := time.Now()
-	err := store.CreateSession(context.Background(), paseto.SessionRecord{
+	_, err := store.CreateSession(context.Background(), paseto.SessionRecord{
 		ID: benchSID, Subject: benchSubject, Current: "h", CreatedAt: now, ExpiresAt: now.Add(time.Hour),
 	})
 	if err != nil {

@@ -34,6 +34,18 @@
 // (which ends the session). Security events ([SecurityEvent]) go to the
 // logger and to [Config.OnSecurityEvent].
 //
+// # Devices
+//
+// A session records when it was created and last refreshed and, at
+// login, the [Device] it was opened from (user agent, client IP as far as
+// [Config.KeepIP] allows, an application label). [Auth.ListSessions] lists
+// a user's live sessions for an "active sessions" page,
+// [Auth.RevokeSession] signs one device out and [Auth.RevokeOtherSessions]
+// all the others; [Config.MaxSessions] caps sessions per user, ending the
+// oldest or refusing the login ([Config.AtMaxSessions]). [Guard.ListSessions],
+// [Guard.RevokeSession] and [Guard.RevokeOtherSessions] serve them over
+// HTTP.
+//
 // # Stores
 //
 // A [Store] keeps sessions and fails closed: a token is accepted only while

@@ -118,6 +118,14 @@ var (
 	// challenge, no error: the token itself is fine).
 	// Nothing is minted and the session is left as it was.
 	ErrSubjectMismatch = newError("mismatched_subject", "credentials are not those of the token's subject")
+	// ErrSessionNotFound means Auth.RevokeSession was given the ID of no
+	// live session of the subject: unknown, already ended, or another
+	// user's, which are not told apart (404, "unknown_session").
+	ErrSessionNotFound = newError("unknown_session", "no such session")
+	// ErrSessionLimit means a login was refused because the subject has
+	// Config.MaxSessions live sessions and Config.AtMaxSessions is
+	// RefuseNewSession (403, "too_many_sessions"). Nothing was created.
+	ErrSessionLimit = newError("too_many_sessions", "too many sessions; sign out of another one first")
 )
 
 // Store failures. All of them deny the request (503): a store that cannot

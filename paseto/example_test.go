@@ -309,3 +309,41 @@ func ExampleAuth_FreshLogin() {
 	// same session: true fresh: true
 	// mismatched_subject
 }
+
+// Session and device management: a user's sessions listed with the device
+// each was opened from, one signed out, then every other one.
+func ExampleAuth_ListSessions() {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	accessRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	refreshRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	auth, _ := paseto.New(paseto.Config{
+		AccessKeys: accessRing, RefreshKeys: refreshRing,
+		Clock:       func() time.Time { return now },
+		MaxSessions: 10, // an eleventh login ends the oldest
+	})
+	ctx := context.Background()
+	laptop, _ := auth.Login(ctx, "alice", paseto.LoginOptions{Device: paseto.Device{Label: "Firefox on Linux"}})
+	now = now.Add(time.Minute)
+	phone, _ := auth.Login(ctx, "alice", paseto.LoginOptions{Device: paseto.Device{Label: "Safari on iPhone"}})
+	now = now.Add(time.Minute)
+	_, _ = auth.Login(ctx, "alice", paseto.LoginOptions{Device: paseto.Device{Label: "Chrome on Windows"}})
+
+	// The session page of the laptop: newest first, its own marked.
+	sessions, _ := auth.ListSessions(ctx, "alice", laptop.Access.Session)
+	for _, s := range sessions {
+		fmt.Println(s.Label, s.Current)
+	}
+	// "Sign out this device" for the phone, then everything but the laptop.
+	fmt.Println(auth.RevokeSession(ctx, "alice", phone.Access.Session))
+	n, _ := auth.RevokeOtherSessions(ctx, "alice", laptop.Access.Session)
+	fmt.Println(n, "other session ended")
+	_, err := auth.VerifyAccess(ctx, phone.AccessToken)
+	fmt.Println(paseto.Code(err))
+	// Output:
+	// Chrome on Windows false
+	// Safari on iPhone false
+	// Firefox on Linux true
+	// <nil>
+	// 1 other session ended
+	// revoked_token
+}

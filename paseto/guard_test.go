@@ -111,6 +111,8 @@ func TestProblemFor(t *testing.T) {
 		{ErrNotFresh, fresh, 401, `Bearer realm="shop", error="insufficient_user_authentication", error_description="fresh token required", max_age=300`, "insufficient_user_authentication"},
 		{ErrNotFresh, g.FreshRequired(), 401, `Bearer realm="shop", error="insufficient_user_authentication", error_description="fresh token required"`, "insufficient_user_authentication"},
 		{ErrCSRF, nil, 403, "", "invalid_csrf_token"},
+		{ErrSessionLimit, nil, 403, "", "too_many_sessions"},
+		{ErrSessionNotFound, nil, 404, "", "unknown_session"},
 		{ErrInsufficientScope, scoped, 403, `Bearer realm="shop", error="insufficient_scope", error_description="token lacks the required scope", scope="admin:users billing"`, "insufficient_scope"},
 		{fmt.Errorf("%w: redis down", ErrStoreUnavailable), nil, 503, "", "temporarily_unavailable"},
 		{ErrStoreFull, nil, 503, "", "temporarily_unavailable"},

@@ -1,11 +1,13 @@
 package paseto
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"fmt"
 	"hash/maphash"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,8 +21,9 @@ type MemoryStoreOptions struct {
 	// room, CreateSession (so Login) fails with ErrStoreFull; nothing is
 	// evicted to make room. Revocation never needs room and never fails.
 	// Default 1,000,000 records, about 250 MB when full (a record is
-	// about 250 B with its IDs and hashes; a session kept for a grace
-	// window adds its wrapped successor, about 760 B, for that long).
+	// about 250 B with its IDs and hashes, plus its Device, up to about
+	// 330 B; a session kept for a grace window adds its wrapped
+	// successor, about 760 B, for that long).
 	MaxEntries int
 	// Clock replaces time.Now for expiring records, for tests.
 	Clock func() time.Time
@@ -38,8 +41,22 @@ type MemoryStoreOptions struct {
 // subjects over as many by a hash of the subject, each shard under its own
 // lock, so writers on one shard do not stop readers on the others. A
 // session points to its subject's record, whose generation is atomic, so
-// SessionLive is one map lookup under one read lock and allocates nothing,
-// and no call ever holds two locks.
+// SessionLive is one map lookup under one read lock and allocates nothing.
+// The calls that work on a subject's sessions as a whole (CreateSession,
+// ListSessions, RevokeOtherSessions, RevokeSubject) hold its subject
+// shard's lock throughout, and take its sessions' shard locks one at a
+// time inside it; no call takes a subject lock while it holds a session
+// lock, so the two cannot deadlock.
+//
+// # Listing
+//
+// A subject's record lists the sessions created under it, so ListSessions
+// and RevokeOtherSessions cost in proportion to that subject's sessions.
+// Every live session is on its subject's list: it is added, under the
+// subject's lock, by the CreateSession that makes it live, and only dead
+// sessions are dropped from it, when CreateSession finds the list has
+// doubled since it was last tidied (or counts it for MaxSessions), and by
+// ListSessions and RevokeOtherSessions as they pass.
 //
 // # Expiry
 //
@@ -131,9 +148,11 @@ type memSession struct {
 	reusedBy          string      // the Successor of the Rotate that detected reuse
 	sub               *memSubject // its subject's record when it was created
 	gen               uint64      // sub's generation when it was created
-	expiresAt         int64       // not live from then on
-	idle              int64       // idle timeout; 0 disables it
-	idleEnd           int64       // last use plus idle: not live after it
+	device            Device
+	createdAt         int64
+	expiresAt         int64 // not live from then on
+	idle              int64 // idle timeout; 0 disables it
+	idleEnd           int64 // last use plus idle: not live after it
 	rotatedAt         int64
 	keepUntil         int64 // wrapped is kept up to and including then
 	forgetAt          int64 // for a revoked session: the tombstone's end
@@ -149,7 +168,15 @@ type memSubject struct {
 	// without a second lookup or lock.
 	gen   atomic.Uint64
 	until int64 // the latest end of its sessions: removed from then on
+	// sessions are those created under this record: every live one, and
+	// dead ones until they are tidied away. tidyAt is the length at which
+	// CreateSession next tidies it.
+	sessions []*memSession
+	tidyAt   int
 }
+
+// memTidyMin is the shortest session list CreateSession tidies.
+const memTidyMin = 8
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore(opts MemoryStoreOptions) *MemoryStore {
@@ -178,13 +205,19 @@ func (m *MemoryStore) subjectShard(subject string) *subjectShard {
 // SessionLive implements SessionChecker with one map lookup under its
 // shard's read lock, and an atomic read of the subject's generation.
 func (m *MemoryStore) SessionLive(_ context.Context, subject, sid string, now time.Time) (bool, error) {
-	t := unixNano(now)
 	sh := m.sessionShard(sid)
 	sh.mu.RLock()
 	s := sh.m[sid]
-	live := s != nil && !s.revoked && s.subject == subject && t < s.expiresAt && t <= s.idleEnd && s.currentGeneration()
+	live := s != nil && s.subject == subject && s.liveAt(unixNano(now))
 	sh.mu.RUnlock()
 	return live, nil
+}
+
+// liveAt reports whether s is live at t: not revoked, not past its
+// absolute or idle end, and of its subject's current generation. The
+// caller holds s's shard lock.
+func (s *memSession) liveAt(t int64) bool {
+	return !s.revoked && t < s.expiresAt && t <= s.idleEnd && s.currentGeneration()
 }
 
 // currentGeneration reports whether s carries its subject's generation: no
@@ -192,68 +225,183 @@ func (m *MemoryStore) SessionLive(_ context.Context, subject, sid string, now ti
 func (s *memSession) currentGeneration() bool { return s.sub.gen.Load() == s.gen }
 
 // CreateSession implements Store. It fails with ErrStoreFull when the store
-// holds MaxEntries records and none of them has expired.
-func (m *MemoryStore) CreateSession(_ context.Context, r SessionRecord) error {
+// holds MaxEntries records and none of them has expired, and with
+// ErrSessionLimit at r.MaxSessions with r.RefuseAtMax. It holds the
+// subject's lock throughout, so that counting the subject's sessions for
+// MaxSessions, ending the oldest and adding this one are one step.
+func (m *MemoryStore) CreateSession(_ context.Context, r SessionRecord) ([]string, error) {
 	now := unixNano(m.now())
 	// Room for the session and, should its subject be new, the subject's
 	// record, taken before any shard is locked so that reclaiming can visit
 	// every shard.
 	if !m.reserve(2, now) {
-		return ErrStoreFull
+		return nil, ErrStoreFull
 	}
-	expires := unixNano(r.ExpiresAt)
+	sh := m.sessionShard(r.ID)
+	sh.mu.RLock()
+	_, dup := sh.m[r.ID]
+	sh.mu.RUnlock()
+	if dup {
+		m.count.Add(-2)
+		return nil, fmt.Errorf("paseto: session %q already exists", r.ID)
+	}
 
 	ss := m.subjectShard(r.Subject)
 	ss.mu.Lock()
+	ended, err := m.createUnder(ss, r, now)
+	ss.mu.Unlock()
+	// Subjects are written only at login, so logins of a few busy subjects
+	// would leave the other shards' ended subjects in place: each login
+	// also tidies one subject shard in turn, once it holds no lock.
+	if other := &m.subjects[m.tidy.Add(1)&(memShards-1)]; other != ss {
+		other.mu.Lock()
+		m.expireSubjects(other, now, memExpireBatch)
+		other.mu.Unlock()
+	}
+	return ended, err
+}
+
+// createUnder is CreateSession once the room is reserved, under the
+// subject shard's lock.
+func (m *MemoryStore) createUnder(ss *subjectShard, r SessionRecord, now int64) ([]string, error) {
+	expires := unixNano(r.ExpiresAt)
+	sh := m.sessionShard(r.ID)
 	m.expireSubjects(ss, now, memExpireBatch)
 	spare := int64(1) // the subject's room, unless it is new
 	sub := ss.m[r.Subject]
 	if sub == nil {
-		sub = &memSubject{name: r.Subject, until: expires}
+		sub = &memSubject{name: r.Subject, until: expires, tidyAt: memTidyMin}
 		sub.gen.Store(m.gens.Add(1))
 		ss.m[r.Subject] = sub
 		ss.q.push(sub, expires)
 		spare = 0
-	} else if expires > sub.until {
+	}
+	var ended []string
+	if r.MaxSessions > 0 || len(sub.sessions) >= sub.tidyAt {
+		live := m.tidySessions(sub, now)
+		if over := len(live) - r.MaxSessions + 1; r.MaxSessions > 0 && over > 0 {
+			if r.RefuseAtMax {
+				m.count.Add(-1 - spare)
+				return nil, ErrSessionLimit
+			}
+			slices.SortFunc(live, func(x, y *memSession) int {
+				if c := cmp.Compare(x.createdAt, y.createdAt); c != 0 {
+					return c
+				}
+				return cmp.Compare(x.sid, y.sid)
+			})
+			for _, old := range live[:over] {
+				if m.revokeIfLive(old, now) {
+					ended = append(ended, old.sid)
+				}
+			}
+		}
+	}
+	if expires > sub.until {
 		sub.until = expires // its queue entry moves on lazily when it falls due
 	}
 	// Reading the generation is what orders this call against
 	// RevokeSubject: the session is live only if no RevokeSubject replaced
 	// the generation after this point.
 	gen := sub.gen.Load()
-	ss.mu.Unlock()
-	// Subjects are written only at login, so logins of a few busy subjects
-	// would leave the other shards' ended subjects in place: each login
-	// also tidies one subject shard in turn.
-	if other := &m.subjects[m.tidy.Add(1)&(memShards-1)]; other != ss {
-		other.mu.Lock()
-		m.expireSubjects(other, now, memExpireBatch)
-		other.mu.Unlock()
-	}
 
 	s := &memSession{
 		sid: r.ID, subject: r.Subject, current: r.Current, sub: sub, gen: gen,
+		device: r.Device, createdAt: unixNano(r.CreatedAt),
 		expiresAt: expires, idleEnd: math.MaxInt64,
 	}
 	if r.IdleTimeout > 0 {
 		s.idle = int64(r.IdleTimeout)
-		s.idleEnd = addSat(unixNano(r.CreatedAt), s.idle)
+		s.idleEnd = addSat(s.createdAt, s.idle)
 	}
-	sh := m.sessionShard(r.ID)
 	sh.mu.Lock()
 	m.expireSessions(sh, now, memExpireBatch)
 	if _, dup := sh.m[r.ID]; dup {
 		sh.mu.Unlock()
 		m.count.Add(-1 - spare)
-		return fmt.Errorf("paseto: session %q already exists", r.ID)
+		return ended, fmt.Errorf("paseto: session %q already exists", r.ID)
 	}
 	sh.m[r.ID] = s
 	sh.q.push(s, s.nextDue())
 	sh.mu.Unlock()
+	sub.sessions = append(sub.sessions, s)
 	if spare > 0 {
 		m.count.Add(-spare)
 	}
-	return nil
+	return ended, nil
+}
+
+// tidySessions drops sub's dead sessions from its list and returns the live ones
+// (at now). The caller holds sub's shard lock.
+func (m *MemoryStore) tidySessions(sub *memSubject, now int64) []*memSession {
+	kept := sub.sessions[:0]
+	for _, s := range sub.sessions {
+		if m.liveUnder(s, now) {
+			kept = append(kept, s)
+		}
+	}
+	clear(sub.sessions[len(kept):])
+	sub.sessions = kept
+	sub.tidyAt = max(memTidyMin, 2*len(kept))
+	return slices.Clone(kept)
+}
+
+// liveUnder reads, under its shard's lock, whether s is live at now.
+func (m *MemoryStore) liveUnder(s *memSession, now int64) bool {
+	sh := m.sessionShard(s.sid)
+	sh.mu.RLock()
+	live := sh.m[s.sid] == s && s.liveAt(now)
+	sh.mu.RUnlock()
+	return live
+}
+
+// revokeIfLive revokes s, under its shard's lock, and reports whether it
+// was live at now.
+func (m *MemoryStore) revokeIfLive(s *memSession, now int64) bool {
+	sh := m.sessionShard(s.sid)
+	sh.mu.Lock()
+	live := sh.m[s.sid] == s && s.liveAt(now)
+	if sh.m[s.sid] == s && !s.revoked {
+		sh.revoke(s, now)
+	}
+	sh.mu.Unlock()
+	return live
+}
+
+// info describes s for ListSessions. The caller holds s's shard lock.
+func (s *memSession) info() SessionInfo {
+	last := max(s.createdAt, s.rotatedAt)
+	return SessionInfo{
+		ID: s.sid, CreatedAt: time.Unix(0, s.createdAt).UTC(), LastUsedAt: time.Unix(0, last).UTC(),
+		ExpiresAt: time.Unix(0, min(s.expiresAt, s.idleEnd)).UTC(), Device: s.device,
+	}
+}
+
+// ListSessions implements Store: it walks the subject's list of sessions,
+// dropping the dead ones as it goes.
+func (m *MemoryStore) ListSessions(_ context.Context, subject string, now time.Time) ([]SessionInfo, error) {
+	t := unixNano(now)
+	ss := m.subjectShard(subject)
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	sub := ss.m[subject]
+	if sub == nil {
+		return nil, nil
+	}
+	list := make([]SessionInfo, 0, len(sub.sessions))
+	kept := sub.sessions[:0]
+	for _, s := range sub.sessions {
+		sh := m.sessionShard(s.sid)
+		sh.mu.RLock()
+		if sh.m[s.sid] == s && s.liveAt(t) {
+			list = append(list, s.info())
+			kept = append(kept, s)
+		}
+		sh.mu.RUnlock()
+	}
+	clear(sub.sessions[len(kept):])
+	sub.sessions = kept
+	return list, nil
 }
 
 // Rotate implements Store; the whole step runs under the session's shard
@@ -318,21 +466,48 @@ func (m *MemoryStore) rotate(sh *sessionShard, r Rotation) (RotationResult, erro
 
 // RevokeSession implements Store. It marks the session revoked in place, so
 // it needs no room and cannot fail for want of it.
-func (m *MemoryStore) RevokeSession(_ context.Context, subject, sid string) error {
-	now := unixNano(m.now())
+func (m *MemoryStore) RevokeSession(_ context.Context, subject, sid string, now time.Time) (bool, error) {
+	t := unixNano(m.now())
 	sh := m.sessionShard(sid)
 	sh.mu.Lock()
-	var err error
-	if s := sh.m[sid]; s != nil {
-		if s.subject != subject {
-			err = fmt.Errorf("%w: session belongs to another subject", ErrRevoked)
-		} else {
-			sh.revoke(s, now)
+	ended := false
+	if s := sh.m[sid]; s != nil && s.subject == subject {
+		ended = s.liveAt(unixNano(now))
+		if !s.revoked {
+			sh.revoke(s, t)
 		}
 	}
-	m.expireSessions(sh, now, memExpireBatch)
+	m.expireSessions(sh, t, memExpireBatch)
 	sh.mu.Unlock()
-	return err
+	return ended, nil
+}
+
+// RevokeOtherSessions implements Store: under the subject's lock, every
+// session on its list but keep is revoked in place, and the list keeps
+// only keep.
+func (m *MemoryStore) RevokeOtherSessions(_ context.Context, subject, keep string, now time.Time) ([]string, error) {
+	t := unixNano(now)
+	ss := m.subjectShard(subject)
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	sub := ss.m[subject]
+	if sub == nil {
+		return nil, nil
+	}
+	var ended []string
+	kept := sub.sessions[:0]
+	for _, s := range sub.sessions {
+		if s.sid == keep {
+			kept = append(kept, s)
+			continue
+		}
+		if m.revokeIfLive(s, t) {
+			ended = append(ended, s.sid)
+		}
+	}
+	clear(sub.sessions[len(kept):])
+	sub.sessions = kept
+	return ended, nil
 }
 
 // RevokeSubject implements Store: the subject gets a new generation, which
@@ -345,6 +520,8 @@ func (m *MemoryStore) RevokeSubject(_ context.Context, subject string) error {
 	m.expireSubjects(ss, now, memExpireBatch)
 	if sub := ss.m[subject]; sub != nil {
 		sub.gen.Store(m.gens.Add(1))
+		clear(sub.sessions)
+		sub.sessions, sub.tidyAt = nil, memTidyMin
 	}
 	ss.mu.Unlock()
 	return nil

@@ -45,7 +45,7 @@ func newMemScaleStore(clock func() time.Time, maxEntries int) memScaleStore {
 			live, _ := m.SessionLive(ctx, subject, sid, now)
 			return live
 		},
-		create: func(r paseto.SessionRecord) error { return m.CreateSession(ctx, r) },
+		create: func(r paseto.SessionRecord) error { _, err := m.CreateSession(ctx, r); return err },
 		rotate: func(r paseto.Rotation) error { _, err := m.Rotate(ctx, r); return err },
 		len:    m.Len,
 	}
@@ -316,4 +316,13 @@ func runMemScale(t *testing.T, newStore func(clock func() time.Time, maxEntries 
 	res.writes, res.writeP99, res.writeMax = len(writes), q(writes, 0.99), writes[len(writes)-1]
 	res.heldAfter = s.len()
 	return res
+}
+
+// BenchmarkMemoryStoreSessions: login with a device, listing and revoking
+// one session, through Auth (storetest.Benchmark, shared with the Redis
+// store's benchmarks).
+func BenchmarkMemoryStoreSessions(b *testing.B) {
+	storetest.Benchmark(b, func(_ *testing.B, now func() time.Time) paseto.Store {
+		return paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: now})
+	})
 }

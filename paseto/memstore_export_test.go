@@ -155,3 +155,15 @@ func checkQueue[T interface{ slot() *int }](q expiryQueue[T], records int, held 
 	}
 	return nil
 }
+
+// MemoryStoreListed returns how many sessions m keeps on subject's list,
+// live and not yet tidied away.
+func MemoryStoreListed(m *MemoryStore, subject string) int {
+	ss := m.subjectShard(subject)
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if sub := ss.m[subject]; sub != nil {
+		return len(sub.sessions)
+	}
+	return 0
+}

@@ -72,7 +72,7 @@ func newMemEnv(t *testing.T, opts paseto.MemoryStoreOptions, tweak func(*paseto.
 func (e *memEnv) create(t *testing.T, sid, subject string, lifetime, idle time.Duration) {
 	t.Helper()
 	now := e.clock.Now()
-	err := e.store.CreateSession(context.Background(), paseto.SessionRecord{
+	_, err := e.store.CreateSession(context.Background(), paseto.SessionRecord{
 		ID: sid, Subject: subject, Current: "h0-" + sid, CreatedAt: now, ExpiresAt: now.Add(lifetime), IdleTimeout: idle,
 	})
 	if err != nil {
@@ -244,12 +244,12 @@ func TestMemoryStoreForgetsOnTime(t *testing.T) {
 		{"logged-out session after its tombstone", func(t *testing.T, e *memEnv) string {
 			e.create(t, "s1", "alice", 30*day, 0)
 			e.clock.Advance(time.Hour)
-			if err := e.store.RevokeSession(ctx, "alice", "s1"); err != nil {
+			if _, err := e.store.RevokeSession(ctx, "alice", "s1", e.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			e.clock.Advance(30 * time.Second)
 			// A second logout does not extend the tombstone.
-			if err := e.store.RevokeSession(ctx, "alice", "s1"); err != nil {
+			if _, err := e.store.RevokeSession(ctx, "alice", "s1", e.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			return "session/s1"
@@ -279,7 +279,7 @@ func TestMemoryStoreForgetsOnTime(t *testing.T) {
 		{"session revoked near its end", func(t *testing.T, e *memEnv) string {
 			e.create(t, "s1", "alice", time.Hour, 0)
 			e.clock.Advance(time.Hour - 10*time.Second)
-			if err := e.store.RevokeSession(ctx, "alice", "s1"); err != nil {
+			if _, err := e.store.RevokeSession(ctx, "alice", "s1", e.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			return "session/s1"
@@ -460,7 +460,7 @@ func TestMemoryStoreRevokeSubjectOrdersCreates(t *testing.T) {
 					sid := fmt.Sprintf("r%d-c%d-%d", round, c, i)
 					p0 := phase.Load()
 					now := e.clock.Now()
-					err := e.store.CreateSession(context.Background(), paseto.SessionRecord{
+					_, err := e.store.CreateSession(context.Background(), paseto.SessionRecord{
 						ID: sid, Subject: "alice", Current: "h", CreatedAt: now, ExpiresAt: now.Add(time.Hour),
 					})
 					p1 := phase.Load()
@@ -511,7 +511,7 @@ func TestMemoryStoreConcurrent(t *testing.T) {
 			for i := range iterations {
 				sid := fmt.Sprintf("w%d-%d", w, i)
 				now := e.clock.Now()
-				err := e.store.CreateSession(ctx, paseto.SessionRecord{
+				_, err := e.store.CreateSession(ctx, paseto.SessionRecord{
 					ID: sid, Subject: subject, Current: "a", CreatedAt: now,
 					ExpiresAt: now.Add(time.Duration(1+i%5) * time.Second), IdleTimeout: time.Second,
 				})
@@ -529,7 +529,7 @@ func TestMemoryStoreConcurrent(t *testing.T) {
 						_, err = e.store.Rotate(ctx, paseto.Rotation{Subject: subject, Session: sid, Presented: "a", Successor: "c", Now: now.Add(2 * time.Second), Grace: time.Second})
 					}
 				case 1:
-					err = e.store.RevokeSession(ctx, subject, sid)
+					_, err = e.store.RevokeSession(ctx, subject, sid, e.clock.Now())
 					if live, _ := e.store.SessionLive(ctx, subject, sid, now); err == nil && live {
 						err = fmt.Errorf("%s live after RevokeSession", sid)
 					}
@@ -562,5 +562,38 @@ func TestMemoryStoreConcurrent(t *testing.T) {
 	paseto.MemoryStoreExpireAll(e.store)
 	if n := e.store.Len(); n != 0 {
 		t.Fatalf("Len %d after every session ended", n)
+	}
+}
+
+// A subject's list of sessions stays in proportion to its live sessions:
+// logins tidy it once it has doubled, so a user who logs in and out all
+// day does not grow it, and listing costs what the live sessions cost.
+func TestMemoryStoreSessionListStaysBounded(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	store := paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: clock.Now})
+	access, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	a, err := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh, Store: store, Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	keep, _ := a.Login(ctx, "alice", paseto.LoginOptions{})
+	most := 0
+	for range 1000 {
+		p, err := a.Login(ctx, "alice", paseto.LoginOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Logout(ctx, p.Access); err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, paseto.MemoryStoreListed(store, "alice"))
+	}
+	if most > 16 {
+		t.Fatalf("the list of 1 live session grew to %d entries", most)
+	}
+	if l, _ := a.ListSessions(ctx, "alice", ""); len(l) != 1 || l[0].ID != keep.Access.Session {
+		t.Fatalf("listed %d sessions", len(l))
 	}
 }

@@ -95,6 +95,9 @@ type ErrorBody struct {
 //   - not fresh: 401, error="insufficient_user_authentication" and, when the
 //     route has a maximum age, max_age (RFC 9470);
 //   - CSRF: 403; insufficient scope: 403 with error="insufficient_scope";
+//   - a login refused at Config.MaxSessions: 403 "too_many_sessions";
+//   - a session to revoke that is none of the subject's: 404
+//     "unknown_session";
 //   - store unavailable: 503 with Retry-After: 1;
 //   - a failure of Config.OnRefresh other than ErrRefreshDenied, whatever
 //     it wraps, and anything else (an application error): 500 with no
@@ -129,8 +132,12 @@ func (g *Guard) ProblemFor(err error, p *Policy) Problem {
 			ch += ", max_age=" + strconv.FormatInt(int64(p.MaxAge.Seconds()), 10)
 		}
 		return Problem{Status: http.StatusUnauthorized, Challenge: ch, Body: body}
-	case ErrCSRF:
+	case ErrCSRF, ErrSessionLimit:
 		return Problem{Status: http.StatusForbidden, Body: body}
+	case ErrSessionNotFound:
+		// The token is fine; the session named in the path is not one of
+		// its subject's.
+		return Problem{Status: http.StatusNotFound, Body: body}
 	case ErrInsufficientScope:
 		ch := realm + `, error="insufficient_scope", error_description="` + e.text + `"`
 		if p != nil && len(p.Scopes) > 0 {

@@ -71,7 +71,7 @@ func (a *Auth) onRefresh(ctx context.Context, rc *Claims, tpl Template, now time
 		if !errors.Is(err, ErrRefreshDenied) {
 			return tpl, &hookFailed{err}
 		}
-		if rerr := a.store.RevokeSession(ctx, rc.Subject, rc.Session); rerr != nil {
+		if _, rerr := a.store.RevokeSession(ctx, rc.Subject, rc.Session, now); rerr != nil {
 			// The session may still be live: 503, and the client's
 			// retry meets the hook again.
 			return tpl, storeError(rerr)

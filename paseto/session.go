@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"time"
 
@@ -46,11 +47,25 @@ type LoginOptions struct {
 	// CSRF is the hash of the double-submit CSRF value for cookie sessions;
 	// the Guard sets it.
 	CSRF string
+	// Device is what the session is listed with (Auth.ListSessions): the
+	// adapters' Device helpers fill the user agent and client IP from the
+	// request, and the application may add a Label. Auth bounds it and
+	// keeps the IP only as Config.KeepIP allows; an IP that is not one
+	// fails the login with ErrConfig.
+	Device Device
 }
 
 // Login starts a session for subject, whose credentials the application
 // has just checked, and returns a fresh access token and a refresh token.
+//
+// With Config.MaxSessions set and the subject at the cap, Login ends the
+// subject's oldest sessions (an EventSessionLimitEnded for each) or fails
+// with ErrSessionLimit, as Config.AtMaxSessions says.
 func (a *Auth) Login(ctx context.Context, subject string, o LoginOptions) (*TokenPair, error) {
+	device, err := a.device(o.Device)
+	if err != nil {
+		return nil, err
+	}
 	now := a.now().UTC().Truncate(time.Second)
 	sid := newTokenID()
 	tpl := Template{Subject: subject, Fresh: true, AuthTime: now, Session: sid, Claims: o.Claims, Scopes: o.Scopes, CSRF: o.CSRF,
@@ -67,9 +82,18 @@ func (a *Auth) Login(ctx context.Context, subject string, o LoginOptions) (*Toke
 	rec := SessionRecord{
 		ID: sid, Subject: subject, Current: hashTokenID(rc.ID),
 		CreatedAt: now, ExpiresAt: a.sessionEnd(now), IdleTimeout: a.cfg.IdleTimeout,
+		Device: device, MaxSessions: a.cfg.MaxSessions, RefuseAtMax: a.cfg.AtMaxSessions == RefuseNewSession,
 	}
-	if err := a.store.CreateSession(ctx, rec); err != nil {
+	ended, err := a.store.CreateSession(ctx, rec)
+	if errors.Is(err, ErrSessionLimit) {
+		a.securityEvent(ctx, SecurityEvent{Kind: EventSessionLimitRefused, Subject: subject, At: now})
+		return nil, err
+	}
+	if err != nil {
 		return nil, storeError(err)
+	}
+	for _, sid := range ended {
+		a.securityEvent(ctx, SecurityEvent{Kind: EventSessionLimitEnded, Subject: subject, Session: sid, At: now})
 	}
 	return a.pair(access, ac, refresh, rc, now), nil
 }
@@ -257,7 +281,8 @@ func (a *Auth) Logout(ctx context.Context, c *Claims) error {
 	if c.Session == "" || c.Subject == "" {
 		return fmt.Errorf("%w: token belongs to no session", ErrInvalidClaims)
 	}
-	return storeError(a.store.RevokeSession(ctx, c.Subject, c.Session))
+	_, err := a.store.RevokeSession(ctx, c.Subject, c.Session, a.now())
+	return storeError(err)
 }
 
 // RevokeSubject logs subject out everywhere: every session is ended, and
@@ -268,7 +293,11 @@ func (a *Auth) RevokeSubject(ctx context.Context, subject string) error {
 	if subject == "" {
 		return fmt.Errorf("%w: empty subject", ErrConfig)
 	}
-	return storeError(a.store.RevokeSubject(ctx, subject))
+	if err := a.store.RevokeSubject(ctx, subject); err != nil {
+		return storeError(err)
+	}
+	a.securityEvent(ctx, SecurityEvent{Kind: EventSubjectRevoked, Subject: subject, At: a.now()})
+	return nil
 }
 
 func (a *Auth) pair(access string, ac *Claims, refresh string, rc *Claims, now time.Time) *TokenPair {

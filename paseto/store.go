@@ -48,14 +48,31 @@ type Store interface {
 	SessionChecker
 
 	// CreateSession records a new, live session under the subject's
-	// current generation.
-	CreateSession(ctx context.Context, s SessionRecord) error
+	// current generation. With s.MaxSessions set, it first counts the
+	// subject's live sessions, atomically with the insert: at the cap it
+	// ends the oldest (by CreatedAt, then ID) until there is room and
+	// returns their IDs, or, with s.RefuseAtMax, fails with
+	// ErrSessionLimit and changes nothing.
+	CreateSession(ctx context.Context, s SessionRecord) (ended []string, err error)
 	// Rotate is the atomic refresh step; see Rotation.
 	Rotate(ctx context.Context, r Rotation) (RotationResult, error)
+	// ListSessions returns subject's sessions that are live at now, in no
+	// particular order, at a cost in proportion to that subject's
+	// sessions (never a scan of the whole store). Every session
+	// SessionLive reports live is listed: listing is how a user finds a
+	// device to sign out, so a session it misses must not be live.
+	ListSessions(ctx context.Context, subject string, now time.Time) ([]SessionInfo, error)
 	// RevokeSession ends one session of subject: none of its tokens is
-	// accepted from then on. Ending a session the store does not know (or
-	// no longer knows) succeeds: it is not live either way.
-	RevokeSession(ctx context.Context, subject, sid string) error
+	// accepted from then on. ended reports whether it was live at now and
+	// is ended by this call; a session the store does not know (or no
+	// longer knows), already ended, or of another subject gives false and
+	// no error, and another subject's session is left as it is.
+	RevokeSession(ctx context.Context, subject, sid string, now time.Time) (ended bool, err error)
+	// RevokeOtherSessions ends every session of subject except keep,
+	// atomically, and returns the IDs of those that were live at now.
+	// Like RevokeSubject, it must hold for every session SessionLive would
+	// accept, listed or not.
+	RevokeOtherSessions(ctx context.Context, subject, keep string, now time.Time) (ended []string, err error)
 	// RevokeSubject ends every session of subject, typically by replacing
 	// its generation, so that it holds even for sessions whose records the
 	// store cannot enumerate. A session created after it returns is live.
@@ -86,6 +103,30 @@ type SessionRecord struct {
 	// IdleTimeout ends the session when it is not refreshed for that long;
 	// zero disables it.
 	IdleTimeout time.Duration
+	// Device is what the session is listed with, already bounded and
+	// cleaned by Auth (see Device).
+	Device Device
+	// MaxSessions caps the subject's live sessions, this one included;
+	// zero for no cap. RefuseAtMax chooses what happens at the cap: refuse
+	// this session (ErrSessionLimit) rather than end the oldest.
+	MaxSessions int
+	RefuseAtMax bool
+}
+
+// SessionInfo describes one live session, as Store.ListSessions and
+// Auth.ListSessions return it and the session list endpoint answers it.
+type SessionInfo struct {
+	ID        string    `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	// LastUsedAt is the session's last refresh, or its creation.
+	LastUsedAt time.Time `json:"last_used_at"`
+	// ExpiresAt is when the session ends unless it is used again: its
+	// absolute end, or its idle end when that comes first.
+	ExpiresAt time.Time `json:"expires_at"`
+	Device
+	// Current marks the session of the request that asked (Auth.ListSessions
+	// sets it; stores leave it false).
+	Current bool `json:"current"`
 }
 
 // Rotation asks a Store to rotate a session's refresh token, atomically:

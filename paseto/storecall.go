@@ -38,10 +38,13 @@ const (
 	opRotate
 	opRevokeSession
 	opRevokeSubject
+	opListSessions
+	opRevokeOtherSessions
 	opCount
 )
 
-var opNames = [opCount]string{"session_live", "create_session", "rotate", "revoke_session", "revoke_subject"}
+var opNames = [opCount]string{"session_live", "create_session", "rotate", "revoke_session", "revoke_subject",
+	"list_sessions", "revoke_other_sessions"}
 
 // storeLogInterval spaces the failure lines of one operation, so an outage
 // under load writes a line every few seconds, not one per request.
@@ -73,12 +76,12 @@ func (b *boundedStore) SessionLive(ctx context.Context, subject, sid string, now
 	return live, err
 }
 
-func (b *boundedStore) CreateSession(ctx context.Context, s SessionRecord) error {
+func (b *boundedStore) CreateSession(ctx context.Context, s SessionRecord) ([]string, error) {
 	bctx, cancel := b.bound(ctx)
-	err := b.Store.CreateSession(bctx, s)
+	ended, err := b.Store.CreateSession(bctx, s)
 	cancel()
 	b.check(ctx, opCreateSession, err)
-	return err
+	return ended, err
 }
 
 func (b *boundedStore) Rotate(ctx context.Context, r Rotation) (RotationResult, error) {
@@ -89,12 +92,28 @@ func (b *boundedStore) Rotate(ctx context.Context, r Rotation) (RotationResult, 
 	return res, err
 }
 
-func (b *boundedStore) RevokeSession(ctx context.Context, subject, sid string) error {
+func (b *boundedStore) ListSessions(ctx context.Context, subject string, now time.Time) ([]SessionInfo, error) {
 	bctx, cancel := b.bound(ctx)
-	err := b.Store.RevokeSession(bctx, subject, sid)
+	list, err := b.Store.ListSessions(bctx, subject, now)
+	cancel()
+	b.check(ctx, opListSessions, err)
+	return list, err
+}
+
+func (b *boundedStore) RevokeSession(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
+	bctx, cancel := b.bound(ctx)
+	ended, err := b.Store.RevokeSession(bctx, subject, sid, now)
 	cancel()
 	b.check(ctx, opRevokeSession, err)
-	return err
+	return ended, err
+}
+
+func (b *boundedStore) RevokeOtherSessions(ctx context.Context, subject, keep string, now time.Time) ([]string, error) {
+	bctx, cancel := b.bound(ctx)
+	ended, err := b.Store.RevokeOtherSessions(bctx, subject, keep, now)
+	cancel()
+	b.check(ctx, opRevokeOtherSessions, err)
+	return ended, err
 }
 
 func (b *boundedStore) RevokeSubject(ctx context.Context, subject string) error {
@@ -109,7 +128,7 @@ func (b *boundedStore) RevokeSubject(ctx context.Context, subject string) error 
 // (ErrRevoked, ErrSessionExpired) are not failures, nor is a request whose
 // client went away.
 func (b *boundedStore) check(ctx context.Context, op storeOp, err error) {
-	if err == nil || errors.Is(err, ErrRevoked) || errors.Is(err, ErrSessionExpired) || ctx.Err() != nil {
+	if err == nil || errors.Is(err, ErrRevoked) || errors.Is(err, ErrSessionExpired) || errors.Is(err, ErrSessionLimit) || ctx.Err() != nil {
 		return
 	}
 	l := &b.ops[op]
@@ -143,7 +162,7 @@ func failureKind(err error) string {
 // storeError keeps the session sentinels and turns anything else a store
 // returns into ErrStoreUnavailable.
 func storeError(err error) error {
-	if err == nil || errors.Is(err, ErrRevoked) || errors.Is(err, ErrSessionExpired) || errors.Is(err, ErrStoreUnavailable) {
+	if err == nil || errors.Is(err, ErrRevoked) || errors.Is(err, ErrSessionExpired) || errors.Is(err, ErrSessionLimit) || errors.Is(err, ErrStoreUnavailable) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", ErrStoreUnavailable, err)

@@ -29,12 +29,22 @@ func (h *hungStore) wait(ctx context.Context) error {
 func (h *hungStore) SessionLive(ctx context.Context, _, _ string, _ time.Time) (bool, error) {
 	return false, h.wait(ctx)
 }
-func (h *hungStore) CreateSession(ctx context.Context, _ SessionRecord) error { return h.wait(ctx) }
+func (h *hungStore) CreateSession(ctx context.Context, _ SessionRecord) ([]string, error) {
+	return nil, h.wait(ctx)
+}
+func (h *hungStore) ListSessions(ctx context.Context, _ string, _ time.Time) ([]SessionInfo, error) {
+	return nil, h.wait(ctx)
+}
+func (h *hungStore) RevokeOtherSessions(ctx context.Context, _, _ string, _ time.Time) ([]string, error) {
+	return nil, h.wait(ctx)
+}
 func (h *hungStore) Rotate(ctx context.Context, _ Rotation) (RotationResult, error) {
 	return RotationResult{}, h.wait(ctx)
 }
-func (h *hungStore) RevokeSession(ctx context.Context, _, _ string) error { return h.wait(ctx) }
-func (h *hungStore) RevokeSubject(ctx context.Context, _ string) error    { return h.wait(ctx) }
+func (h *hungStore) RevokeSession(ctx context.Context, _, _ string, _ time.Time) (bool, error) {
+	return false, h.wait(ctx)
+}
+func (h *hungStore) RevokeSubject(ctx context.Context, _ string) error { return h.wait(ctx) }
 
 // Every store call runs under Config.StoreTimeout and a hung store becomes
 // ErrStoreUnavailable, logged once per operation however many requests

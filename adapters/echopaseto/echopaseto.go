@@ -18,10 +18,18 @@
 //	e.POST("/account/delete", deleteAccount, m.FreshRequired(paseto.WithMaxAge(5*time.Minute)))
 //	e.POST("/refresh", m.RefreshHandler())
 //	e.POST("/logout", m.LogoutHandler())
+//	e.GET("/sessions", m.SessionsHandler())
+//	e.DELETE("/sessions/:id", m.RevokeSessionHandler("id"))
+//	e.POST("/sessions/revoke-others", m.RevokeOtherSessionsHandler())
+//
+// A login handler passes echopaseto.Device(c) in
+// paseto.LoginOptions.Device, so that the session list shows the client
+// each session was opened from.
 package echopaseto
 
 import (
 	"github.com/labstack/echo/v4"
+	"github.com/pasetoauth/pasetoauth/adapters/internal/device"
 	"github.com/pasetoauth/pasetoauth/adapters/internal/stdhttp"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
@@ -29,7 +37,8 @@ import (
 // Config adjusts the Middleware. The zero value is ready to use.
 type Config struct {
 	// Skipper, when it returns true, calls the next handler unchanged. It
-	// does not apply to RefreshHandler and LogoutHandler.
+	// does not apply to the complete endpoints (RefreshHandler,
+	// LogoutHandler and the session handlers).
 	Skipper func(c echo.Context) bool
 	// ErrorHandler turns a rejection into the error the middleware
 	// returns (nil when it has written the response itself). Default
@@ -113,14 +122,51 @@ func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) echo.HandlerFunc
 
 // LogoutHandler is [paseto.Guard.Logout] as an echo handler.
 func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) echo.HandlerFunc {
-	p := m.g.Required(opts...)
+	return m.endpoint(m.g.Required(opts...), func(c echo.Context, r stdhttp.Request, w stdhttp.Header, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.Logout(r, w, p)
+	})
+}
+
+// SessionsHandler is [paseto.Guard.ListSessions] as an echo handler.
+func (m *Middleware) SessionsHandler(opts ...paseto.RouteOption) echo.HandlerFunc {
+	return m.endpoint(m.g.Required(opts...), func(c echo.Context, r stdhttp.Request, w stdhttp.Header, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.ListSessions(r, w, p)
+	})
+}
+
+// RevokeSessionHandler is [paseto.Guard.RevokeSession] as an echo handler, for the session ID in the path parameter param ("id" for "/sessions/:id").
+func (m *Middleware) RevokeSessionHandler(param string, opts ...paseto.RouteOption) echo.HandlerFunc {
+	return m.endpoint(m.g.Required(opts...), func(c echo.Context, r stdhttp.Request, w stdhttp.Header, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.RevokeSession(r, w, p, c.Param(param))
+	})
+}
+
+// RevokeOtherSessionsHandler is [paseto.Guard.RevokeOtherSessions] as an echo handler.
+func (m *Middleware) RevokeOtherSessionsHandler(opts ...paseto.RouteOption) echo.HandlerFunc {
+	return m.endpoint(m.g.Required(opts...), func(c echo.Context, r stdhttp.Request, w stdhttp.Header, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.RevokeOtherSessions(r, w, p)
+	})
+}
+
+// endpoint is a complete endpoint under policy p: serve answers the
+// request, or fails with the error the ErrorHandler answers.
+func (m *Middleware) endpoint(p *paseto.Policy, serve func(c echo.Context, r stdhttp.Request, w stdhttp.Header, p *paseto.Policy) (paseto.Reply, error)) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		reply, err := m.g.Logout(stdhttp.Request{R: c.Request()}, stdhttp.Header(c.Response().Header()), p)
+		reply, err := serve(c, stdhttp.Request{R: c.Request()}, stdhttp.Header(c.Response().Header()), p)
 		if err != nil {
 			return m.reject(c, p, err)
 		}
 		return write(c, reply)
 	}
+}
+
+// Device is the request's [paseto.Device] for [paseto.LoginOptions]: its
+// User-Agent and c.RealIP(), which trusts the Echo's IPExtractor (without
+// one, echo v4 believes any X-Forwarded-For or X-Real-IP header: set
+// e.IPExtractor, for instance to echo.ExtractIPDirect() when no proxy
+// is in front); IP is empty when that is not an IP address.
+func Device(c echo.Context) paseto.Device {
+	return device.New(c.Request().UserAgent(), c.RealIP())
 }
 
 // LoginWithCookies is [paseto.Guard.LoginWithCookies] for an echo request.

@@ -246,3 +246,45 @@ func TestHTTPErrorMessageIsString(t *testing.T) {
 		t.Errorf("errors.Is(%v, paseto.ErrMalformed) = false", seen)
 	}
 }
+
+// The session list endpoints: listing, revoking one, revoking the others,
+// and their rejections, through echo's default HTTPErrorHandler.
+func TestSessionRoutes(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := echopaseto.New(f.Guard, echopaseto.Config{})
+	var ran atomic.Int64
+	e := echo.New()
+	e.GET("/p", func(c echo.Context) error { ran.Add(1); return c.NoContent(http.StatusOK) }, m.Required())
+	e.GET("/sessions", m.SessionsHandler())
+	e.DELETE("/sessions/:id", m.RevokeSessionHandler("id"))
+	e.POST("/sessions/revoke-others", m.RevokeOtherSessionsHandler())
+	adaptertest.CheckSessionRoutes(t, f, &ran, func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, req)
+		return w.Result()
+	})
+}
+
+// Device reads the user agent and c.RealIP(); with an IPExtractor, what
+// it extracts.
+func TestDevice(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		extractor echo.IPExtractor
+	}{
+		{"legacy RealIP", nil}, // believes X-Forwarded-For, so it must be checked
+		{"ExtractIPDirect", echo.ExtractIPDirect()},
+		{"ExtractIPFromXFFHeader", echo.ExtractIPFromXFFHeader()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := echo.New()
+			e.IPExtractor = tc.extractor
+			e.GET("/device", func(c echo.Context) error { return c.JSON(http.StatusOK, echopaseto.Device(c)) })
+			adaptertest.CheckDevice(t, "192.0.2.1", func(req *http.Request) *http.Response {
+				w := httptest.NewRecorder()
+				e.ServeHTTP(w, req)
+				return w.Result()
+			})
+		})
+	}
+}

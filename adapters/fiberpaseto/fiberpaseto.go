@@ -17,13 +17,21 @@
 //	app.Post("/account/delete", m.FreshRequired(paseto.WithMaxAge(5*time.Minute)), deleteAccount)
 //	app.Post("/refresh", m.RefreshHandler())
 //	app.Post("/logout", m.LogoutHandler())
+//	app.Get("/sessions", m.SessionsHandler())
+//	app.Delete("/sessions/:id", m.RevokeSessionHandler("id"))
+//	app.Post("/sessions/revoke-others", m.RevokeOtherSessionsHandler())
+//
+// A login handler passes fiberpaseto.Device(c) in
+// paseto.LoginOptions.Device, so that the session list shows the client
+// each session was opened from.
 //
 // fasthttp reuses request memory once the handler returns. The view hands
 // the core request-backed strings, which it uses only during the call;
 // nothing this package keeps past the request points into the request (the
 // claims are decoded from the decrypted payload, the token pair is newly
-// minted). Copy request strings of your own with utils.CopyString, or set
-// fiber.Config.Immutable.
+// minted, the session ID RevokeSessionHandler passes on and the strings of
+// Device are copies). Copy request strings of your own with
+// utils.CopyString, or set fiber.Config.Immutable.
 //
 // A token in the Authorization header can be several KiB: with fiber's
 // default ReadBufferSize (4096) fasthttp answers 431 before any handler runs
@@ -37,13 +45,15 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+	"github.com/pasetoauth/pasetoauth/adapters/internal/device"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
 
 // Config adjusts the Middleware. The zero value is ready to use.
 type Config struct {
 	// Next, when it returns true, skips the middleware (c.Next()). It does
-	// not apply to RefreshHandler and LogoutHandler.
+	// not apply to the complete endpoints (RefreshHandler, LogoutHandler
+	// and the session handlers).
 	Next func(c *fiber.Ctx) bool
 	// ErrorHandler answers a rejected request; what it returns is what the
 	// handler returns. Default DefaultErrorHandler; ReturnFiberError hands
@@ -131,15 +141,52 @@ func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) fiber.Handler {
 
 // LogoutHandler is [paseto.Guard.Logout] as a fiber handler.
 func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) fiber.Handler {
-	p := m.g.Required(opts...)
+	return m.endpoint(m.g.Required(opts...), func(c *fiber.Ctx, v view, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.Logout(v, v, p)
+	})
+}
+
+// SessionsHandler is [paseto.Guard.ListSessions] as a fiber handler.
+func (m *Middleware) SessionsHandler(opts ...paseto.RouteOption) fiber.Handler {
+	return m.endpoint(m.g.Required(opts...), func(c *fiber.Ctx, v view, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.ListSessions(v, v, p)
+	})
+}
+
+// RevokeSessionHandler is [paseto.Guard.RevokeSession] as a fiber handler, for the session ID in the path parameter param ("id" for "/sessions/:id").
+func (m *Middleware) RevokeSessionHandler(param string, opts ...paseto.RouteOption) fiber.Handler {
+	return m.endpoint(m.g.Required(opts...), func(c *fiber.Ctx, v view, p *paseto.Policy) (paseto.Reply, error) {
+		// Copied: the core passes the ID on (security events, the store).
+		return m.g.RevokeSession(v, v, p, utils.CopyString(c.Params(param)))
+	})
+}
+
+// RevokeOtherSessionsHandler is [paseto.Guard.RevokeOtherSessions] as a fiber handler.
+func (m *Middleware) RevokeOtherSessionsHandler(opts ...paseto.RouteOption) fiber.Handler {
+	return m.endpoint(m.g.Required(opts...), func(c *fiber.Ctx, v view, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.RevokeOtherSessions(v, v, p)
+	})
+}
+
+// endpoint is a complete endpoint under policy p: serve answers the
+// request, or fails with the error the ErrorHandler answers.
+func (m *Middleware) endpoint(p *paseto.Policy, serve func(c *fiber.Ctx, v view, p *paseto.Policy) (paseto.Reply, error)) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		v := view{c}
-		reply, err := m.g.Logout(v, v, p)
+		reply, err := serve(c, view{c}, p)
 		if err != nil {
 			return m.reject(c, p, err)
 		}
 		return write(c, reply)
 	}
+}
+
+// Device is the request's [paseto.Device] for [paseto.LoginOptions]: its
+// User-Agent and c.IP(), which trusts the app's proxy settings
+// (fiber.Config.ProxyHeader, EnableTrustedProxyCheck and TrustedProxies);
+// IP is empty when that is not an IP address. The strings are copied:
+// they stay valid after the handler returns.
+func Device(c *fiber.Ctx) paseto.Device {
+	return device.New(c.Get(fiber.HeaderUserAgent), c.IP())
 }
 
 // LoginWithCookies is [paseto.Guard.LoginWithCookies] for a fiber request.

@@ -310,3 +310,88 @@ func TestCustomErrorHandlerKeepsChallenge(t *testing.T) {
 		return resp
 	})
 }
+
+// The session list endpoints: listing, revoking one, revoking the others,
+// and their rejections.
+func TestSessionRoutes(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := fiberpaseto.New(f.Guard, fiberpaseto.Config{})
+	var ran atomic.Int64
+	app := fiber.New()
+	app.Get("/p", m.Required(), func(c *fiber.Ctx) error { ran.Add(1); return c.SendStatus(fiber.StatusOK) })
+	app.Get("/sessions", m.SessionsHandler())
+	app.Delete("/sessions/:id", m.RevokeSessionHandler("id"))
+	app.Post("/sessions/revoke-others", m.RevokeOtherSessionsHandler())
+	adaptertest.CheckSessionRoutes(t, f, &ran, func(req *http.Request) *http.Response {
+		resp, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	})
+}
+
+// Device reads the user agent and c.IP(): app.Test's in-memory connection
+// has no peer address, so fasthttp reports 0.0.0.0.
+func TestDevice(t *testing.T) {
+	app := fiber.New()
+	app.Get("/device", func(c *fiber.Ctx) error { return c.JSON(fiberpaseto.Device(c)) })
+	adaptertest.CheckDevice(t, "0.0.0.0", func(req *http.Request) *http.Response {
+		resp, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	})
+}
+
+// fasthttp reuses request memory after the handler returns: neither the
+// Device nor the session ID RevokeSessionHandler hands the core (which
+// passes it on to security events) may point into it.
+func TestDeviceAndSessionIDSurviveTheRequest(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := fiberpaseto.New(f.Guard, fiberpaseto.Config{})
+	app := fiber.New()
+	var kept []paseto.Device
+	app.Get("/device", func(c *fiber.Ctx) error {
+		kept = append(kept, fiberpaseto.Device(c))
+		return c.SendStatus(fiber.StatusNoContent)
+	})
+	app.Delete("/sessions/:id", m.RevokeSessionHandler("id"))
+
+	agents := []string{"agent-aaaaaaaaaaaa", "agent-bbbbbbbbbbbb"}
+	for _, ua := range agents {
+		q := get("/device", "")
+		q.Header.Set("User-Agent", ua)
+		send(t, app, q)
+	}
+	keeper, _ := f.LoginDevice(t, "alice", paseto.Device{})
+	_, sid := f.LoginDevice(t, "alice", paseto.Device{})
+	q := get("/sessions/"+sid, keeper.AccessToken)
+	q.Method = "DELETE"
+	if resp, body := send(t, app, q); resp.StatusCode != fiber.StatusNoContent {
+		t.Fatalf("DELETE /sessions/%s: status %d, body %s", sid, resp.StatusCode, body)
+	}
+	for range 50 { // churn the request buffers with requests of the same shape
+		q := get("/device", "")
+		q.Header.Set("User-Agent", strings.Repeat("x", len(agents[0])))
+		send(t, app, q)
+		q = get("/sessions/"+strings.Repeat("x", len(sid)), keeper.AccessToken)
+		q.Method = "DELETE"
+		send(t, app, q)
+	}
+	for i, ua := range agents {
+		if kept[i].UserAgent != ua {
+			t.Errorf("user agent kept from request %d is now %q, want %q", i, kept[i].UserAgent, ua)
+		}
+	}
+	var revoked []string
+	for _, ev := range f.Events() {
+		if ev.Kind == paseto.EventSessionRevoked {
+			revoked = append(revoked, ev.Session)
+		}
+	}
+	if len(revoked) != 1 || revoked[0] != sid {
+		t.Errorf("revoked-session events name %q, want [%s]", revoked, sid)
+	}
+}

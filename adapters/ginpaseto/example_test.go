@@ -209,3 +209,63 @@ func ExampleMiddleware_Required_authorizer() {
 	// staff 200
 	// customer 403 {"error":"insufficient_scope","message":"token lacks the required scope"}
 }
+
+// The session list: a user's signed-in devices and "sign this one out".
+// The login passes ginpaseto.Device(c), so that each session is listed
+// with the client it was opened from.
+func ExampleMiddleware_SessionsHandler() {
+	access, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	auth, err := paseto.New(paseto.Config{
+		AccessKeys: access, RefreshKeys: refresh,
+		MaxSessions: 10,                 // an eleventh login ends the oldest session
+		KeepIP:      paseto.IPTruncated, // list the client's network, not its address
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
+	m := ginpaseto.New(guard, ginpaseto.Config{})
+
+	r := gin.New()
+	r.POST("/login", func(c *gin.Context) {
+		// Check the user's credentials here, then:
+		pair, err := auth.Login(c.Request.Context(), "alice", paseto.LoginOptions{Device: ginpaseto.Device(c)})
+		if err != nil {
+			p := guard.ProblemFor(err, nil) // 403 too_many_sessions with AtMaxSessions: RefuseNewSession
+			c.AbortWithStatusJSON(p.Status, p.Body)
+			return
+		}
+		c.JSON(http.StatusOK, pair)
+	})
+	r.GET("/sessions", m.SessionsHandler())
+	r.DELETE("/sessions/:id", m.RevokeSessionHandler("id"))
+	r.POST("/sessions/revoke-others", m.RevokeOtherSessionsHandler())
+
+	// Drive it as a client would: sign in from a phone and a laptop.
+	send := func(method, path, token, userAgent string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, nil) // from 192.0.2.1
+		req.Header.Set("User-Agent", userAgent)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		return w
+	}
+	var phone, laptop paseto.TokenPair
+	_ = json.Unmarshal(send("POST", "/login", "", "phone").Body.Bytes(), &phone)
+	_ = json.Unmarshal(send("POST", "/login", "", "laptop").Body.Bytes(), &laptop)
+
+	var list struct{ Sessions []paseto.SessionInfo }
+	_ = json.Unmarshal(send("GET", "/sessions", laptop.AccessToken, "laptop").Body.Bytes(), &list)
+	for _, s := range list.Sessions {
+		if !s.Current { // the laptop signs the phone out
+			fmt.Println("sign out", s.UserAgent, "at", s.IP+":", send("DELETE", "/sessions/"+s.ID, laptop.AccessToken, "laptop").Code)
+		}
+	}
+	fmt.Println("the phone's token:", send("GET", "/sessions", phone.AccessToken, "phone").Code)
+	// Output:
+	// sign out phone at 192.0.2.0: 204
+	// the phone's token: 401
+}

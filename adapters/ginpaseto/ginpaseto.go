@@ -16,6 +16,13 @@
 //	r.POST("/account/delete", m.FreshRequired(paseto.WithMaxAge(5*time.Minute)), deleteAccount)
 //	r.POST("/refresh", m.RefreshHandler())
 //	r.POST("/logout", m.LogoutHandler())
+//	r.GET("/sessions", m.SessionsHandler())
+//	r.DELETE("/sessions/:id", m.RevokeSessionHandler("id"))
+//	r.POST("/sessions/revoke-others", m.RevokeOtherSessionsHandler())
+//
+// A login handler passes ginpaseto.Device(c) in
+// paseto.LoginOptions.Device, so that the session list shows the client
+// each session was opened from.
 package ginpaseto
 
 import (
@@ -23,6 +30,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/pasetoauth/pasetoauth/adapters/internal/device"
 	"github.com/pasetoauth/pasetoauth/adapters/internal/stdhttp"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
@@ -30,7 +38,8 @@ import (
 // Config adjusts the Middleware. The zero value is ready to use.
 type Config struct {
 	// Skipper, when it returns true, lets the request through untouched.
-	// It does not apply to RefreshHandler and LogoutHandler.
+	// It does not apply to the complete endpoints (RefreshHandler,
+	// LogoutHandler and the session handlers).
 	Skipper func(c *gin.Context) bool
 	// ErrorHandler answers a rejected request. Default DefaultErrorHandler.
 	// Before it runs, the error is recorded with c.Error, the chain is
@@ -103,16 +112,52 @@ func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) gin.HandlerFunc 
 
 // LogoutHandler is [paseto.Guard.Logout] as a gin handler.
 func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) gin.HandlerFunc {
-	p := m.g.Required(opts...)
+	return m.endpoint(m.g.Required(opts...), func(c *gin.Context, v view, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.Logout(v, v, p)
+	})
+}
+
+// SessionsHandler is [paseto.Guard.ListSessions] as a gin handler.
+func (m *Middleware) SessionsHandler(opts ...paseto.RouteOption) gin.HandlerFunc {
+	return m.endpoint(m.g.Required(opts...), func(c *gin.Context, v view, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.ListSessions(v, v, p)
+	})
+}
+
+// RevokeSessionHandler is [paseto.Guard.RevokeSession] as a gin handler, for the session ID in the path parameter param ("id" for "/sessions/:id").
+func (m *Middleware) RevokeSessionHandler(param string, opts ...paseto.RouteOption) gin.HandlerFunc {
+	return m.endpoint(m.g.Required(opts...), func(c *gin.Context, v view, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.RevokeSession(v, v, p, c.Param(param))
+	})
+}
+
+// RevokeOtherSessionsHandler is [paseto.Guard.RevokeOtherSessions] as a gin handler.
+func (m *Middleware) RevokeOtherSessionsHandler(opts ...paseto.RouteOption) gin.HandlerFunc {
+	return m.endpoint(m.g.Required(opts...), func(c *gin.Context, v view, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.RevokeOtherSessions(v, v, p)
+	})
+}
+
+// endpoint is a complete endpoint under policy p: serve answers the
+// request, or fails with the error the ErrorHandler answers.
+func (m *Middleware) endpoint(p *paseto.Policy, serve func(c *gin.Context, v view, p *paseto.Policy) (paseto.Reply, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := view{c}
-		reply, err := m.g.Logout(v, v, p)
+		reply, err := serve(c, v, p)
 		if err != nil {
 			m.reject(c, p, err)
 			return
 		}
 		write(c, reply)
 	}
+}
+
+// Device is the request's [paseto.Device] for [paseto.LoginOptions]: its
+// User-Agent and c.ClientIP(), which trusts the engine's proxy settings
+// (SetTrustedProxies, TrustedPlatform; gin trusts every proxy until told
+// otherwise); IP is empty when that is not an IP address.
+func Device(c *gin.Context) paseto.Device {
+	return device.New(c.Request.UserAgent(), c.ClientIP())
 }
 
 // LoginWithCookies is [paseto.Guard.LoginWithCookies] for a gin request.

@@ -219,3 +219,32 @@ func TestCustomErrorHandlerKeepsChallenge(t *testing.T) {
 		return w.Result()
 	})
 }
+
+// The session list endpoints: listing, revoking one, revoking the others,
+// and their rejections.
+func TestSessionRoutes(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := ginpaseto.New(f.Guard, ginpaseto.Config{})
+	var ran atomic.Int64
+	r := gin.New()
+	r.GET("/p", m.Required(), func(c *gin.Context) { ran.Add(1); c.Status(http.StatusOK) })
+	r.GET("/sessions", m.SessionsHandler())
+	r.DELETE("/sessions/:id", m.RevokeSessionHandler("id"))
+	r.POST("/sessions/revoke-others", m.RevokeOtherSessionsHandler())
+	adaptertest.CheckSessionRoutes(t, f, &ran, func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		return w.Result()
+	})
+}
+
+// Device reads the user agent and c.ClientIP().
+func TestDevice(t *testing.T) {
+	r := gin.New()
+	r.GET("/device", func(c *gin.Context) { c.JSON(http.StatusOK, ginpaseto.Device(c)) })
+	adaptertest.CheckDevice(t, "192.0.2.1", func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		return w.Result()
+	})
+}

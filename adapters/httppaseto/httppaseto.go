@@ -19,6 +19,13 @@
 //	mux.Handle("POST /account/delete", m.FreshRequired(paseto.WithMaxAge(5*time.Minute))(deleteAccount))
 //	mux.Handle("POST /refresh", m.RefreshHandler())
 //	mux.Handle("POST /logout", m.LogoutHandler())
+//	mux.Handle("GET /sessions", m.SessionsHandler())
+//	mux.Handle("DELETE /sessions/{id}", m.RevokeSessionHandler("id"))
+//	mux.Handle("POST /sessions/revoke-others", m.RevokeOtherSessionsHandler())
+//
+// A login handler passes httppaseto.Device(r) in
+// paseto.LoginOptions.Device, so that the session list shows the client
+// each session was opened from.
 package httppaseto
 
 import (
@@ -27,6 +34,7 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/pasetoauth/pasetoauth/adapters/internal/device"
 	"github.com/pasetoauth/pasetoauth/adapters/internal/stdhttp"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
@@ -34,7 +42,8 @@ import (
 // Config adjusts the Middleware. The zero value is ready to use.
 type Config struct {
 	// Skipper, when it returns true, lets the request through untouched.
-	// It does not apply to RefreshHandler and LogoutHandler.
+	// It does not apply to the complete endpoints (RefreshHandler,
+	// LogoutHandler and the session handlers).
 	Skipper func(r *http.Request) bool
 	// ErrorHandler answers a rejected request. Default DefaultErrorHandler.
 	// The Problem's Header (the challenge, Retry-After) is already set on
@@ -104,15 +113,57 @@ func (m *Middleware) RefreshHandler(opts ...paseto.RouteOption) http.HandlerFunc
 
 // LogoutHandler is [paseto.Guard.Logout] as a net/http handler.
 func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) http.HandlerFunc {
-	p := m.g.Required(opts...)
+	return m.endpoint(m.g.Required(opts...), func(r *http.Request, req stdhttp.Request, w stdhttp.Header, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.Logout(req, w, p)
+	})
+}
+
+// SessionsHandler is [paseto.Guard.ListSessions] as a net/http handler.
+func (m *Middleware) SessionsHandler(opts ...paseto.RouteOption) http.HandlerFunc {
+	return m.endpoint(m.g.Required(opts...), func(r *http.Request, req stdhttp.Request, w stdhttp.Header, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.ListSessions(req, w, p)
+	})
+}
+
+// RevokeSessionHandler is [paseto.Guard.RevokeSession] as a net/http handler, for the session ID in the path wildcard param ("id" for "DELETE /sessions/{id}", read with r.PathValue).
+func (m *Middleware) RevokeSessionHandler(param string, opts ...paseto.RouteOption) http.HandlerFunc {
+	return m.endpoint(m.g.Required(opts...), func(r *http.Request, req stdhttp.Request, w stdhttp.Header, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.RevokeSession(req, w, p, r.PathValue(param))
+	})
+}
+
+// RevokeOtherSessionsHandler is [paseto.Guard.RevokeOtherSessions] as a net/http handler.
+func (m *Middleware) RevokeOtherSessionsHandler(opts ...paseto.RouteOption) http.HandlerFunc {
+	return m.endpoint(m.g.Required(opts...), func(r *http.Request, req stdhttp.Request, w stdhttp.Header, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.RevokeOtherSessions(req, w, p)
+	})
+}
+
+// endpoint is a complete endpoint under policy p: serve answers the
+// request, or fails with the error the ErrorHandler answers.
+func (m *Middleware) endpoint(p *paseto.Policy, serve func(r *http.Request, req stdhttp.Request, w stdhttp.Header, p *paseto.Policy) (paseto.Reply, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		reply, err := m.g.Logout(stdhttp.Request{R: r}, stdhttp.Header(w.Header()), p)
+		reply, err := serve(r, stdhttp.Request{R: r}, stdhttp.Header(w.Header()), p)
 		if err != nil {
 			m.reject(w, r, p, err)
 			return
 		}
 		write(w, reply)
 	}
+}
+
+// Device is the request's [paseto.Device] for [paseto.LoginOptions]: its
+// User-Agent and the host of r.RemoteAddr, the connection's peer. Behind a
+// reverse proxy that is the proxy's address unless a middleware you trust
+// has rewritten r.RemoteAddr from the proxy's header (as chi's RealIP
+// does, believing any client that sends one); IP is empty when it is not
+// an IP address.
+func Device(r *http.Request) paseto.Device {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr // a bare address, as some middleware leave it
+	}
+	return device.New(r.UserAgent(), host)
 }
 
 // LoginWithCookies is [paseto.Guard.LoginWithCookies] for a net/http request.

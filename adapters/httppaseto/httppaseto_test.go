@@ -2,6 +2,7 @@ package httppaseto_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -222,5 +223,50 @@ func TestSkipper(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), get("/p", f.Login(t, "alice").AccessToken))
 	if !claimed || !aliased {
 		t.Errorf("claims %v, FromContext %v after a valid token", claimed, aliased)
+	}
+}
+
+// The session list endpoints: listing, revoking one (the ID read with
+// r.PathValue), revoking the others, and their rejections.
+func TestSessionRoutes(t *testing.T) {
+	f := adaptertest.New(t, false)
+	m := httppaseto.New(f.Guard, httppaseto.Config{})
+	var ran atomic.Int64
+	mux := http.NewServeMux()
+	mux.Handle("GET /p", m.Required()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ran.Add(1) })))
+	mux.Handle("GET /sessions", m.SessionsHandler())
+	mux.Handle("DELETE /sessions/{id}", m.RevokeSessionHandler("id"))
+	mux.Handle("POST /sessions/revoke-others", m.RevokeOtherSessionsHandler())
+	adaptertest.CheckSessionRoutes(t, f, &ran, func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, req)
+		return w.Result()
+	})
+}
+
+// Device reads the user agent and the host of r.RemoteAddr, never a
+// proxy header.
+func TestDevice(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(httppaseto.Device(r))
+	})
+	adaptertest.CheckDevice(t, "192.0.2.1", func(req *http.Request) *http.Response {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Result()
+	})
+	for addr, want := range map[string]string{
+		"[2001:db8::1]:443":  "2001:db8::1",
+		"[fe80::1%eth0]:443": "fe80::1", // the zone is dropped: Auth would refuse it
+		"192.0.2.9":          "192.0.2.9",
+		"@":                  "", // a Unix socket's peer
+		"":                   "",
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = addr
+		if got := httppaseto.Device(r).IP; got != want {
+			t.Errorf("RemoteAddr %q: IP %q, want %q", addr, got, want)
+		}
 	}
 }

@@ -68,6 +68,13 @@ func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		// tripping reuse detection, which would log it out. Any older
 		// refresh token presented again still revokes the session.
 		GracePeriod: 5 * time.Second,
+		// GET /sessions lists each session with the device it was opened
+		// from. Of the client's IP address it keeps the network only (an
+		// IPv4 /24, an IPv6 /48): enough to tell home from the office or
+		// from abroad, not to single out a client, which keeps personal
+		// data in the store to a minimum. IPFull keeps the whole address,
+		// IPOff (the default) none.
+		KeepIP: paseto.IPTruncated,
 		// Every store call is bounded by Config.StoreTimeout (default 1 s,
 		// well under the server's 10 s WriteTimeout): a slow or hung Redis
 		// is answered 503 with Retry-After, never a dropped connection.

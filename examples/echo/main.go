@@ -1,7 +1,8 @@
 // Command echo is a complete echo (v4) server protected by pasetoauth, to copy as
 // the start of your own: PASETO v4 access tokens, refresh tokens that
 // rotate with reuse detection, a route that needs a fresh login, a scoped
-// route, and a browser session in HttpOnly cookies with CSRF protection.
+// route, a browser session in HttpOnly cookies with CSRF protection, and
+// a list of the user's sessions and devices to sign them out from.
 //
 // Run it from the repository root with
 //
@@ -146,6 +147,12 @@ func newEcho(b *backend) (*echo.Echo, error) {
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// RealIP, and so the IP a session is listed with, is the connection's
+	// address: without an IPExtractor echo v4 believes anyone's
+	// X-Forwarded-For or X-Real-IP. Behind a reverse proxy, trust the
+	// proxy's addresses instead
+	// (echo.ExtractIPFromXFFHeader(echo.TrustIPRange(…))).
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(middleware.Recover(), middleware.BodyLimit("64K"))
 	e.GET("/", h.index)
 
@@ -157,6 +164,14 @@ func newEcho(b *backend) (*echo.Echo, error) {
 	e.POST("/fresh-login", h.freshLogin, m.Required())
 	e.GET("/admin", h.admin, m.Required(paseto.WithScopes(adminScope)))
 	e.POST("/logout", m.LogoutHandler())
+
+	// Session and device management, with the access token in the
+	// Authorization header: the user's sessions, "sign this device out",
+	// "sign out everywhere else". Each handler authenticates the request
+	// itself, like LogoutHandler.
+	e.GET("/sessions", m.SessionsHandler())
+	e.DELETE("/sessions/:id", m.RevokeSessionHandler("id"))
+	e.POST("/sessions/revoke-others", m.RevokeOtherSessionsHandler())
 
 	c := e.Group("/cookie")
 	c.POST("/login", h.cookieLogin)
@@ -187,6 +202,9 @@ var endpoints = []endpoint{
 	{"GET", "/cookie/protected", "access cookie"},
 	{"POST", "/cookie/session/refresh", "refresh cookie and X-CSRF-Token header"},
 	{"POST", "/cookie/session/logout", "access or refresh cookie and X-CSRF-Token header; expires the cookies"},
+	{"GET", "/sessions", "access token; the user's sessions with their devices, newest first, the caller's marked current"},
+	{"DELETE", "/sessions/{id}", "access token; ends that session of the user (404 unknown_session for any other id)"},
+	{"POST", "/sessions/revoke-others", "access token; ends every session of the user but the caller's"},
 }
 
 type handlers struct {
@@ -247,7 +265,7 @@ func (h *handlers) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pair, err := h.auth.Login(c.Request().Context(), u.name, paseto.LoginOptions{Scopes: u.scopes})
+	pair, err := h.auth.Login(c.Request().Context(), u.name, paseto.LoginOptions{Scopes: u.scopes, Device: echopaseto.Device(c)})
 	if err != nil { // the store failed: 503, in the library's words
 		return echopaseto.DefaultErrorHandler(c, h.api.ProblemFor(err, nil), err)
 	}
@@ -281,7 +299,7 @@ func (h *handlers) cookieLogin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := h.cookies.LoginWithCookies(c, u.name, paseto.LoginOptions{Scopes: u.scopes})
+	s, err := h.cookies.LoginWithCookies(c, u.name, paseto.LoginOptions{Scopes: u.scopes, Device: echopaseto.Device(c)})
 	if err != nil {
 		return echopaseto.DefaultErrorHandler(c, h.browser.ProblemFor(err, nil), err)
 	}

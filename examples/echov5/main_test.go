@@ -38,6 +38,16 @@ func TestContractRedis(t *testing.T) {
 	exampletest.Contract(t, exampletest.Start(t, run, env), "v4.local")
 }
 
+func TestSessions(t *testing.T) {
+	fastAccounts(t)
+	exampletest.Sessions(t, run, exampletest.LocalKeys())
+}
+
+func TestSessionsRedis(t *testing.T) {
+	fastAccounts(t)
+	exampletest.Sessions(t, run, exampletest.With(exampletest.LocalKeys(), "REDIS_URL", exampletest.StartRedis(t)))
+}
+
 func TestSharedRedis(t *testing.T) {
 	fastAccounts(t)
 	exampletest.SharedRedis(t, run)

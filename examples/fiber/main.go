@@ -1,7 +1,8 @@
 // Command fiber is a complete fiber (v2) server protected by pasetoauth, to copy as
 // the start of your own: PASETO v4 access tokens, refresh tokens that
 // rotate with reuse detection, a route that needs a fresh login, a scoped
-// route, and a browser session in HttpOnly cookies with CSRF protection.
+// route, a browser session in HttpOnly cookies with CSRF protection, and
+// a list of the user's sessions and devices to sign them out from.
 //
 // Run it from the repository root with
 //
@@ -148,6 +149,10 @@ func newApp(b *backend) (*fiber.App, error) {
 		// otherwise): tokens in the Authorization header and in cookies
 		// take a few KiB with many claims.
 		ReadBufferSize: 16 << 10,
+		// c.IP(), and so the IP a session is listed with, is the
+		// connection's address. Behind a reverse proxy set ProxyHeader
+		// together with EnableTrustedProxyCheck and TrustedProxies, never
+		// alone: any client could then choose its IP.
 	})
 	app.Use(recover.New())
 	app.Get("/", h.index)
@@ -160,6 +165,14 @@ func newApp(b *backend) (*fiber.App, error) {
 	app.Post("/fresh-login", m.Required(), h.freshLogin)
 	app.Get("/admin", m.Required(paseto.WithScopes(adminScope)), h.admin)
 	app.Post("/logout", m.LogoutHandler())
+
+	// Session and device management, with the access token in the
+	// Authorization header: the user's sessions, "sign this device out",
+	// "sign out everywhere else". Each handler authenticates the request
+	// itself, like LogoutHandler.
+	app.Get("/sessions", m.SessionsHandler())
+	app.Delete("/sessions/:id", m.RevokeSessionHandler("id"))
+	app.Post("/sessions/revoke-others", m.RevokeOtherSessionsHandler())
 
 	c := app.Group("/cookie")
 	c.Post("/login", h.cookieLogin)
@@ -190,6 +203,9 @@ var endpoints = []endpoint{
 	{"GET", "/cookie/protected", "access cookie"},
 	{"POST", "/cookie/session/refresh", "refresh cookie and X-CSRF-Token header"},
 	{"POST", "/cookie/session/logout", "access or refresh cookie and X-CSRF-Token header; expires the cookies"},
+	{"GET", "/sessions", "access token; the user's sessions with their devices, newest first, the caller's marked current"},
+	{"DELETE", "/sessions/{id}", "access token; ends that session of the user (404 unknown_session for any other id)"},
+	{"POST", "/sessions/revoke-others", "access token; ends every session of the user but the caller's"},
 }
 
 type handlers struct {
@@ -250,7 +266,7 @@ func (h *handlers) login(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	pair, err := h.auth.Login(c.UserContext(), u.name, paseto.LoginOptions{Scopes: u.scopes})
+	pair, err := h.auth.Login(c.UserContext(), u.name, paseto.LoginOptions{Scopes: u.scopes, Device: fiberpaseto.Device(c)})
 	if err != nil { // the store failed: 503, in the library's words
 		return fiberpaseto.DefaultErrorHandler(c, h.api.ProblemFor(err, nil), err)
 	}
@@ -284,7 +300,7 @@ func (h *handlers) cookieLogin(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	s, err := h.cookies.LoginWithCookies(c, u.name, paseto.LoginOptions{Scopes: u.scopes})
+	s, err := h.cookies.LoginWithCookies(c, u.name, paseto.LoginOptions{Scopes: u.scopes, Device: fiberpaseto.Device(c)})
 	if err != nil {
 		return fiberpaseto.DefaultErrorHandler(c, h.browser.ProblemFor(err, nil), err)
 	}

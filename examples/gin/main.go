@@ -1,7 +1,8 @@
 // Command gin is a complete gin server protected by pasetoauth, to copy as
 // the start of your own: PASETO v4 access tokens, refresh tokens that
 // rotate with reuse detection, a route that needs a fresh login, a scoped
-// route, and a browser session in HttpOnly cookies with CSRF protection.
+// route, a browser session in HttpOnly cookies with CSRF protection, and
+// a list of the user's sessions and devices to sign them out from.
 //
 // Run it from the repository root with
 //
@@ -138,6 +139,13 @@ func newRouter(b *backend) (*gin.Engine, error) {
 	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
 
 	r := gin.New()
+	// ClientIP, and so the IP a session is listed with, is the
+	// connection's address: until told otherwise gin believes anyone's
+	// X-Forwarded-For. Behind a reverse proxy, list the proxy's addresses
+	// instead (r.SetTrustedProxies([]string{"10.0.0.0/8"})).
+	if err := r.SetTrustedProxies(nil); err != nil {
+		return nil, err
+	}
 	r.Use(gin.Recovery())
 	r.GET("/", h.index)
 
@@ -149,6 +157,14 @@ func newRouter(b *backend) (*gin.Engine, error) {
 	r.POST("/fresh-login", m.Required(), h.freshLogin)
 	r.GET("/admin", m.Required(paseto.WithScopes(adminScope)), h.admin)
 	r.POST("/logout", m.LogoutHandler())
+
+	// Session and device management, with the access token in the
+	// Authorization header: the user's sessions, "sign this device out",
+	// "sign out everywhere else". Each handler authenticates the request
+	// itself, like LogoutHandler.
+	r.GET("/sessions", m.SessionsHandler())
+	r.DELETE("/sessions/:id", m.RevokeSessionHandler("id"))
+	r.POST("/sessions/revoke-others", m.RevokeOtherSessionsHandler())
 
 	c := r.Group("/cookie")
 	c.POST("/login", h.cookieLogin)
@@ -179,6 +195,9 @@ var endpoints = []endpoint{
 	{"GET", "/cookie/protected", "access cookie"},
 	{"POST", "/cookie/session/refresh", "refresh cookie and X-CSRF-Token header"},
 	{"POST", "/cookie/session/logout", "access or refresh cookie and X-CSRF-Token header; expires the cookies"},
+	{"GET", "/sessions", "access token; the user's sessions with their devices, newest first, the caller's marked current"},
+	{"DELETE", "/sessions/{id}", "access token; ends that session of the user (404 unknown_session for any other id)"},
+	{"POST", "/sessions/revoke-others", "access token; ends every session of the user but the caller's"},
 }
 
 type handlers struct {
@@ -241,7 +260,7 @@ func (h *handlers) login(c *gin.Context) {
 	if !ok {
 		return
 	}
-	pair, err := h.auth.Login(c.Request.Context(), u.name, paseto.LoginOptions{Scopes: u.scopes})
+	pair, err := h.auth.Login(c.Request.Context(), u.name, paseto.LoginOptions{Scopes: u.scopes, Device: ginpaseto.Device(c)})
 	if err != nil { // the store failed: 503, in the library's words
 		ginpaseto.DefaultErrorHandler(c, h.api.ProblemFor(err, nil), err)
 		return
@@ -277,7 +296,7 @@ func (h *handlers) cookieLogin(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s, err := h.cookies.LoginWithCookies(c, u.name, paseto.LoginOptions{Scopes: u.scopes})
+	s, err := h.cookies.LoginWithCookies(c, u.name, paseto.LoginOptions{Scopes: u.scopes, Device: ginpaseto.Device(c)})
 	if err != nil {
 		ginpaseto.DefaultErrorHandler(c, h.browser.ProblemFor(err, nil), err)
 		return

@@ -1,7 +1,8 @@
 // Command nethttp is a complete net/http server protected by pasetoauth, to copy as
 // the start of your own: PASETO v4 access tokens, refresh tokens that
 // rotate with reuse detection, a route that needs a fresh login, a scoped
-// route, and a browser session in HttpOnly cookies with CSRF protection.
+// route, a browser session in HttpOnly cookies with CSRF protection, and
+// a list of the user's sessions and devices to sign them out from.
 //
 // Run it from the repository root with
 //
@@ -141,6 +142,10 @@ func newHandler(b *backend) (http.Handler, error) {
 	m, bm := httppaseto.New(api, httppaseto.Config{}), httppaseto.New(browser, httppaseto.Config{})
 	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
 
+	// httppaseto.Device takes the client IP, which a session is listed
+	// with, from r.RemoteAddr: the connection's address, which no request
+	// header changes. Behind a reverse proxy, rewrite it from the proxy's
+	// header only for requests that come from the proxy.
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.index)
 
@@ -152,6 +157,14 @@ func newHandler(b *backend) (http.Handler, error) {
 	mux.Handle("POST /fresh-login", m.Required()(http.HandlerFunc(h.freshLogin)))
 	mux.Handle("GET /admin", m.Required(paseto.WithScopes(adminScope))(http.HandlerFunc(h.admin)))
 	mux.Handle("POST /logout", m.LogoutHandler())
+
+	// Session and device management, with the access token in the
+	// Authorization header: the user's sessions, "sign this device out",
+	// "sign out everywhere else". Each handler authenticates the request
+	// itself, like LogoutHandler.
+	mux.Handle("GET /sessions", m.SessionsHandler())
+	mux.Handle("DELETE /sessions/{id}", m.RevokeSessionHandler("id"))
+	mux.Handle("POST /sessions/revoke-others", m.RevokeOtherSessionsHandler())
 
 	mux.HandleFunc("POST /cookie/login", h.cookieLogin)
 	mux.Handle("GET /cookie/protected", bm.Required()(http.HandlerFunc(h.protected)))
@@ -181,6 +194,9 @@ var endpoints = []endpoint{
 	{"GET", "/cookie/protected", "access cookie"},
 	{"POST", "/cookie/session/refresh", "refresh cookie and X-CSRF-Token header"},
 	{"POST", "/cookie/session/logout", "access or refresh cookie and X-CSRF-Token header; expires the cookies"},
+	{"GET", "/sessions", "access token; the user's sessions with their devices, newest first, the caller's marked current"},
+	{"DELETE", "/sessions/{id}", "access token; ends that session of the user (404 unknown_session for any other id)"},
+	{"POST", "/sessions/revoke-others", "access token; ends every session of the user but the caller's"},
 }
 
 type handlers struct {
@@ -249,7 +265,7 @@ func (h *handlers) login(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pair, err := h.auth.Login(r.Context(), u.name, paseto.LoginOptions{Scopes: u.scopes})
+	pair, err := h.auth.Login(r.Context(), u.name, paseto.LoginOptions{Scopes: u.scopes, Device: httppaseto.Device(r)})
 	if err != nil { // the store failed: 503, in the library's words
 		httppaseto.DefaultErrorHandler(w, r, h.api.ProblemFor(err, nil), err)
 		return
@@ -285,7 +301,7 @@ func (h *handlers) cookieLogin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s, err := h.cookies.LoginWithCookies(w, r, u.name, paseto.LoginOptions{Scopes: u.scopes})
+	s, err := h.cookies.LoginWithCookies(w, r, u.name, paseto.LoginOptions{Scopes: u.scopes, Device: httppaseto.Device(r)})
 	if err != nil {
 		httppaseto.DefaultErrorHandler(w, r, h.browser.ProblemFor(err, nil), err)
 		return

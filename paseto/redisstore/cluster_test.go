@@ -1,6 +1,9 @@
 package redisstore_test
 
 import (
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +55,7 @@ func TestClusterConformance(t *testing.T) {
 	srv := startCluster(t)
 	// The check is real: keys of two subjects are refused together.
 	probe := srv.clusterClient(t)
-	a, b := "pasetoauth:{"+tagOf("alice")+"}:g", "pasetoauth:{"+tagOf("bob")+"}:g"
+	a, b := "pasetoauth:{"+tagOf("alice")+"}:i", "pasetoauth:{"+tagOf("bob")+"}:i"
 	if slot(a) == slot(b) {
 		t.Fatal("test subjects share a slot; pick others")
 	}
@@ -90,5 +93,59 @@ func TestClusterConformance(t *testing.T) {
 		if _, err := auth.VerifyAccess(ctx, p.AccessToken); err == nil {
 			t.Fatal("access token valid after RevokeSubject")
 		}
+	}
+}
+
+// TestClusterSessionManagement: listing (ZRANGE, then a pipeline of
+// HMGET), revoking one session or the others, and logins under a session
+// cap (the two-phase scripts, whose keys are every member's) run on a
+// cluster node, which refuses anything spanning slots (CROSSSLOT), through
+// two instances.
+func TestClusterSessionManagement(t *testing.T) {
+	srv := startCluster(t)
+	t.Run("shared instances", func(t *testing.T) {
+		testSharedInstances(t, srv.clusterClient(t), srv.clusterClient(t),
+			redisstore.Options{Prefix: srv.uniquePrefix(t), LosslessPersistence: true})
+	})
+	for _, refuse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cap refuse=%v", refuse), func(t *testing.T) {
+			in := newInstances(t, srv.clusterClient(t), srv.clusterClient(t),
+				redisstore.Options{Prefix: srv.uniquePrefix(t), LosslessPersistence: true}, func(c *paseto.Config) {
+					c.MaxSessions = 2
+					if refuse {
+						c.AtMaxSessions = paseto.RefuseNewSession
+					}
+				})
+			const subject = "dave{x}" // braces in the subject never move the tag
+			first := in.login(t, 0, subject)
+			in.clock.Advance(time.Second)
+			second := in.login(t, 1, subject)
+			in.clock.Advance(time.Second)
+			third, err := in.auths[0].Login(ctx, subject, paseto.LoginOptions{Device: realisticDevice})
+			if refuse {
+				if !errors.Is(err, paseto.ErrSessionLimit) {
+					t.Fatalf("third login: %v, want ErrSessionLimit", err)
+				}
+				if got, want := in.listed(t, 1, subject), sorted(first, second); !slices.Equal(got, want) {
+					t.Fatalf("listed %v, want %v", got, want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if acc, ref := in.accepted(1, first); acc || ref {
+				t.Fatal("the oldest session outlived the cap")
+			}
+			if got, want := in.listed(t, 1, subject), sorted(second, third); !slices.Equal(got, want) {
+				t.Fatalf("listed %v, want %v", got, want)
+			}
+			if n, err := in.auths[1].RevokeOtherSessions(ctx, subject, third.Access.Session); err != nil || n != 1 {
+				t.Fatalf("RevokeOtherSessions: %d, %v", n, err)
+			}
+			if got, want := in.listed(t, 0, subject), sorted(third); !slices.Equal(got, want) {
+				t.Fatalf("listed %v, want %v", got, want)
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -178,7 +179,10 @@ func TestStall(t *testing.T) {
 			_, err := w.store.SessionLive(c, "user-0", users[0].Access.Session, w.clock.Now())
 			return err
 		},
-		"RevokeSession": func(c context.Context) error { return w.store.RevokeSession(c, "bob", bob.Access.Session) },
+		"RevokeSession": func(c context.Context) error {
+			_, err := w.store.RevokeSession(c, "bob", bob.Access.Session, w.clock.Now())
+			return err
+		},
 	} {
 		c, cancel := context.WithTimeout(ctx, timeout)
 		start := time.Now()
@@ -296,6 +300,19 @@ func TestEviction(t *testing.T) {
 			if n := w.reused.Load() - reuseBefore; n != 0 {
 				t.Fatalf("%d reuse events for tokens of ended sessions", n)
 			}
+			// Whatever went, every session that is accepted is listed.
+			for _, sub := range liveSubjects {
+				listed, err := w.auth.ListSessions(ctx, sub, "")
+				if err != nil {
+					continue // reported failure: nothing is claimed
+				}
+				for _, p := range liveSessions[sub] {
+					if _, err := w.auth.VerifyAccess(ctx, p.AccessToken); err == nil &&
+						!slices.ContainsFunc(listed, func(s paseto.SessionInfo) bool { return s.ID == p.Access.Session }) {
+						t.Fatalf("%s: session %s is accepted but not listed", sub, p.Access.Session)
+					}
+				}
+			}
 			for _, sub := range liveSubjects {
 				if err := w.auth.RevokeSubject(ctx, sub); err != nil {
 					continue // reported failure: nothing is claimed
@@ -311,8 +328,106 @@ func TestEviction(t *testing.T) {
 	}
 }
 
+// TestEvictionOfIndex: under an evicting policy Redis may drop a
+// subject's index before its session hashes. Every session of the subject
+// then ends and is no longer listed, and none comes back when the subject
+// logs in again (into a new index, without them); for every subject, each
+// session that is accepted is listed. Half the subjects' indexes are made
+// the least recently used keys (RESTORE with IDLETIME), so that they go
+// first.
+func TestEvictionOfIndex(t *testing.T) {
+	srv := startOwnServer(t, "--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru", "--appendonly", "no")
+	client := srv.client(t)
+	prefix := srv.uniquePrefix(t)
+	w := newWorld(t, client, redisstore.Options{Prefix: prefix}, nil)
+	const subjects = 20
+	index := func(sub string) string { return prefix + "{" + tagOf(sub) + "}:i" }
+	sessions := map[string][]*paseto.TokenPair{}
+	var victims []string
+	for i := range subjects {
+		sub := fmt.Sprintf("user-%d", i)
+		for range 3 {
+			sessions[sub] = append(sessions[sub], w.login(sub))
+		}
+		if i%2 == 0 {
+			victims = append(victims, sub)
+		}
+	}
+	for _, sub := range victims {
+		v, err := client.Dump(ctx, index(sub)).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ttl := client.PTTL(ctx, index(sub)).Val().Milliseconds()
+		if err := client.Do(ctx, "RESTORE", index(sub), ttl, v, "REPLACE", "IDLETIME", 1_000_000).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lost := func() (n int) {
+		for _, sub := range victims {
+			if client.Exists(ctx, index(sub)).Val() == 0 {
+				n++
+			}
+		}
+		return n
+	}
+	value := strings.Repeat("x", 4096)
+	deadline := time.Now().Add(30 * time.Second)
+	for round := 0; round < 40 && lost() < len(victims) && time.Now().Before(deadline); round++ {
+		pipe := client.Pipeline()
+		for i := range 50 {
+			pipe.Set(ctx, fmt.Sprintf("other-app:%d:%d", round, i), value, time.Hour)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			t.Fatalf("filling: %v", err)
+		}
+	}
+	t.Logf("%d of %d victims' indexes evicted", lost(), len(victims))
+	if lost() == 0 {
+		t.Fatal("no index was evicted: the test proves nothing")
+	}
+	accepted := 0
+	for sub, pairs := range sessions {
+		evicted := client.Exists(ctx, index(sub)).Val() == 0
+		listed, err := w.auth.ListSessions(ctx, sub, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pairs {
+			_, err := w.auth.VerifyAccess(ctx, p.AccessToken)
+			if err == nil && evicted {
+				t.Fatalf("%s: a session works without its index", sub)
+			}
+			if err == nil && !slices.ContainsFunc(listed, func(s paseto.SessionInfo) bool { return s.ID == p.Access.Session }) {
+				t.Fatalf("%s: session %s is accepted but not listed", sub, p.Access.Session)
+			}
+			if err == nil {
+				accepted++
+			}
+		}
+		if !evicted {
+			continue
+		}
+		if len(listed) != 0 {
+			t.Fatalf("%s: %d sessions listed without an index", sub, len(listed))
+		}
+		w.dead(sub+" without its index", paseto.ErrRevoked, pairs...)
+		// A new login makes a new index: the old sessions stay ended.
+		fresh := w.login(sub)
+		w.dead(sub+" after a new login", paseto.ErrRevoked, pairs...)
+		if l, err := w.auth.ListSessions(ctx, sub, ""); err != nil || len(l) != 1 || l[0].ID != fresh.Access.Session {
+			t.Fatalf("%s after a new login: listed %v, %v", sub, l, err)
+		}
+	}
+	t.Logf("%d sessions of the other subjects still accepted, each listed", accepted)
+	if n := w.reused.Load(); n != 0 {
+		t.Fatalf("%d reuse events", n)
+	}
+}
+
 // TestFullRedisStillRevokes: under noeviction, a Redis out of memory
-// refuses logins and refreshes (503), while verification, logout, "log out
+// refuses logins (capped or not) and refreshes (503), while verification,
+// listing, logout, revoking one session or the others, "log out
 // everywhere" and reuse detection keep working: revocation needs no room.
 func TestFullRedisStillRevokes(t *testing.T) {
 	srv := startOwnServer(t, "--maxmemory-policy", "noeviction", "--appendonly", "no")
@@ -322,6 +437,8 @@ func TestFullRedisStillRevokes(t *testing.T) {
 	c := w.login("carol")
 	d := w.login("dave")
 	d2 := w.refresh(d.RefreshToken)
+	e1, e2, e3 := w.login("erin"), w.login("erin"), w.login("erin")
+	capped := newAuth(t, w.store, w.clock.Now, func(c *paseto.Config) { c.MaxSessions = 5 })
 	// Full: maxmemory well below what Redis already uses.
 	used, err := strconv.ParseInt(infoValue(t, client, "memory", "used_memory"), 10, 64)
 	if err != nil {
@@ -335,6 +452,22 @@ func TestFullRedisStillRevokes(t *testing.T) {
 	}
 	if _, err := w.auth.Login(ctx, "erin", paseto.LoginOptions{}); !errors.Is(err, paseto.ErrStoreUnavailable) {
 		t.Fatalf("login into a full Redis: %v, want ErrStoreUnavailable", err)
+	}
+	if _, err := capped.Login(ctx, "erin", paseto.LoginOptions{}); !errors.Is(err, paseto.ErrStoreUnavailable) {
+		t.Fatalf("capped login into a full Redis: %v, want ErrStoreUnavailable", err)
+	}
+	if err := w.auth.RevokeSession(ctx, "erin", e1.Access.Session); err != nil {
+		t.Fatalf("RevokeSession in a full Redis: %v", err)
+	}
+	if n, err := w.auth.RevokeOtherSessions(ctx, "erin", e3.Access.Session); err != nil || n != 1 {
+		t.Fatalf("RevokeOtherSessions in a full Redis: %d, %v", n, err)
+	}
+	w.dead("erin", paseto.ErrRevoked, e1, e2)
+	if _, err := w.auth.VerifyAccess(ctx, e3.AccessToken); err != nil {
+		t.Fatalf("the kept session in a full Redis: %v", err)
+	}
+	if l, err := w.auth.ListSessions(ctx, "erin", ""); err != nil || len(l) != 1 {
+		t.Fatalf("listing in a full Redis: %v, %v", l, err)
 	}
 	if _, err := w.auth.VerifyAccess(ctx, a.AccessToken); err != nil {
 		t.Fatalf("verify in a full Redis: %v", err)
@@ -553,7 +686,7 @@ func TestConfigurationWarnings(t *testing.T) {
 		if _, err := store.SessionLive(ctx, "alice", "sid", time.Now()); err == nil {
 			t.Fatal("SessionLive without INFO succeeded: it must fail closed")
 		}
-		if err := store.CreateSession(ctx, paseto.SessionRecord{ID: "sid", Subject: "alice", Current: "h", CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err == nil {
+		if _, err := store.CreateSession(ctx, paseto.SessionRecord{ID: "sid", Subject: "alice", Current: "h", CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err == nil {
 			t.Fatal("CreateSession without INFO succeeded")
 		}
 	}

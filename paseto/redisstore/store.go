@@ -6,19 +6,23 @@
 // # Fail closed
 //
 // The store vouches for live sessions; it keeps no deny list. A token is
-// accepted only when its session's hash is there, intact, not revoked, not
-// past its end, of the subject's current generation and (see Restarts and
-// rollbacks) written by the Redis process now answering. Every way of
-// losing a key (eviction, expiry, a restart, a restored snapshot, a manual
-// DEL) therefore ends sessions and never revives one: deleting a session
-// hash ends that session, deleting a generation ends every session of its
-// subject, deleting a kept successor only turns a retry within the grace
-// window into a refusal. A record this store could not have written (a
-// field missing or malformed, a key of the wrong type) is an error
-// wrapping paseto.ErrStoreCorrupt on every operation that would grant
-// something from it; revocations delete what they need whatever it holds,
-// so a broken record can never keep a session alive by making its logout
-// fail.
+// accepted only when its session is a member of its subject's session
+// index and its hash is there, intact, not revoked, not past its end and
+// (see Restarts and rollbacks) written by the Redis process now answering.
+// Every way of losing a key (eviction, expiry, a restart, a restored
+// snapshot, a manual DEL) therefore ends sessions and never revives one:
+// deleting a session hash ends that session, deleting a subject's index
+// ends every session of the subject, deleting a kept successor only turns
+// a retry within the grace window into a refusal. Membership is checked
+// first: a session that is not in the index is not live, whatever its
+// hash holds. So the index is exactly the sessions that can be live, and
+// listing a subject's sessions, or ending all but one, needs nothing else.
+// A record this store could not have written (a field missing or
+// malformed, a key of the wrong type) is an error wrapping
+// paseto.ErrStoreCorrupt on every operation that would grant something
+// from it, or list it; revocations delete what they need whatever it
+// holds, so a broken record can never keep a session alive by making its
+// logout fail.
 //
 // Every write is one Lua script, which Redis runs atomically: the refresh
 // step (paseto.Store.Rotate), in particular, reads the session, decides
@@ -27,14 +31,34 @@
 // token see exactly one rotation. A script validates everything before its
 // first write, so no partial session is ever left behind; and it is
 // idempotent for a repeat of the same call, because go-redis resends a
-// command whose reply was lost. Revocations begin with DEL or HDEL, which
-// Redis runs even when it is out of memory under noeviction.
+// command whose reply was lost. Revocations begin with DEL, HDEL or ZREM,
+// which Redis runs even when it is out of memory under noeviction.
+//
+// # Costs
 //
 // Verifying an access token (SessionLive) is one round trip: a pipeline of
-// HMGET on the session and GET on the generation, compared in Go. A
-// refresh is one EVALSHA. Each adds one round trip of INFO when the
-// store's view of the server's identity is more than IdentityMaxAge old,
-// or may be stale (see Restarts and rollbacks).
+// HMGET on the session and ZSCORE of it in the index, compared in Go. A
+// login without a session cap, a refresh and a logout (RevokeSession) are
+// one EVALSHA each. Listing a subject's sessions is two round trips:
+// ZRANGE of the index, then one pipeline of an HMGET per member. A login
+// under paseto.Config.MaxSessions and RevokeOtherSessions are two: ZRANGE,
+// then one script given every member's keys (Redis Cluster requires a
+// script to name every key it touches), which first checks that the index
+// still holds exactly those members; when another instance changed it in
+// between, the script writes nothing and the call tries again with the
+// members it found, one round trip each, a few times within the deadline
+// (calls on one subject through one Store wait for each other instead of
+// racing). Each call adds one round trip of INFO when the store's view of
+// the server's identity is more than IdentityMaxAge old, or may be stale
+// (see Restarts and rollbacks).
+//
+// The last three cost in proportion to the subject's index: its live
+// sessions, and those that ended without leaving it. A logout, a reuse,
+// RevokeOtherSessions and the cap remove their members at once; a session
+// that ended by its absolute end leaves at the subject's next login, one
+// whose hash was lost (evicted) or that ended for idleness stays until its
+// absolute end or the subject's next login under a cap or
+// RevokeOtherSessions, whichever comes first.
 //
 // # Keys
 //
@@ -44,22 +68,39 @@
 // and need not appear in key names at all. With the default prefix:
 //
 //	pasetoauth:{tag}:s:<sid>  session hash
-//	pasetoauth:{tag}:g        the subject's generation (random, 22 characters)
+//	pasetoauth:{tag}:i        the subject's session index: a sorted set
 //	pasetoauth:{tag}:w:<sid>  successor kept for the grace window
 //
-// A session hash holds subject, gen, run (the server identity, see
-// Restarts and rollbacks), current, previous, rotated_at, expires_at,
-// last_used, idle_ns, revoked and reused_by: hashes of refresh-token IDs
-// and times, never a usable token. It expires at the session's absolute
-// end; a session revoked for reuse is kept one more minute only, so that a
-// repeat of the refresh that detected it answers the same; a logged-out
-// session is deleted. The generation is drawn at the
-// subject's first login and lives as long as its longest session; "log out
-// everywhere" (RevokeSubject) deletes it, and the next login draws a new
-// one, which no older session carries. The kept successor (the next
-// refresh token, encrypted for the holder of the one it replaced) is
-// written only with a grace period, with PX set to it, so the memory it
-// takes is returned as soon as no retry can use it.
+// A session hash holds subject, run (the server identity, see Restarts and
+// rollbacks), current, previous, rotated_at, expires_at, last_used,
+// idle_ns, revoked, reused_by and created_at (hashes of refresh-token IDs
+// and times, never a usable token), and the session's paseto.Device: ua,
+// ua1, ua2 and ua3 (the user agent, in parts of at most 64 bytes), ip and
+// label. No value is longer than 64 bytes, so that Redis keeps the hash a
+// compact listpack (hash-max-listpack-value) rather than a hash table of
+// twice the size. It expires at the session's absolute end; a session
+// revoked for reuse is kept one more minute only, so that a repeat of the
+// refresh that detected it answers the same; a logged-out session is
+// deleted. The index has a member per session, its sid, scored by the
+// session's absolute end in unix milliseconds; it is created by the
+// subject's first login and lives as long as its longest session. A login
+// adds its session and removes the members whose end has passed; a logout,
+// a reuse, RevokeOtherSessions and a login at the cap remove theirs; "log
+// out everywhere" (RevokeSubject) deletes the index, whatever it holds, and
+// the next login starts a new one, without the older sessions. The kept
+// successor (the next refresh token, encrypted for the holder of the one
+// it replaced) is written only with a grace period, with PX set to it, so
+// the memory it takes is returned as soon as no retry can use it.
+//
+// # Upgrading
+//
+// Earlier versions of this store tied sessions to a per-subject generation
+// key ({tag}:g) instead of an index. Their sessions are in no index, so
+// this version reads them as not live (not as corrupt): upgrading logs
+// every user out, and the old keys expire on their own. During a rolling
+// upgrade, instances still on the earlier version answer 503 (a corrupt
+// record) for sessions the new version created; to keep the versions
+// apart (401 rather than 503), give the new one another Options.Prefix.
 //
 // # Deadlines
 //
@@ -141,7 +182,9 @@
 // then fail with 503 while verification and revocation keep working. Under
 // an evicting policy (allkeys-*, and volatile-*, since every key here has a
 // TTL) Redis drops keys to make room, which ends sessions early (users log
-// in again) but never revives one. On first contact the store reads INFO
+// in again; all of a subject's at once when its index goes) but never
+// revives one: a session evicted from the index is in no later index. On
+// first contact the store reads INFO
 // and logs a warning for an evicting policy and, with LosslessPersistence,
 // for persistence that can lose writes. Check does so eagerly.
 //
@@ -164,7 +207,6 @@ package redisstore
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -226,6 +268,9 @@ type Store struct {
 	lossless bool
 	logger   *slog.Logger
 	server   server
+	// indexLocks serialise, per subject, this Store's calls that work on
+	// every member of an index (see indexScript).
+	indexLocks indexLocks
 }
 
 var _ paseto.Store = (*Store)(nil)
@@ -306,6 +351,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	s.prefix, s.now, s.timeout = opts.Prefix, opts.Clock, opts.Timeout
 	s.lossless, s.logger = opts.LosslessPersistence, opts.Logger
 	s.server.init()
+	s.indexLocks.init()
 	if !s.lossless {
 		client.AddHook(watcher{&s.server.changes})
 	}
@@ -334,13 +380,14 @@ func (k keys) key(kind, id string) string {
 }
 
 func (k keys) session(sid string) string { return k.key("s:", sid) }
-func (k keys) gen() string               { return k.key("g", "") }
+func (k keys) index() string             { return k.key("i", "") }
 func (k keys) wrapped(sid string) string { return k.key("w:", sid) }
 
 // sessionFields is the session hash, in the order the scripts' FIELDS
 // list it.
-var sessionFields = []string{"subject", "gen", "run", "current", "previous", "rotated_at",
-	"expires_at", "last_used", "idle_ns", "revoked", "reused_by"}
+var sessionFields = []string{"subject", "run", "current", "previous", "rotated_at",
+	"expires_at", "last_used", "idle_ns", "revoked", "reused_by",
+	"created_at", "ua", "ua1", "ua2", "ua3", "ip", "label"}
 
 // hmgetFields is sessionFields as HMGET arguments, boxed once rather than
 // on every request.
@@ -354,7 +401,6 @@ var hmgetFields = func() []any {
 
 const (
 	fSubject = iota
-	fGen
 	fRun
 	fCurrent
 	fPrevious
@@ -364,14 +410,54 @@ const (
 	fIdle
 	fRevoked
 	fReusedBy
-	fieldCount
+	fCreatedAt
+	fUA        // the first of the user agent's uaParts fields
+	fIP        = fUA + uaParts
+	fLabel     = fIP + 1
+	fieldCount = fLabel + 1
 )
 
+// maxFieldBytes is the longest value a session hash holds: Redis keeps a
+// hash whose values are all at most hash-max-listpack-value bytes (64 by
+// default) as a compact listpack, and turns it into a hash table, about
+// twice the size, as soon as one is longer.
+const maxFieldBytes = 64
+
+// uaParts is how many fields hold the user agent (paseto.MaxUserAgentBytes,
+// 256), maxFieldBytes each, so that a long one keeps the hash compact.
+const uaParts = paseto.MaxUserAgentBytes / maxFieldBytes
+
+// deviceArgs is d as the create scripts' arguments: the user agent in
+// uaParts parts, the IP and the label. paseto.Auth bounds every field; a
+// longer one, which only a direct caller can pass, is refused.
+func deviceArgs(d paseto.Device) ([]any, error) {
+	if len(d.UserAgent) > uaParts*maxFieldBytes || len(d.IP) > maxFieldBytes || len(d.Label) > maxFieldBytes {
+		return nil, fmt.Errorf("redisstore: device field too long (user agent over %d bytes, or IP or label over %d)",
+			uaParts*maxFieldBytes, maxFieldBytes)
+	}
+	a := make([]any, 0, uaParts+2)
+	ua := d.UserAgent
+	for range uaParts {
+		n := min(len(ua), maxFieldBytes)
+		a = append(a, ua[:n])
+		ua = ua[n:]
+	}
+	return append(a, d.IP, d.Label), nil
+}
+
+// hmget is HMGET of every session field of key.
+func hmget(ctx context.Context, key string) *redis.SliceCmd {
+	args := make([]any, 2, 2+fieldCount)
+	args[0], args[1] = "hmget", key
+	return redis.NewSliceCmd(ctx, append(args, hmgetFields...)...)
+}
+
 // SessionLive implements paseto.SessionChecker in one round trip: a
-// pipeline of HMGET on the session hash and GET on the subject's
-// generation (one slot), compared here. Every field is validated; a record
-// the store could not have written is an error wrapping
-// paseto.ErrStoreCorrupt.
+// pipeline of HMGET on the session hash and ZSCORE of the session in its
+// subject's index (one slot), compared here. A session that is not in the
+// index is not live, and its hash is not looked at; otherwise every field
+// is validated, and a record the store could not have written, or an index
+// of the wrong type, is an error wrapping paseto.ErrStoreCorrupt.
 func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
 	n, err := unixNano(now)
 	if err != nil {
@@ -385,57 +471,77 @@ func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.T
 	}
 	k := s.keys(subject)
 	var (
-		hm  *redis.SliceCmd
-		gen *redis.StringCmd
+		hm *redis.SliceCmd
+		in *redis.FloatCmd
 	)
 	_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		args := make([]any, 2, 2+fieldCount)
-		args[0], args[1] = "hmget", k.session(sid)
-		hm = redis.NewSliceCmd(ctx, append(args, hmgetFields...)...)
+		hm = hmget(ctx, k.session(sid))
 		_ = p.Process(ctx, hm)
-		gen = p.Get(ctx, k.gen())
+		in = p.ZScore(ctx, k.index(), sid)
 		return nil
 	})
+	switch err := in.Err(); {
+	case errors.Is(err, redis.Nil):
+		return false, nil // not a member: not live, whatever the hash holds
+	case err != nil:
+		return false, s.fail("session live", err)
+	}
 	if err := hm.Err(); err != nil {
 		return false, s.fail("session live", err)
 	}
-	g, err := gen.Result()
-	switch {
-	case errors.Is(err, redis.Nil):
-		g = ""
-	case err != nil:
-		return false, s.fail("session live", err)
-	case !isGen(g):
-		return false, s.fail("session live", errCorrupt("generation"))
-	}
-	rec, found, err := parseSession(hm.Val())
+	rec, found, err := parseSession(hm.Val(), false)
 	if err != nil {
 		return false, s.fail("session live", err)
+	}
+	if !found || rec.subject != subject || !rec.liveAt(n) {
+		return false, nil
 	}
 	run, err := s.after(ctx, id)
 	if err != nil {
 		return false, s.fail("session live", err)
 	}
-	if !found || g == "" {
-		return false, nil
-	}
-	live := rec.subject == subject && !rec.revoked && rec.gen == g &&
-		(s.lossless || rec.run == run) &&
-		n < rec.expiresAt && (rec.idle == 0 || n-rec.lastUsed <= rec.idle)
-	return live, nil
+	return s.lossless || rec.run == run, nil
 }
 
-// session is a parsed session hash, as much of it as SessionLive needs.
+// session is a parsed session hash.
 type session struct {
-	subject, gen, run   string
+	subject, run        string
 	expiresAt, lastUsed int64
-	idle                int64
+	idle, createdAt     int64
 	revoked             bool
+	device              paseto.Device // only when asked for
+}
+
+// liveAt reports whether r, a member of its subject's index, is live at
+// n by every rule but its subject and server identity.
+func (r *session) liveAt(n int64) bool {
+	return !r.revoked && n < r.expiresAt && (r.idle == 0 || n-r.lastUsed <= r.idle)
+}
+
+// info describes r, session sid, for ListSessions.
+func (r *session) info(sid string) paseto.SessionInfo {
+	end := r.expiresAt
+	if r.idle > 0 {
+		end = min(end, addSat(r.lastUsed, r.idle))
+	}
+	return paseto.SessionInfo{
+		ID: sid, CreatedAt: time.Unix(0, r.createdAt).UTC(), LastUsedAt: time.Unix(0, r.lastUsed).UTC(),
+		ExpiresAt: time.Unix(0, end).UTC(), Device: r.device,
+	}
+}
+
+// addSat is a+d, saturating at math.MaxInt64; neither is negative.
+func addSat(a, d int64) int64 {
+	if a > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return a + d
 }
 
 // parseSession validates an HMGET reply of sessionFields exactly as the
-// scripts' load does. found is false when the session has none of them.
-func parseSession(vals []any) (rec session, found bool, err error) {
+// scripts' load does, and reads the device too when asked. found is false
+// when the session has none of the fields.
+func parseSession(vals []any, device bool) (rec session, found bool, err error) {
 	if len(vals) != fieldCount {
 		return rec, false, errCorrupt("session")
 	}
@@ -457,16 +563,20 @@ func parseSession(vals []any) (rec session, found bool, err error) {
 	if n != fieldCount {
 		return rec, false, errCorrupt("session")
 	}
-	var ok [4]bool
-	rec.subject, rec.gen, rec.run = f[fSubject], f[fGen], f[fRun]
+	var ok [5]bool
+	rec.subject, rec.run = f[fSubject], f[fRun]
 	_, ok[0] = parseNum(f[fRotatedAt])
 	rec.expiresAt, ok[1] = parseNum(f[fExpiresAt])
 	rec.lastUsed, ok[2] = parseNum(f[fLastUsed])
 	rec.idle, ok[3] = parseNum(f[fIdle])
+	rec.createdAt, ok[4] = parseNum(f[fCreatedAt])
 	rec.revoked = f[fRevoked] == "1"
-	if rec.subject == "" || !isGen(rec.gen) || !isRun(rec.run) || ok != [4]bool{true, true, true, true} ||
+	if rec.subject == "" || !isRun(rec.run) || ok != [5]bool{true, true, true, true, true} ||
 		(f[fRevoked] != "0" && f[fRevoked] != "1") || (!rec.revoked && f[fCurrent] == "") {
 		return rec, false, errCorrupt("session")
+	}
+	if device {
+		rec.device = paseto.Device{UserAgent: strings.Join(f[fUA:fUA+uaParts], ""), IP: f[fIP], Label: f[fLabel]}
 	}
 	return rec, true, nil
 }
@@ -487,18 +597,6 @@ func parseNum(s string) (int64, bool) {
 	return n, err == nil
 }
 
-func isGen(s string) bool {
-	if len(s) != genLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
 // isRun accepts the identity digest a session records: 40 hex digits, or
 // empty when written with LosslessPersistence.
 func isRun(s string) bool { return s == "" || isHex40(s) }
@@ -516,64 +614,113 @@ func isHex40(s string) bool {
 	return true
 }
 
-// genLen is the length of a generation: 16 random bytes in base64url.
-const genLen = 22
-
-// newGeneration draws a subject generation: random, so that a subject
-// whose generation was deleted or lost never gets back one its old
-// sessions carry.
-func newGeneration() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
 // CreateSession implements paseto.Store. The session hash expires at the
 // session's absolute end (by Options.Clock), at least a second from now,
-// and the subject's generation no earlier.
-func (s *Store) CreateSession(ctx context.Context, r paseto.SessionRecord) error {
+// and the subject's index no earlier; the index is pruned of the members
+// whose absolute end has passed.
+//
+// Without r.MaxSessions it is one script over the session hash and the
+// index. With it, the subject's live sessions are counted, atomically with
+// the insert, by a script given every member of the index (see the package
+// documentation, Costs), which also drops the members that are no longer
+// live. At the cap it ends the oldest sessions (by CreatedAt, then ID),
+// deleting their hashes, and returns their IDs; with r.RefuseAtMax it
+// fails with paseto.ErrSessionLimit instead, having written nothing. A
+// session of another Redis server (see Restarts and rollbacks) is not
+// counted. When the index changed on every attempt, it fails (503) having
+// written nothing. The Device fields must be bounded as paseto.Auth bounds
+// them.
+func (s *Store) CreateSession(ctx context.Context, r paseto.SessionRecord) ([]string, error) {
 	if r.ID == "" || r.Current == "" || r.Subject == "" {
-		return errors.New("redisstore: session without ID, subject or current token hash")
+		return nil, errors.New("redisstore: session without ID, subject or current token hash")
+	}
+	if r.MaxSessions < 0 {
+		return nil, fmt.Errorf("redisstore: negative MaxSessions %d", r.MaxSessions)
 	}
 	created, err := nanos(r.CreatedAt)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ttl := max(ttlMillis(r.ExpiresAt, s.now()), minSessionTTL.Milliseconds())
+	device, err := deviceArgs(r.Device)
+	if err != nil {
+		return nil, err
+	}
+	clock := s.now()
+	now, err := unixNano(clock)
+	if err != nil {
+		return nil, err
+	}
+	ttl := max(ttlMillis(r.ExpiresAt, clock), minSessionTTL.Milliseconds())
 	idle := max(r.IdleTimeout, 0)
+	end := untilNano(r.ExpiresAt)
+	score := end / 1e6 // in ms, rounded up: a member goes no sooner than its session
+	if end%1e6 != 0 {
+		score++
+	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	deadline, err := scriptDeadline(ctx)
-	if err != nil {
-		return s.fail("create session", err)
-	}
 	id, err := s.before(ctx)
 	if err != nil {
-		return s.fail("create session", err)
+		return nil, s.fail("create session", err)
 	}
 	k := s.keys(r.Subject)
-	res, err := createScript.Run(ctx, s.client,
-		[]string{k.session(r.ID), k.gen()},
-		r.Subject, r.Current, untilNanos(r.ExpiresAt), created, strconv.FormatInt(int64(idle), 10),
-		ttl, newGeneration(), id.run(), deadline,
-	).Int64()
+	args := append([]any{
+		r.ID, r.Subject, r.Current, strconv.FormatInt(end, 10), created, strconv.FormatInt(int64(idle), 10),
+		ttl, id.run(), nil /* deadline */, score, now, now / 1e6,
+	}, device...)
+	var reply []any
+	if r.MaxSessions > 0 {
+		refuse := "0"
+		if r.RefuseAtMax {
+			refuse = "1"
+		}
+		reply, err = s.indexScript(ctx, createCappedScript, k, []string{k.session(r.ID), k.index()},
+			append(args, r.MaxSessions, refuse), 8)
+	} else {
+		var deadline int64
+		if deadline, err = scriptDeadline(ctx); err == nil {
+			args[8] = deadline
+			reply, err = createScript.Run(ctx, s.client, []string{k.session(r.ID), k.index()}, args...).Slice()
+		}
+	}
 	if err != nil {
-		return s.fail("create session", err)
+		return nil, s.fail("create session", err)
 	}
 	if run, err := s.after(ctx, id); err != nil {
-		return s.fail("create session", err)
+		return nil, s.fail("create session", err)
 	} else if run != id.run() {
-		return fmt.Errorf("redisstore: create session: redis restarted during the call; try again")
+		return nil, fmt.Errorf("redisstore: create session: redis restarted during the call; try again")
 	}
-	switch res {
+	switch code := replyCode(reply); code {
 	case resOK:
-		return nil
+		var ended []string
+		for _, v := range reply[1:] {
+			sid, ok := v.(string)
+			if !ok {
+				return nil, fmt.Errorf("redisstore: create session: unexpected reply %v", reply)
+			}
+			ended = append(ended, sid)
+		}
+		return ended, nil
 	case resExists:
-		return fmt.Errorf("redisstore: session %q already exists", r.ID)
+		return nil, fmt.Errorf("redisstore: session %q already exists", r.ID)
+	case resLimit:
+		return nil, fmt.Errorf("redisstore: %w: %d live sessions", paseto.ErrSessionLimit, r.MaxSessions)
 	case resLate:
-		return s.fail("create session", errLate)
+		return nil, s.fail("create session", errLate)
+	default:
+		return nil, fmt.Errorf("redisstore: create session: unexpected reply %d", code)
 	}
-	return fmt.Errorf("redisstore: create session: unexpected reply %d", res)
+}
+
+// replyCode is the status a script's array reply starts with; 0 when it
+// has none, which no caller takes for success.
+func replyCode(reply []any) int64 {
+	if len(reply) == 0 {
+		return 0
+	}
+	code, _ := reply[0].(int64)
+	return code
 }
 
 // Rotate implements paseto.Store with one script, atomically; see the
@@ -613,17 +760,14 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 	}
 	k := s.keys(r.Subject)
 	reply, err := rotateScript.Run(ctx, s.client,
-		[]string{k.session(r.Session), k.gen(), k.wrapped(r.Session)},
+		[]string{k.session(r.Session), k.index(), k.wrapped(r.Session)},
 		r.Subject, r.Presented, r.Successor, wrapped,
-		now, graceFloor, graceMs, tombstone.Milliseconds(), id.run(), deadline,
+		now, graceFloor, graceMs, tombstone.Milliseconds(), id.run(), deadline, r.Session,
 	).Slice()
 	if err != nil {
 		return none, s.fail("rotate", err)
 	}
-	var code int64
-	if len(reply) > 0 {
-		code, _ = reply[0].(int64) // anything else is 0, rejected below
-	}
+	code := replyCode(reply)
 	run, err := s.after(ctx, id)
 	if err != nil {
 		return none, s.fail("rotate", err)
@@ -657,41 +801,10 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 	return none, fmt.Errorf("redisstore: rotate: unexpected reply %d", code)
 }
 
-// RevokeSession implements paseto.Store: the session's hash and kept
-// successor are deleted, which needs no memory. A session revoked for
-// reuse keeps its one-minute tombstone. Revoking a session the store does
-// not hold succeeds, and so does revoking one whose keys are corrupt or of
-// the wrong type: they are deleted. Sessions are keyed under their
-// subject's tag, so a subject cannot name another's session; on a tag
-// collision the stored subject is compared and another subject's session
-// is refused with paseto.ErrRevoked.
-func (s *Store) RevokeSession(ctx context.Context, subject, sid string) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	deadline, err := scriptDeadline(ctx)
-	if err != nil {
-		return s.fail("revoke session", err)
-	}
-	k := s.keys(subject)
-	res, err := revokeSessionScript.Run(ctx, s.client,
-		[]string{k.session(sid), k.wrapped(sid)}, subject, deadline).Int64()
-	switch {
-	case err != nil:
-		return s.fail("revoke session", err)
-	case res == resOK:
-		return nil
-	case res == resUnknown:
-		return fmt.Errorf("%w: session belongs to another subject", paseto.ErrRevoked)
-	case res == resLate:
-		return s.fail("revoke session", errLate)
-	}
-	return fmt.Errorf("redisstore: revoke session: unexpected reply %d", res)
-}
-
 // RevokeSubject implements paseto.Store with one script on one key: the
-// subject's generation is deleted (whatever it holds), so no existing
-// session of the subject is live any more, whichever of their keys Redis
-// still holds. The next login draws a new generation.
+// subject's index is deleted (whatever it holds), so no existing session
+// of the subject is live any more, whichever of their keys Redis still
+// holds. The next login starts a new index.
 func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
@@ -699,7 +812,7 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
 	if err != nil {
 		return s.fail("revoke subject", err)
 	}
-	res, err := revokeSubjectScript.Run(ctx, s.client, []string{s.keys(subject).gen()}, deadline).Int64()
+	res, err := revokeSubjectScript.Run(ctx, s.client, []string{s.keys(subject).index()}, deadline).Int64()
 	switch {
 	case err != nil:
 		return s.fail("revoke subject", err)
@@ -789,9 +902,6 @@ func untilNano(t time.Time) int64 {
 	}
 	return t.UnixNano()
 }
-
-// untilNanos is untilNano as the decimal string the scripts store.
-func untilNanos(t time.Time) string { return strconv.FormatInt(untilNano(t), 10) }
 
 // ttlMillis is until - now in milliseconds, rounded up so a key never
 // expires before its until-time; <= 0 when until is not after now.

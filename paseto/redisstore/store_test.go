@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -191,26 +192,26 @@ func TestKeyLayout(t *testing.T) {
 	if err := auth.RevokeSubject(ctx, subject); err != nil {
 		t.Fatal(err)
 	}
-	for kind, want := range map[string]bool{"s": true, "g": true, "w": true} {
+	for kind, want := range map[string]bool{"s": true, "i": true, "w": true} {
 		if seen[kind] != want {
 			t.Errorf("key kind %q seen %v, want %v; saw %v", kind, seen[kind], want, seen)
 		}
 	}
 	if len(seen) != 3 {
-		t.Errorf("key kinds %v, want only s, g and w", seen)
+		t.Errorf("key kinds %v, want only s, i and w", seen)
 	}
 	// The logged-out session is gone; the reuse-revoked one is a short
-	// tombstone; the generation is gone.
+	// tombstone; the index is gone.
 	for _, k := range keysOf(t, client, prefix) {
-		if strings.HasSuffix(k, "}:g") {
-			t.Errorf("generation %q survives RevokeSubject", k)
+		if strings.HasSuffix(k, "}:i") {
+			t.Errorf("index %q survives RevokeSubject", k)
 		}
 		if ttl := client.PTTL(ctx, k).Val(); ttl > paseto.MaxGracePeriod {
 			t.Errorf("%q kept %v after its session ended", k, ttl)
 		}
 	}
 
-	// Another subject lands on its own tag: a session and a generation.
+	// Another subject lands on its own tag: a session and an index.
 	if _, err := auth.Login(ctx, "bob", paseto.LoginOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +284,7 @@ func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 }
 
 // TestSessionLiveIsOneRoundTrip: the per-request check is one pipeline
-// (HMGET and GET), and a refresh one EVALSHA, while the store's view of
+// (HMGET and ZSCORE), and a refresh one EVALSHA, while the store's view of
 // the server is fresh.
 func TestSessionLiveIsOneRoundTrip(t *testing.T) {
 	srv := startServer(t)
@@ -317,8 +318,8 @@ func TestSessionLiveIsOneRoundTrip(t *testing.T) {
 	}
 	var names []string
 	hook.names.Range(func(k, _ any) bool { names = append(names, k.(string)); return true })
-	if len(names) != 2 || !(names[0] == "hmget" || names[1] == "hmget") || !(names[0] == "get" || names[1] == "get") {
-		t.Fatalf("SessionLive sent %v, want hmget and get", names)
+	if len(names) != 2 || !(names[0] == "hmget" || names[1] == "hmget") || !(names[0] == "zscore" || names[1] == "zscore") {
+		t.Fatalf("SessionLive sent %v, want hmget and zscore", names)
 	}
 	// The first EVALSHA loads the script (NOSCRIPT, then EVAL).
 	if p, err = auth.Refresh(ctx, p.RefreshToken); err != nil {
@@ -383,13 +384,13 @@ func TestRepeatedCallsAreIdempotent(t *testing.T) {
 		CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour),
 	}
 	for i := range 2 {
-		if err := store.CreateSession(ctx, rec); err != nil {
+		if _, err := store.CreateSession(ctx, rec); err != nil {
 			t.Fatalf("CreateSession #%d: %v", i+1, err)
 		}
 	}
 	clash := rec
 	clash.Current = "other"
-	if err := store.CreateSession(ctx, clash); err == nil || errors.Is(err, paseto.ErrRevoked) {
+	if _, err := store.CreateSession(ctx, clash); err == nil || errors.Is(err, paseto.ErrRevoked) {
 		t.Fatalf("CreateSession over another session: %v, want a plain error", err)
 	}
 
@@ -422,8 +423,8 @@ func TestRepeatedCallsAreIdempotent(t *testing.T) {
 	}
 	// Logging it out keeps the tombstone, so the repeat still answers Reused.
 	for range 2 {
-		if err := store.RevokeSession(ctx, "alice", "sid-1"); err != nil {
-			t.Fatal(err)
+		if ended, err := store.RevokeSession(ctx, "alice", "sid-1", clock.Now()); err != nil || ended {
+			t.Fatalf("RevokeSession of a reuse-revoked session: %v, %v; want false, nil", ended, err)
 		}
 	}
 	if res, err := store.Rotate(ctx, reuse); err != nil || res.Outcome != paseto.Reused {
@@ -445,7 +446,7 @@ func TestRotateEdges(t *testing.T) {
 	t0 := clock.Now()
 	create := func(sid string, idle time.Duration) {
 		t.Helper()
-		err := store.CreateSession(ctx, paseto.SessionRecord{
+		_, err := store.CreateSession(ctx, paseto.SessionRecord{
 			ID: sid, Subject: "alice", Current: "c-" + sid,
 			CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), IdleTimeout: idle,
 		})
@@ -533,8 +534,8 @@ func TestRotateEdges(t *testing.T) {
 		t.Fatalf("another subject's session live: %v, %v", live, err)
 	}
 	// Sessions are keyed under their subject: mallory cannot name alice's.
-	if err := store.RevokeSession(ctx, "mallory", "mine"); err != nil {
-		t.Fatalf("revoking a session mallory does not have: %v", err)
+	if ended, err := store.RevokeSession(ctx, "mallory", "mine", t0); err != nil || ended {
+		t.Fatalf("revoking a session mallory does not have: %v, %v", ended, err)
 	}
 	if !live("mine", t0) {
 		t.Fatal("another subject ended alice's session")
@@ -597,16 +598,21 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 		return err
 	}}
 	create := op{"CreateSession", func(s *redisstore.Store) error {
-		return s.CreateSession(ctx, paseto.SessionRecord{ID: "sid-1", Subject: "alice", Current: "h0", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+		_, err := s.CreateSession(ctx, paseto.SessionRecord{ID: "sid-1", Subject: "alice", Current: "h0", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+		return err
 	}}
 	createOther := op{"CreateSession(other sid)", func(s *redisstore.Store) error {
-		return s.CreateSession(ctx, paseto.SessionRecord{ID: "sid-2", Subject: "alice", Current: "h0", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+		_, err := s.CreateSession(ctx, paseto.SessionRecord{ID: "sid-2", Subject: "alice", Current: "h0", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+		return err
 	}}
 	rotate := op{"Rotate", func(s *redisstore.Store) error {
 		_, err := s.Rotate(ctx, paseto.Rotation{Subject: "alice", Session: "sid-1", Presented: "h0", Successor: "h1", WrappedSuccessor: "w", Grace: time.Second, Now: now})
 		return err
 	}}
-	revokeSession := op{"RevokeSession", func(s *redisstore.Store) error { return s.RevokeSession(ctx, "alice", "sid-1") }}
+	revokeSession := op{"RevokeSession", func(s *redisstore.Store) error {
+		_, err := s.RevokeSession(ctx, "alice", "sid-1", now)
+		return err
+	}}
 	revokeSubject := op{"RevokeSubject", func(s *redisstore.Store) error { return s.RevokeSubject(ctx, "alice") }}
 
 	hash := func(kv ...any) func(string) error {
@@ -616,9 +622,10 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 		return func(k string) error { return client.Set(ctx, k, v, time.Hour).Err() }
 	}
 	valid := map[string]any{
-		"subject": "alice", "gen": "AAAAAAAAAAAAAAAAAAAAAA", "run": "", "current": "h0", "previous": "",
+		"subject": "alice", "run": "", "current": "h0", "previous": "",
 		"rotated_at": "0", "expires_at": "9000000000000000000", "last_used": "0", "idle_ns": "0",
-		"revoked": "0", "reused_by": "",
+		"revoked": "0", "reused_by": "", "created_at": "0", "ua": "", "ua1": "", "ua2": "", "ua3": "",
+		"ip": "", "label": "",
 	}
 	with := func(field string, v any) func(string) error {
 		var kv []any
@@ -636,7 +643,7 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 	sessionOps := []op{live, create, rotate}
 	type corruptCase struct {
 		name string
-		key  string // s, g or w
+		key  string // s, i or w
 		set  func(key string) error
 		ops  []op // each fails with ErrStoreCorrupt, writing nothing
 		// revoke succeeds on the corrupt key and deletes it.
@@ -650,17 +657,18 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 		{"session with a bad time", "s", with("expires_at", "12x"), sessionOps, revokeSession},
 		{"session with a negative time", "s", with("last_used", "-1"), sessionOps, revokeSession},
 		{"session with a bad flag", "s", with("revoked", "no"), sessionOps, revokeSession},
-		{"session with a bad generation", "s", with("gen", "short"), sessionOps, revokeSession},
+		{"session missing a device field", "s", with("ua2", nil), sessionOps, revokeSession},
+		{"session with a bad created_at", "s", with("created_at", "x"), sessionOps, revokeSession},
 		{"session with a bad run_id", "s", with("run", "xyz"), sessionOps, revokeSession},
 		{"live session without current", "s", with("current", ""), sessionOps, revokeSession},
 		{"session with an empty subject", "s", with("subject", ""), sessionOps, revokeSession},
-		{"generation of wrong type", "g", hash("x", "y"), []op{live, createOther, rotate}, revokeSubject},
-		{"malformed generation", "g", str("not-a-generation"), []op{live, createOther, rotate}, revokeSubject},
+		{"index of wrong type", "i", hash("x", "y"), []op{live, createOther, rotate}, revokeSubject},
+		{"index as a string", "i", str("x"), []op{live, createOther, rotate}, revokeSubject},
 		{"kept successor of wrong type", "w", hash("x", "y"), []op{rotate}, revokeSession},
 	}
 	// Every number the store keeps is an int64: Lua must refuse what Go's
 	// parser does, 19 digits above MaxInt64 included.
-	for _, f := range []string{"rotated_at", "expires_at", "last_used", "idle_ns"} {
+	for _, f := range []string{"rotated_at", "expires_at", "last_used", "idle_ns", "created_at"} {
 		// A leading zero too: "00" would be 0 to Go and not '0' to a Lua
 		// text comparison.
 		for _, v := range []string{"9223372036854775808", "9999999999999999999", "10000000000000000000", "1e18", " 1", "+1", "00", "01"} {
@@ -677,7 +685,7 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 					t.Fatal(err)
 				}
 				tag := prefix + "{" + tagOf("alice") + "}:"
-				key := map[string]string{"s": tag + "s:sid-1", "g": tag + "g", "w": tag + "w:sid-1"}[tc.key]
+				key := map[string]string{"s": tag + "s:sid-1", "i": tag + "i", "w": tag + "w:sid-1"}[tc.key]
 				if err := client.Del(ctx, key).Err(); err != nil {
 					t.Fatal(err)
 				}
@@ -792,22 +800,22 @@ func TestRevocationDespiteCorruptKeys(t *testing.T) {
 		w.dead("logged out", paseto.ErrRevoked, p)
 	}
 
-	// RevokeSubject with a generation of the wrong type.
+	// RevokeSubject with an index of the wrong type.
 	c1, c2 := w.login("carol"), w.login("carol")
-	asHash(keyOf("carol", "g", ""))
+	asHash(keyOf("carol", "i", ""))
 	if err := w.auth.RevokeSubject(ctx, "carol"); err != nil {
-		t.Fatalf("RevokeSubject with a corrupt generation: %v", err)
+		t.Fatalf("RevokeSubject with a corrupt index: %v", err)
 	}
-	gone(keyOf("carol", "g", ""))
+	gone(keyOf("carol", "i", ""))
 	w.dead("carol", paseto.ErrRevoked, c1, c2)
 
-	// Reuse detected with a kept successor, or a generation, of the wrong
+	// Reuse detected with a kept successor, or an index, of the wrong
 	// type: the session is revoked all the same.
-	for _, kind := range []string{"w:", "g"} {
+	for _, kind := range []string{"w:", "i"} {
 		d := w.login("dave-" + kind)
 		d2 := w.refresh(d.RefreshToken)
 		sid := d.Access.Session
-		if kind == "g" {
+		if kind == "i" {
 			sid = ""
 		}
 		asHash(keyOf("dave-"+kind, kind, sid))
@@ -816,8 +824,8 @@ func TestRevocationDespiteCorruptKeys(t *testing.T) {
 			t.Fatalf("reuse with a corrupt %s key: %v, want ErrRefreshReused", kind, err)
 		}
 		gone(keyOf("dave-"+kind, "w:", d.Access.Session))
-		if kind == "g" {
-			// The generation was not needed, and is left for RevokeSubject.
+		if kind == "i" {
+			// The index was not needed, and is left for RevokeSubject.
 			if err := w.auth.RevokeSubject(ctx, "dave-"+kind); err != nil {
 				t.Fatal(err)
 			}
@@ -831,10 +839,13 @@ func TestRevocationDespiteCorruptKeys(t *testing.T) {
 }
 
 // dump renders every key under prefix with its value, to compare states.
+// The keys are sorted: SCAN's order changes while Redis rehashes.
 func dump(t *testing.T, c *redis.Client, prefix string) string {
 	t.Helper()
 	var b strings.Builder
-	for _, k := range keysOf(t, c, prefix) {
+	keys := keysOf(t, c, prefix)
+	slices.Sort(keys)
+	for _, k := range keys {
 		v, err := c.Dump(ctx, k).Result()
 		if err != nil {
 			t.Fatal(err)

@@ -10,11 +10,14 @@
 //
 // The suite drives the store through paseto.Auth with a fake clock, so it
 // checks the behaviour users see: rotation, the grace window, reuse
-// detection, absolute and idle expiry, logout, revocation, and concurrent
-// refreshes. It also checks that the store fails closed: a store that has
+// detection, absolute and idle expiry, logout, revocation, concurrent
+// refreshes, and session management (listing a subject's sessions with
+// their devices, revoking one, revoking the others, the cap on sessions
+// per subject, also under concurrent logins). It also checks that the store fails closed: a store that has
 // forgotten everything (a restart) accepts nothing, and, when the harness
 // can delete single records (Keys and Forget), that losing any one record in
-// any session state never brings a revoked token back.
+// any session state never brings a revoked token back, never hides a live
+// session from the list, and never lets one survive "revoke the others".
 package storetest
 
 import (
@@ -65,7 +68,10 @@ type env struct {
 	auth    *paseto.Auth
 	events  atomic.Int64 // reuse events
 	retries atomic.Int64 // grace retries
-	cfg     paseto.Config
+	// revocations counts the events of revocations asked for: one
+	// session, the others, the subject, and the session cap.
+	revocations atomic.Int64
+	cfg         paseto.Config
 }
 
 func newEnv(t *testing.T, h Harness, tweak func(*paseto.Config)) *env {
@@ -90,6 +96,9 @@ func newEnv(t *testing.T, h Harness, tweak func(*paseto.Config)) *env {
 				e.events.Add(1)
 			case paseto.EventRefreshRetried:
 				e.retries.Add(1)
+			case paseto.EventSessionRevoked, paseto.EventOtherSessionRevoked, paseto.EventSubjectRevoked,
+				paseto.EventSessionLimitEnded, paseto.EventSessionLimitRefused:
+				e.revocations.Add(1)
 			default:
 				t.Errorf("unknown security event %q", ev.Kind)
 			}
@@ -180,7 +189,7 @@ func Run(t *testing.T, h Harness) {
 		{"RefreshKeepsClaimsNeverFresh", testRefreshKeepsClaims},
 		{"ConcurrentRefreshOneRotation", testConcurrent},
 	}
-	for _, tc := range tests {
+	for _, tc := range append(tests, sessionTests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
 	}
 }
@@ -533,6 +542,7 @@ func testKeyLoss(t *testing.T, h Harness) {
 				if e.events.Load() != reuse {
 					t.Fatalf("without %s: tokens of an ended session raised a reuse event", role)
 				}
+				e.listingHolds(role, all)
 				e.revokeSubjectHolds(role)
 			}
 			t.Logf("%d records lost one at a time", len(roles))
@@ -692,7 +702,7 @@ func (c *countingStore) SessionLive(ctx context.Context, sub, sid string, now ti
 	return c.Store.SessionLive(ctx, sub, sid, now)
 }
 
-func (c *countingStore) CreateSession(ctx context.Context, s paseto.SessionRecord) error {
+func (c *countingStore) CreateSession(ctx context.Context, s paseto.SessionRecord) ([]string, error) {
 	c.calls.Add(1)
 	return c.Store.CreateSession(ctx, s)
 }
@@ -702,9 +712,19 @@ func (c *countingStore) Rotate(ctx context.Context, r paseto.Rotation) (paseto.R
 	return c.Store.Rotate(ctx, r)
 }
 
-func (c *countingStore) RevokeSession(ctx context.Context, sub, sid string) error {
+func (c *countingStore) RevokeSession(ctx context.Context, sub, sid string, now time.Time) (bool, error) {
 	c.calls.Add(1)
-	return c.Store.RevokeSession(ctx, sub, sid)
+	return c.Store.RevokeSession(ctx, sub, sid, now)
+}
+
+func (c *countingStore) ListSessions(ctx context.Context, sub string, now time.Time) ([]paseto.SessionInfo, error) {
+	c.calls.Add(1)
+	return c.Store.ListSessions(ctx, sub, now)
+}
+
+func (c *countingStore) RevokeOtherSessions(ctx context.Context, sub, keep string, now time.Time) ([]string, error) {
+	c.calls.Add(1)
+	return c.Store.RevokeOtherSessions(ctx, sub, keep, now)
 }
 
 func (c *countingStore) RevokeSubject(ctx context.Context, sub string) error {

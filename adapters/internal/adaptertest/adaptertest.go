@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,12 +29,34 @@ type Fixture struct {
 	Auth  *paseto.Auth
 	Guard *paseto.Guard
 	Clock *Clock
+
+	events *eventLog
+}
+
+// eventLog records the Auth's security events.
+type eventLog struct {
+	mu  sync.Mutex
+	all []paseto.SecurityEvent
+}
+
+func (l *eventLog) add(_ context.Context, ev paseto.SecurityEvent) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.all = append(l.all, ev)
+}
+
+// Events returns the security events the Auth has emitted so far, oldest
+// first.
+func (f *Fixture) Events() []paseto.SecurityEvent {
+	f.events.mu.Lock()
+	defer f.events.mu.Unlock()
+	return slices.Clone(f.events.all)
 }
 
 // New returns a Fixture: v4.public access tokens when public is set,
 // v4.local otherwise; the default memory store; cookies (CSRF header
 // X-CSRF-Token) with implicit refresh two minutes before expiry and a ten
-// second grace period; realm "api".
+// second grace period; realm "api"; security events recorded (Events).
 func New(tb testing.TB, public bool) *Fixture {
 	tb.Helper()
 	return newFixture(tb, public, func(*Clock) paseto.Store { return nil }, 0)
@@ -68,11 +92,13 @@ func newFixture(tb testing.TB, public bool, store func(*Clock) paseto.Store, tim
 	if err != nil {
 		tb.Fatal(err)
 	}
+	events := &eventLog{}
 	auth, err := paseto.New(paseto.Config{
 		AccessKeys: access, RefreshKeys: refresh, Store: store(clock),
-		GracePeriod:  10 * time.Second, // implicit refresh needs one
-		StoreTimeout: timeout,
-		Clock:        clock.Now, Logger: slog.New(slog.DiscardHandler),
+		GracePeriod:     10 * time.Second, // implicit refresh needs one
+		StoreTimeout:    timeout,
+		OnSecurityEvent: events.add,
+		Clock:           clock.Now, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -84,7 +110,7 @@ func newFixture(tb testing.TB, public bool, store func(*Clock) paseto.Store, tim
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &Fixture{Auth: auth, Guard: guard, Clock: clock}
+	return &Fixture{Auth: auth, Guard: guard, Clock: clock, events: events}
 }
 
 // Login starts a session for sub and returns its pair.

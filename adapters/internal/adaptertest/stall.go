@@ -53,9 +53,9 @@ func (s *StallingStore) SessionLive(ctx context.Context, subject, sid string, no
 }
 
 // CreateSession implements paseto.Store.
-func (s *StallingStore) CreateSession(ctx context.Context, r paseto.SessionRecord) error {
+func (s *StallingStore) CreateSession(ctx context.Context, r paseto.SessionRecord) ([]string, error) {
 	if err := s.wait(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	return s.Store.CreateSession(ctx, r)
 }
@@ -69,11 +69,27 @@ func (s *StallingStore) Rotate(ctx context.Context, r paseto.Rotation) (paseto.R
 }
 
 // RevokeSession implements paseto.Store.
-func (s *StallingStore) RevokeSession(ctx context.Context, subject, sid string) error {
+func (s *StallingStore) RevokeSession(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
 	if err := s.wait(ctx); err != nil {
-		return err
+		return false, err
 	}
-	return s.Store.RevokeSession(ctx, subject, sid)
+	return s.Store.RevokeSession(ctx, subject, sid, now)
+}
+
+// ListSessions implements paseto.Store.
+func (s *StallingStore) ListSessions(ctx context.Context, subject string, now time.Time) ([]paseto.SessionInfo, error) {
+	if err := s.wait(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.ListSessions(ctx, subject, now)
+}
+
+// RevokeOtherSessions implements paseto.Store.
+func (s *StallingStore) RevokeOtherSessions(ctx context.Context, subject, keep string, now time.Time) ([]string, error) {
+	if err := s.wait(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.RevokeOtherSessions(ctx, subject, keep, now)
 }
 
 // RevokeSubject implements paseto.Store.

@@ -147,6 +147,7 @@ func (s *Server) checkIndex(t *testing.T, purpose string) {
 		"GET /", "POST /login", "POST /refresh", "GET /protected", "GET /optional",
 		"POST /fresh", "POST /fresh-login", "GET /admin", "POST /logout", "POST /cookie/login",
 		"GET /cookie/protected", "POST " + CookieRefresh, "POST " + CookieLogout,
+		"GET " + SessionsPath, "DELETE " + SessionsPath + "/{id}", "POST " + RevokeOthersPath,
 	} {
 		if !slices.Contains(listed, want) {
 			t.Errorf("GET /: endpoint %q not listed in %s", want, r.Raw)
