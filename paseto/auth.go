@@ -84,12 +84,21 @@ type Config struct {
 	// errors are answered.
 	OnRefresh RefreshHook
 
-	// MaxSessions caps the live sessions of one subject; zero, the
-	// default, sets no cap. At the cap a login ends the subject's oldest
-	// session, or is refused with ErrSessionLimit, as AtMaxSessions says.
+	// MaxSessions caps the live sessions of one subject. At the cap a
+	// login ends the subject's oldest session, or is refused with
+	// ErrSessionLimit, as AtMaxSessions says. Default DefaultMaxSessions,
+	// at most MaxSessionsLimit: there is always a cap, because listing a
+	// subject's sessions and "revoke the others" cost in proportion to
+	// them, and an account with unbounded sessions (a script logging in
+	// in a loop) would make those calls, on the Redis store a single
+	// atomic step, as slow as it likes.
 	MaxSessions int
 	// AtMaxSessions is what a login at MaxSessions does. Default
-	// EndOldestSession.
+	// EndOldestSession. RefuseNewSession can lock a user out: someone
+	// holding the password can fill the cap and keep refreshing; when
+	// Login fails with ErrSessionLimit, offer the user to end every
+	// session (Auth.RevokeOtherSessions with an empty keep) and log in
+	// again.
 	AtMaxSessions SessionLimitAction
 	// KeepIP is how much of the client's IP address (LoginOptions.Device)
 	// a session keeps. Default IPOff: none.
@@ -121,6 +130,10 @@ const (
 	// MaxStoreTimeout bounds Config.StoreTimeout: a request should get its
 	// 503 well before a server's write timeout drops the connection.
 	MaxStoreTimeout = 30 * time.Second
+	// DefaultMaxSessions is Config.MaxSessions unless it says otherwise.
+	DefaultMaxSessions = 100
+	// MaxSessionsLimit bounds Config.MaxSessions.
+	MaxSessionsLimit = 10_000
 )
 
 // New validates cfg and returns an Auth.
@@ -148,8 +161,11 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.StoreTimeout < 0 || cfg.StoreTimeout > MaxStoreTimeout {
 		return nil, fmt.Errorf("%w: store timeout %v outside (0, %v]", ErrConfig, cfg.StoreTimeout, MaxStoreTimeout)
 	}
-	if cfg.MaxSessions < 0 {
-		return nil, fmt.Errorf("%w: negative MaxSessions %d", ErrConfig, cfg.MaxSessions)
+	if cfg.MaxSessions == 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.MaxSessions < 0 || cfg.MaxSessions > MaxSessionsLimit {
+		return nil, fmt.Errorf("%w: MaxSessions %d outside [1, %d]", ErrConfig, cfg.MaxSessions, MaxSessionsLimit)
 	}
 	if cfg.AtMaxSessions > RefuseNewSession {
 		return nil, fmt.Errorf("%w: unknown AtMaxSessions %d", ErrConfig, cfg.AtMaxSessions)

@@ -24,7 +24,8 @@ import (
 type Device struct {
 	UserAgent string `json:"user_agent"`
 	// IP is the client's address: an IPv4 or IPv6 address in text form.
-	// Auth refuses anything else with ErrConfig.
+	// Auth refuses anything else with ErrConfig, whatever Config.KeepIP
+	// says (the adapters' Device helpers leave out what is not one).
 	IP    string `json:"ip,omitempty"`
 	Label string `json:"label,omitempty"`
 }
@@ -43,8 +44,8 @@ const (
 	IPOff IPRetention = iota
 	// IPTruncated keeps the network only: an IPv4 address to its /24, an
 	// IPv6 address to its /48 (the last octet, or the last 80 bits, are
-	// zeroed). Enough to tell "home" from "abroad", not to single out one
-	// client.
+	// zeroed; a 6to4 address, which embeds an IPv4 address, to its /40).
+	// Enough to tell "home" from "abroad", not to single out one client.
 	IPTruncated
 	// IPFull keeps the whole address.
 	IPFull
@@ -55,32 +56,52 @@ func (r IPRetention) valid() bool { return r <= IPFull }
 // device bounds and cleans d for storing, as Device documents.
 func (a *Auth) device(d Device) (Device, error) {
 	out := Device{UserAgent: clip(d.UserAgent, MaxUserAgentBytes), Label: clip(d.Label, MaxLabelBytes)}
-	if d.IP == "" || a.cfg.KeepIP == IPOff {
+	if d.IP == "" {
 		return out, nil
 	}
+	// Checked whatever KeepIP says, so that turning retention on never
+	// turns working logins into failing ones.
 	ip, err := netip.ParseAddr(strings.TrimSpace(d.IP))
 	if err != nil || ip.Zone() != "" {
 		return Device{}, fmt.Errorf("%w: Device.IP %q is not an IP address", ErrConfig, d.IP)
 	}
-	ip = ip.Unmap()
-	if a.cfg.KeepIP == IPTruncated {
-		bits := 24
-		if ip.Is6() {
-			bits = 48
-		}
-		p, _ := ip.Prefix(bits)
-		ip = p.Addr()
+	switch a.cfg.KeepIP {
+	case IPOff:
+		return out, nil
+	case IPTruncated:
+		ip = truncateIP(ip.Unmap())
 	}
-	out.IP = ip.String()
+	out.IP = ip.Unmap().String()
 	return out, nil
 }
 
-// clip removes control characters and invalid UTF-8 from s and cuts it to
-// at most limit bytes, at a character boundary.
+// sixToFour is 2002::/16, whose addresses carry a whole IPv4 address in
+// their bits 16 to 47 (RFC 3056).
+var sixToFour = netip.MustParsePrefix("2002::/16")
+
+// truncateIP keeps the network of ip: an IPv4 address to its /24, an IPv6
+// address to its /48, and a 6to4 address to its /40, which keeps the /24
+// of the IPv4 address inside it rather than all of it.
+func truncateIP(ip netip.Addr) netip.Addr {
+	bits := 24
+	switch {
+	case sixToFour.Contains(ip):
+		bits = 40
+	case ip.Is6():
+		bits = 48
+	}
+	p, _ := ip.Prefix(bits)
+	return p.Addr()
+}
+
+// clip removes control characters, invisible format characters (such as
+// the right-to-left override and the zero-width space, which could make
+// one session pass for another on a session page) and invalid UTF-8 from
+// s, and cuts it to at most limit bytes, at a character boundary.
 func clip(s string, limit int) string {
 	clean := true
 	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) {
+		if unwanted(r) {
 			clean = false
 			break
 		}
@@ -90,7 +111,7 @@ func clip(s string, limit int) string {
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) {
+		if unwanted(r) {
 			continue
 		}
 		if b.Len()+utf8.RuneLen(r) > limit {
@@ -99,4 +120,9 @@ func clip(s string, limit int) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// unwanted reports the characters clip removes.
+func unwanted(r rune) bool {
+	return r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDeviceIsBoundedAndCleaned(t *testing.T) {
@@ -25,6 +26,8 @@ func TestDeviceIsBoundedAndCleaned(t *testing.T) {
 		{"user agent cut at a character", IPOff, Device{UserAgent: long}, Device{UserAgent: long[:MaxUserAgentBytes]}},
 		{"label cut", IPOff, Device{Label: long}, Device{Label: long[:MaxLabelBytes]}},
 		{"controls and bad UTF-8 removed", IPOff, Device{UserAgent: "a\r\nb\x00c\xffd", Label: "x\ty"}, Device{UserAgent: "abcd", Label: "xy"}},
+		{"format characters removed", IPOff, Device{UserAgent: "\u202eevil\u202c Firefox\u200b\ufeff", Label: "a\u2066b"}, Device{UserAgent: "evil Firefox", Label: "ab"}},
+		{"6to4 keeps only the /24 of its IPv4", IPTruncated, Device{IP: "2002:cb00:714d::1"}, Device{IP: "2002:cb00:7100::"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,9 +58,10 @@ func TestDeviceRefusesWhatIsNoIP(t *testing.T) {
 			t.Errorf("IP %q: %v, want ErrConfig", ip, err)
 		}
 	}
-	// With IPOff nothing about the IP is kept, so nothing is checked.
-	if _, err := (&Auth{}).device(Device{IP: "not an ip"}); err != nil {
-		t.Fatalf("IPOff: %v", err)
+	// Checked with IPOff too: turning retention on must not change which
+	// logins succeed.
+	if _, err := (&Auth{}).device(Device{IP: "not an ip"}); !errors.Is(err, ErrConfig) {
+		t.Fatalf("IPOff: %v, want ErrConfig", err)
 	}
 }
 
@@ -85,5 +89,29 @@ func TestSessionConfigValidated(t *testing.T) {
 		if _, err := New(cfg); !errors.Is(err, ErrConfig) {
 			t.Errorf("%s: %v, want ErrConfig", name, err)
 		}
+	}
+}
+
+// There is always a cap: without MaxSessions, the 101st login of one
+// subject ends its oldest session.
+func TestDefaultSessionCap(t *testing.T) {
+	clock := newTestClock(epoch)
+	a, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t), Clock: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	first, _ := a.Login(ctx, "alice", LoginOptions{})
+	for range DefaultMaxSessions {
+		clock.add(time.Second)
+		if _, err := a.Login(ctx, "alice", LoginOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.VerifyAccess(ctx, first.AccessToken); !errors.Is(err, ErrRevoked) {
+		t.Fatalf("the oldest of %d sessions: %v, want ErrRevoked", DefaultMaxSessions+1, err)
+	}
+	if l, _ := a.ListSessions(ctx, "alice", ""); len(l) != DefaultMaxSessions {
+		t.Fatalf("%d sessions listed, want %d", len(l), DefaultMaxSessions)
 	}
 }

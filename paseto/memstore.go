@@ -16,7 +16,7 @@ import (
 // MemoryStoreOptions configures a MemoryStore.
 type MemoryStoreOptions struct {
 	// MaxEntries bounds the records held: one per session (live, or revoked
-	// within the last minute) and one per subject with a session that has
+	// for reuse within the last minute) and one per subject with a session that has
 	// not ended. When it is reached and removing expired records frees no
 	// room, CreateSession (so Login) fails with ErrStoreFull; nothing is
 	// evicted to make room. Revocation never needs room and never fails.
@@ -75,10 +75,11 @@ type MemoryStoreOptions struct {
 //
 // # Revocation
 //
-// Logout and reuse detection mark the session revoked and keep it for
+// Reuse detection marks the session revoked and keeps it for
 // memTombstone, so that a repeat of the Rotate call that detected reuse
 // answers Reused again; after that the record is gone and the session reads
-// as unknown, which is just as dead. RevokeSubject replaces the subject's
+// as unknown, which is just as dead. Logout and the other revocations
+// remove the session at once. RevokeSubject replaces the subject's
 // generation, which every session of the subject carries, so it ends
 // sessions it cannot enumerate; a session created before RevokeSubject
 // returns carries an old generation, one created after it the new one.
@@ -362,7 +363,7 @@ func (m *MemoryStore) revokeIfLive(s *memSession, now int64) bool {
 	sh.mu.Lock()
 	live := sh.m[s.sid] == s && s.liveAt(now)
 	if sh.m[s.sid] == s && !s.revoked {
-		sh.revoke(s, now)
+		m.forget(sh, s)
 	}
 	sh.mu.Unlock()
 	return live
@@ -474,12 +475,24 @@ func (m *MemoryStore) RevokeSession(_ context.Context, subject, sid string, now 
 	if s := sh.m[sid]; s != nil && s.subject == subject {
 		ended = s.liveAt(unixNano(now))
 		if !s.revoked {
-			sh.revoke(s, t)
+			m.forget(sh, s)
 		}
 	}
 	m.expireSessions(sh, t, memExpireBatch)
 	sh.mu.Unlock()
 	return ended, nil
+}
+
+// forget removes s at once: a revocation other than reuse needs no
+// tombstone (nothing repeats it to a different answer), and removing it
+// frees its room, so that logins and revocations in a loop cannot fill
+// the store. The caller holds s's shard lock.
+func (m *MemoryStore) forget(sh *sessionShard, s *memSession) {
+	sh.q.remove(s.idx)
+	delete(sh.m, s.sid)
+	s.revoked = true
+	s.current, s.previous, s.wrapped = "", "", ""
+	m.count.Add(-1)
 }
 
 // RevokeOtherSessions implements Store: under the subject's lock, every

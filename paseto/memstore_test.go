@@ -119,6 +119,9 @@ func TestMemoryStoreFullRefusesOnlyLogin(t *testing.T) {
 		revoke func(t *testing.T, e *memEnv, p *paseto.TokenPair) string
 		// otherLive: the second session of the subject survives.
 		otherLive bool
+		// freesAtOnce: the revocation frees the session's room at once
+		// (no tombstone).
+		freesAtOnce bool
 	}{
 		{"logout", func(t *testing.T, e *memEnv, p *paseto.TokenPair) string {
 			c, err := e.auth.VerifyAccess(ctx, p.AccessToken)
@@ -129,13 +132,13 @@ func TestMemoryStoreFullRefusesOnlyLogin(t *testing.T) {
 				t.Fatalf("Logout on a full store: %v", err)
 			}
 			return p.RefreshToken
-		}, true},
+		}, true, true},
 		{"revoke subject", func(t *testing.T, e *memEnv, p *paseto.TokenPair) string {
 			if err := e.auth.RevokeSubject(ctx, "alice"); err != nil {
 				t.Fatalf("RevokeSubject on a full store: %v", err)
 			}
 			return p.RefreshToken
-		}, false},
+		}, false, false},
 		{"reuse detected", func(t *testing.T, e *memEnv, p *paseto.TokenPair) string {
 			next, err := e.auth.Refresh(ctx, p.RefreshToken)
 			if err != nil {
@@ -145,7 +148,7 @@ func TestMemoryStoreFullRefusesOnlyLogin(t *testing.T) {
 				t.Fatalf("replayed refresh token: got %v, want ErrRefreshReused", err)
 			}
 			return next.RefreshToken
-		}, true},
+		}, true, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,6 +192,16 @@ func TestMemoryStoreFullRefusesOnlyLogin(t *testing.T) {
 				}
 			} else if _, err := e.auth.Refresh(ctx, other.RefreshToken); !errors.Is(err, paseto.ErrRevoked) {
 				t.Fatalf("refresh of the subject's other session: got %v, want ErrRevoked", err)
+			}
+			if tc.freesAtOnce {
+				// Logout removes the session at once: its room is free.
+				if _, err := e.auth.Login(ctx, "bob", paseto.LoginOptions{}); err != nil {
+					t.Fatalf("login after a logout freed room: %v", err)
+				}
+				if err := paseto.MemoryStoreCheck(e.store); err != nil {
+					t.Fatal(err)
+				}
+				return
 			}
 			if _, err := e.auth.Login(ctx, "bob", paseto.LoginOptions{}); !errors.Is(err, paseto.ErrStoreFull) {
 				t.Fatalf("login while the tombstones hold the room: got %v, want ErrStoreFull", err)
@@ -241,19 +254,19 @@ func TestMemoryStoreForgetsOnTime(t *testing.T) {
 			rotate(t, e, paseto.Rotation{Subject: "alice", Session: "s1", Presented: "h0-s1", Successor: "h1"}, paseto.Rotated)
 			return "session/s1"
 		}, []check{{10*time.Minute + 1, true}, {15 * time.Minute, true}, {15*time.Minute + 1, false}}},
-		{"logged-out session after its tombstone", func(t *testing.T, e *memEnv) string {
+		{"logged-out session at once", func(t *testing.T, e *memEnv) string {
 			e.create(t, "s1", "alice", 30*day, 0)
 			e.clock.Advance(time.Hour)
 			if _, err := e.store.RevokeSession(ctx, "alice", "s1", e.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			e.clock.Advance(30 * time.Second)
-			// A second logout does not extend the tombstone.
-			if _, err := e.store.RevokeSession(ctx, "alice", "s1", e.clock.Now()); err != nil {
-				t.Fatal(err)
+			// A second logout finds nothing and changes nothing.
+			if ended, err := e.store.RevokeSession(ctx, "alice", "s1", e.clock.Now()); err != nil || ended {
+				t.Fatalf("second logout: ended %v, %v", ended, err)
 			}
 			return "session/s1"
-		}, []check{{time.Hour + time.Minute - 1, true}, {time.Hour + time.Minute, false}}},
+		}, []check{{time.Hour + 30*time.Second, false}}},
 		{"reuse-revoked session after its tombstone", func(t *testing.T, e *memEnv) string {
 			e.create(t, "s1", "alice", 30*day, 0)
 			e.clock.Advance(time.Hour)
@@ -283,7 +296,7 @@ func TestMemoryStoreForgetsOnTime(t *testing.T) {
 				t.Fatal(err)
 			}
 			return "session/s1"
-		}, []check{{time.Hour - 1, true}, {time.Hour, false}}},
+		}, []check{{time.Hour - 10*time.Second, false}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -473,24 +473,29 @@ return {0}
 // to keep (may be empty), [3] now ns, [4] deadline ms, [5..] the members,
 // in the order ZRANGE gave them.
 //
+// Members given that have left the index since are skipped; members the
+// index gained since were added by later logins and are left live.
+//
 // Returns {1, sid, run, sid, run...} for the sessions that were live at
 // now by every rule but the server identity (run is the one each records,
-// for Go to compare); {-4, members...} when the index no longer holds the
-// members given; {-3} when late.
+// for Go to compare); {-3} when late.
 var revokeOthersScript = redis.NewScript(prelude + `
 if late(ARGV[4]) then return {-3} end
 if keytype(KEYS[1]) ~= 'zset' then
   -- None, or corrupt: no session of the subject can be live.
   return {1}
 end
-local stale = samemembers(KEYS[1], 5)
-if stale then return stale end
 local n = #ARGV - 4
 if #KEYS ~= 1 + 2 * n then return redis.error_reply('pasetoauth: keys do not match the members') end
 local out, ending = {1}, {}
 for i = 1, n do
   local sid = ARGV[4 + i]
-  if sid ~= ARGV[2] then
+  -- A member given but gone has been ended since; a member not given
+  -- joined after the caller read the index, so it belongs to a login that
+  -- came after this call began, and is left live, as RevokeSubject leaves
+  -- sessions created after it. So one pass always suffices: a stream of
+  -- logins cannot starve this call.
+  if sid ~= ARGV[2] and redis.call('ZSCORE', KEYS[1], sid) then
     local s = peek(KEYS[2 * i])
     if not (s and s.subject ~= ARGV[1]) then
       ending[#ending + 1] = {sid = sid, i = i, s = s}
@@ -513,11 +518,15 @@ return out
 `)
 
 // revokeSubjectScript ends every session of a subject by deleting its
-// index, whatever the key holds: a session is live only as a member.
+// index, whatever the key holds: a session is live only as a member. It
+// also deletes the subject's generation, the key that played this part
+// before session indexes, so that an instance still running that version
+// on the same prefix during an upgrade sees the subject logged out too.
 //
-// KEYS[1] subject's index. ARGV[1] deadline ms.
+// KEYS[1] subject's index, KEYS[2] its generation (earlier versions).
+// ARGV[1] deadline ms.
 var revokeSubjectScript = redis.NewScript(prelude + `
 if late(ARGV[1]) then return -3 end
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[2])
 return 1
 `)

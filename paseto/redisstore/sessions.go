@@ -63,9 +63,11 @@ var errIndexContended = errors.New("redisstore: the subject's sessions changed o
 // since a script may touch only the keys it is given: it reads the index
 // (ZRANGE), then runs script with KEYS fixed followed by each member's
 // hash and kept successor, and ARGV args (args[deadlineAt] set to the
-// script deadline) followed by the members. The script checks that the
-// index holds exactly those members and otherwise answers resStale with
-// the ones it holds, which the next attempt uses. A ZRANGE error
+// script deadline) followed by the members. createCappedScript checks
+// that the index holds exactly those members (it counts them) and
+// otherwise answers resStale with the ones it holds, which the next
+// attempt uses; revokeOthersScript needs no such check and never answers
+// resStale. A ZRANGE error
 // (WRONGTYPE included) is returned as it is. Calls on one subject through
 // this Store take turns (indexLocks).
 func (s *Store) indexScript(ctx context.Context, script *redis.Script, k keys, fixed []string, args []any, deadlineAt int) ([]any, error) {

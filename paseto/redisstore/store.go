@@ -97,10 +97,18 @@
 // Earlier versions of this store tied sessions to a per-subject generation
 // key ({tag}:g) instead of an index. Their sessions are in no index, so
 // this version reads them as not live (not as corrupt): upgrading logs
-// every user out, and the old keys expire on their own. During a rolling
-// upgrade, instances still on the earlier version answer 503 (a corrupt
-// record) for sessions the new version created; to keep the versions
-// apart (401 rather than 503), give the new one another Options.Prefix.
+// every user out, and the old keys expire on their own.
+//
+// Do not run both versions on one prefix at once. Each ends a subject's
+// sessions through its own key ("log out everywhere" here deletes the
+// index, and the generation too, for the earlier version's sitting
+// instances), but an earlier instance's "log out everywhere" deletes only
+// the generation, so sessions this version created would survive it; and
+// earlier instances answer 503 (a corrupt record) for those sessions.
+// Either stop every earlier instance before starting this version, or
+// give this version another Options.Prefix, so that the two keep
+// separate sessions (a user whose requests reach the other version logs
+// in again there) until the last earlier instance is gone.
 //
 // # Deadlines
 //
@@ -381,6 +389,10 @@ func (k keys) key(kind, id string) string {
 
 func (k keys) session(sid string) string { return k.key("s:", sid) }
 func (k keys) index() string             { return k.key("i", "") }
+
+// legacyGen is the subject's generation of the versions before session
+// indexes, deleted by RevokeSubject for instances still running them.
+func (k keys) legacyGen() string         { return k.key("g", "") }
 func (k keys) wrapped(sid string) string { return k.key("w:", sid) }
 
 // sessionFields is the session hash, in the order the scripts' FIELDS
@@ -812,7 +824,8 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
 	if err != nil {
 		return s.fail("revoke subject", err)
 	}
-	res, err := revokeSubjectScript.Run(ctx, s.client, []string{s.keys(subject).index()}, deadline).Int64()
+	k := s.keys(subject)
+	res, err := revokeSubjectScript.Run(ctx, s.client, []string{k.index(), k.legacyGen()}, deadline).Int64()
 	switch {
 	case err != nil:
 		return s.fail("revoke subject", err)
