@@ -16,11 +16,14 @@ const (
 	prefixPublic = "k4.public."
 )
 
-// Environment variables the examples read their keys from.
+// Environment variables the examples read their keys from. Each current-key
+// variable has a twin with the suffix _PREVIOUS: comma-separated keys that
+// verify but never mint, for key rotation.
 const (
-	envLocalKey   = "PASETO_LOCAL_KEY"
-	envSecretKey  = "PASETO_SECRET_KEY"
-	envRefreshKey = "PASETO_REFRESH_KEY"
+	envLocalKey    = "PASETO_LOCAL_KEY"
+	envSecretKey   = "PASETO_SECRET_KEY"
+	envRefreshKey  = "PASETO_REFRESH_KEY"
+	previousSuffix = "_PREVIOUS"
 )
 
 var genCommand = command{
@@ -39,6 +42,12 @@ it straight into your secret manager, never into a log, a ticket or a chat.
   env-public  PASETO_SECRET_KEY and PASETO_REFRESH_KEY, for v4.public
               access tokens; the comments also give the k4.public. key for
               services that only verify
+
+To rotate keys, the examples also read PASETO_LOCAL_KEY_PREVIOUS,
+PASETO_SECRET_KEY_PREVIOUS (k4.public. keys) and PASETO_REFRESH_KEY_PREVIOUS:
+comma-separated keys that verify tokens but never mint them. Add a new key
+there on every instance first, then make it the current key; gen local and
+gen public make single keys for that.
 `,
 	flags: func(*flag.FlagSet) func(*cli, *flag.FlagSet) error { return gen },
 }
@@ -72,10 +81,24 @@ func gen(c *cli, fs *flag.FlagSet) error {
 			fmt.Fprintf(&c.out, "%s=%s\n", envSecretKey, secret.PASERK())
 		}
 		fmt.Fprintf(&c.out, "# %s: v4.local refresh-token key, id %s\n%s=%s\n", envRefreshKey, refresh.ID(), envRefreshKey, refresh.PASERK())
+		accessType := "k4.local."
+		if kind == "env-public" {
+			accessType = "k4.public."
+		}
+		fmt.Fprintf(&c.out, "# To rotate keys, list verify-only keys, comma-separated, in\n# %s (%s keys) and %s (k4.local. keys).\n",
+			accessVar(kind)+previousSuffix, accessType, envRefreshKey+previousSuffix)
 	default:
 		return usagef("unknown key kind %s: want local, public, env or env-public", quoteArg(kind))
 	}
 	return nil
+}
+
+// accessVar is the access-token key variable that gen kind prints.
+func accessVar(kind string) string {
+	if kind == "env-public" {
+		return envSecretKey
+	}
+	return envLocalKey
 }
 
 var idCommand = command{

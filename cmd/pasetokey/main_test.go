@@ -192,6 +192,12 @@ func TestGen(t *testing.T) {
 			if _, err := paseto.NewLocalKeyRing(local); err != nil {
 				t.Error(err)
 			}
+			// The comments name the examples' rotation variables.
+			for _, v := range []string{"PASETO_LOCAL_KEY_PREVIOUS", "PASETO_REFRESH_KEY_PREVIOUS"} {
+				if !strings.Contains(comments, v) {
+					t.Errorf("comments lack %s:\n%s", v, comments)
+				}
+			}
 		}},
 		{"env-public", func(t *testing.T, out string) {
 			vars, comments := envLines(t, out)
@@ -213,6 +219,11 @@ func TestGen(t *testing.T) {
 			}
 			if _, err := paseto.NewPublicKeyRing(secret); err != nil {
 				t.Error(err)
+			}
+			for _, v := range []string{"PASETO_SECRET_KEY_PREVIOUS (k4.public. keys)", "PASETO_REFRESH_KEY_PREVIOUS (k4.local. keys)"} {
+				if !strings.Contains(comments, v) {
+					t.Errorf("comments lack %s:\n%s", v, comments)
+				}
 			}
 		}},
 	}

@@ -3,7 +3,6 @@ package browser
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,13 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
-// The cookies of the gin example's browser Guard: CookieConfig's defaults
-// with RefreshPath "/cookie/session".
+// The cookies of the examples' browser Guard: CookieConfig's defaults with
+// RefreshPath "/cookie/session".
 const (
 	accessCookie  = "__Host-access_token"
 	refreshCookie = "__Secure-refresh_token"
@@ -33,117 +30,133 @@ const (
 
 var sessionCookies = []string{accessCookie, refreshCookie, csrfCookie}
 
-// Bounds of the waits. The whole test takes a few seconds once the example
-// is built.
+// examples are the example servers, by directory under examples/; all
+// serve the same HTTP contract, and the page at GET /app.
+var examples = []string{"gin", "echo", "echov5", "fiber", "fiberv3", "nethttp"}
+
+// shortLifetime is the access-token lifetime of the servers that test
+// expiry (PASETO_ACCESS_LIFETIME). The access cookie's Max-Age counts whole
+// seconds, rounded down: 2s gives Max-Age=1, so the browser drops the
+// cookie a second after each login or refresh.
+const shortLifetime = 2 * time.Second
+
+// Bounds of the waits. The whole test takes some seconds once the examples
+// are built.
 const (
-	buildTimeout   = 3 * time.Minute // a cold build of examples/gin
+	buildTimeout   = 4 * time.Minute // a cold build of the six examples
 	serverStartup  = 10 * time.Second
 	browserStartup = 15 * time.Second
-	stepTimeout    = 5 * time.Second // one fetch or cookie command
-	testTimeout    = 2 * time.Minute // everything the browser does
+	stepTimeout    = 10 * time.Second // one browser command, fetch or page action
+	expiryTimeout  = 6 * time.Second  // until the browser drops an access cookie
+	testTimeout    = 3 * time.Minute  // everything the browser does
 )
 
-// TestCookieSession drives the cookie session of examples/gin from a page
-// of the server's own origin, as the example's README describes it. Each
-// scenario starts from a fresh login in an empty cookie jar.
-func TestCookieSession(t *testing.T) {
+// server is one server the test drives, twice: with the default lifetimes
+// (long) and with shortLifetime (short).
+type server struct {
+	name        string
+	long, short string // base URLs on localhost
+	// reference marks the test's own server (reference_test.go), which
+	// mounts the fresh-only route and the session routes on its cookie
+	// Guard; the examples serve those to the Authorization header only.
+	reference bool
+}
+
+// TestBrowser drives the page at GET /app of every example, and of a
+// reference server that offers every route to the cookie session, in a
+// real headless Chromium; then the cookie session through fetch calls from
+// that page. Each server gets a browser context of its own (its own cookie
+// jar) and runs in parallel with the others. The summary line counts
+// servers × checks.
+func TestBrowser(t *testing.T) {
 	chrome := findChromium(t)
 	began := time.Now()
-	base := startExample(t)
-	b := startBrowser(t, chrome, base)
-	t.Logf("example built and started, browser started, in %v", time.Since(began).Round(time.Millisecond))
 
-	// Login through fetch sets the three cookies with the attributes the
-	// prefixes demand, and the access cookie then authenticates.
-	t.Run("login", func(t *testing.T) {
-		csrf := b.login(t)
-		jar := b.cookies(t)
-		for _, want := range []struct {
-			name, path string
-			httpOnly   bool
-		}{
-			{accessCookie, "/", true},
-			{refreshCookie, refreshPath, true},
-			{csrfCookie, "/", false},
-		} {
-			c := jar[want.name]
-			switch {
-			case c == nil:
-				t.Fatalf("the browser did not keep %s (it holds %v)", want.name, names(jar))
-			case c.Path != want.path || c.HTTPOnly != want.httpOnly || !c.Secure || c.SameSite != network.CookieSameSiteStrict:
-				t.Errorf("%s: Path=%s HttpOnly=%v Secure=%v SameSite=%s; want Path=%s HttpOnly=%v Secure SameSite=Strict",
-					c.Name, c.Path, c.HTTPOnly, c.Secure, c.SameSite, want.path, want.httpOnly)
-			}
-		}
-		if v := jar[csrfCookie].Value; v != csrf {
-			t.Errorf("csrf_token in the login body %q, in the cookie %q", csrf, v)
-		}
-		// The page's script reads the CSRF cookie and nothing else.
-		visible := b.documentCookie(t)
-		if !strings.Contains(visible, csrfCookie+"=") || strings.Contains(visible, "access_token") || strings.Contains(visible, "refresh_token") {
-			t.Errorf("document.cookie = %q: want the CSRF cookie only", visible)
-		}
-		b.fetch(t, request{Method: "GET", Path: "/cookie/protected"}).want(t, http.StatusOK, "")
+	bins := buildExamples(t)
+	built := time.Since(began)
+
+	var servers []*server
+	for _, name := range examples {
+		servers = append(servers, &server{
+			name:  name,
+			long:  startExample(t, name, bins[name], nil),
+			short: startExample(t, name, bins[name], []string{"PASETO_ACCESS_LIFETIME=" + shortLifetime.String()}),
+		})
+	}
+	servers = append(servers, &server{
+		name:      "reference",
+		long:      startReference(t, 0),
+		short:     startReference(t, shortLifetime),
+		reference: true,
 	})
+	forger := startForger(t)
+	browser := startBrowser(t, chrome)
+	t.Logf("%d examples built in %v; %d servers, the other site and the browser started in %v",
+		len(examples), built.Round(time.Millisecond), 2*len(servers), (time.Since(began) - built).Round(time.Millisecond))
 
-	// The browser drops the access cookie once it expires (here: deletes
-	// it). Logout with the refresh cookie and the CSRF header still
-	// succeeds, and expires every cookie.
-	t.Run("logout after the access cookie expired", func(t *testing.T) {
-		b.login(t)
-		b.dropAccessCookie(t)
-		b.fetch(t, request{Method: "POST", Path: refreshPath + "/logout", CSRF: true}).want(t, http.StatusNoContent, "")
-		b.wantNoSessionCookies(t)
-	})
-
-	// That logout ends the session on the server, not only in the
-	// browser: the refresh cookie copied before it, put back, is revoked,
-	// and so is the access token the browser had dropped.
-	t.Run("session ended on the server", func(t *testing.T) {
-		b.login(t)
-		saved := b.cookies(t)
-		b.dropAccessCookie(t)
-		b.fetch(t, request{Method: "POST", Path: refreshPath + "/logout", CSRF: true}).want(t, http.StatusNoContent, "")
-
-		b.restore(t, saved, refreshCookie, csrfCookie)
-		b.fetch(t, request{Method: "POST", Path: refreshPath + "/refresh", CSRF: true}).want(t, http.StatusUnauthorized, "revoked_token")
-		b.restore(t, saved, accessCookie, csrfCookie)
-		b.fetch(t, request{Method: "GET", Path: "/cookie/protected"}).want(t, http.StatusUnauthorized, "revoked_token")
-	})
-
-	// A forged logout (another site's request cannot read the CSRF cookie,
-	// so it sends no header or a guessed one) is refused and ends nothing.
-	// The response still expires the cookies, as every logout response
-	// does; once they are put back the session works and refreshes.
-	t.Run("forged logout", func(t *testing.T) {
-		for _, tc := range []struct {
-			name       string
-			dropAccess bool   // the browser has dropped its access cookie
-			header     string // X-CSRF-Token sent; "" for none
-		}{
-			{"no header", false, ""},
-			{"guessed header", false, "forged"},
-			{"no header, refresh cookie only", true, ""},
-			{"guessed header, refresh cookie only", true, "forged"},
-		} {
-			t.Run(tc.name, func(t *testing.T) {
-				b.login(t)
-				saved := b.cookies(t)
-				if tc.dropAccess {
-					b.dropAccessCookie(t)
-				}
-				b.fetch(t, request{Method: "POST", Path: refreshPath + "/logout", CSRFValue: tc.header}).want(t, http.StatusForbidden, "invalid_csrf_token")
-				b.wantNoSessionCookies(t)
-
-				b.restore(t, saved, sessionCookies...)
-				b.fetch(t, request{Method: "GET", Path: "/cookie/protected"}).want(t, http.StatusOK, "")
-				b.fetch(t, request{Method: "POST", Path: refreshPath + "/refresh", CSRF: true}).want(t, http.StatusOK, "")
-				b.fetch(t, request{Method: "GET", Path: "/cookie/protected"}).want(t, http.StatusOK, "")
+	// The servers run all at once, whatever go test's -parallel (which
+	// defaults to the number of CPUs), so that their waits for the access
+	// cookies to expire overlap.
+	tally := newTally()
+	t.Run("servers", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for _, s := range servers {
+			wg.Go(func() {
+				t.Run(s.name, func(t *testing.T) {
+					began := time.Now()
+					b := newTab(t, browser)
+					runScenarios(t, s, b, forger, tally.checker(s.name))
+					t.Logf("%s: %v", s.name, time.Since(began).Round(time.Millisecond))
+				})
 			})
 		}
+		wg.Wait()
 	})
+	passed, failed, checks := tally.sum()
+	t.Logf("browser test: %d servers (%d examples + reference) × %d checks = %d passed, %d failed, in %v (build %v)",
+		len(servers), len(examples), checks, passed, failed, time.Since(began).Round(time.Millisecond), built.Round(time.Millisecond))
+}
 
-	t.Logf("total %v", time.Since(began).Round(time.Millisecond))
+// tally counts the checks each server passed and failed.
+type tally struct {
+	mu     sync.Mutex
+	passed map[string]int
+	failed map[string]int
+}
+
+func newTally() *tally { return &tally{passed: map[string]int{}, failed: map[string]int{}} }
+
+// checker returns how a server's scenarios run a check: as a subtest,
+// counted.
+func (y *tally) checker(name string) func(t *testing.T, check string, f func(t *testing.T)) bool {
+	return func(t *testing.T, check string, f func(t *testing.T)) bool {
+		t.Helper()
+		ok := t.Run(check, f)
+		y.mu.Lock()
+		defer y.mu.Unlock()
+		if ok {
+			y.passed[name]++
+		} else {
+			y.failed[name]++
+		}
+		return ok
+	}
+}
+
+// sum returns the checks passed and failed over all servers, and the most
+// checks one server ran.
+func (y *tally) sum() (passed, failed, perServer int) {
+	y.mu.Lock()
+	defer y.mu.Unlock()
+	for name, n := range y.passed {
+		passed += n
+		perServer = max(perServer, n+y.failed[name])
+	}
+	for name, n := range y.failed {
+		failed += n
+		perServer = max(perServer, n+y.passed[name])
+	}
+	return passed, failed, perServer
 }
 
 // findChromium returns the path of a Chromium or Chrome binary in PATH, or
@@ -155,38 +168,56 @@ func findChromium(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("no chromium, chromium-browser or google-chrome in PATH: skipping the browser test (on Debian or Ubuntu: apt-get install -y chromium)")
+	t.Skip("SKIP: the browser test needs Chromium or Chrome: no chromium, chromium-browser or google-chrome in PATH (on Debian or Ubuntu: apt-get install -y chromium)")
 	return ""
 }
 
-// startExample builds examples/gin, runs it on a free port with ephemeral
-// keys and the memory store, and returns its base URL on localhost, where
-// Chromium accepts Secure cookies over plain HTTP. The server is stopped
-// when the test ends.
-func startExample(t *testing.T) string {
+// buildExamples builds the six examples with one go command, which builds
+// their shared packages once and in parallel (GOMAXPROCS at a time), and
+// returns the binaries by example name.
+func buildExamples(t *testing.T) map[string]string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skipf("the go command is not in PATH, cannot build examples/gin: %v", err)
+		t.Skipf("SKIP: the go command is not in PATH, cannot build the examples: %v", err)
 	}
-	bin := filepath.Join(t.TempDir(), "gin-example")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
+	dir := t.TempDir()
+	args := []string{"build", "-o", dir + string(filepath.Separator)}
+	for _, name := range examples {
+		args = append(args, "github.com/pasetoauth/pasetoauth/examples/"+name)
 	}
-	bctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	build := exec.CommandContext(bctx, goTool, "build", "-o", bin, "github.com/pasetoauth/pasetoauth/examples/gin")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build examples/gin: %v\n%s", err, out)
+	if out, err := exec.CommandContext(ctx, goTool, args...).CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
+	bins := make(map[string]string)
+	for _, name := range examples {
+		bin := filepath.Join(dir, name)
+		if runtime.GOOS == "windows" {
+			bin += ".exe"
+		}
+		if _, err := os.Stat(bin); err != nil {
+			t.Fatalf("go build wrote no %s: %v", bin, err)
+		}
+		bins[name] = bin
+	}
+	return bins
+}
 
+// startExample runs an example binary on a free port with ephemeral keys,
+// the memory store and env, and returns its base URL on localhost, where
+// Chromium accepts Secure cookies over plain HTTP. The server is stopped
+// when the test ends.
+func startExample(t *testing.T, name, bin string, env []string) string {
+	t.Helper()
 	port := freePort(t)
 	cmd := exec.Command(bin)
-	cmd.Env = exampleEnv(port)
+	cmd.Env = append(exampleEnv(port), env...)
 	var logs bytes.Buffer // read only once the process has exited
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start examples/gin: %v", err)
+		t.Fatalf("start examples/%s: %v", name, err)
 	}
 	exited := make(chan struct{})
 	var waitErr error
@@ -201,20 +232,19 @@ func startExample(t *testing.T) string {
 		case <-time.After(5 * time.Second):
 			_ = cmd.Process.Kill()
 			<-exited
-			t.Errorf("examples/gin did not stop within 5s of SIGINT")
+			t.Errorf("examples/%s did not stop within 5s of SIGINT", name)
 		}
 		if t.Failed() {
-			t.Logf("examples/gin exited (%v); its log:\n%s", waitErr, &logs)
+			t.Logf("examples/%s %v exited (%v); the end of its log:\n%s", name, env, waitErr, tail(logs.String(), 2000))
 		}
 	})
 
-	base := "http://localhost:" + port
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(serverStartup)
 	for {
 		select {
 		case <-exited:
-			t.Fatalf("examples/gin exited at start: %v\n%s", waitErr, &logs)
+			t.Fatalf("examples/%s exited at start: %v\n%s", name, waitErr, &logs)
 		default:
 		}
 		// The readiness probe goes to the loopback address itself; the
@@ -223,19 +253,19 @@ func startExample(t *testing.T) string {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return base
+				return "http://localhost:" + port
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("examples/gin does not answer GET / within %v: %v", serverStartup, err)
+			t.Fatalf("examples/%s does not answer GET / within %v: %v", name, serverStartup, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
 // freePort returns a TCP port that was free on 127.0.0.1 a moment ago. The
-// example takes a port number (PORT), not a listener, and listens on every
-// interface; the test talks to it over loopback only.
+// examples take a port number (PORT), not a listener, and listen on every
+// interface; the test talks to them over loopback only.
 func freePort(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -250,8 +280,8 @@ func freePort(t *testing.T) string {
 	return port
 }
 
-// exampleEnv is the test's environment without the variables the example
-// reads, plus PORT: ephemeral keys, the memory store, gin quiet.
+// exampleEnv is the test's environment without the variables the examples
+// read, plus PORT: ephemeral keys, the memory store, gin quiet.
 func exampleEnv(port string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -265,15 +295,10 @@ func exampleEnv(port string) []string {
 	return append(env, "PORT="+port, "GIN_MODE=release")
 }
 
-// tab is a Chromium tab showing a page of the example's origin.
-type tab struct {
-	ctx  context.Context
-	base string
-}
-
-// startBrowser starts a headless Chromium with a fresh profile and opens
-// base+"/" in it. The browser is closed when the test ends.
-func startBrowser(t *testing.T, chrome, base string) *tab {
+// startBrowser starts a headless Chromium with a fresh profile and returns
+// the context of its first tab, from which newTab opens the others. The
+// browser is closed when the test ends.
+func startBrowser(t *testing.T, chrome string) context.Context {
 	t.Helper()
 	out := &syncBuffer{}
 	opts := []chromedp.ExecAllocatorOption{
@@ -290,6 +315,11 @@ func startBrowser(t *testing.T, chrome, base string) *tab {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// One renderer process per tab rather than per site: the cookie
+		// rules are the same, and on two cores the process swaps of the
+		// cross-site navigations would dominate the test's time.
+		chromedp.Flag("disable-site-isolation-trials", true),
+		chromedp.Flag("disable-features", "site-per-process,IsolateOrigins,BackForwardCache"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.CombinedOutput(out),
 	}
@@ -307,7 +337,7 @@ func startBrowser(t *testing.T, chrome, base string) *tab {
 		cancelAlloc() // waits for the browser process to exit
 		cancelRoot()
 		if t.Failed() {
-			t.Logf("chromium output:\n%s", out)
+			t.Logf("the end of chromium's output:\n%s", tail(out.String(), 4000))
 		}
 	})
 
@@ -322,215 +352,15 @@ func startBrowser(t *testing.T, chrome, base string) *tab {
 		cancelTab()
 		t.Fatalf("%s did not start within %v\n%s", chrome, browserStartup, out)
 	}
-
-	b := &tab{ctx: ctx, base: base}
-	sctx, cancel := b.step()
-	defer cancel()
-	if err := chromedp.Do(sctx, chromedp.Navigate(base+"/")); err != nil {
-		t.Fatalf("open %s/: %v", base, err)
-	}
-	return b
+	return ctx
 }
 
-// step bounds one command sent to the browser.
-func (b *tab) step() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(b.ctx, stepTimeout)
-}
-
-// request is a fetch made by the page.
-type request struct {
-	Method string `json:"method"`
-	Path   string `json:"path"`
-	// Body, when set, is sent as application/json.
-	Body string `json:"body,omitempty"`
-	// CSRF makes the page read the CSRF cookie and echo it in the header,
-	// as a real page does; the fetch fails if the page cannot read it.
-	CSRF bool `json:"csrf,omitempty"`
-	// CSRFValue, when set, is sent in the header instead.
-	CSRFValue string `json:"csrfValue,omitempty"`
-}
-
-type response struct {
-	Method string
-	Path   string
-	Status int    `json:"status"`
-	Body   string `json:"body"`
-}
-
-// fetchJS runs one request from the page: same origin, so the browser
-// attaches the cookies whose Path matches.
-const fetchJS = `(async (req) => {
-	const headers = {};
-	if (req.csrf) {
-		const prefix = %[1]q + "=";
-		const c = document.cookie.split("; ").find((c) => c.startsWith(prefix));
-		if (!c) throw new Error("the page cannot read the CSRF cookie: " + JSON.stringify(document.cookie));
-		headers[%[2]q] = c.slice(prefix.length);
-	} else if (req.csrfValue) {
-		headers[%[2]q] = req.csrfValue;
+// tail is the end of a log, at most n bytes.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	if (req.body) headers["Content-Type"] = "application/json";
-	const r = await fetch(req.path, {method: req.method, headers, body: req.body, credentials: "same-origin", cache: "no-store"});
-	return {status: r.status, body: await r.text()};
-})(%[3]s)`
-
-func (b *tab) fetch(t *testing.T, req request) response {
-	t.Helper()
-	arg, err := json.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := b.step()
-	defer cancel()
-	r, err := chromedp.Run(ctx, chromedp.Evaluate[response](fmt.Sprintf(fetchJS, csrfCookie, csrfHeader, arg), chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("fetch %s %s: %v", req.Method, req.Path, err)
-	}
-	r.Method, r.Path = req.Method, req.Path
-	return r
-}
-
-// want checks the status and, when code is set, the error code of the
-// library's JSON error body.
-func (r response) want(t *testing.T, status int, code string) {
-	t.Helper()
-	if r.Status != status {
-		t.Fatalf("%s %s: status %d %s; want %d %s", r.Method, r.Path, r.Status, r.Body, status, code)
-	}
-	if code == "" {
-		return
-	}
-	var e struct {
-		Error string `json:"error"`
-	}
-	if err := json.Unmarshal([]byte(r.Body), &e); err != nil || e.Error != code {
-		t.Fatalf("%s %s: status %d, body %s; want error %q", r.Method, r.Path, r.Status, r.Body, code)
-	}
-}
-
-// cookies returns the browser's cookies for the example's paths, by name.
-func (b *tab) cookies(t *testing.T) map[string]*network.Cookie {
-	t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{
-		URLs: []string{b.base + "/", b.base + "/cookie/protected", b.base + refreshPath + "/refresh", b.base + refreshPath + "/logout"},
-	})
-	if err != nil {
-		t.Fatalf("Network.getCookies: %v", err)
-	}
-	jar := make(map[string]*network.Cookie)
-	for _, c := range res.Cookies {
-		if prev := jar[c.Name]; prev != nil {
-			t.Fatalf("two %s cookies: Path=%s and Path=%s", c.Name, prev.Path, c.Path)
-		}
-		jar[c.Name] = c
-	}
-	return jar
-}
-
-// wantNoSessionCookies checks that the browser holds none of the session
-// cookies. It does not stop the test, so that what follows still runs.
-func (b *tab) wantNoSessionCookies(t *testing.T) {
-	t.Helper()
-	jar := b.cookies(t)
-	for _, name := range sessionCookies {
-		if c := jar[name]; c != nil {
-			t.Errorf("the browser still holds %s (Path=%s)", name, c.Path)
-		}
-	}
-}
-
-// login empties the browser's cookie jar and logs in as the demo user
-// test through fetch. It returns the CSRF value of the login body.
-func (b *tab) login(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
-		t.Fatalf("Network.clearBrowserCookies: %v", err)
-	}
-	r := b.fetch(t, request{Method: "POST", Path: "/cookie/login", Body: `{"username":"test","password":"test"}`})
-	r.want(t, http.StatusOK, "")
-	var login struct {
-		User string `json:"user"`
-		CSRF string `json:"csrf_token"`
-	}
-	if err := json.Unmarshal([]byte(r.Body), &login); err != nil || login.User != "test" || login.CSRF == "" {
-		t.Fatalf("login body %s: want user test and a csrf_token (%v)", r.Body, err)
-	}
-	return login.CSRF
-}
-
-// dropAccessCookie deletes the access cookie from the browser, as the
-// browser does when its Max-Age runs out, and checks that the refresh and
-// CSRF cookies stay.
-func (b *tab) dropAccessCookie(t *testing.T) {
-	t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	if _, err := chromedp.Call(ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: accessCookie, URL: b.base + "/"}); err != nil {
-		t.Fatalf("Network.deleteCookies %s: %v", accessCookie, err)
-	}
-	jar := b.cookies(t)
-	if jar[accessCookie] != nil || jar[refreshCookie] == nil || jar[csrfCookie] == nil {
-		t.Fatalf("after dropping the access cookie the browser holds %v; want %s and %s only", names(jar), refreshCookie, csrfCookie)
-	}
-}
-
-// restore puts the named cookies of saved back into the browser, with the
-// attributes they had: a copy an attacker (or a backup of the profile) kept.
-func (b *tab) restore(t *testing.T, saved map[string]*network.Cookie, names ...string) {
-	t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	for _, name := range names {
-		c := saved[name]
-		if c == nil {
-			t.Fatalf("no saved %s cookie to restore", name)
-		}
-		p := network.SetCookieParams{
-			Name:     c.Name,
-			Value:    c.Value,
-			URL:      b.base + c.Path, // host-only, as the prefixes require
-			Path:     c.Path,
-			Secure:   &c.Secure,
-			HTTPOnly: &c.HTTPOnly,
-			SameSite: c.SameSite,
-		}
-		if !c.Session {
-			p.Expires = cdp.TimeSinceEpoch(c.Expires)
-		}
-		if _, err := chromedp.Call(ctx, network.SetCookie, p); err != nil {
-			t.Fatalf("Network.setCookie %s: %v", name, err)
-		}
-	}
-	jar := b.cookies(t)
-	for _, name := range names {
-		if c := jar[name]; c == nil || c.Value != saved[name].Value || c.Path != saved[name].Path {
-			t.Fatalf("%s was not restored: the browser holds %v", name, jar[name])
-		}
-	}
-}
-
-// documentCookie is what the page's script sees of the cookies.
-func (b *tab) documentCookie(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.cookie`))
-	if err != nil {
-		t.Fatalf("document.cookie: %v", err)
-	}
-	return s
-}
-
-func names(jar map[string]*network.Cookie) []string {
-	var out []string
-	for n := range jar {
-		out = append(out, n)
-	}
-	return out
+	return "…" + s[len(s)-n:]
 }
 
 // syncBuffer collects the browser's output, written from another

@@ -1,23 +1,45 @@
 // Package browser holds end-to-end tests that drive a real headless
-// Chromium against the gin example server (examples/gin). It has no code of
-// its own: the tests check what only a browser can tell, that the cookie
-// session of the examples works with the cookie rules browsers apply
-// (__Host- and __Secure- prefixes, Secure on http://localhost, Path
-// scoping, HttpOnly, SameSite=Strict), and that logout really ends the
-// session once the browser has dropped an expired access cookie.
+// Chromium against the six example servers (examples/gin, echo, echov5,
+// fiber, fiberv3 and nethttp) and a reference server of the test's own. It
+// has no code of its own: the tests check what only a browser can tell.
+//
+// For each server the test drives the page at GET /app (examples/webapp)
+// with the mouse and keyboard: sign in, the protected and the fresh-only
+// routes, the session list (signing another device out, and every other
+// one), a reload that resumes the session, and sign out. It checks the
+// page's headers and that its Content-Security-Policy refuses HTML sinks;
+// the cookies as the browser keeps them (__Host- and __Secure- prefixes,
+// Secure on http://localhost, Path scoping, HttpOnly, SameSite=Strict);
+// that an unsafe request without the CSRF header is refused; that another
+// site's form posts (from 127.0.0.1, another site than localhost) to
+// logout and to revoke-others end nothing; that the page survives the
+// expiry of the access cookie (the servers run a second time with
+// PASETO_ACCESS_LIFETIME=2s, and the browser drops the cookie itself); and
+// that logout once the access cookie has expired ends the session, so that
+// the refresh token is refused afterwards. The cookie session is then
+// driven through fetch calls from the page's origin (logout, forged logout
+// and server-side revocation, with cookies dropped and restored).
+//
+// The examples mount the fresh-only route and the session routes on their
+// API Guard, which reads the Authorization header only: against them the
+// page reports 401 missing_token for those, and the test checks that it
+// says so. The reference server mounts them on its cookie Guard, under the
+// same paths, and the test checks the page's full use of them there.
 //
 // # Running
 //
 //	go test ./e2e/browser
 //
-// The test builds examples/gin with the go command, runs it on a free
-// loopback port with ephemeral keys and the memory store, and drives it
-// through fetch calls in a page of the server's own origin. It skips when no
-// Chromium or Chrome binary is in PATH; on Debian or Ubuntu install one with
+// The test builds the six examples with one go command, runs each twice on
+// free loopback ports with ephemeral keys and the memory store, and ends
+// with a line counting servers × checks (shown with -v). It needs
+// Chromium or Chrome in PATH and skips without one, saying so (go test -v
+// ./e2e/browser | grep SKIP); on Debian or Ubuntu install it with
 //
 //	apt-get install -y chromium
 //
 // Chromium runs headless, without a GPU, the sandbox or any background
-// networking, with a fresh profile in a temporary directory, and talks to
-// the test over a pipe: it opens no debugging port.
+// networking, with a fresh profile in a temporary directory and a browser
+// context (a cookie jar) per server, and talks to the test over a pipe: it
+// opens no debugging port.
 package browser

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"strings"
 	"testing"
+	"time"
 
-	"github.com/pasetoauth/pasetoauth/examples/internal/exampletest"
+	"github.com/pasetoauth/pasetoauth/examples/exampletest"
 )
 
 // productionAccounts keeps the real demo table for TestDemoPasswords.
@@ -74,6 +76,14 @@ func TestKeysFromEnv(t *testing.T) {
 	t.Run("public", func(t *testing.T) { exampletest.KeysFromEnv(t, run, exampletest.PublicKeys()) })
 }
 
+// TestKeyRotation rotates the access and refresh keys in a rolling deploy
+// with the _PREVIOUS variables, as README.md describes.
+func TestKeyRotation(t *testing.T) {
+	fastAccounts(t)
+	t.Run("local", func(t *testing.T) { exampletest.KeyRotation(t, run, "v4.local") })
+	t.Run("public", func(t *testing.T) { exampletest.KeyRotation(t, run, "v4.public") })
+}
+
 func TestBadEnvironment(t *testing.T) {
 	exampletest.BadEnvironment(t, run)
 }
@@ -91,5 +101,33 @@ func TestDemoPasswords(t *testing.T) {
 	}
 	if _, ok := productionAccounts.authenticate("nobody", "test"); ok {
 		t.Error("an unknown user logs in")
+	}
+}
+
+func TestParseAccessLifetime(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration // 0: the library's default
+		ok   bool
+	}{
+		{"", 0, true},
+		{"15m", 15 * time.Minute, true},
+		{" 2s ", 2 * time.Second, true},
+		{"24h", 24 * time.Hour, true},
+		{"1s", 0, false},     // the access cookie would be set already expired
+		{"1999ms", 0, false}, // Max-Age rounds down to 1s
+		{"24h1s", 0, false},
+		{"-5m", 0, false},
+		{"0", 0, false},
+		{"15", 0, false}, // no unit
+		{"soon", 0, false},
+	} {
+		got, err := parseAccessLifetime(tc.in)
+		if got != tc.want || (err == nil) != tc.ok {
+			t.Errorf("parseAccessLifetime(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), envAccessLifetime) {
+			t.Errorf("parseAccessLifetime(%q): error %q does not name %s", tc.in, err, envAccessLifetime)
+		}
 	}
 }

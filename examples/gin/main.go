@@ -8,11 +8,14 @@
 //
 //	go run ./examples/gin
 //
-// and try the curl lines in README.md. It listens on PORT (default 8000).
+// (in a copy of this directory, a module of its own as README.md explains:
+// go run .) and try the curl lines in README.md. It listens on PORT (default 8000).
 // With no keys in the environment it generates ephemeral keys and says so;
 // set PASETO_LOCAL_KEY (v4.local access tokens) or PASETO_SECRET_KEY
 // (v4.public access tokens), and PASETO_REFRESH_KEY, to PASERK strings from
-// `go run ./cmd/pasetokey gen env` to keep tokens valid across restarts.
+// `go run github.com/pasetoauth/pasetoauth/cmd/pasetokey@latest gen env` to
+// keep tokens valid across restarts. Each has a _PREVIOUS variable of
+// verify-only keys, for key rotation (README.md).
 // REDIS_URL moves sessions and revocations to Redis, so that several
 // instances share them. An invalid variable stops the server with an error.
 //
@@ -34,6 +37,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/pasetoauth/pasetoauth/adapters/ginpaseto"
+	"github.com/pasetoauth/pasetoauth/examples/webapp"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
 
@@ -171,6 +175,10 @@ func newRouter(b *backend) (*gin.Engine, error) {
 	c.GET("/protected", bm.Required(), h.protected)
 	c.POST("/session/refresh", bm.RefreshHandler())
 	c.POST("/session/logout", bm.LogoutHandler())
+
+	// A browser page that signs in with the cookie routes above.
+	r.GET("/app", gin.WrapH(webapp.Page))
+	r.GET("/app/app.js", gin.WrapH(webapp.Script))
 	return r, nil
 }
 
@@ -198,6 +206,7 @@ var endpoints = []endpoint{
 	{"GET", "/sessions", "access token; the user's sessions with their devices, newest first, the caller's marked current"},
 	{"DELETE", "/sessions/{id}", "access token; ends that session of the user (404 unknown_session for any other id)"},
 	{"POST", "/sessions/revoke-others", "access token; ends every session of the user but the caller's"},
+	{"GET", "/app", "nothing; a browser page (script at /app/app.js) that signs in with the cookie routes"},
 }
 
 type handlers struct {

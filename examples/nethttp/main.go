@@ -8,11 +8,14 @@
 //
 //	go run ./examples/nethttp
 //
-// and try the curl lines in README.md. It listens on PORT (default 8000).
+// (in a copy of this directory, a module of its own as README.md explains:
+// go run .) and try the curl lines in README.md. It listens on PORT (default 8000).
 // With no keys in the environment it generates ephemeral keys and says so;
 // set PASETO_LOCAL_KEY (v4.local access tokens) or PASETO_SECRET_KEY
 // (v4.public access tokens), and PASETO_REFRESH_KEY, to PASERK strings from
-// `go run ./cmd/pasetokey gen env` to keep tokens valid across restarts.
+// `go run github.com/pasetoauth/pasetoauth/cmd/pasetokey@latest gen env` to
+// keep tokens valid across restarts. Each has a _PREVIOUS variable of
+// verify-only keys, for key rotation (README.md).
 // REDIS_URL moves sessions and revocations to Redis, so that several
 // instances share them. An invalid variable stops the server with an error.
 //
@@ -38,6 +41,7 @@ import (
 	"time"
 
 	"github.com/pasetoauth/pasetoauth/adapters/httppaseto"
+	"github.com/pasetoauth/pasetoauth/examples/webapp"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
 
@@ -170,6 +174,10 @@ func newHandler(b *backend) (http.Handler, error) {
 	mux.Handle("GET /cookie/protected", bm.Required()(http.HandlerFunc(h.protected)))
 	mux.Handle("POST /cookie/session/refresh", bm.RefreshHandler())
 	mux.Handle("POST /cookie/session/logout", bm.LogoutHandler())
+
+	// A browser page that signs in with the cookie routes above.
+	mux.Handle("GET /app", webapp.Page)
+	mux.Handle("GET /app/app.js", webapp.Script)
 	return mux, nil
 }
 
@@ -197,6 +205,7 @@ var endpoints = []endpoint{
 	{"GET", "/sessions", "access token; the user's sessions with their devices, newest first, the caller's marked current"},
 	{"DELETE", "/sessions/{id}", "access token; ends that session of the user (404 unknown_session for any other id)"},
 	{"POST", "/sessions/revoke-others", "access token; ends every session of the user but the caller's"},
+	{"GET", "/app", "nothing; a browser page (script at /app/app.js) that signs in with the cookie routes"},
 }
 
 type handlers struct {

@@ -97,7 +97,8 @@ func peerLabel(row, mod string) string {
 	return row + " (" + mod + ")"
 }
 
-// targets are the "Numbers to aim at" of DESIGN.md.
+// targets are the numbers to aim at, which the "Targets" table of
+// docs/benchmarks.md reports.
 func targets() []ratio {
 	t := []ratio{
 		{label: "v4.local Verifier ÷ go-paseto ParseV4Local", metric: "ns", max: 1.10,

@@ -1,9 +1,18 @@
-// Package exampletest drives the HTTP contract that every example server
-// under examples/ implements (DESIGN.md, "Examples' HTTP contract") over
-// real HTTP on a loopback port. Each example's main_test.go hands its run
-// function to Start and calls Contract and the other checks here, so the
-// examples are held to one specification and a new example passes by
-// serving the same contract.
+// Package exampletest is the contract test kit of the example servers under
+// examples/: it drives the HTTP contract they all implement (the routes of
+// each example's README, specified by Contract and the other checks here)
+// over real HTTP on a loopback port. Each
+// example's main_test.go hands its run function to Start and calls Contract
+// and the other checks here, so the examples are held to one specification
+// and a new example passes by serving the same contract.
+//
+// It is public only so that an example copied out of this repository into a
+// module of its own still builds and passes its tests with nothing but the
+// pasetoauth requirement in go.mod. It is not a stable API: it follows the
+// examples, and may change in any release along with them. A copy that
+// changes the contract (its routes, its demo users) edits or drops the
+// tests that check it; an application's own tests should not build on this
+// package.
 package exampletest
 
 import (

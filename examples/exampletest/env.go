@@ -18,7 +18,9 @@ func EphemeralKeys(t *testing.T, run RunFunc) {
 	s := Start(t, run, nil)
 	Expect(t, "GET /", s.Get(t, "/", ""), http.StatusOK, "")
 	logs := s.Logs()
-	for _, want := range []string{"ephemeral keys", "in-memory session store"} {
+	// The command it suggests works outside a checkout of pasetoauth too,
+	// in a copy of the example.
+	for _, want := range []string{"ephemeral keys", "in-memory session store", KeygenCommand + " gen env"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log does not mention %q:\n%s", want, logs)
 		}
@@ -100,24 +102,50 @@ func footerKID(t testing.TB, tok string) string {
 	return f.KID
 }
 
-// noSecrets fails the test if text holds any key from env.
+// noSecrets fails the test if text holds any key from env, also one of a
+// comma-separated list.
 func noSecrets(t testing.TB, what, text string, env map[string]string) {
 	t.Helper()
-	for name, v := range env {
-		if strings.HasPrefix(name, "PASETO_") && len(v) > 12 && strings.Contains(text, v[len(v)-12:]) {
-			t.Errorf("%s shows %s:\n%s", what, name, text)
+	for name, list := range env {
+		if !strings.HasPrefix(name, "PASETO_") {
+			continue
+		}
+		for _, v := range strings.Split(list, ",") {
+			if v = strings.TrimSpace(v); len(v) > 12 && strings.Contains(text, v[len(v)-12:]) {
+				t.Errorf("%s shows %s:\n%s", what, name, text)
+			}
 		}
 	}
 }
 
+// KeygenCommand generates keys in any directory: it is the command the
+// examples name in their hints, which must work in a copy of an example
+// outside a checkout of pasetoauth.
+const KeygenCommand = "go run github.com/pasetoauth/pasetoauth/cmd/pasetokey@latest"
+
 // BadEnvironment checks that every wrong setting stops the server at
-// start-up with an error naming the variable, without falling back to
-// generated keys or showing a secret.
+// start-up with an error naming the variable (and, in a comma-separated
+// list of keys, the key's position), without falling back to generated
+// keys, dropping a key or showing a secret.
 func BadEnvironment(t *testing.T, run RunFunc) {
 	local := paseto.GenerateSymmetricKey().PASERK()
+	local2 := paseto.GenerateSymmetricKey().PASERK()
 	refresh := paseto.GenerateSymmetricKey().PASERK()
 	secret := paseto.GenerateSecretKey()
+	public2 := paseto.GenerateSecretKey().Public().PASERK()
 	zero := "k4.local." + base64.RawURLEncoding.EncodeToString(make([]byte, 32))
+	zeroPublic := "k4.public." + base64.RawURLEncoding.EncodeToString(make([]byte, 32))
+	lk := func(kv ...string) map[string]string { // v4.local keys, and kv
+		return With(map[string]string{"PASETO_LOCAL_KEY": local, "PASETO_REFRESH_KEY": refresh}, kv...)
+	}
+	sk := func(kv ...string) map[string]string { // v4.public keys, and kv
+		return With(map[string]string{"PASETO_SECRET_KEY": secret.PASERK(), "PASETO_REFRESH_KEY": refresh}, kv...)
+	}
+	const (
+		localPrev   = "PASETO_LOCAL_KEY_PREVIOUS"
+		secretPrev  = "PASETO_SECRET_KEY_PREVIOUS"
+		refreshPrev = "PASETO_REFRESH_KEY_PREVIOUS"
+	)
 	cases := []struct {
 		name string
 		env  map[string]string
@@ -133,10 +161,36 @@ func BadEnvironment(t *testing.T, run RunFunc) {
 		{"secret key truncated", map[string]string{"PASETO_SECRET_KEY": secret.PASERK()[:40], "PASETO_REFRESH_KEY": refresh}, []string{"PASETO_SECRET_KEY"}},
 		{"refresh key is a secret key", map[string]string{"PASETO_LOCAL_KEY": local, "PASETO_REFRESH_KEY": secret.PASERK()}, []string{"PASETO_REFRESH_KEY"}},
 		{"both access keys", map[string]string{"PASETO_LOCAL_KEY": local, "PASETO_SECRET_KEY": secret.PASERK(), "PASETO_REFRESH_KEY": refresh}, []string{"PASETO_LOCAL_KEY", "PASETO_SECRET_KEY"}},
-		{"local key without refresh key", map[string]string{"PASETO_LOCAL_KEY": local}, []string{"PASETO_REFRESH_KEY"}},
+		{"local key without refresh key", map[string]string{"PASETO_LOCAL_KEY": local}, []string{"PASETO_REFRESH_KEY", KeygenCommand + " gen local"}},
 		{"secret key without refresh key", map[string]string{"PASETO_SECRET_KEY": secret.PASERK()}, []string{"PASETO_REFRESH_KEY"}},
 		{"refresh key alone", map[string]string{"PASETO_REFRESH_KEY": refresh}, []string{"PASETO_LOCAL_KEY", "PASETO_SECRET_KEY"}},
 		{"one key for both", map[string]string{"PASETO_LOCAL_KEY": local, "PASETO_REFRESH_KEY": local}, []string{"PASETO_REFRESH_KEY"}},
+
+		// Key rings: the _PREVIOUS variables hold comma-separated
+		// verify-only keys. Errors name the variable and the key's position.
+		{"current key variable holds a list", lk("PASETO_LOCAL_KEY", local+","+local2), []string{"PASETO_LOCAL_KEY", localPrev}},
+		{"secret key variable holds a list", sk("PASETO_SECRET_KEY", secret.PASERK()+","+public2), []string{"PASETO_SECRET_KEY", secretPrev}},
+		{"refresh key variable holds a list", lk("PASETO_REFRESH_KEY", refresh+","+local2), []string{"PASETO_REFRESH_KEY", refreshPrev}},
+		{"previous local key garbage", lk(localPrev, local2+",k4.local.not*base64"), []string{localPrev + " key 2 of 2", "k4.local."}},
+		{"previous local key is a secret key", lk(localPrev, secret.PASERK()), []string{localPrev + " key 1 of 1", "k4.local."}},
+		{"previous local key all zero", lk(localPrev, local2+", "+zero), []string{localPrev + " key 2 of 2"}},
+		{"empty entry in a list", lk(localPrev, local2+",,"+paseto.GenerateSymmetricKey().PASERK()), []string{localPrev + " key 2 of 3", "empty"}},
+		{"trailing comma", lk(localPrev, local2+","), []string{localPrev + " key 2 of 2", "empty"}},
+		{"leading comma", lk(refreshPrev, " ,"+local2), []string{refreshPrev + " key 1 of 2", "empty"}},
+		{"previous repeats the current key", lk(localPrev, local2+","+local), []string{localPrev + " key 2 of 2", "PASETO_LOCAL_KEY"}},
+		{"previous key listed twice", lk(localPrev, local2+","+local2), []string{localPrev + " key 2 of 2", localPrev + " key 1 of 2", "once"}},
+		{"previous access key is the refresh key", lk(localPrev, refresh), []string{"PASETO_REFRESH_KEY", localPrev + " key 1 of 1", "independent"}},
+		{"previous refresh key is the access key", lk(refreshPrev, local), []string{refreshPrev + " key 1 of 1", "PASETO_LOCAL_KEY"}},
+		{"previous refresh key is a public key", lk(refreshPrev, public2), []string{refreshPrev + " key 1 of 1", "k4.local."}},
+		{"previous public key is a secret key", sk(secretPrev, paseto.GenerateSecretKey().PASERK()), []string{secretPrev + " key 1 of 1", "k4.public."}},
+		{"previous public key is a local key", sk(secretPrev, public2+","+local2), []string{secretPrev + " key 2 of 2", "k4.public."}},
+		{"previous public key is a small-order key", sk(secretPrev, zeroPublic), []string{secretPrev + " key 1 of 1"}},
+		{"previous public key is the current key's", sk(secretPrev, secret.Public().PASERK()), []string{secretPrev + " key 1 of 1", "PASETO_SECRET_KEY"}},
+		{"previous local keys with a secret key", sk(localPrev, local2), []string{localPrev, secretPrev}},
+		{"previous public keys with a local key", lk(secretPrev, public2), []string{secretPrev, localPrev}},
+		{"previous keys alone", map[string]string{localPrev: local2}, []string{localPrev, "PASETO_LOCAL_KEY", "PASETO_SECRET_KEY"}},
+		{"previous refresh keys without the refresh key", map[string]string{"PASETO_LOCAL_KEY": local, refreshPrev: local2}, []string{"PASETO_REFRESH_KEY"}},
+
 		{"redis URL of another scheme", With(LocalKeys(), "REDIS_URL", "http://127.0.0.1:6379"), []string{"REDIS_URL"}},
 		{"redis URL with a bad port", With(LocalKeys(), "REDIS_URL", "redis://app:s3cret-pass-word@127.0.0.1:port/0"), []string{"REDIS_URL"}},
 		// A '#' in an unencoded password ends the URL's userinfo early, and

@@ -12,7 +12,7 @@ import (
 // template and a fix in one reaches them all.
 func TestSharedFilesInSync(t *testing.T) {
 	for _, name := range []string{"backend.go", "users.go"} {
-		paths, err := filepath.Glob(filepath.Join("..", "..", "*", name))
+		paths, err := filepath.Glob(filepath.Join("..", "*", name))
 		if err != nil {
 			t.Fatal(err)
 		}
