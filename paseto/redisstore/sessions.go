@@ -142,7 +142,7 @@ func (s *Store) ListSessions(ctx context.Context, subject string, now time.Time)
 	cmds := make([]*redis.SliceCmd, len(sids))
 	_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, sid := range sids {
-			cmds[i] = hmget(ctx, k.session(sid))
+			cmds[i] = hmget(ctx, k.session(sid), fieldCount)
 			_ = p.Process(ctx, cmds[i])
 		}
 		return nil

@@ -427,6 +427,9 @@ const (
 	fIP        = fUA + uaParts
 	fLabel     = fIP + 1
 	fieldCount = fLabel + 1
+	// liveFieldCount is the leading fields SessionLive reads: all but the
+	// device, which no liveness decision needs.
+	liveFieldCount = fCreatedAt + 1
 )
 
 // maxFieldBytes is the longest value a session hash holds: Redis keeps a
@@ -457,19 +460,21 @@ func deviceArgs(d paseto.Device) ([]any, error) {
 	return append(a, d.IP, d.Label), nil
 }
 
-// hmget is HMGET of every session field of key.
-func hmget(ctx context.Context, key string) *redis.SliceCmd {
-	args := make([]any, 2, 2+fieldCount)
+// hmget is HMGET of the first n session fields of key: fieldCount for
+// all of them, liveFieldCount for what a liveness decision reads.
+func hmget(ctx context.Context, key string, n int) *redis.SliceCmd {
+	args := make([]any, 2, 2+n)
 	args[0], args[1] = "hmget", key
-	return redis.NewSliceCmd(ctx, append(args, hmgetFields...)...)
+	return redis.NewSliceCmd(ctx, append(args, hmgetFields[:n]...)...)
 }
 
 // SessionLive implements paseto.SessionChecker in one round trip: a
 // pipeline of HMGET on the session hash and ZSCORE of the session in its
 // subject's index (one slot), compared here. A session that is not in the
 // index is not live, and its hash is not looked at; otherwise every field
-// is validated, and a record the store could not have written, or an index
-// of the wrong type, is an error wrapping paseto.ErrStoreCorrupt.
+// a liveness decision reads (all but the device) is read and validated,
+// and a record the store could not have written, or an index of the wrong
+// type, is an error wrapping paseto.ErrStoreCorrupt.
 func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
 	n, err := unixNano(now)
 	if err != nil {
@@ -487,7 +492,7 @@ func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.T
 		in *redis.FloatCmd
 	)
 	_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		hm = hmget(ctx, k.session(sid))
+		hm = hmget(ctx, k.session(sid), liveFieldCount)
 		_ = p.Process(ctx, hm)
 		in = p.ZScore(ctx, k.index(), sid)
 		return nil
@@ -550,11 +555,12 @@ func addSat(a, d int64) int64 {
 	return a + d
 }
 
-// parseSession validates an HMGET reply of sessionFields exactly as the
-// scripts' load does, and reads the device too when asked. found is false
-// when the session has none of the fields.
+// parseSession validates an HMGET reply of sessionFields (all of them, or
+// the first liveFieldCount) exactly as the scripts' load does, and reads
+// the device too when asked (which needs all of them). found is false when
+// the session has none of the fields.
 func parseSession(vals []any, device bool) (rec session, found bool, err error) {
-	if len(vals) != fieldCount {
+	if len(vals) != fieldCount && (device || len(vals) != liveFieldCount) {
 		return rec, false, errCorrupt("session")
 	}
 	var f [fieldCount]string
@@ -572,7 +578,7 @@ func parseSession(vals []any, device bool) (rec session, found bool, err error) 
 	if n == 0 {
 		return rec, false, nil
 	}
-	if n != fieldCount {
+	if n != len(vals) {
 		return rec, false, errCorrupt("session")
 	}
 	var ok [5]bool

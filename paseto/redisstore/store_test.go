@@ -657,7 +657,9 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 		{"session with a bad time", "s", with("expires_at", "12x"), sessionOps, revokeSession},
 		{"session with a negative time", "s", with("last_used", "-1"), sessionOps, revokeSession},
 		{"session with a bad flag", "s", with("revoked", "no"), sessionOps, revokeSession},
-		{"session missing a device field", "s", with("ua2", nil), sessionOps, revokeSession},
+		// SessionLive does not read the device (no liveness decision
+		// needs it); everything that does read it refuses.
+		{"session missing a device field", "s", with("ua2", nil), []op{create, rotate}, revokeSession},
 		{"session with a bad created_at", "s", with("created_at", "x"), sessionOps, revokeSession},
 		{"session with a bad run_id", "s", with("run", "xyz"), sessionOps, revokeSession},
 		{"live session without current", "s", with("current", ""), sessionOps, revokeSession},
