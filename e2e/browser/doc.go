@@ -4,27 +4,31 @@
 // has no code of its own: the tests check what only a browser can tell.
 //
 // For each server the test drives the page at GET /app (examples/webapp)
-// with the mouse and keyboard: sign in, the protected and the fresh-only
-// routes, the session list (signing another device out, and every other
-// one), a reload that resumes the session, and sign out. It checks the
-// page's headers and that its Content-Security-Policy refuses HTML sinks;
-// the cookies as the browser keeps them (__Host- and __Secure- prefixes,
-// Secure on http://localhost, Path scoping, HttpOnly, SameSite=Strict);
-// that an unsafe request without the CSRF header is refused; that another
-// site's form posts (from 127.0.0.1, another site than localhost) to
-// logout and to revoke-others end nothing; that the page survives the
-// expiry of the access cookie (the servers run a second time with
-// PASETO_ACCESS_LIFETIME=2s, and the browser drops the cookie itself); and
-// that logout once the access cookie has expired ends the session, so that
-// the refresh token is refused afterwards. The cookie session is then
-// driven through fetch calls from the page's origin (logout, forged logout
-// and server-side revocation, with cookies dropped and restored).
+// with the mouse and keyboard, through the cookie routes alone: sign in,
+// the protected route and the fresh-only one (POST /cookie/fresh), a
+// refresh after which the fresh-only route asks for the password again and
+// the fresh re-login (POST /cookie/fresh-login, a wrong password first)
+// makes the session fresh again, the session list (GET /cookie/sessions:
+// signing another device out, and every other one), a reload that resumes
+// the session, and sign out. It checks the page's headers and that its
+// Content-Security-Policy refuses HTML sinks; the cookies as the browser
+// keeps them (__Host- and __Secure- prefixes, Secure on http://localhost,
+// Path scoping, HttpOnly, SameSite=Strict), and that a fresh re-login
+// replaces the access cookie only; that unsafe requests without the CSRF
+// header (refresh, the fresh-only route, the fresh re-login,
+// revoke-others) are refused; that another site's form posts (from
+// 127.0.0.1, another site than localhost) to logout and to revoke-others
+// end nothing; that the page survives the expiry of the access cookie (the
+// servers run a second time with PASETO_ACCESS_LIFETIME=2s, and the
+// browser drops the cookie itself); and that logout once the access cookie
+// has expired ends the session, so that the refresh token is refused
+// afterwards. The cookie session is then driven through fetch calls from
+// the page's origin (logout, forged logout and server-side revocation,
+// with cookies dropped and restored).
 //
-// The examples mount the fresh-only route and the session routes on their
-// API Guard, which reads the Authorization header only: against them the
-// page reports 401 missing_token for those, and the test checks that it
-// says so. The reference server mounts them on its cookie Guard, under the
-// same paths, and the test checks the page's full use of them there.
+// The reference server serves the page and its cookie routes in a few
+// lines of net/http: a failure there and not in the examples is the
+// examples', one everywhere is most likely the page's.
 //
 // # Running
 //

@@ -99,52 +99,67 @@ func runScenarios(t *testing.T, s *server, b *tab, f *forger, check checkFunc) {
 		}
 	})
 
+	// The fresh-only route takes the access cookie of the sign-in: one
+	// request, with the CSRF header.
 	check(t, "fresh-only route", func(t *testing.T) {
 		b.clearLog(t)
+		b.click(t, "#call-fresh").want(t, freshAction, http.StatusOK, "")
+		wantLog(t, b.logged(t), freshAction+" → 200")
+	})
+
+	// A refresh keeps the session but not its freshness: the fresh-only
+	// route then asks for the password again, and the fresh re-login
+	// sets a fresh access cookie in the same session.
+	check(t, "fresh re-login after a refresh", func(t *testing.T) {
+		b.click(t, "#refresh").want(t, "POST "+refreshPath+"/refresh", http.StatusOK, "")
+		if fresh := b.text(t, "fresh"); fresh != "no" {
+			t.Fatalf("after a refresh the page shows fresh %q, want no", fresh)
+		}
+		saved := b.cookies(t)
 		r := b.click(t, "#call-fresh")
-		if s.reference {
-			r.want(t, "POST /fresh", http.StatusOK, "")
-			return
+		r.want(t, freshAction, http.StatusUnauthorized, "insufficient_user_authentication")
+		if !b.visible(t, "fresh-form") {
+			t.Fatalf("the page reports %q but shows no password prompt", r.Text)
 		}
-		// The examples' POST /fresh is on their API Guard, which reads the
-		// Authorization header only: the page refreshes (the access cookie
-		// might have expired), retries, and says what it found.
-		r.want(t, "POST /fresh", http.StatusUnauthorized, "missing_token")
-		if !strings.Contains(r.Text, "Bearer") {
-			t.Errorf("the page reports %q: want it to say the route takes a Bearer token only", r.Text)
+		b.fill(t, "fresh-password", "wrong")
+		b.click(t, "#fresh-login").want(t, freshLoginAction, http.StatusUnauthorized, "invalid_credentials")
+		if !b.visible(t, "fresh-form") {
+			t.Fatal("after a wrong password the password prompt is gone")
 		}
-		wantLog(t, b.logged(t),
-			"POST /fresh → 401 missing_token",
-			"POST "+refreshPath+"/refresh → 200",
-			"POST /fresh → 401 missing_token")
-		b.click(t, "#call-protected").want(t, "GET /cookie/protected", http.StatusOK, "")
+		b.fill(t, "fresh-password", "test")
+		b.click(t, "#fresh-login").want(t, freshLoginAction, http.StatusOK, "")
+		if b.visible(t, "fresh-form") || b.text(t, "fresh") != "yes" {
+			t.Fatalf("after the fresh re-login the page shows the prompt %v, fresh %q; want no prompt, fresh yes", b.visible(t, "fresh-form"), b.text(t, "fresh"))
+		}
+		// A new access cookie; the refresh and CSRF cookies as they were.
+		jar := b.cookies(t)
+		if jar[accessCookie] == nil || jar[accessCookie].Value == saved[accessCookie].Value || !jar[accessCookie].HTTPOnly {
+			t.Errorf("after the fresh re-login the browser holds access cookie %v, want a new HttpOnly one", jar[accessCookie])
+		}
+		for _, name := range []string{refreshCookie, csrfCookie} {
+			if c := jar[name]; c == nil || c.Value != saved[name].Value {
+				t.Errorf("after the fresh re-login the browser's %s is %v, want it unchanged", name, c)
+			}
+		}
+		b.clearLog(t)
+		b.click(t, "#call-fresh").want(t, freshAction, http.StatusOK, "")
+		wantLog(t, b.logged(t), freshAction+" → 200")
 	})
 
 	check(t, "unsafe requests without the CSRF header refused", func(t *testing.T) {
-		b.fetch(t, request{Method: "POST", Path: refreshPath + "/refresh"}).want(t, http.StatusForbidden, "invalid_csrf_token")
-		b.fetch(t, request{Method: "POST", Path: refreshPath + "/refresh", CSRFValue: "guessed"}).want(t, http.StatusForbidden, "invalid_csrf_token")
-		if s.reference {
-			b.fetch(t, request{Method: "POST", Path: "/fresh"}).want(t, http.StatusForbidden, "invalid_csrf_token")
-			b.fetch(t, request{Method: "POST", Path: "/sessions/revoke-others"}).want(t, http.StatusForbidden, "invalid_csrf_token")
+		for _, path := range []string{refreshPath + "/refresh", "/cookie/fresh", "/cookie/fresh-login", sessionsPath + "/revoke-others"} {
+			b.fetch(t, request{Method: "POST", Path: path}).want(t, http.StatusForbidden, "invalid_csrf_token")
+			b.fetch(t, request{Method: "POST", Path: path, CSRFValue: "guessed"}).want(t, http.StatusForbidden, "invalid_csrf_token")
 		}
 		b.click(t, "#call-protected").want(t, "GET /cookie/protected", http.StatusOK, "")
 	})
 
 	check(t, "session list", func(t *testing.T) {
-		if !s.reference {
-			// The examples' session routes are on their API Guard too.
-			r := b.click(t, "#list-sessions")
-			r.want(t, "GET /sessions", http.StatusUnauthorized, "missing_token")
-			if !strings.Contains(r.Text, "Bearer") {
-				t.Errorf("the page reports %q: want it to say the route takes a Bearer token only", r.Text)
-			}
-			return
-		}
 		// Another device signs in with a User-Agent that is HTML: the page
 		// lists it as text.
 		const hostile = `<img src=x onerror="window.pwned=1">Evil/1.0`
 		other := signInDevice(t, s.long, hostile)
-		b.click(t, "#list-sessions").want(t, "GET /sessions", http.StatusOK, "")
+		b.click(t, "#list-sessions").want(t, "GET "+sessionsPath, http.StatusOK, "")
 		items := b.sessionItems(t)
 		if len(items) != 2 || items[0].Current == items[1].Current {
 			t.Fatalf("the page lists %+v; want this browser and the other device", items)
@@ -157,7 +172,7 @@ func runScenarios(t *testing.T, s *server, b *tab, f *forger, check checkFunc) {
 		}
 
 		// "Sign out" on the other device's line ends that session only.
-		b.click(t, "#sessions li:not([data-current]) button").want(t, "DELETE /sessions/{id}", http.StatusNoContent, "")
+		b.click(t, "#sessions li:not([data-current]) button").want(t, "DELETE "+sessionsPath+"/{id}", http.StatusNoContent, "")
 		if items := b.sessionItems(t); len(items) != 1 || !items[0].Current {
 			t.Fatalf("after signing the other device out the page lists %+v; want this browser only", items)
 		}
@@ -167,7 +182,7 @@ func runScenarios(t *testing.T, s *server, b *tab, f *forger, check checkFunc) {
 
 		// "Sign out everywhere else" ends every other session.
 		others := []*device{signInDevice(t, s.long, "Phone/1.0"), signInDevice(t, s.long, "Laptop/1.0")}
-		b.click(t, "#revoke-others").want(t, "POST /sessions/revoke-others", http.StatusNoContent, "")
+		b.click(t, "#revoke-others").want(t, "POST "+sessionsPath+"/revoke-others", http.StatusNoContent, "")
 		if items := b.sessionItems(t); len(items) != 1 || !items[0].Current {
 			t.Fatalf("after signing out everywhere else the page lists %+v; want this browser only", items)
 		}
@@ -205,7 +220,7 @@ func runScenarios(t *testing.T, s *server, b *tab, f *forger, check checkFunc) {
 		}
 		b.restore(t, saved, sessionCookies...)
 
-		forged("/sessions/revoke-others")
+		forged(sessionsPath + "/revoke-others")
 		for _, name := range sessionCookies {
 			if c := b.cookies(t)[name]; c == nil || c.Value != saved[name].Value {
 				t.Errorf("after the forged revoke-others the browser's %s is %v, want it unchanged", name, c)

@@ -20,11 +20,10 @@ import (
 )
 
 // startReference starts the test's reference server and returns its base
-// URL on localhost: the examples' cookie routes and page, plus what the
-// examples serve to the Authorization header only (POST /fresh and the
-// session routes), here on the cookie Guard, under the same paths the page
-// calls. It shows the page's full use of a cookie session, and what an
-// example would mount to offer it. accessLifetime 0 is the default.
+// URL on localhost: the page and the cookie routes it calls, as the
+// examples serve them, in as few lines as net/http allows, with the demo
+// user test only. It tells a fault of the page from one of the examples.
+// accessLifetime 0 is the default.
 func startReference(t *testing.T, accessLifetime time.Duration) string {
 	t.Helper()
 	access, err := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
@@ -56,35 +55,42 @@ func startReference(t *testing.T, accessLifetime time.Duration) string {
 	mux.Handle("GET /app", webapp.Page)
 	mux.Handle("GET /app/app.js", webapp.Script)
 	mux.HandleFunc("POST /cookie/login", func(w http.ResponseWriter, r *http.Request) {
-		var cr struct{ Username, Password string }
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-			writeJSON(w, http.StatusUnsupportedMediaType, paseto.ErrorBody{Error: "unsupported_media_type", Message: "send JSON"})
+		user, ok := checkCredentials(w, r)
+		if !ok {
 			return
 		}
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10)).Decode(&cr); err != nil || cr.Username != "test" || cr.Password != "test" {
-			writeJSON(w, http.StatusUnauthorized, paseto.ErrorBody{Error: "invalid_credentials", Message: "wrong username or password"})
-			return
-		}
-		s, err := m.LoginWithCookies(w, r, cr.Username, paseto.LoginOptions{Device: httppaseto.Device(r)})
+		s, err := m.LoginWithCookies(w, r, user, paseto.LoginOptions{Device: httppaseto.Device(r)})
 		if err != nil {
 			httppaseto.DefaultErrorHandler(w, r, g.ProblemFor(err, nil), err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"user": cr.Username, "csrf_token": s.CSRF, "expires_in": s.Pair.ExpiresIn})
+		writeJSON(w, http.StatusOK, map[string]any{"user": user, "csrf_token": s.CSRF, "expires_in": s.Pair.ExpiresIn})
 	})
 	mux.Handle("GET /cookie/protected", m.Required()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := httppaseto.Claims(r.Context())
 		writeJSON(w, http.StatusOK, map[string]any{"user": c.Subject, "scopes": []string{}, "fresh": c.Fresh, "expires_at": c.Expiration})
 	})))
-	mux.Handle("POST /cookie/session/refresh", m.RefreshHandler())
-	mux.Handle("POST /cookie/session/logout", m.LogoutHandler())
-	// What the examples mount on their API Guard only.
-	mux.Handle("POST /fresh", m.FreshRequired(paseto.WithMaxAge(5*time.Minute))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("POST /cookie/fresh", m.FreshRequired(paseto.WithMaxAge(5*time.Minute))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"user": httppaseto.Subject(r.Context()), "message": "fresh login confirmed"})
 	})))
-	mux.Handle("GET /sessions", m.SessionsHandler())
-	mux.Handle("DELETE /sessions/{id}", m.RevokeSessionHandler("id"))
-	mux.Handle("POST /sessions/revoke-others", m.RevokeOtherSessionsHandler())
+	mux.Handle("POST /cookie/fresh-login", m.Required()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, ok := checkCredentials(w, r)
+		if !ok {
+			return
+		}
+		c, _ := httppaseto.FromContext(r.Context())
+		tok, err := g.FreshLogin(r.Context(), header(w.Header()), c, user)
+		if err != nil {
+			httppaseto.DefaultErrorHandler(w, r, g.ProblemFor(err, nil), err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"token_type": tok.TokenType, "expires_in": tok.ExpiresIn})
+	})))
+	mux.Handle("POST /cookie/session/refresh", m.RefreshHandler())
+	mux.Handle("POST /cookie/session/logout", m.LogoutHandler())
+	mux.Handle("GET /cookie/sessions", m.SessionsHandler())
+	mux.Handle("DELETE /cookie/sessions/{id}", m.RevokeSessionHandler("id"))
+	mux.Handle("POST /cookie/sessions/revoke-others", m.RevokeOtherSessionsHandler())
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -96,6 +102,26 @@ func startReference(t *testing.T, accessLifetime time.Duration) string {
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	return "http://localhost:" + port
 }
+
+// checkCredentials reads a JSON login body and accepts the demo user test
+// only, answering the request itself when it fails.
+func checkCredentials(w http.ResponseWriter, r *http.Request) (string, bool) {
+	var cr struct{ Username, Password string }
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeJSON(w, http.StatusUnsupportedMediaType, paseto.ErrorBody{Error: "unsupported_media_type", Message: "send JSON"})
+		return "", false
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10)).Decode(&cr); err != nil || cr.Username != "test" || cr.Password != "test" {
+		writeJSON(w, http.StatusUnauthorized, paseto.ErrorBody{Error: "invalid_credentials", Message: "wrong username or password"})
+		return "", false
+	}
+	return cr.Username, true
+}
+
+// header lets paseto.Guard.FreshLogin set the access cookie.
+type header http.Header
+
+func (h header) AddHeader(name, value string) { http.Header(h).Add(name, value) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -370,6 +370,23 @@ func (b *tab) signIn(t *testing.T) result {
 	return b.click(t, "#login")
 }
 
+// fill sets the value of the page's input with id, as typing would.
+func (b *tab) fill(t *testing.T, id, value string) {
+	t.Helper()
+	ctx, cancel := b.step()
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID(id), value)); err != nil {
+		t.Fatalf("fill #%s: %v", id, err)
+	}
+}
+
+// visible reports whether the element with id is shown: neither it nor an
+// ancestor is hidden.
+func (b *tab) visible(t *testing.T, id string) bool {
+	t.Helper()
+	return eval[bool](t, b, fmt.Sprintf(`document.getElementById(%q).checkVisibility()`, id))
+}
+
 // want checks the status and code an action reported.
 func (r result) want(t *testing.T, action string, status int, code string) {
 	t.Helper()

@@ -124,7 +124,7 @@ func run(ctx context.Context, getenv func(string) string, ln net.Listener, logge
 const adminScope = "admin:read"
 
 // freshMaxAge is how recently a user must have typed their password to use
-// POST /fresh.
+// POST /fresh and POST /cookie/fresh.
 const freshMaxAge = 5 * time.Minute
 
 // newEcho builds the routes of the HTTP contract.
@@ -177,11 +177,19 @@ func newEcho(b *backend) (*echo.Echo, error) {
 	e.DELETE("/sessions/:id", m.RevokeSessionHandler("id"))
 	e.POST("/sessions/revoke-others", m.RevokeOtherSessionsHandler())
 
+	// The routes for browsers, with the session in cookies: the same
+	// protected, fresh-only, fresh re-login and session routes. Unsafe
+	// methods need the X-CSRF-Token header, which the browser Guard checks.
 	c := e.Group("/cookie")
 	c.POST("/login", h.cookieLogin)
 	c.GET("/protected", h.protected, bm.Required())
+	c.POST("/fresh", h.fresh, bm.FreshRequired(paseto.WithMaxAge(freshMaxAge)))
+	c.POST("/fresh-login", h.cookieFreshLogin, bm.Required())
 	c.POST("/session/refresh", bm.RefreshHandler())
 	c.POST("/session/logout", bm.LogoutHandler())
+	c.GET("/sessions", bm.SessionsHandler())
+	c.DELETE("/sessions/:id", bm.RevokeSessionHandler("id"))
+	c.POST("/sessions/revoke-others", bm.RevokeOtherSessionsHandler())
 
 	// A browser page that signs in with the cookie routes above.
 	e.GET("/app", echo.WrapHandler(webapp.Page))
@@ -202,17 +210,22 @@ var endpoints = []endpoint{
 	{"POST", "/refresh", `refresh token (Authorization: Bearer or {"refresh_token"})`},
 	{"GET", "/protected", "access token"},
 	{"GET", "/optional", "optional access token"},
-	{"POST", "/fresh", "fresh access token (from /login, at most 5 minutes old)"},
+	{"POST", "/fresh", "fresh access token (from /login or /fresh-login, at most 5 minutes old)"},
 	{"POST", "/fresh-login", `access token and credentials {"username","password"} of its user; a fresh access token for the same session`},
 	{"GET", "/admin", "access token with scope " + adminScope},
 	{"POST", "/logout", "access token"},
-	{"POST", "/cookie/login", `credentials {"username","password"}; sets cookies`},
-	{"GET", "/cookie/protected", "access cookie"},
-	{"POST", "/cookie/session/refresh", "refresh cookie and X-CSRF-Token header"},
-	{"POST", "/cookie/session/logout", "access or refresh cookie and X-CSRF-Token header; expires the cookies"},
 	{"GET", "/sessions", "access token; the user's sessions with their devices, newest first, the caller's marked current"},
 	{"DELETE", "/sessions/{id}", "access token; ends that session of the user (404 unknown_session for any other id)"},
 	{"POST", "/sessions/revoke-others", "access token; ends every session of the user but the caller's"},
+	{"POST", "/cookie/login", `credentials {"username","password"}; sets cookies`},
+	{"GET", "/cookie/protected", "access cookie"},
+	{"POST", "/cookie/fresh", "fresh access cookie (from /cookie/login or /cookie/fresh-login, at most 5 minutes old) and X-CSRF-Token header"},
+	{"POST", "/cookie/fresh-login", `access cookie, X-CSRF-Token header and credentials {"username","password"} of its user; sets a fresh access cookie for the same session`},
+	{"POST", "/cookie/session/refresh", "refresh cookie and X-CSRF-Token header"},
+	{"POST", "/cookie/session/logout", "access or refresh cookie and X-CSRF-Token header; expires the cookies"},
+	{"GET", "/cookie/sessions", "access cookie; the user's sessions, as GET /sessions"},
+	{"DELETE", "/cookie/sessions/{id}", "access cookie and X-CSRF-Token header; as DELETE /sessions/{id}, and expires the cookies when it ends the caller's own session"},
+	{"POST", "/cookie/sessions/revoke-others", "access cookie and X-CSRF-Token header; as POST /sessions/revoke-others"},
 	{"GET", "/app", "nothing; a browser page (script at /app/app.js) that signs in with the cookie routes"},
 }
 
@@ -300,6 +313,29 @@ func (h *handlers) freshLogin(c echo.Context) error {
 	return c.JSON(http.StatusOK, tok)
 }
 
+// cookieFreshLogin is freshLogin for a browser session: the browser
+// Guard's FreshLogin also sets the fresh token as the access cookie, so the
+// answer leaves the token out, as a cookie refresh does.
+func (h *handlers) cookieFreshLogin(c echo.Context) error {
+	u, err := h.checkCredentials(c)
+	if err != nil {
+		return err
+	}
+	cl, _ := echopaseto.Claims(c)
+	tok, err := h.browser.FreshLogin(c.Request().Context(), responseHeader(c.Response().Header()), cl, u.name)
+	if err != nil {
+		return echopaseto.DefaultErrorHandler(c, h.browser.ProblemFor(err, nil), err)
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.JSON(http.StatusOK, cookieFreshReply(tok, cl))
+}
+
+// responseHeader lets paseto.Guard.FreshLogin add the access cookie to a
+// response.
+type responseHeader http.Header
+
+func (h responseHeader) AddHeader(name, value string) { http.Header(h).Add(name, value) }
+
 // cookieLogin starts a browser session: the tokens go into HttpOnly
 // cookies, and the CSRF value into a cookie the page's script can read
 // (and, for convenience, the body). Unsafe requests echo it in X-CSRF-Token.
@@ -339,6 +375,25 @@ func (h *handlers) fresh(c echo.Context) error {
 
 func (h *handlers) admin(c echo.Context) error {
 	return c.JSON(http.StatusOK, echo.Map{"user": echopaseto.Subject(c), "admin": true})
+}
+
+// freshToken is the answer of POST /cookie/fresh-login for a cookie
+// session: the token response without the token, which travels in the
+// HttpOnly access cookie only.
+type freshToken struct {
+	TokenType string `json:"token_type"`
+	ExpiresIn int64  `json:"expires_in"`
+}
+
+// cookieFreshReply is the body of POST /cookie/fresh-login. An API token
+// sent there in the Authorization header belongs to no cookie session
+// (access carries no CSRF binding): no cookie was set, and it gets its
+// token in the body, as from POST /fresh-login.
+func cookieFreshReply(tok *paseto.AccessToken, access *paseto.Claims) any {
+	if access.CSRF == "" {
+		return tok
+	}
+	return freshToken{TokenType: tok.TokenType, ExpiresIn: tok.ExpiresIn}
 }
 
 func scopesOf(c *paseto.Claims) []string {

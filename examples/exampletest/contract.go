@@ -26,13 +26,22 @@ const (
 	CookieLogout  = CookieSession + "/logout"
 )
 
+// The browser session's fresh-only route and fresh re-login: POST /fresh
+// and POST /fresh-login for the access cookie, with the CSRF header.
+const (
+	CookieFreshPath      = "/cookie/fresh"
+	CookieFreshLoginPath = "/cookie/fresh-login"
+)
+
 // Pair is a token pair from /login or /refresh.
 type Pair struct{ Access, Refresh string }
 
 // Contract drives the whole HTTP contract against s: every route, both
 // demo users, refresh rotation and reuse detection, logout, the scoped
-// route, the fresh re-login and the cookie flow with its CSRF checks. purpose is the access
-// tokens' kind, "v4.local" or "v4.public".
+// route, the fresh re-login and the cookie flow with its CSRF checks.
+// purpose is the access tokens' kind, "v4.local" or "v4.public". The
+// browser session's fresh-only route, fresh re-login and session routes
+// have checks of their own: CookieFresh and CookieSessions.
 func Contract(t *testing.T, s *Server, purpose string) {
 	t.Run("index", func(t *testing.T) { s.checkIndex(t, purpose) })
 	t.Run("login", func(t *testing.T) { s.checkLogin(t, purpose) })
@@ -148,6 +157,9 @@ func (s *Server) checkIndex(t *testing.T, purpose string) {
 		"POST /fresh", "POST /fresh-login", "GET /admin", "POST /logout", "POST /cookie/login",
 		"GET /cookie/protected", "POST " + CookieRefresh, "POST " + CookieLogout,
 		"GET " + SessionsPath, "DELETE " + SessionsPath + "/{id}", "POST " + RevokeOthersPath,
+		"POST " + CookieFreshPath, "POST " + CookieFreshLoginPath,
+		"GET " + CookieSessionsPath, "DELETE " + CookieSessionsPath + "/{id}", "POST " + CookieRevokeOthersPath,
+		"GET /app",
 	} {
 		if !slices.Contains(listed, want) {
 			t.Errorf("GET /: endpoint %q not listed in %s", want, r.Raw)
@@ -351,7 +363,13 @@ func (s *Server) checkFreshLogin(t *testing.T) {
 // value.
 func (s *Server) cookieLogin(t testing.TB, jar *Jar, user string) string {
 	t.Helper()
-	r := s.Do(t, Request{Method: "POST", Path: "/cookie/login", Jar: jar,
+	return s.cookieLoginWith(t, jar, user, nil)
+}
+
+// cookieLoginWith is cookieLogin with the request headers header.
+func (s *Server) cookieLoginWith(t testing.TB, jar *Jar, user string, header map[string]string) string {
+	t.Helper()
+	r := s.Do(t, Request{Method: "POST", Path: "/cookie/login", Jar: jar, Header: header,
 		JSON: map[string]string{"username": user, "password": DemoPasswords[user]}})
 	Expect(t, "cookie login", r, http.StatusOK, "")
 	csrf := r.Member("csrf_token")

@@ -59,43 +59,51 @@ func (s *Server) loginWith(t testing.TB, user string, header map[string]string) 
 // more, newest first (by creation, then by ID), exactly one current.
 func (s *Server) ListSessions(t testing.TB, bearer string) []Session {
 	t.Helper()
-	r := s.Get(t, SessionsPath, bearer)
-	Expect(t, "GET /sessions", r, http.StatusOK, "")
+	return s.listSessions(t, Request{Method: "GET", Path: SessionsPath, Bearer: bearer})
+}
+
+// listSessions sends req, a session list request, and checks the answer
+// as ListSessions says.
+func (s *Server) listSessions(t testing.TB, req Request) []Session {
+	t.Helper()
+	what := req.Method + " " + req.Path
+	r := s.Do(t, req)
+	Expect(t, what, r, http.StatusOK, "")
 	if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
-		t.Errorf("GET /sessions: Cache-Control %q, want no-store", cc)
+		t.Errorf("%s: Cache-Control %q, want no-store", what, cc)
 	}
 	var body struct {
 		Sessions []map[string]json.RawMessage `json:"sessions"`
 	}
 	if err := json.Unmarshal(r.Raw, &body); err != nil || body.Sessions == nil {
-		t.Fatalf("GET /sessions: body %s, want {\"sessions\":[…]} (%v)", r.Raw, err)
+		t.Fatalf("%s: body %s, want {\"sessions\":[…]} (%v)", what, r.Raw, err)
 	}
 	var list []Session
 	current := 0
 	for i, raw := range body.Sessions {
 		for name := range raw {
 			if !slices.Contains(sessionMembers, name) {
-				t.Errorf("GET /sessions: entry %d has member %q; want only %v; body %s", i, name, sessionMembers, r.Raw)
+				t.Errorf("%s: entry %d has member %q; want only %v; body %s", what, i, name, sessionMembers, r.Raw)
 			}
 		}
 		for _, name := range []string{"id", "created_at", "last_used_at", "expires_at", "user_agent", "current"} {
 			if _, ok := raw[name]; !ok {
-				t.Errorf("GET /sessions: entry %d lacks %q; body %s", i, name, r.Raw)
+				t.Errorf("%s: entry %d lacks %q; body %s", what, i, name, r.Raw)
 			}
 		}
 		b, _ := json.Marshal(raw)
 		var e Session
 		if err := json.Unmarshal(b, &e); err != nil {
-			t.Fatalf("GET /sessions: entry %d: %v; body %s", i, err, r.Raw)
+			t.Fatalf("%s: entry %d: %v; body %s", what, i, err, r.Raw)
 		}
 		if e.ID == "" || e.CreatedAt.IsZero() || e.LastUsedAt.Before(e.CreatedAt) || !e.ExpiresAt.After(e.LastUsedAt) {
-			t.Errorf("GET /sessions: entry %d %+v: want an id, created_at ≤ last_used_at < expires_at", i, e)
+			t.Errorf("%s: entry %d %+v: want an id, created_at ≤ last_used_at < expires_at", what, i, e)
 		}
 		if i > 0 {
 			prev := list[i-1]
 			if c := e.CreatedAt.Compare(prev.CreatedAt); c > 0 || c == 0 && e.ID < prev.ID {
-				t.Errorf("GET /sessions: entry %d (created %v, id %s) after entry %d (created %v, id %s): want newest first, then by id",
-					i, e.CreatedAt, e.ID, i-1, prev.CreatedAt, prev.ID)
+				t.Errorf("%s: entry %d (created %v, id %s) after entry %d (created %v, id %s): want newest first, then by id",
+					what, i, e.CreatedAt, e.ID, i-1, prev.CreatedAt, prev.ID)
 			}
 		}
 		if e.Current {
@@ -104,7 +112,7 @@ func (s *Server) ListSessions(t testing.TB, bearer string) []Session {
 		list = append(list, e)
 	}
 	if current != 1 {
-		t.Errorf("GET /sessions: %d entries current, want exactly 1; body %s", current, r.Raw)
+		t.Errorf("%s: %d entries current, want exactly 1; body %s", what, current, r.Raw)
 	}
 	return list
 }

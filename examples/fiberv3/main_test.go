@@ -50,6 +50,31 @@ func TestSessionsRedis(t *testing.T) {
 	exampletest.Sessions(t, run, exampletest.With(exampletest.LocalKeys(), "REDIS_URL", exampletest.StartRedis(t)))
 }
 
+// TestCookieFresh: the browser session's fresh-only route, and its fresh
+// re-login after a refresh, with the CSRF header.
+func TestCookieFresh(t *testing.T) {
+	fastAccounts(t)
+	exampletest.CookieFresh(t, exampletest.Start(t, run, exampletest.LocalKeys()))
+}
+
+func TestCookieFreshRedis(t *testing.T) {
+	fastAccounts(t)
+	env := exampletest.With(exampletest.LocalKeys(), "REDIS_URL", exampletest.StartRedis(t))
+	exampletest.CookieFresh(t, exampletest.Start(t, run, env))
+}
+
+// TestCookieSessions: the browser session's session list, and signing
+// sessions out from it, with the CSRF header.
+func TestCookieSessions(t *testing.T) {
+	fastAccounts(t)
+	exampletest.CookieSessions(t, run, exampletest.LocalKeys())
+}
+
+func TestCookieSessionsRedis(t *testing.T) {
+	fastAccounts(t)
+	exampletest.CookieSessions(t, run, exampletest.With(exampletest.LocalKeys(), "REDIS_URL", exampletest.StartRedis(t)))
+}
+
 func TestSharedRedis(t *testing.T) {
 	fastAccounts(t)
 	exampletest.SharedRedis(t, run)

@@ -11,12 +11,11 @@
 const routes = {
   login: "/cookie/login", // POST {"username","password"}: sets the cookies
   protected: "/cookie/protected", // GET: the access cookie
+  fresh: "/cookie/fresh", // POST: an access cookie from a sign-in at most 5 min ago
+  freshLogin: "/cookie/fresh-login", // POST {"username","password"}: a fresh access cookie
   refresh: "/cookie/session/refresh", // POST: the refresh cookie
   logout: "/cookie/session/logout", // POST: either cookie
-  // The examples serve the next two to the Authorization header only; on
-  // a server that mounts them on its cookie Guard the page uses them fully.
-  fresh: "/fresh", // POST: an access token from a login at most 5 min ago
-  sessions: "/sessions", // GET; DELETE /sessions/{id}; POST /sessions/revoke-others
+  sessions: "/cookie/sessions", // GET; DELETE /cookie/sessions/{id}; POST /cookie/sessions/revoke-others
 };
 const csrfCookie = "__Host-csrf_token";
 const csrfHeader = "X-CSRF-Token";
@@ -25,6 +24,7 @@ const maxLog = 20;
 const $ = (id) => document.getElementById(id);
 
 let csrfFromLogin = ""; // the login body's copy, should the cookie be unreadable
+let user = ""; // who the session is, from the protected route
 let refreshing = null; // the refresh in flight, shared by concurrent callers
 let seq = 0;
 
@@ -77,11 +77,7 @@ async function call(method, path, json) {
   if (r.status !== 401 || (r.code !== "missing_token" && r.code !== "expired_token")) return r;
   const rr = await refresh();
   if (rr.status !== 200) return r;
-  r = await send(method, path, json);
-  if (r.status === 401 && r.code === "missing_token") {
-    r.note = "This route does not read the session cookies: the server serves it to an Authorization: Bearer token only.";
-  }
-  return r;
+  return send(method, path, json);
 }
 
 // refresh rotates the session's tokens: new cookies, same CSRF value.
@@ -132,6 +128,8 @@ function setState(state, message) {
   $("session").hidden = state !== "signed-in";
   if (state !== "signed-in") {
     csrfFromLogin = "";
+    user = "";
+    showFreshForm(false);
     for (const id of ["user", "scopes", "fresh", "expires"]) $(id).textContent = "";
     $("sessions").replaceChildren();
   }
@@ -142,7 +140,8 @@ async function whoami() {
   const r = await call("GET", routes.protected);
   if (r.status === 200 && r.body) {
     const b = r.body;
-    $("user").textContent = String(b.user);
+    user = String(b.user);
+    $("user").textContent = user;
     $("scopes").textContent = Array.isArray(b.scopes) && b.scopes.length ? b.scopes.join(" ") : "none";
     $("fresh").textContent = b.fresh ? "yes" : "no";
     $("expires").textContent = when(b.expires_at);
@@ -172,8 +171,37 @@ async function callProtected() {
 async function callFresh() {
   const r = await call("POST", routes.fresh);
   let note = messageOf(r);
-  if (r.code === "insufficient_user_authentication") note = "This route needs a fresh sign-in: sign out and in again.";
+  if (r.code === "insufficient_user_authentication") {
+    // The access cookie comes from a refresh, or from a sign-in too long
+    // ago: the password again makes it fresh, in the same session.
+    note = "This route needs a recent sign-in: confirm your password below, then try again.";
+    showFreshForm(true);
+  }
   report("POST " + routes.fresh, r, note);
+}
+
+// showFreshForm shows or hides the password prompt of the fresh re-login.
+// The username, for password managers, is the session's user.
+function showFreshForm(show) {
+  $("fresh-form").hidden = !show;
+  $("fresh-username").value = user;
+  $("fresh-password").value = "";
+  if (show) $("fresh-password").focus();
+}
+
+// freshLogin sends the password again: the server checks it against the
+// session's user and sets a fresh access cookie for the same session.
+async function freshLogin(ev) {
+  ev.preventDefault();
+  const r = await call("POST", routes.freshLogin, { username: user, password: $("fresh-password").value });
+  $("fresh-password").value = "";
+  let note = messageOf(r);
+  if (r.status === 200) {
+    showFreshForm(false);
+    await whoami();
+    note = "Fresh sign-in confirmed: the fresh-only route works again.";
+  }
+  report("POST " + routes.freshLogin, r, note);
 }
 
 async function refreshNow() {
@@ -242,6 +270,8 @@ function init() {
   $("login-form").addEventListener("submit", login);
   $("call-protected").addEventListener("click", callProtected);
   $("call-fresh").addEventListener("click", callFresh);
+  $("fresh-form").addEventListener("submit", freshLogin);
+  $("fresh-cancel").addEventListener("click", () => showFreshForm(false));
   $("refresh").addEventListener("click", refreshNow);
   $("logout").addEventListener("click", logout);
   $("list-sessions").addEventListener("click", listSessions);

@@ -2,10 +2,12 @@
 // HTML page and one script, embedded in the binary, with no build step. It
 // signs in through the cookie routes of the examples' HTTP contract, shows
 // the user, calls the protected route and the fresh-only one with the CSRF
-// header, survives the access cookie's expiry (on a 401 it refreshes the
-// session once and retries), lists the user's sessions and signs them out,
-// and signs out. It is a template to copy and restyle, not a product; the
-// route table at the top of app.js is the part to adapt.
+// header, asks for the password again when the fresh-only route needs a
+// recent sign-in (a fresh re-login, in the same session), survives the
+// access cookie's expiry (on a 401 it refreshes the session once and
+// retries), lists the user's sessions and signs them out, and signs out.
+// It is a template to copy and restyle, not a product; the route table at
+// the top of app.js is the part to adapt.
 //
 // Serve Page at GET /app and Script at GET /app/app.js (the page loads the
 // script from that path). Both are http.Handlers, mounted the way each

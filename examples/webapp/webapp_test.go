@@ -97,7 +97,7 @@ func TestScriptUsesNoHTMLSinks(t *testing.T) {
 			t.Errorf("app.js uses %s", sink)
 		}
 	}
-	for _, route := range []string{"/cookie/login", "/cookie/protected", "/cookie/session/refresh", "/cookie/session/logout", "/fresh", "/sessions"} {
+	for _, route := range []string{"/cookie/login", "/cookie/protected", "/cookie/fresh", "/cookie/fresh-login", "/cookie/session/refresh", "/cookie/session/logout", "/cookie/sessions"} {
 		if !strings.Contains(js, `"`+route+`"`) {
 			t.Errorf("app.js does not call %s", route)
 		}
