@@ -7,17 +7,15 @@ package pasetoauth_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/pasetoauth/pasetoauth/internal/fakeclock"
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/pasetotest"
 )
 
 var epoch = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -28,85 +26,10 @@ const gracePeriod = 10 * time.Second
 // so that the hung-store rows take a fraction of a second.
 const storeTimeout = 200 * time.Millisecond
 
-// flakyStore fails every call while down is set, and holds every call
-// until its deadline while hung is set (a stopped Redis).
-type flakyStore struct {
-	paseto.Store
-	down, hung atomic.Bool
-}
-
-var errStoreDown = errors.New("store down (test)")
-
-// fail reports whether the call fails, and how: at once when down, at the
-// call's deadline when hung. A call without a deadline while hung fails
-// the test rather than hanging it.
-func (s *flakyStore) fail(ctx context.Context) error {
-	switch {
-	case s.down.Load():
-		return errStoreDown
-	case s.hung.Load():
-		if _, ok := ctx.Deadline(); !ok {
-			return errors.New("store call without a deadline (test)")
-		}
-		<-ctx.Done()
-		return ctx.Err()
-	}
-	return nil
-}
-
-func (s *flakyStore) SessionLive(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
-	if err := s.fail(ctx); err != nil {
-		return false, err
-	}
-	return s.Store.SessionLive(ctx, subject, sid, now)
-}
-
-func (s *flakyStore) CreateSession(ctx context.Context, r paseto.SessionRecord) ([]string, error) {
-	if err := s.fail(ctx); err != nil {
-		return nil, err
-	}
-	return s.Store.CreateSession(ctx, r)
-}
-
-func (s *flakyStore) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationResult, error) {
-	if err := s.fail(ctx); err != nil {
-		return paseto.RotationResult{}, err
-	}
-	return s.Store.Rotate(ctx, r)
-}
-
-func (s *flakyStore) RevokeSession(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
-	if err := s.fail(ctx); err != nil {
-		return false, err
-	}
-	return s.Store.RevokeSession(ctx, subject, sid, now)
-}
-
-func (s *flakyStore) ListSessions(ctx context.Context, subject string, now time.Time) ([]paseto.SessionInfo, error) {
-	if err := s.fail(ctx); err != nil {
-		return nil, err
-	}
-	return s.Store.ListSessions(ctx, subject, now)
-}
-
-func (s *flakyStore) RevokeOtherSessions(ctx context.Context, subject, keep string, now time.Time) ([]string, error) {
-	if err := s.fail(ctx); err != nil {
-		return nil, err
-	}
-	return s.Store.RevokeOtherSessions(ctx, subject, keep, now)
-}
-
-func (s *flakyStore) RevokeSubject(ctx context.Context, subject string) error {
-	if err := s.fail(ctx); err != nil {
-		return err
-	}
-	return s.Store.RevokeSubject(ctx, subject)
-}
-
 type env struct {
 	t     *testing.T
-	clock *fakeclock.Clock
-	store *flakyStore
+	clock *pasetotest.Clock
+	store *pasetotest.FaultyStore // rows take it down: Set(pasetotest.Unavailable)
 	auth  *paseto.Auth
 	guard *paseto.Guard
 	ran   atomic.Int32
@@ -138,45 +61,31 @@ func (e *env) setHook(h paseto.RefreshHook) {
 	e.hook.Store(&h)
 }
 
-// newEnv builds a case's world for adapter ad; tweak, when set, adjusts
-// the Auth's configuration first (a row's config).
+// newEnv builds a case's world for adapter ad on a pasetotest kit; tweak,
+// when set, adjusts the Auth's configuration first (a row's config).
 func newEnv(t *testing.T, ad adapter, tweak func(*paseto.Config)) *env {
 	t.Helper()
-	e := &env{t: t, clock: fakeclock.New(epoch)}
-	e.store = &flakyStore{Store: paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: e.clock.Now})}
-	access, err := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	refresh, err := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := paseto.Config{
-		AccessKeys: access, RefreshKeys: refresh, Store: e.store,
-		// Implicit refresh needs a grace window: a page's parallel
-		// requests carry the same refresh cookie, and without one the
-		// second rotation counts as reuse and revokes the session.
-		GracePeriod:  gracePeriod,
-		StoreTimeout: storeTimeout,
-		OnRefresh:    e.onRefresh,
-		Clock:        e.clock.Now, Logger: slog.New(slog.DiscardHandler),
-	}
-	if tweak != nil {
-		tweak(&cfg)
-	}
-	e.auth, err = paseto.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.guard, err = paseto.NewGuard(e.auth, paseto.GuardConfig{
-		Realm:           "api",
-		Cookies:         &paseto.CookieConfig{}, // __Host- names, X-CSRF-Token
-		ImplicitRefresh: 2 * time.Minute,        // access tokens live 15 minutes
+	e := &env{t: t}
+	kit := pasetotest.New(t, pasetotest.Options{
+		Clock: pasetotest.NewClock(epoch),
+		Config: func(c *paseto.Config) {
+			// Implicit refresh needs a grace window: a page's parallel
+			// requests carry the same refresh cookie, and without one the
+			// second rotation counts as reuse and revokes the session.
+			c.GracePeriod = gracePeriod
+			c.StoreTimeout = storeTimeout
+			c.OnRefresh = e.onRefresh
+			if tweak != nil {
+				tweak(c)
+			}
+		},
+		// The kit's Guard: realm "api", cookies with __Host- names and
+		// X-CSRF-Token.
+		Guard: func(g *paseto.GuardConfig) {
+			g.ImplicitRefresh = 2 * time.Minute // access tokens live 15 minutes
+		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e.clock, e.store, e.auth, e.guard = kit.Clock, kit.Store, kit.Auth, kit.Guard
 	e.do = ad.mount(t, e.guard, e.respond)
 	return e
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/pasetotest"
 )
 
 var logoutRows = []row{
@@ -99,13 +100,13 @@ var logoutRows = []row{
 		req: func(e *env) *http.Request {
 			b := e.cookieLogin("alice")
 			e.browser = b
-			e.store.down.Store(true)
+			e.store.Set(pasetotest.Unavailable)
 			return req("POST", "/logout", "Cookie", b.cookies(true), "X-CSRF-Token", b.csrf)
 		},
 		want: deny(503, "", "temporarily_unavailable"),
 		then: func(t *testing.T, e *env, res *result) {
 			b := e.browser
-			e.store.down.Store(false)
+			e.store.Set(pasetotest.NoFault)
 			retry := e.expect(t, req("POST", "/logout", "Cookie", b.cookies(true), "X-CSRF-Token", b.csrf), want{status: 204, clears: true})
 			expectCleared(t, e, retry)
 			e.expect(t, req("GET", "/protected", "Cookie", b.cookies(true)),

@@ -2,7 +2,11 @@ package pasetoauth_test
 
 // Optional routes: anonymous without a token, and WithAnonymousOnInvalid.
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/pasetoauth/pasetoauth/pasetotest"
+)
 
 var optionalRows = []row{
 	{
@@ -33,7 +37,7 @@ var optionalRows = []row{
 		name: "optional, WithAnonymousOnInvalid, store down",
 		req: func(e *env) *http.Request {
 			tok := e.login("alice").AccessToken
-			e.store.down.Store(true)
+			e.store.Set(pasetotest.Unavailable)
 			return req("GET", "/optional-lenient", bearer(tok)...)
 		},
 		want: deny(503, "", "temporarily_unavailable"),

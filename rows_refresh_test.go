@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/pasetoauth/pasetoauth/pasetotest"
 )
 
 var refreshRows = []row{
@@ -130,7 +132,7 @@ var refreshRows = []row{
 		name: "refresh with store down",
 		req: func(e *env) *http.Request {
 			rt := e.login("alice").RefreshToken
-			e.store.down.Store(true)
+			e.store.Set(pasetotest.Unavailable)
 			return req("POST", "/refresh", bearer(rt)...)
 		},
 		want: deny(503, "", "temporarily_unavailable"),

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/pasetotest"
 )
 
 // unknownSID has the shape of a session ID and names none.
@@ -104,7 +105,7 @@ var sessionRows = []row{
 		name: "sessions with store down",
 		req: func(e *env) *http.Request {
 			tok := e.login("alice").AccessToken
-			e.store.down.Store(true)
+			e.store.Set(pasetotest.Unavailable)
 			return req("GET", "/sessions", bearer(tok)...)
 		},
 		want: deny(503, "", "temporarily_unavailable"),
@@ -198,12 +199,12 @@ var sessionRows = []row{
 		req: func(e *env) *http.Request {
 			other, me := e.keep("other", e.login("alice")), e.login("alice")
 			sid := e.sid(other)
-			e.store.down.Store(true)
+			e.store.Set(pasetotest.Unavailable)
 			return req("DELETE", "/sessions/"+sid, bearer(me.AccessToken)...)
 		},
 		want: deny(503, "", "temporarily_unavailable"),
 		then: func(t *testing.T, e *env, res *result) {
-			e.store.down.Store(false)
+			e.store.Set(pasetotest.NoFault)
 			e.expect(t, req("GET", "/protected", bearer(e.pairs["other"].AccessToken)...), ok("alice"))
 		},
 	},
@@ -245,12 +246,12 @@ var sessionRows = []row{
 		req: func(e *env) *http.Request {
 			e.keep("other", e.login("alice"))
 			tok := e.login("alice").AccessToken
-			e.store.down.Store(true)
+			e.store.Set(pasetotest.Unavailable)
 			return req("POST", "/sessions/revoke-others", bearer(tok)...)
 		},
 		want: deny(503, "", "temporarily_unavailable"),
 		then: func(t *testing.T, e *env, res *result) {
-			e.store.down.Store(false)
+			e.store.Set(pasetotest.NoFault)
 			e.expect(t, req("GET", "/protected", bearer(e.pairs["other"].AccessToken)...), ok("alice"))
 		},
 	},

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/pasetoauth/pasetoauth/pasetotest"
 )
 
 var tokenRows = []row{
@@ -135,7 +137,7 @@ var tokenRows = []row{
 		name: "store down",
 		req: func(e *env) *http.Request {
 			tok := e.login("alice").AccessToken
-			e.store.down.Store(true)
+			e.store.Set(pasetotest.Unavailable)
 			return req("GET", "/protected", bearer(tok)...)
 		},
 		want: deny(503, "", "temporarily_unavailable"),
@@ -144,7 +146,7 @@ var tokenRows = []row{
 		name: "store hung: 503 at the store deadline",
 		req: func(e *env) *http.Request {
 			tok := e.login("alice").AccessToken
-			e.store.hung.Store(true)
+			e.store.Set(pasetotest.Hang)
 			return req("GET", "/protected", bearer(tok)...)
 		},
 		want: deny(503, "", "temporarily_unavailable"),

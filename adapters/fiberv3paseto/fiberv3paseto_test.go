@@ -16,6 +16,7 @@ import (
 	"github.com/pasetoauth/pasetoauth/adapters/fiberv3paseto"
 	"github.com/pasetoauth/pasetoauth/adapters/internal/adaptertest"
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/pasetotest"
 )
 
 func get(path, token string) *http.Request {
@@ -411,7 +412,7 @@ func TestReturnFiberErrorRetryAfter(t *testing.T) {
 	ran := false
 	app.Get("/p", m.Required(), func(c fiber.Ctx) error { ran = true; return nil })
 	tok := f.Login(t, "alice").AccessToken
-	s.Stall(true)
+	s.Set(pasetotest.Hang)
 	resp, body := send(t, app, get("/p", tok))
 	if resp.StatusCode != fiber.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "1" || ran {
 		t.Fatalf("status %d, Retry-After %q, body %q, handler ran %v; want 503 with Retry-After: 1", resp.StatusCode, resp.Header.Get("Retry-After"), body, ran)

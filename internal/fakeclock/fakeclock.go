@@ -2,8 +2,10 @@
 // Tests drive expiry by moving it, never by sleeping. It is safe for
 // concurrent use, so a test may advance it while requests run.
 //
-// It is published as [github.com/pasetoauth/pasetoauth/paseto/storetest.Clock]
-// for stores outside this module.
+// It is published as [github.com/pasetoauth/pasetoauth/pasetotest.Clock]
+// for applications' tests and as
+// [github.com/pasetoauth/pasetoauth/paseto/storetest.Clock] for stores
+// outside this module.
 package fakeclock
 
 import (

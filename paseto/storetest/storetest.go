@@ -34,6 +34,7 @@ import (
 
 	"github.com/pasetoauth/pasetoauth/internal/fakeclock"
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/pasetotest"
 )
 
 // Harness tells Run how to build the store under test.
@@ -574,26 +575,26 @@ func (e *env) revokeSubjectHolds(lost string) {
 }
 
 func testExpiredNoStoreCall(t *testing.T, h Harness) {
-	var counting *countingStore
+	var counting *pasetotest.FaultyStore // counts every call that reaches the store
 	e := newEnv(t, h, func(c *paseto.Config) {
-		counting = &countingStore{Store: c.Store}
+		counting = pasetotest.NewFaultyStore(c.Store)
 		c.Store = counting
 		c.RefreshLifetime = time.Hour
 		c.SessionLifetime = 48 * time.Hour
 	})
 	p := e.login("alice")
 	e.clock.Advance(time.Hour + time.Second)
-	before := counting.calls.Load()
+	before := counting.Calls()
 	e.refreshFails(p.RefreshToken, paseto.ErrExpired)
-	if n := counting.calls.Load() - before; n != 0 {
+	if n := counting.Calls() - before; n != 0 {
 		t.Fatalf("expired refresh token made %d store calls", n)
 	}
 }
 
 func testTamperedNoStoreCall(t *testing.T, h Harness) {
-	var counting *countingStore
+	var counting *pasetotest.FaultyStore // counts every call that reaches the store
 	e := newEnv(t, h, func(c *paseto.Config) {
-		counting = &countingStore{Store: c.Store}
+		counting = pasetotest.NewFaultyStore(c.Store)
 		c.Store = counting
 	})
 	p := e.login("alice")
@@ -604,11 +605,11 @@ func testTamperedNoStoreCall(t *testing.T, h Harness) {
 	} else {
 		b[i] = 'A'
 	}
-	before := counting.calls.Load()
+	before := counting.Calls()
 	e.refreshFails(string(b), paseto.ErrInvalid)
 	e.refreshFails(p.AccessToken, paseto.ErrInvalid) // access token on the refresh path
 	e.refreshFails(p.RefreshToken+".", paseto.ErrMalformed)
-	if n := counting.calls.Load() - before; n != 0 {
+	if n := counting.Calls() - before; n != 0 {
 		t.Fatalf("tampered refresh tokens made %d store calls", n)
 	}
 	e.refresh(p.RefreshToken) // and the genuine one still works
@@ -689,47 +690,6 @@ func testConcurrent(t *testing.T, h Harness) {
 	if e.events.Load() != 0 {
 		t.Fatal("concurrent refreshes raised a security event")
 	}
-}
-
-// countingStore counts every call that reaches the store.
-type countingStore struct {
-	paseto.Store
-	calls atomic.Int64
-}
-
-func (c *countingStore) SessionLive(ctx context.Context, sub, sid string, now time.Time) (bool, error) {
-	c.calls.Add(1)
-	return c.Store.SessionLive(ctx, sub, sid, now)
-}
-
-func (c *countingStore) CreateSession(ctx context.Context, s paseto.SessionRecord) ([]string, error) {
-	c.calls.Add(1)
-	return c.Store.CreateSession(ctx, s)
-}
-
-func (c *countingStore) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationResult, error) {
-	c.calls.Add(1)
-	return c.Store.Rotate(ctx, r)
-}
-
-func (c *countingStore) RevokeSession(ctx context.Context, sub, sid string, now time.Time) (bool, error) {
-	c.calls.Add(1)
-	return c.Store.RevokeSession(ctx, sub, sid, now)
-}
-
-func (c *countingStore) ListSessions(ctx context.Context, sub string, now time.Time) ([]paseto.SessionInfo, error) {
-	c.calls.Add(1)
-	return c.Store.ListSessions(ctx, sub, now)
-}
-
-func (c *countingStore) RevokeOtherSessions(ctx context.Context, sub, keep string, now time.Time) ([]string, error) {
-	c.calls.Add(1)
-	return c.Store.RevokeOtherSessions(ctx, sub, keep, now)
-}
-
-func (c *countingStore) RevokeSubject(ctx context.Context, sub string) error {
-	c.calls.Add(1)
-	return c.Store.RevokeSubject(ctx, sub)
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pasetoauth/pasetoauth/internal/fakeclock"
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/pasetotest"
 )
 
 // Epoch is the fixtures' starting time.
@@ -62,14 +63,15 @@ func New(tb testing.TB, public bool) *Fixture {
 	return newFixture(tb, public, func(*Clock) paseto.Store { return nil }, 0)
 }
 
-// NewStalling returns a Fixture as New does, over a StallingStore and
-// with Config.StoreTimeout timeout, for checking what a hung store looks
-// like from outside (CheckStoreStall).
-func NewStalling(tb testing.TB, timeout time.Duration) (*Fixture, *StallingStore) {
+// NewStalling returns a Fixture as New does, over a pasetotest.FaultyStore
+// and with Config.StoreTimeout timeout, for checking what a hung store
+// looks like from outside (CheckStoreStall): s.Set(pasetotest.Hang) makes
+// every call wait for its deadline.
+func NewStalling(tb testing.TB, timeout time.Duration) (*Fixture, *pasetotest.FaultyStore) {
 	tb.Helper()
-	var s *StallingStore
+	var s *pasetotest.FaultyStore
 	f := newFixture(tb, false, func(c *Clock) paseto.Store {
-		s = &StallingStore{Store: paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: c.Now})}
+		s = pasetotest.NewFaultyStore(paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: c.Now}))
 		return s
 	}, timeout)
 	return f, s

@@ -1,104 +1,14 @@
 package adaptertest
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/pasetotest"
 )
-
-// StallingStore is a Store that can be made to hang: while stalled, every
-// call waits until its context is done, as a call to a stopped Redis does,
-// and never reaches the store behind it. Only the Auth's deadline
-// (Config.StoreTimeout) ends the wait; a call still waiting after
-// stallCap fails on its own, so that a missing deadline fails the test
-// instead of hanging it.
-type StallingStore struct {
-	paseto.Store
-	stalled atomic.Bool
-}
-
-const stallCap = 10 * time.Second
-
-var errNoDeadline = errors.New("adaptertest: store call still waiting after 10s: no deadline on the store call")
-
-// Stall makes every call hang (on) or pass through (off).
-func (s *StallingStore) Stall(on bool) { s.stalled.Store(on) }
-
-func (s *StallingStore) wait(ctx context.Context) error {
-	if !s.stalled.Load() {
-		return nil
-	}
-	t := time.NewTimer(stallCap)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return errNoDeadline
-	}
-}
-
-// SessionLive implements paseto.Store.
-func (s *StallingStore) SessionLive(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
-	if err := s.wait(ctx); err != nil {
-		return false, err
-	}
-	return s.Store.SessionLive(ctx, subject, sid, now)
-}
-
-// CreateSession implements paseto.Store.
-func (s *StallingStore) CreateSession(ctx context.Context, r paseto.SessionRecord) ([]string, error) {
-	if err := s.wait(ctx); err != nil {
-		return nil, err
-	}
-	return s.Store.CreateSession(ctx, r)
-}
-
-// Rotate implements paseto.Store.
-func (s *StallingStore) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationResult, error) {
-	if err := s.wait(ctx); err != nil {
-		return paseto.RotationResult{}, err
-	}
-	return s.Store.Rotate(ctx, r)
-}
-
-// RevokeSession implements paseto.Store.
-func (s *StallingStore) RevokeSession(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
-	if err := s.wait(ctx); err != nil {
-		return false, err
-	}
-	return s.Store.RevokeSession(ctx, subject, sid, now)
-}
-
-// ListSessions implements paseto.Store.
-func (s *StallingStore) ListSessions(ctx context.Context, subject string, now time.Time) ([]paseto.SessionInfo, error) {
-	if err := s.wait(ctx); err != nil {
-		return nil, err
-	}
-	return s.Store.ListSessions(ctx, subject, now)
-}
-
-// RevokeOtherSessions implements paseto.Store.
-func (s *StallingStore) RevokeOtherSessions(ctx context.Context, subject, keep string, now time.Time) ([]string, error) {
-	if err := s.wait(ctx); err != nil {
-		return nil, err
-	}
-	return s.Store.RevokeOtherSessions(ctx, subject, keep, now)
-}
-
-// RevokeSubject implements paseto.Store.
-func (s *StallingStore) RevokeSubject(ctx context.Context, subject string) error {
-	if err := s.wait(ctx); err != nil {
-		return err
-	}
-	return s.Store.RevokeSubject(ctx, subject)
-}
 
 // stallSlack is how much later than the store timeout an answer may come:
 // the work around the store call, on a loaded machine under the race
@@ -118,13 +28,13 @@ const stallSlack = time.Second
 // browser can retry it (the session may still be alive). Once
 // the store answers again, the same access and refresh tokens work: the
 // stalled calls changed nothing.
-func CheckStoreStall(t *testing.T, f *Fixture, s *StallingStore, timeout time.Duration, ran *atomic.Int64, do Do) {
+func CheckStoreStall(t *testing.T, f *Fixture, s *pasetotest.FaultyStore, timeout time.Duration, ran *atomic.Int64, do Do) {
 	t.Helper()
 	pair := f.Login(t, "alice")
 	cookie, csrf := f.CookieLogin(t, "alice")
 	names := f.Guard.Config().Cookies
 
-	s.Stall(true)
+	s.Set(pasetotest.Hang)
 	for _, tc := range []struct {
 		name string
 		req  *http.Request
@@ -162,7 +72,7 @@ func CheckStoreStall(t *testing.T, f *Fixture, s *StallingStore, timeout time.Du
 		}
 	}
 
-	s.Stall(false)
+	s.Set(pasetotest.NoFault)
 	before := ran.Load()
 	resp := do(bearerRequest("GET", "/p", pair.AccessToken))
 	if body := readAll(t, resp); resp.StatusCode != http.StatusOK || ran.Load() != before+1 {
