@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -199,5 +200,84 @@ func TestCacheCopiesTheToken(t *testing.T) {
 	}
 	if c, err := v.Verify(context.Background(), alice); err != nil || c.Subject != "alice" {
 		t.Fatalf("alice's token after the reuse: %v, %v", c, err)
+	}
+}
+
+// tokensInShard returns n distinct tokens that c puts in its first shard.
+func tokensInShard(c *tokenCache, n int) []string {
+	var out []string
+	for i := 0; len(out) < n; i++ {
+		if tok := "v4.local.tok" + strconv.Itoa(i); c.shard(tok) == &c.shards[0] {
+			out = append(out, tok)
+		}
+	}
+	return out
+}
+
+// CLOCK eviction: a full shard evicts an entry not used since the hand
+// last passed, or an expired one, and keeps the ones in use.
+func TestCacheEvictsUnusedFirst(t *testing.T) {
+	c := newTokenCache(4 * cacheShards) // 4 per shard
+	tok := tokensInShard(c, 8)
+	live := &Claims{Subject: "alice", Expiration: epoch.Add(time.Hour)}
+	for _, k := range tok[:4] {
+		c.put(k, live, epoch)
+	}
+	c.get(tok[0])
+	c.get(tok[2])
+	c.put(tok[4], live, epoch) // passes tok[0] (used), evicts tok[1]
+	c.put(tok[5], live, epoch) // passes tok[2] (used), evicts tok[3]
+	for i, want := range []bool{true, false, true, false, true, true} {
+		if got := c.get(tok[i]) != nil; got != want {
+			t.Fatalf("token %d cached %v, want %v", i, got, want)
+		}
+	}
+	// Every entry is now used; an expired one goes before them all.
+	expired := &Claims{Subject: "bob", Expiration: epoch.Add(time.Minute)}
+	c.put(tok[6], live, epoch)                              // the hand clears every bit, evicts tok[0]
+	c.put(tok[7], expired, epoch)                           // evicts the next unused one
+	c.get(tok[7])                                           // used, but will be expired
+	c.put("v4.local.other", live, epoch.Add(2*time.Minute)) // may land elsewhere: only the bound matters
+	if n := len(c.shards[0].m); n > 4 || len(c.shards[0].ring) > 4 {
+		t.Fatalf("shard holds %d entries, ring %d, want at most 4", n, len(c.shards[0].ring))
+	}
+	for k, e := range c.shards[0].m {
+		if e.token != k {
+			t.Fatalf("entry for %q holds %q", k, e.token)
+		}
+	}
+}
+
+// A miss on a full cache costs about what it costs on an empty one: the
+// insert evicts in O(1) instead of scanning its shard. Compare
+// Miss/full-N with Miss/empty-N.
+func BenchmarkCacheMiss(b *testing.B) {
+	claims := &Claims{Subject: "alice", Expiration: epoch.Add(time.Hour)}
+	for _, n := range []int{100_000, 1_000_000} {
+		for _, full := range []bool{false, true} {
+			name := fmt.Sprintf("empty-%d", n)
+			if full {
+				name = fmt.Sprintf("full-%d", n)
+			}
+			b.Run(name, func(b *testing.B) {
+				// "Empty" has room for every insert of the run; "full"
+				// holds n entries and evicts one per insert.
+				c := newTokenCache(10_000_000)
+				if full {
+					c = newTokenCache(n)
+					for i := range n {
+						c.put("v4.local.fill"+strconv.Itoa(i), claims, epoch)
+					}
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := range b.N {
+					tok := "v4.local.miss" + strconv.Itoa(i)
+					if c.get(tok) == nil {
+						c.put(tok, claims, epoch)
+					}
+				}
+			})
+		}
 	}
 }
