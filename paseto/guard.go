@@ -8,8 +8,10 @@ package paseto
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -220,10 +222,51 @@ func (g *Guard) FreshLogin(ctx context.Context, w Response, access *Claims, subj
 	if err != nil {
 		return nil, err
 	}
-	if c := g.cfg.Cookies; c != nil && access.CSRF != "" {
+	if g.freshTokenInCookie(access) {
+		c := g.cfg.Cookies
 		w.AddHeader("Set-Cookie", g.cookie(c.AccessName, tok.AccessToken, "/", true, tok.ExpiresAt.Sub(g.auth.now())))
 	}
 	return tok, nil
+}
+
+// freshTokenInCookie reports whether FreshLogin sets the fresh token for
+// access as the access cookie: cookies are enabled and access belongs to a
+// cookie session (it carries a CSRF binding).
+func (g *Guard) freshTokenInCookie(access *Claims) bool {
+	return g.cfg.Cookies != nil && access.CSRF != ""
+}
+
+// FreshLoginReply is the answer of a fresh-login endpoint once FreshLogin
+// returned tok for the access-token claims access: 200, not cacheable,
+// with the OAuth 2.0 token response ({"access_token","token_type",
+// "expires_in"}) or, when the token went into the access cookie, the same
+// without the token, as RefreshReply does for cookie sessions.
+func (g *Guard) FreshLoginReply(tok *AccessToken, access *Claims) (Reply, error) {
+	var body any = tok
+	if g.freshTokenInCookie(access) {
+		body = struct {
+			TokenType string `json:"token_type"`
+			ExpiresIn int64  `json:"expires_in"`
+		}{tok.TokenType, tok.ExpiresIn}
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return Reply{}, err
+	}
+	return Reply{Status: http.StatusOK, Header: refreshHeader, Body: b}, nil
+}
+
+// FreshLoginFor serves a fresh-login endpoint after the application has
+// checked the credentials of subject: it mints the fresh token for the
+// request's access-token claims access (FreshLogin, which sets the cookie
+// for a cookie session) and returns FreshLoginReply for the adapter to
+// copy. Answer errors with ProblemFor.
+func (g *Guard) FreshLoginFor(ctx context.Context, w Response, access *Claims, subject string) (Reply, error) {
+	tok, err := g.FreshLogin(ctx, w, access, subject)
+	if err != nil {
+		return Reply{}, err
+	}
+	return g.FreshLoginReply(tok, access)
 }
 
 // Logout serves a logout endpoint: it ends the session of the request and

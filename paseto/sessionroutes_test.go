@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -118,5 +119,30 @@ func TestRevokeOwnCookieSessionClearsCookies(t *testing.T) {
 	}
 	if cleared != 3 {
 		t.Fatalf("%d cookies expired, want 3: %v", cleared, r.out.Values("Set-Cookie"))
+	}
+}
+
+// FreshLoginFor answers the token in the body for a bearer session and
+// leaves it out for a cookie session, whose access cookie it sets.
+func TestFreshLoginFor(t *testing.T) {
+	g, _ := newTestGuard(t, GuardConfig{Cookies: &CookieConfig{}})
+	ctx := context.Background()
+	pair, _ := g.Auth().Login(ctx, "alice", LoginOptions{})
+	w := newFakeRequest("POST")
+	reply, err := g.FreshLoginFor(ctx, w, pair.Access, "alice")
+	if err != nil || reply.Status != http.StatusOK || !json.Valid(reply.Body) ||
+		!strings.Contains(string(reply.Body), `"access_token":"v4.`) || len(w.out.Values("Set-Cookie")) != 0 {
+		t.Fatalf("bearer session: %d %s %v, cookies %v", reply.Status, reply.Body, err, w.out.Values("Set-Cookie"))
+	}
+	lw := newFakeRequest("POST")
+	s, _ := g.LoginWithCookies(ctx, lw, "alice", LoginOptions{})
+	w = newFakeRequest("POST")
+	reply, err = g.FreshLoginFor(ctx, w, s.Pair.Access, "alice")
+	if err != nil || strings.Contains(string(reply.Body), "access_token") || !strings.Contains(string(reply.Body), `"token_type":"Bearer"`) ||
+		len(w.out.Values("Set-Cookie")) != 1 {
+		t.Fatalf("cookie session: %s %v, cookies %v", reply.Body, err, w.out.Values("Set-Cookie"))
+	}
+	if _, err := g.FreshLoginFor(ctx, w, pair.Access, "bob"); !errors.Is(err, ErrSubjectMismatch) {
+		t.Fatalf("another user's credentials: %v", err)
 	}
 }

@@ -204,6 +204,16 @@ func Device(c *echo.Context) paseto.Device {
 	return device.New(c.Request().UserAgent(), c.RealIP())
 }
 
+// FreshLogin answers a fresh-login request once the application has checked the credentials of subject: [paseto.Guard.FreshLoginFor] for the claims a Required route put in the context.
+func (m *Middleware) FreshLogin(c *echo.Context, subject string) error {
+	cl, _ := Claims(c)
+	reply, err := m.g.FreshLoginFor(c.Request().Context(), stdhttp.Header(c.Response().Header()), cl, subject)
+	if err != nil {
+		return m.reject(c, nil, err)
+	}
+	return write(c.Response(), reply)
+}
+
 // LoginWithCookies is [paseto.Guard.LoginWithCookies] for an echo request.
 func (m *Middleware) LoginWithCookies(c *echo.Context, subject string, o paseto.LoginOptions) (*paseto.CookieSession, error) {
 	return m.g.LoginWithCookies(c.Request().Context(), stdhttp.Header(c.Response().Header()), subject, o)

@@ -196,6 +196,16 @@ func Device(c fiber.Ctx) paseto.Device {
 	return device.New(c.Get(fiber.HeaderUserAgent), c.IP())
 }
 
+// FreshLogin answers a fresh-login request once the application has checked the credentials of subject: [paseto.Guard.FreshLoginFor] for the claims a Required route put in the context.
+func (m *Middleware) FreshLogin(c fiber.Ctx, subject string) error {
+	cl, _ := Claims(c)
+	reply, err := m.g.FreshLoginFor(c.Context(), view{c}, cl, subject)
+	if err != nil {
+		return m.reject(c, nil, err)
+	}
+	return write(c, reply)
+}
+
 // LoginWithCookies is [paseto.Guard.LoginWithCookies] for a fiber request.
 func (m *Middleware) LoginWithCookies(c fiber.Ctx, subject string, o paseto.LoginOptions) (*paseto.CookieSession, error) {
 	return m.g.LoginWithCookies(c.Context(), view{c}, subject, o)

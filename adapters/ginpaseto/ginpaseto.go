@@ -160,6 +160,17 @@ func Device(c *gin.Context) paseto.Device {
 	return device.New(c.Request.UserAgent(), c.ClientIP())
 }
 
+// FreshLogin answers a fresh-login request once the application has checked the credentials of subject: [paseto.Guard.FreshLoginFor] for the claims a Required route put in the context.
+func (m *Middleware) FreshLogin(c *gin.Context, subject string) {
+	cl, _ := Claims(c)
+	reply, err := m.g.FreshLoginFor(c.Request.Context(), view{c}, cl, subject)
+	if err != nil {
+		m.reject(c, nil, err)
+		return
+	}
+	write(c, reply)
+}
+
 // LoginWithCookies is [paseto.Guard.LoginWithCookies] for a gin request.
 func (m *Middleware) LoginWithCookies(c *gin.Context, subject string, o paseto.LoginOptions) (*paseto.CookieSession, error) {
 	return m.g.LoginWithCookies(c.Request.Context(), view{c}, subject, o)

@@ -166,6 +166,17 @@ func Device(r *http.Request) paseto.Device {
 	return device.New(r.UserAgent(), host)
 }
 
+// FreshLogin answers a fresh-login request once the application has checked the credentials of subject: [paseto.Guard.FreshLoginFor] for the claims a Required route put in the context.
+func (m *Middleware) FreshLogin(w http.ResponseWriter, r *http.Request, subject string) {
+	cl, _ := Claims(r.Context())
+	reply, err := m.g.FreshLoginFor(r.Context(), stdhttp.Header(w.Header()), cl, subject)
+	if err != nil {
+		m.reject(w, r, nil, err)
+		return
+	}
+	write(w, reply)
+}
+
 // LoginWithCookies is [paseto.Guard.LoginWithCookies] for a net/http request.
 func (m *Middleware) LoginWithCookies(w http.ResponseWriter, r *http.Request, subject string, o paseto.LoginOptions) (*paseto.CookieSession, error) {
 	return m.g.LoginWithCookies(r.Context(), stdhttp.Header(w.Header()), subject, o)

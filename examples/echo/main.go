@@ -232,7 +232,7 @@ var endpoints = []endpoint{
 type handlers struct {
 	*backend
 	api, browser *paseto.Guard
-	cookies      *echopaseto.Middleware // the browser Guard's, for LoginWithCookies
+	cookies      *echopaseto.Middleware // the browser Guard's, for LoginWithCookies and FreshLogin
 }
 
 func (h *handlers) index(c echo.Context) error {
@@ -321,20 +321,8 @@ func (h *handlers) cookieFreshLogin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, _ := echopaseto.Claims(c)
-	tok, err := h.browser.FreshLogin(c.Request().Context(), responseHeader(c.Response().Header()), cl, u.name)
-	if err != nil {
-		return echopaseto.DefaultErrorHandler(c, h.browser.ProblemFor(err, nil), err)
-	}
-	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	return c.JSON(http.StatusOK, cookieFreshReply(tok, cl))
+	return h.cookies.FreshLogin(c, u.name)
 }
-
-// responseHeader lets paseto.Guard.FreshLogin add the access cookie to a
-// response.
-type responseHeader http.Header
-
-func (h responseHeader) AddHeader(name, value string) { http.Header(h).Add(name, value) }
 
 // cookieLogin starts a browser session: the tokens go into HttpOnly
 // cookies, and the CSRF value into a cookie the page's script can read
@@ -375,25 +363,6 @@ func (h *handlers) fresh(c echo.Context) error {
 
 func (h *handlers) admin(c echo.Context) error {
 	return c.JSON(http.StatusOK, echo.Map{"user": echopaseto.Subject(c), "admin": true})
-}
-
-// freshToken is the answer of POST /cookie/fresh-login for a cookie
-// session: the token response without the token, which travels in the
-// HttpOnly access cookie only.
-type freshToken struct {
-	TokenType string `json:"token_type"`
-	ExpiresIn int64  `json:"expires_in"`
-}
-
-// cookieFreshReply is the body of POST /cookie/fresh-login. An API token
-// sent there in the Authorization header belongs to no cookie session
-// (access carries no CSRF binding): no cookie was set, and it gets its
-// token in the body, as from POST /fresh-login.
-func cookieFreshReply(tok *paseto.AccessToken, access *paseto.Claims) any {
-	if access.CSRF == "" {
-		return tok
-	}
-	return freshToken{TokenType: tok.TokenType, ExpiresIn: tok.ExpiresIn}
 }
 
 func scopesOf(c *paseto.Claims) []string {

@@ -233,7 +233,7 @@ var endpoints = []endpoint{
 type handlers struct {
 	*backend
 	api, browser *paseto.Guard
-	cookies      *fiberv3paseto.Middleware // the browser Guard's, for LoginWithCookies
+	cookies      *fiberv3paseto.Middleware // the browser Guard's, for LoginWithCookies and FreshLogin
 }
 
 func (h *handlers) index(c fiber.Ctx) error {
@@ -322,20 +322,8 @@ func (h *handlers) cookieFreshLogin(c fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	cl, _ := fiberv3paseto.Claims(c)
-	tok, err := h.browser.FreshLogin(c.Context(), responseHeader{c}, cl, u.name)
-	if err != nil {
-		return fiberv3paseto.DefaultErrorHandler(c, h.browser.ProblemFor(err, nil), err)
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(cookieFreshReply(tok, cl))
+	return h.cookies.FreshLogin(c, u.name)
 }
-
-// responseHeader lets paseto.Guard.FreshLogin add the access cookie to a
-// response.
-type responseHeader struct{ c fiber.Ctx }
-
-func (h responseHeader) AddHeader(name, value string) { h.c.Response().Header.Add(name, value) }
 
 // cookieLogin starts a browser session: the tokens go into HttpOnly
 // cookies, and the CSRF value into a cookie the page's script can read
@@ -376,25 +364,6 @@ func (h *handlers) fresh(c fiber.Ctx) error {
 
 func (h *handlers) admin(c fiber.Ctx) error {
 	return c.JSON(fiber.Map{"user": fiberv3paseto.Subject(c), "admin": true})
-}
-
-// freshToken is the answer of POST /cookie/fresh-login for a cookie
-// session: the token response without the token, which travels in the
-// HttpOnly access cookie only.
-type freshToken struct {
-	TokenType string `json:"token_type"`
-	ExpiresIn int64  `json:"expires_in"`
-}
-
-// cookieFreshReply is the body of POST /cookie/fresh-login. An API token
-// sent there in the Authorization header belongs to no cookie session
-// (access carries no CSRF binding): no cookie was set, and it gets its
-// token in the body, as from POST /fresh-login.
-func cookieFreshReply(tok *paseto.AccessToken, access *paseto.Claims) any {
-	if access.CSRF == "" {
-		return tok
-	}
-	return freshToken{TokenType: tok.TokenType, ExpiresIn: tok.ExpiresIn}
 }
 
 func scopesOf(c *paseto.Claims) []string {

@@ -224,7 +224,7 @@ var endpoints = []endpoint{
 type handlers struct {
 	*backend
 	api, browser *paseto.Guard
-	cookies      *httppaseto.Middleware // the browser Guard's, for LoginWithCookies
+	cookies      *httppaseto.Middleware // the browser Guard's, for LoginWithCookies and FreshLogin
 }
 
 // writeJSON answers v as JSON with status.
@@ -323,21 +323,8 @@ func (h *handlers) cookieFreshLogin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	cl, _ := httppaseto.FromContext(r.Context())
-	tok, err := h.browser.FreshLogin(r.Context(), responseHeader(w.Header()), cl, u.name)
-	if err != nil {
-		httppaseto.DefaultErrorHandler(w, r, h.browser.ProblemFor(err, nil), err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, cookieFreshReply(tok, cl))
+	h.cookies.FreshLogin(w, r, u.name)
 }
-
-// responseHeader lets paseto.Guard.FreshLogin add the access cookie to a
-// response.
-type responseHeader http.Header
-
-func (h responseHeader) AddHeader(name, value string) { http.Header(h).Add(name, value) }
 
 // cookieLogin starts a browser session: the tokens go into HttpOnly
 // cookies, and the CSRF value into a cookie the page's script can read
@@ -380,25 +367,6 @@ func (h *handlers) fresh(w http.ResponseWriter, r *http.Request) {
 
 func (h *handlers) admin(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"user": httppaseto.Subject(r.Context()), "admin": true})
-}
-
-// freshToken is the answer of POST /cookie/fresh-login for a cookie
-// session: the token response without the token, which travels in the
-// HttpOnly access cookie only.
-type freshToken struct {
-	TokenType string `json:"token_type"`
-	ExpiresIn int64  `json:"expires_in"`
-}
-
-// cookieFreshReply is the body of POST /cookie/fresh-login. An API token
-// sent there in the Authorization header belongs to no cookie session
-// (access carries no CSRF binding): no cookie was set, and it gets its
-// token in the body, as from POST /fresh-login.
-func cookieFreshReply(tok *paseto.AccessToken, access *paseto.Claims) any {
-	if access.CSRF == "" {
-		return tok
-	}
-	return freshToken{TokenType: tok.TokenType, ExpiresIn: tok.ExpiresIn}
 }
 
 func scopesOf(c *paseto.Claims) []string {
