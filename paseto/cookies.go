@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -32,7 +33,9 @@ type CookieConfig struct {
 	// RefreshPath scopes the refresh cookie to the refresh endpoint, so it
 	// is not sent with every request. Default "/".
 	RefreshPath string
-	// SameSite defaults to http.SameSiteStrictMode.
+	// SameSite defaults to http.SameSiteStrictMode. http.SameSiteNoneMode
+	// needs Secure (browsers drop SameSite=None cookies without it), so it
+	// cannot be combined with Insecure.
 	SameSite http.SameSite
 	// Insecure drops the Secure attribute and the __Host-/__Secure-
 	// prefixes, for plain-HTTP development only.
@@ -67,6 +70,9 @@ func (c CookieConfig) withDefaults() (CookieConfig, error) {
 			}
 		}
 	}
+	if c.SameSite == http.SameSiteNoneMode && c.Insecure {
+		return c, fmt.Errorf("%w: SameSite=None needs Secure, which Insecure drops: browsers would refuse the cookies", ErrConfig)
+	}
 	if strings.HasPrefix(c.RefreshName, "__Host-") && c.RefreshPath != "/" {
 		return c, fmt.Errorf("%w: __Host- cookies must have Path=/; use __Secure- for a scoped refresh cookie", ErrConfig)
 	}
@@ -93,8 +99,10 @@ type CookieSession struct {
 // The returned session's CSRF value is also in the CSRF cookie; the client
 // echoes it in the CSRF header on unsafe requests. o.CSRF is ignored: the
 // Guard sets it. It fails with ErrConfig when GuardConfig.Cookies is nil,
-// and with the store's error when the session cannot be saved; then no
-// cookie is set.
+// with the store's error when the session cannot be saved, and with
+// [ErrCookieTooLarge] when a cookie would pass the 4096 bytes browsers
+// keep (too many or too large custom claims or scopes): that session is
+// ended at once. On failure no cookie is set.
 func (g *Guard) LoginWithCookies(ctx context.Context, w Response, subject string, o LoginOptions) (*CookieSession, error) {
 	if g.cfg.Cookies == nil {
 		return nil, fmt.Errorf("%w: cookies are not enabled", ErrConfig)
@@ -107,22 +115,52 @@ func (g *Guard) LoginWithCookies(ctx context.Context, w Response, subject string
 	if err != nil {
 		return nil, err
 	}
-	g.SetSessionCookies(w, pair, csrf)
+	cookies := g.sessionCookies(pair, csrf)
+	for _, ck := range cookies {
+		if len(ck) > maxCookieBytes {
+			// A browser would drop the cookie without a word and the user
+			// would seem to log in and stay logged out; the session could
+			// never be used, so it ends here.
+			err := fmt.Errorf("%w: %d bytes", ErrCookieTooLarge, len(ck))
+			return nil, errors.Join(err, g.auth.Logout(ctx, pair.Access))
+		}
+	}
+	setCookies(w, cookies)
 	return &CookieSession{Pair: pair, CSRF: csrf}, nil
 }
+
+// maxCookieBytes is what browsers keep of one cookie: RFC 6265 section 6.1
+// asks for at least 4096 bytes of name, value and attributes, and the
+// major browsers drop a larger cookie without an error.
+const maxCookieBytes = 4096
 
 // SetSessionCookies sets the access and refresh cookies for pair and, when
 // csrf is not empty, the CSRF cookie, and adds Cache-Control: no-store.
 func (g *Guard) SetSessionCookies(w Response, pair *TokenPair, csrf string) {
-	c := g.cfg.Cookies
-	if c == nil {
+	if g.cfg.Cookies == nil {
 		return
 	}
+	setCookies(w, g.sessionCookies(pair, csrf))
+}
+
+// sessionCookies returns the Set-Cookie values of a session: access,
+// refresh and, when csrf is not empty, CSRF.
+func (g *Guard) sessionCookies(pair *TokenPair, csrf string) []string {
+	c := g.cfg.Cookies
 	now := g.auth.now()
-	w.AddHeader("Set-Cookie", g.cookie(c.AccessName, pair.AccessToken, "/", true, pair.AccessExpiresAt.Sub(now)))
-	w.AddHeader("Set-Cookie", g.cookie(c.RefreshName, pair.RefreshToken, c.RefreshPath, true, pair.RefreshExpiresAt.Sub(now)))
+	cookies := []string{
+		g.cookie(c.AccessName, pair.AccessToken, "/", true, pair.AccessExpiresAt.Sub(now)),
+		g.cookie(c.RefreshName, pair.RefreshToken, c.RefreshPath, true, pair.RefreshExpiresAt.Sub(now)),
+	}
 	if csrf != "" {
-		w.AddHeader("Set-Cookie", g.cookie(c.CSRFName, csrf, "/", false, pair.RefreshExpiresAt.Sub(now)))
+		cookies = append(cookies, g.cookie(c.CSRFName, csrf, "/", false, pair.RefreshExpiresAt.Sub(now)))
+	}
+	return cookies
+}
+
+func setCookies(w Response, cookies []string) {
+	for _, ck := range cookies {
+		w.AddHeader("Set-Cookie", ck)
 	}
 	// The response now carries tokens: no cache may keep it, whatever the
 	// handler said (an implicit refresh rides on the app's own response).

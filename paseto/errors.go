@@ -163,6 +163,11 @@ var (
 	ErrClaimNotFound = newError("missing_claim", "claim not found")
 	// ErrConfig means an option or constructor argument is out of range.
 	ErrConfig = newError("invalid_config", "invalid configuration")
+	// ErrCookieTooLarge means a session cookie would pass the 4096 bytes
+	// browsers keep, because the session's custom claims or scopes are too
+	// large: [Guard.LoginWithCookies] refuses it (500) and ends the
+	// session. It is a kind of ErrConfig.
+	ErrCookieTooLarge = refine(ErrConfig, "session cookie larger than 4096 bytes")
 )
 
 // Code returns the machine code of the first *Error in err's chain, or

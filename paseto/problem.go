@@ -118,6 +118,9 @@ func (g *Guard) ProblemFor(err error, p *Policy) Problem {
 	if !errors.As(err, &e) {
 		return Problem{Status: http.StatusInternalServerError, Body: ErrorBody{"server_error", "internal error"}}
 	}
+	for e.parent != nil {
+		e = e.parent // a refined sentinel answers as the one it refines
+	}
 	body := ErrorBody{Error: e.code, Message: e.text}
 	realm := `Bearer realm="` + g.cfg.Realm + `"`
 	switch e {
