@@ -258,6 +258,10 @@ func TestPurge(t *testing.T) {
 	if n, err := s.Purge(ctx, 2); err != nil || n != 1 {
 		t.Fatalf("Purge of the tombstone: %d, %v", n, err)
 	}
+	keep, err = idle.Refresh(ctx, keep.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
 	clock.Advance(9 * time.Minute) // "idle" is idle; "keep" is kept alive:
 	if _, err := idle.Refresh(ctx, keep.RefreshToken); err != nil {
 		t.Fatal(err)
