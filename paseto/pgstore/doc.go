@@ -88,7 +88,7 @@
 //
 // # Schema
 //
-// The schema (one table, two indexes, six functions; see Schema, or
+// The schema (one table, three indexes, six functions; see Schema, or
 // schema.sql in the source) is created by Migrate, explicitly: New and Open
 // do not contact the database, and no call creates anything. Migrate is
 // idempotent and may run from several instances at once (it takes an
@@ -111,7 +111,9 @@
 // (they skip each other's rows). A logout, "sign out the others", the cap
 // and "log out everywhere" delete their rows at once; a reuse tombstone
 // is purged a minute after the reuse, a session at its absolute end or,
-// as of its last refresh, its idle end.
+// as of its last refresh, its idle end. Purge also clears the successors
+// kept for grace windows that are over (until then they stay in the row,
+// encrypted for the holder of the token they replaced, and unused).
 //
 // # Costs
 //

@@ -18,7 +18,9 @@ const DefaultPurgeBatch = 1000
 // UPDATE SKIP LOCKED), so it never waits on a refresh and never holds a
 // lock for long; it goes on until a batch comes back short or ctx ends
 // (each batch runs under the store's Timeout too), and returns how many
-// rows it deleted.
+// rows it deleted. It then clears, the same way, the successors kept for a
+// grace window that is over (nothing can use them any more, and the
+// database need not hold them).
 //
 // Nothing calls it implicitly, and nothing depends on it but the table's
 // size: a dead row is never read as live. Run it from a ticker in one
@@ -31,6 +33,17 @@ func (s *Store) Purge(ctx context.Context, batch int) (int64, error) {
 	if batch == 0 {
 		batch = DefaultPurgeBatch
 	}
+	deleted, err := s.batches(ctx, s.q.purge, batch)
+	if err != nil {
+		return deleted, err
+	}
+	_, err = s.batches(ctx, s.q.purgeKept, batch)
+	return deleted, err
+}
+
+// batches runs query (arguments: the store's clock, batch) until it
+// changes fewer than batch rows, and returns how many it changed.
+func (s *Store) batches(ctx context.Context, query string, batch int) (int64, error) {
 	var total int64
 	for {
 		now, err := unixNano(s.now())
@@ -38,7 +51,7 @@ func (s *Store) Purge(ctx context.Context, batch int) (int64, error) {
 			return total, err
 		}
 		bctx, cancel := context.WithTimeout(ctx, s.timeout)
-		tag, err := s.pool.Exec(bctx, s.q.purge, now, batch)
+		tag, err := s.pool.Exec(bctx, query, now, batch)
 		cancel()
 		if err != nil {
 			return total, s.fail("purge", err)

@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS pasetoauth_sessions (
 CREATE INDEX IF NOT EXISTS pasetoauth_sessions_subject ON pasetoauth_sessions (subject);
 -- Purge finds dead rows through this one, in batches.
 CREATE INDEX IF NOT EXISTS pasetoauth_sessions_purge ON pasetoauth_sessions (purge_at);
+-- and the successors kept past their grace window, which it clears.
+CREATE INDEX IF NOT EXISTS pasetoauth_sessions_kept ON pasetoauth_sessions (keep_until) WHERE wrapped <> '';
 
 -- Every write is one of the functions below, called as one statement, so
 -- it runs in one implicit transaction and one round trip. Each one:

@@ -155,7 +155,7 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // queries are the statements of one prefix, built once.
 type queries struct {
-	live, list, create, rotate, revoke, revokeOthers, revokeSubject, purge string
+	live, list, create, rotate, revoke, revokeOthers, revokeSubject, purge, purgeKept string
 }
 
 func newQueries(p string) queries {
@@ -173,6 +173,9 @@ func newQueries(p string) queries {
 		purge: r.Replace(`DELETE FROM pasetoauth_sessions WHERE sid IN (
 			SELECT sid FROM pasetoauth_sessions WHERE purge_at <= $1
 			ORDER BY purge_at LIMIT $2 FOR UPDATE SKIP LOCKED)`),
+		purgeKept: r.Replace(`UPDATE pasetoauth_sessions SET wrapped = '', keep_until = 0 WHERE sid IN (
+			SELECT sid FROM pasetoauth_sessions WHERE wrapped <> '' AND keep_until < $1
+			ORDER BY keep_until LIMIT $2 FOR UPDATE SKIP LOCKED)`),
 	}
 }
 

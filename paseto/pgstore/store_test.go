@@ -223,10 +223,22 @@ func TestPurge(t *testing.T) {
 		c.IdleTimeout = 10 * time.Minute
 		c.GracePeriod = 0
 	})
-	for range 5 {
-		if _, err := auth.Login(ctx, "short", paseto.LoginOptions{}); err != nil {
+	for i := range 5 {
+		p, err := auth.Login(ctx, "short", paseto.LoginOptions{})
+		if err != nil {
 			t.Fatal(err)
 		}
+		if i == 0 { // keeps its successor for the 10s grace window
+			if _, err := auth.Refresh(ctx, p.RefreshToken); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	kept := func() (n int) {
+		if err := s.Pool().QueryRow(ctx, "SELECT count(*) FROM "+prefixOf(s)+"sessions WHERE wrapped <> ''").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
 	}
 	if _, err := idle.Login(ctx, "idle", paseto.LoginOptions{}); err != nil {
 		t.Fatal(err)
@@ -251,12 +263,12 @@ func TestPurge(t *testing.T) {
 		}
 		return n
 	}
-	if n, err := s.Purge(ctx, 2); err != nil || n != 0 || count() != 8 {
+	if n, err := s.Purge(ctx, 2); err != nil || n != 0 || count() != 8 || kept() != 1 {
 		t.Fatalf("Purge before anything ended: %d, %v, %d rows left", n, err, count())
 	}
 	clock.Advance(2 * time.Minute) // the tombstone's minute is over
-	if n, err := s.Purge(ctx, 2); err != nil || n != 1 {
-		t.Fatalf("Purge of the tombstone: %d, %v", n, err)
+	if n, err := s.Purge(ctx, 2); err != nil || n != 1 || kept() != 0 {
+		t.Fatalf("Purge of the tombstone: %d, %v; %d successors kept past their window", n, err, kept())
 	}
 	keep, err = idle.Refresh(ctx, keep.RefreshToken)
 	if err != nil {
