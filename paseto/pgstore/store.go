@@ -118,6 +118,13 @@ func (o *Options) normalize() error {
 // store's Timeout (so the server, too, ends a statement its caller gave up
 // on) and application_name "pasetoauth". Like New, Open does not contact
 // the database; ctx bounds nothing but the pool's creation.
+//
+// Behind PgBouncer, which refuses startup parameters it does not know,
+// list statement_timeout in its ignore_startup_parameters, or build the
+// pool yourself and use New. In transaction pooling mode before PgBouncer
+// 1.21, also add default_query_exec_mode=exec to the URL: pgx otherwise
+// keeps prepared statements per server connection. The store itself needs
+// no session state (its advisory locks are transaction-scoped).
 func Open(ctx context.Context, databaseURL string, o Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
