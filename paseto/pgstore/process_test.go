@@ -103,7 +103,7 @@ func runChild() int {
 		if err != nil {
 			return err
 		}
-		defer s.Close()
+		defer func() { _ = s.Close() }()
 		if err := s.Pool().Ping(ctx); err != nil { // connect before the start line
 			return err
 		}

@@ -150,11 +150,14 @@ func Open(ctx context.Context, databaseURL string, o Options) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the pool when Open made it, and does nothing otherwise.
-func (s *Store) Close() {
+// Close closes the pool when Open made it (waiting for the connections in
+// use to be released), and does nothing otherwise. It returns nil; the
+// error is there for io.Closer.
+func (s *Store) Close() error {
 	if s.owned {
 		s.pool.Close()
 	}
+	return nil
 }
 
 // Pool returns the pool the store runs on.

@@ -113,7 +113,7 @@ func TestOpenSetsStatementTimeout(t *testing.T) {
 		}
 		var got string
 		err = s.Pool().QueryRow(ctx, "SHOW statement_timeout").Scan(&got)
-		s.Close()
+		_ = s.Close()
 		if err != nil || got != tc.want {
 			t.Fatalf("statement_timeout %q, %v; want %q", got, err, tc.want)
 		}
