@@ -22,7 +22,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer func() { _ = store.Close() }()
+	defer store.Close()
 	// Explicit and idempotent: create or update the schema. Run it at
 	// deployment, or here at start-up if the app's role may create tables.
 	mctx, cancel := context.WithTimeout(ctx, 30*time.Second)
