@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -100,8 +101,14 @@ func startCluster() (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	sweepStale(bin)
 	dir, err := os.MkdirTemp("", "pgstore-test-")
 	if err != nil {
+		return nil, err
+	}
+	// The test binary that owns the cluster, for sweepStale.
+	if err := os.WriteFile(filepath.Join(dir, "owner"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	c := &cluster{bin: bin, dir: dir, data: filepath.Join(dir, "data")}
@@ -152,6 +159,32 @@ func startCluster() (*cluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// sweepStale stops and removes the clusters of earlier runs of these tests
+// whose test binary died without stopping them (a -timeout panic, a
+// SIGKILL): those whose owner file names a process that no longer exists.
+func sweepStale(bin string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "pgstore-test-*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, "owner"))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(string(b))
+		if err != nil || pid <= 0 || syscall.Kill(pid, 0) == nil || !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+			continue // owner alive (or unknowable): not ours to stop
+		}
+		st, err := os.Stat(dir)
+		if err != nil {
+			continue
+		}
+		c := &cluster{bin: bin, dir: dir, data: filepath.Join(dir, "data")}
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 && sys.Uid != 0 {
+			c.cred = &syscall.Credential{Uid: sys.Uid, Gid: sys.Gid}
+		}
+		c.destroy()
+	}
 }
 
 // run runs one of the server's programs as the cluster's user.
