@@ -19,6 +19,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/pasetoauth/pasetoauth/paseto"
 	"github.com/pasetoauth/pasetoauth/paseto/pgstore"
 )
 
@@ -340,7 +341,35 @@ func newStoreOn(tb testing.TB, url, prefix string, now func() time.Time, conns i
 	if err := s.Migrate(ctx); err != nil {
 		tb.Fatal(err)
 	}
+	warmUp(tb, s)
 	return s
+}
+
+// warmUp makes one call of each write on a throwaway subject, then ends
+// it: the pool's first connection is dialled and its backend has compiled
+// the store's functions before a test's first call, which paseto.Auth
+// bounds by one second (Config.StoreTimeout) even on a loaded machine.
+func warmUp(tb testing.TB, s *pgstore.Store) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	now := time.Now()
+	rec := paseto.SessionRecord{ID: "warm-up", Subject: "warm-up", Current: "h1", CreatedAt: now, ExpiresAt: now.Add(time.Minute), MaxSessions: 1}
+	if _, err := s.CreateSession(ctx, rec); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := s.Rotate(ctx, paseto.Rotation{Subject: "warm-up", Session: "warm-up", Presented: "h1", Successor: "h2", Now: now}); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := s.RevokeSession(ctx, "warm-up", "warm-up", now); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := s.RevokeOtherSessions(ctx, "warm-up", "", now); err != nil {
+		tb.Fatal(err)
+	}
+	if err := s.RevokeSubject(ctx, "warm-up"); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // twin returns a second store over s's tables through a pool of its own,
