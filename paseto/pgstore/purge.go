@@ -66,7 +66,9 @@ func (s *Store) batches(ctx context.Context, query string, batch int) (int64, er
 	}
 }
 
-// Janitor calls Purge every interval until ctx ends, and returns then. It
+// Janitor calls Purge every interval (every 5 minutes when interval is not
+// positive), with batch as Purge takes it, until ctx ends, and returns
+// then. It
 // reports each failure to onError when that is not nil (a failed purge is
 // tried again at the next tick). Start it in a goroutine of your own:
 //
