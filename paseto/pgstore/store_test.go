@@ -328,3 +328,45 @@ func newAuthKeys(tb testing.TB, store paseto.Store, ak, rk paseto.SymmetricKey, 
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestJanitor: Janitor purges on its ticker and returns when its context
+// ends.
+func TestJanitor(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	s := newStore(t, clock.Now, 0)
+	auth := newAuthClock(t, s, clock, func(c *paseto.Config) {
+		c.SessionLifetime = time.Hour
+		c.RefreshLifetime = time.Hour
+	})
+	for range 3 {
+		if _, err := auth.Login(ctx, "alice", paseto.LoginOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(2 * time.Hour)
+	jctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Janitor(jctx, 10*time.Millisecond, 2, func(err error) { t.Errorf("janitor: %v", err) })
+	}()
+	for i := 0; ; i++ {
+		var n int
+		if err := s.Pool().QueryRow(ctx, "SELECT count(*) FROM "+prefixOf(s)+"sessions").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if i == 500 {
+			t.Fatalf("%d rows left 10s after the janitor started", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Janitor has not returned 10s after its context ended")
+	}
+}
