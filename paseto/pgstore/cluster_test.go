@@ -103,7 +103,7 @@ func startCluster() (*cluster, error) {
 		return nil, err
 	}
 	sweepStale(bin)
-	dir, err := os.MkdirTemp("", "pgstore-test-")
+	dir, err := os.MkdirTemp(baseDir(), "pgstore-test-")
 	if err != nil {
 		return nil, err
 	}
@@ -162,11 +162,21 @@ func startCluster() (*cluster, error) {
 	return c, nil
 }
 
+// baseDir is where clusters go: the temporary directory, except as root,
+// where the server runs as another user who may not reach a TMPDIR under
+// root's home: then /tmp.
+func baseDir() string {
+	if os.Geteuid() == 0 {
+		return "/tmp"
+	}
+	return os.TempDir()
+}
+
 // sweepStale stops and removes the clusters of earlier runs of these tests
 // whose test binary died without stopping them (a -timeout panic, a
 // SIGKILL): those whose owner file names a process that no longer exists.
 func sweepStale(bin string) {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "pgstore-test-*"))
+	dirs, _ := filepath.Glob(filepath.Join(baseDir(), "pgstore-test-*"))
 	for _, dir := range dirs {
 		b, err := os.ReadFile(filepath.Join(dir, "owner"))
 		if err != nil {
