@@ -5,9 +5,9 @@
 // handler's context and turns refusals into gRPC statuses.
 //
 //	policies, err := paseto.NewMethodPolicies(guard.Required(), map[string]*paseto.Policy{
-//		"/greeter.v1.Greeter/Hello":      guard.Optional(),
-//		"/admin.v1.Admin/DeleteUser":     guard.FreshRequired(paseto.WithScopes("admin:users"), paseto.WithMaxAge(5*time.Minute)),
-//		"/grpc.health.v1.Health/*":       guard.Optional(paseto.WithAnonymousOnInvalid()),
+//		"/greeter.v1.Greeter/Hello":  guard.Optional(),
+//		"/admin.v1.Admin/DeleteUser": guard.FreshRequired(paseto.WithScopes("admin:users"), paseto.WithMaxAge(5*time.Minute)),
+//		"/grpc.health.v1.Health/*":   guard.Optional(paseto.WithAnonymousOnInvalid()),
 //	})
 //	if err != nil {
 //		log.Fatal(err)
