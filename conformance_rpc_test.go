@@ -335,6 +335,17 @@ var rpcRows = []rpcRow{
 	{name: "refresh token as access token", method: "Protected", auth: func(t *testing.T, e *rpcEnv) []string {
 		return rpcBearer(e.kit.Login(t, "alice").RefreshToken)
 	}, code: codes.Unauthenticated, reason: "invalid_token"},
+	{name: "token of another type under the access key", method: "Protected", auth: func(t *testing.T, e *rpcEnv) []string {
+		iss, err := paseto.NewIssuer(e.kit.Auth.Config().AccessKeys, paseto.TypeRefresh, paseto.WithClock(e.kit.Clock.Now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _, err := iss.Issue(paseto.Template{Subject: "alice", Fresh: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rpcBearer(tok)
+	}, code: codes.Unauthenticated, reason: "wrong_token_type"},
 	{name: "valid bearer", method: "Protected", auth: func(t *testing.T, e *rpcEnv) []string {
 		return rpcBearer(e.kit.Login(t, "alice").AccessToken)
 	}, code: codes.OK, user: "alice"},
@@ -346,6 +357,11 @@ var rpcRows = []rpcRow{
 	{name: "store down", method: "Protected", auth: func(t *testing.T, e *rpcEnv) []string {
 		tok := e.kit.Login(t, "alice").AccessToken
 		e.kit.Store.Set(pasetotest.Unavailable)
+		return rpcBearer(tok)
+	}, code: codes.Unavailable, reason: "temporarily_unavailable", retry: time.Second},
+	{name: "store hung: Unavailable at the store deadline", method: "Protected", auth: func(t *testing.T, e *rpcEnv) []string {
+		tok := e.kit.Login(t, "alice").AccessToken
+		e.kit.Store.Set(pasetotest.Hang)
 		return rpcBearer(tok)
 	}, code: codes.Unavailable, reason: "temporarily_unavailable", retry: time.Second},
 	{name: "store corrupt", method: "Protected", auth: func(t *testing.T, e *rpcEnv) []string {
@@ -411,7 +427,12 @@ func TestRPCConformance(t *testing.T) {
 				for _, r := range rpcRows {
 					t.Run(r.name, func(t *testing.T) {
 						t.Parallel()
-						e := &rpcEnv{kit: pasetotest.New(t, pasetotest.Options{Clock: pasetotest.NewClock(epoch)})}
+						e := &rpcEnv{kit: pasetotest.New(t, pasetotest.Options{
+							Clock: pasetotest.NewClock(epoch),
+							// Short, so that the hung-store row takes a
+							// fraction of a second.
+							Config: func(c *paseto.Config) { c.StoreTimeout = storeTimeout },
+						})}
 						e.call = s.serve(t, e.kit.Guard, rpcPolicies(t, e.kit.Guard), &e.ran)
 						auth := r.auth(t, e)
 						got := e.call(t, r.method, kind == "stream", auth)

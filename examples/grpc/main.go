@@ -256,4 +256,3 @@ func tokenPair(p *paseto.TokenPair) *TokenPair {
 		ExpiresIn: p.ExpiresIn, RefreshExpiresIn: p.RefreshExpiresIn,
 	}
 }
-
