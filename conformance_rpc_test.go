@@ -87,7 +87,8 @@ type rpcServer struct {
 
 var rpcServers = []rpcServer{
 	{"grpc", serveGRPC},
-	{"connect", serveConnect},
+	{"connect", serveConnect(false)},
+	{"connect-grpc-protocol", serveConnect(true)},
 }
 
 // answer is the handlers' reply: the subject, or "-" when anonymous.
@@ -191,9 +192,17 @@ func grpcStreamCall(ctx context.Context, conn *grpc.ClientConn, method string, o
 }
 
 // serveConnect serves the methods with connect-go on an httptest server
-// (127.0.0.1, HTTP/1.1, the Connect protocol) and calls them with a
-// connect-go client.
-func serveConnect(t *testing.T, g *paseto.Guard, pol *paseto.MethodPolicies, ran *atomic.Int32) rpcCall {
+// on 127.0.0.1 and calls them with a connect-go client: over HTTP/1.1 in
+// the Connect protocol, or, with grpcProtocol, over HTTP/2 (TLS) in the
+// gRPC protocol, where a refusal travels in the trailers as a grpc-go
+// client expects it.
+func serveConnect(grpcProtocol bool) func(t *testing.T, g *paseto.Guard, pol *paseto.MethodPolicies, ran *atomic.Int32) rpcCall {
+	return func(t *testing.T, g *paseto.Guard, pol *paseto.MethodPolicies, ran *atomic.Int32) rpcCall {
+		return connectServer(t, g, pol, ran, grpcProtocol)
+	}
+}
+
+func connectServer(t *testing.T, g *paseto.Guard, pol *paseto.MethodPolicies, ran *atomic.Int32, grpcProtocol bool) rpcCall {
 	in := connectpaseto.New(g, connectpaseto.Config{Policies: pol})
 	mux := http.NewServeMux()
 	for _, m := range rpcMethods {
@@ -208,7 +217,15 @@ func serveConnect(t *testing.T, g *paseto.Guard, pol *paseto.MethodPolicies, ran
 			return st.Send(answer(connectpaseto.Subject(ctx)))
 		}, connect.WithInterceptors(in)))
 	}
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewUnstartedServer(mux)
+	var opts []connect.ClientOption
+	if grpcProtocol {
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+		opts = append(opts, connect.WithGRPC())
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 
 	return func(t *testing.T, method string, isStream bool, authorization []string) rpcOutcome {
@@ -222,13 +239,13 @@ func serveConnect(t *testing.T, g *paseto.Guard, pol *paseto.MethodPolicies, ran
 		var res rpcOutcome
 		var err error
 		if !isStream {
-			c := connect.NewClient[wrapperspb.StringValue, wrapperspb.StringValue](srv.Client(), srv.URL+"/"+rpcUnarySvc+"/"+method)
+			c := connect.NewClient[wrapperspb.StringValue, wrapperspb.StringValue](srv.Client(), srv.URL+"/"+rpcUnarySvc+"/"+method, opts...)
 			var resp *connect.Response[wrapperspb.StringValue]
 			if resp, err = c.CallUnary(ctx, req); err == nil {
 				res.user = resp.Msg.GetValue()
 			}
 		} else {
-			c := connect.NewClient[wrapperspb.StringValue, wrapperspb.StringValue](srv.Client(), srv.URL+"/"+rpcStreamSvc+"/"+method)
+			c := connect.NewClient[wrapperspb.StringValue, wrapperspb.StringValue](srv.Client(), srv.URL+"/"+rpcStreamSvc+"/"+method, opts...)
 			var st *connect.ServerStreamForClient[wrapperspb.StringValue]
 			if st, err = c.CallServerStream(ctx, req); err == nil {
 				for st.Receive() {

@@ -81,6 +81,9 @@ func (p RPCProblem) StatusMessage() string { return p.Error + ": " + p.Message }
 //     FreshRequired method (which HTTP answers 401 per RFC 9470; on an RPC
 //     the credentials are valid and the call is not permitted with them):
 //     PermissionDenied, with the method's Scopes or MaxAge;
+//   - a login refused at Config.MaxSessions: PermissionDenied
+//     "too_many_sessions"; a session to revoke that is none of the
+//     subject's: NotFound "unknown_session";
 //   - store unavailable (down, hung past Config.StoreTimeout, full or
 //     corrupt): Unavailable, RetryAfter one second;
 //   - anything else (an application error, such as a Requirement's own

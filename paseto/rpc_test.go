@@ -34,6 +34,8 @@ func TestRPCProblemFor(t *testing.T) {
 		{fmt.Errorf("%w: staff only", ErrInsufficientScope), scoped, RPCPermissionDenied, "insufficient_scope", 0, "admin:users billing", 0},
 		{ErrInsufficientScope, nil, RPCPermissionDenied, "insufficient_scope", 0, "", 0},
 		{ErrSessionNotFound, nil, RPCNotFound, "unknown_session", 0, "", 0},
+		{ErrSessionLimit, nil, RPCPermissionDenied, "too_many_sessions", 0, "", 0},
+		{ErrSubjectMismatch, nil, RPCUnauthenticated, "mismatched_subject", 0, "", 0},
 		{fmt.Errorf("%w: redis down", ErrStoreUnavailable), nil, RPCUnavailable, "temporarily_unavailable", time.Second, "", 0},
 		{ErrStoreCorrupt, nil, RPCUnavailable, "temporarily_unavailable", time.Second, "", 0},
 		{context.DeadlineExceeded, nil, RPCInternal, "server_error", 0, "", 0},

@@ -33,8 +33,10 @@
 // The token is read from the "authorization" metadata, "Bearer <token>"
 // with the scheme in any case. Several authorization values are malformed
 // (refused, never the first one picked); another scheme counts as no
-// token. Refresh and login stay HTTP endpoints: the table refuses
-// RefreshRequired policies.
+// token. Refresh tokens never travel in metadata: the table refuses
+// RefreshRequired policies. Refresh over HTTP (adapters/httppaseto), or in
+// a method of your own whose request message carries the refresh token and
+// which calls [paseto.Auth.Refresh], as examples/grpc does.
 //
 // # Streams
 //
