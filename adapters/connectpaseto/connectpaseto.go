@@ -29,11 +29,12 @@
 //
 // The interceptor is better when procedures differ (an Optional Hello and
 // a FreshRequired DeleteUser in one service), when gRPC or gRPC-Web
-// clients call the handler (they expect a status in the trailers, not an
-// HTTP error page) and for streams, which it checks with the procedure's
+// clients call the handler (they expect a gRPC status, not an HTTP error
+// with a JSON body) and for streams, which it checks with the procedure's
 // policy and whose handler context it gives the claims. A unary request's
 // message is decoded before interceptors run, so a refused unary call has
-// been read (within connect's read limit) but never reaches the handler.
+// been read, though it never reaches the handler: bound message sizes with
+// connect.WithReadMaxBytes, which is unlimited by default.
 //
 // # Errors
 //
