@@ -6,6 +6,7 @@ replace github.com/pasetoauth/pasetoauth => ../
 
 require (
 	aidanwoods.dev/go-paseto v1.6.0
+	connectrpc.com/connect v1.21.0
 	github.com/appleboy/gin-jwt/v3 v3.5.1
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-chi/jwtauth/v5 v5.3.3
@@ -15,6 +16,7 @@ require (
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/gofiber/fiber/v3 v3.1.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
+	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.4
 	github.com/labstack/echo-jwt/v4 v4.4.0
 	github.com/labstack/echo-jwt/v5 v5.0.2
 	github.com/labstack/echo/v4 v4.16.0
@@ -23,6 +25,8 @@ require (
 	github.com/pasetoauth/pasetoauth v0.0.0-00010101000000-000000000000
 	github.com/valyala/fasthttp v1.69.0
 	golang.org/x/crypto v0.54.0
+	google.golang.org/grpc v1.84.0
+	google.golang.org/protobuf v1.36.11
 )
 
 require (
@@ -83,5 +87,5 @@ require (
 	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/text v0.40.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
-	google.golang.org/protobuf v1.36.11 // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20260706201446-f0a921348800 // indirect
 )

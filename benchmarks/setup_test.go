@@ -7,11 +7,13 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gofiber/fiber/v2"
 	fiberv3 "github.com/gofiber/fiber/v3"
+	"github.com/golang-jwt/jwt/v5"
 	echov5 "github.com/labstack/echo/v5"
 	"github.com/pasetoauth/pasetoauth/adapters/echov5paseto"
 	"github.com/pasetoauth/pasetoauth/adapters/fiberpaseto"
 	"github.com/pasetoauth/pasetoauth/adapters/fiberv3paseto"
 	"github.com/pasetoauth/pasetoauth/adapters/ginpaseto"
+	"github.com/pasetoauth/pasetoauth/adapters/grpcpaseto"
 	"github.com/pasetoauth/pasetoauth/adapters/httppaseto"
 )
 
@@ -25,6 +27,7 @@ var allRows = map[string][]row{
 	"Fiber":   fiberRows,
 	"FiberV3": fiberV3Rows,
 	"HTTP":    httpRows,
+	"GRPC":    grpcRows,
 }
 
 // TestSetups runs each row's check and a few timed operations without
@@ -96,8 +99,14 @@ func TestChecksCatchBrokenSetups(t *testing.T) {
 			mux.HandleFunc("GET /p", func(w http.ResponseWriter, r *http.Request) { w.Write(okBody) })
 			return serveFixture(mux, "", s, "")
 		}(),
-		"verifier, other token": verifierFixture(newOurs(t, false, false).auth.AccessVerifier(), other.token),
-		"jwt, wrong key":        jwtFixture(newJWTKeys(t).hs256, "HS256", []byte("not the key")),
+		"grpc, wrong key": func() fixture {
+			o := newOurs(t, false, false)
+			in := grpcpaseto.New(o.guard, grpcpaseto.Config{})
+			return grpcFixture(in.Unary(), "Bearer "+other.token, &seen{}, subject, grpcpaseto.Subject)
+		}(),
+		"grpc-middleware auth, wrong key": grpcMiddlewareAuth(jwt.SigningMethodHS256, []byte("not the key"), newJWTKeys(t).bearerHS),
+		"verifier, other token":           verifierFixture(newOurs(t, false, false).auth.AccessVerifier(), other.token),
+		"jwt, wrong key":                  jwtFixture(newJWTKeys(t).hs256, "HS256", []byte("not the key")),
 	}
 	for name, f := range broken {
 		if err := f.check(); err == nil {

@@ -66,6 +66,15 @@
 // [Guard.LoginWithCookies]) and how every outcome is answered ([Problem],
 // [Reply]). Adapters hold no policy of their own.
 //
+// # RPC
+//
+// gRPC and Connect services take the same tokens: a [MethodPolicies]
+// table gives each full method name its [Policy] (a method it does not
+// name gets its default, Required unless said otherwise),
+// [Guard.AuthenticateRPC] checks the call's authorization metadata and
+// [Guard.RPCProblemFor] maps a refusal to an [RPCCode] with the stable
+// code. adapters/grpcpaseto and adapters/connectpaseto translate.
+//
 // # Errors
 //
 // Errors are sentinels ([ErrExpired], [ErrRevoked], [ErrStoreUnavailable],

@@ -48,8 +48,11 @@ func (g *Guard) accessToken(r Request, p *Policy) (string, Source, error) {
 // case-insensitively (RFC 7235); other schemes are not ours and count as no
 // token; two Authorization headers, or "Bearer" without a token, are
 // malformed.
-func bearer(r Request) (string, error) {
-	vals := r.HeaderValues("Authorization")
+func bearer(r Request) (string, error) { return bearerValues(r.HeaderValues("Authorization")) }
+
+// bearerValues is bearer for the values of the Authorization header (or of
+// an RPC's authorization metadata).
+func bearerValues(vals []string) (string, error) {
 	switch len(vals) {
 	case 0:
 		return "", nil

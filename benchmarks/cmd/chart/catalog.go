@@ -19,6 +19,7 @@ var groups = []struct{ bench, title string }{
 	{"BenchmarkFiber", "fiber v2: protected GET"},
 	{"BenchmarkFiberV3", "fiber v3: protected GET"},
 	{"BenchmarkHTTP", "net/http: protected GET"},
+	{"BenchmarkGRPC", "gRPC and Connect: one unary call through the server interceptor"},
 }
 
 // peers maps the prefix of a row's leaf name, within one benchmark (bench;
@@ -39,6 +40,7 @@ var peers = []struct {
 	{"BenchmarkFiberV3", "contrib-jwt", "gofiber/contrib/v3 jwt, defaults (header lookup, MapClaims)", []string{"github.com/gofiber/contrib/v3/jwt"}},
 	{"BenchmarkFiberV3", "contrib-paseto", "gofiber/contrib/v3 paseto: PASETO v2 via o1egl/paseto, default validator", []string{"github.com/gofiber/contrib/v3/paseto"}},
 	{"BenchmarkHTTP", "jwtauth", "go-chi/jwtauth: Verifier + Authenticator, on lestrrat-go/jwx", []string{"github.com/go-chi/jwtauth/v5", "github.com/lestrrat-go/jwx/v2"}},
+	{"BenchmarkGRPC", "grpc-middleware-auth", "go-grpc-middleware/v2 auth interceptor, AuthFunc parsing the JWT with golang-jwt/jwt v5", []string{"github.com/grpc-ecosystem/go-grpc-middleware/v2", "github.com/golang-jwt/jwt/v5"}},
 }
 
 // frameworks are listed with the peers' versions.
@@ -46,6 +48,7 @@ var frameworks = []string{
 	"github.com/gin-gonic/gin", "github.com/labstack/echo/v4", "github.com/labstack/echo/v5",
 	"github.com/gofiber/fiber/v2", "github.com/gofiber/fiber/v3",
 	"github.com/valyala/fasthttp", "golang.org/x/crypto",
+	"google.golang.org/grpc", "connectrpc.com/connect",
 }
 
 // kind classifies a row for the chart's colours.
@@ -86,6 +89,7 @@ var adapters = []struct{ bench, ours, peerHS, peerEd, peerPaseto, peerMod string
 	{"BenchmarkFiber", "fiberpaseto", "contrib-jwt.HS256", "contrib-jwt.EdDSA", "contrib-paseto.v2", ""},
 	{"BenchmarkFiberV3", "fiberv3paseto", "contrib-jwt.HS256", "contrib-jwt.EdDSA", "contrib-paseto.v2", "contrib/v3"},
 	{"BenchmarkHTTP", "httppaseto", "jwtauth.HS256", "jwtauth.EdDSA", "", ""},
+	{"BenchmarkGRPC", "grpcpaseto", "grpc-middleware-auth.HS256", "grpc-middleware-auth.EdDSA", "", ""},
 }
 
 // peerLabel names a peer row in a ratio's label, with the peer's major when
