@@ -395,4 +395,5 @@ func (s *Source) maxAge(values []string) time.Duration {
 	}
 	return min(max(age, s.opt.MinMaxAge), s.opt.MaxMaxAge)
 }
+
 var _ paseto.KeySource = (*Source)(nil)
