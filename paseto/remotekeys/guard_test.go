@@ -118,7 +118,7 @@ func TestGuardRotationThroughKeySet(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(remotekeys.DefaultMinMaxAge + time.Second) // the resource server's cache expires
-	expect("published", 200, t1) // starts the background refetch
+	expect("published", 200, t1)                             // starts the background refetch
 	promote, _ := paseto.NewPublicKeyRing(k2, k1.Public())
 	if err := issuer.SetAccessKeys(promote); err != nil {
 		t.Fatal(err)

@@ -115,10 +115,10 @@ func TestCacheHonoursMaxAgeWithinFloorAndCeiling(t *testing.T) {
 		fresh        time.Duration
 	}{
 		{"public, max-age=300", 300 * time.Second},
-		{"max-age=1", time.Minute},                // floor
-		{"public, max-age=99999999", time.Hour},   // ceiling
-		{"no-store", time.Minute},                 // floor
-		{"", time.Minute},                         // none: floor
+		{"max-age=1", time.Minute},              // floor
+		{"public, max-age=99999999", time.Hour}, // ceiling
+		{"no-store", time.Minute},               // floor
+		{"", time.Minute},                       // none: floor
 		{"max-age=oops, max-age=120", 120 * time.Second},
 	} {
 		t.Run(tc.cacheControl, func(t *testing.T) {
