@@ -23,6 +23,7 @@ import (
 // The environment variables the server reads (see README.md).
 const (
 	envPort       = "PORT"               // default 8000
+	envHost       = "HOST"               // listen address, such as 127.0.0.1; default all interfaces
 	envLocalKey   = "PASETO_LOCAL_KEY"   // k4.local.…: v4.local access tokens
 	envSecretKey  = "PASETO_SECRET_KEY"  // k4.secret.…: v4.public access tokens
 	envRefreshKey = "PASETO_REFRESH_KEY" // k4.local.…: refresh tokens
@@ -65,7 +66,7 @@ type backend struct {
 // set but wrong is an error: the server never falls back to generated keys
 // or to the memory store because of a typo.
 func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*backend, error) {
-	addr, err := listenAddr(getenv(envPort))
+	addr, err := listenAddr(getenv(envHost), getenv(envPort))
 	if err != nil {
 		return nil, err
 	}
@@ -120,14 +121,17 @@ func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	return &backend{addr: addr, auth: auth, users: demoAccounts, close: closeStore}, nil
 }
 
-func listenAddr(port string) (string, error) {
+func listenAddr(host, port string) (string, error) {
 	if port == "" {
 		port = defaultPort
+	}
+	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
+		return "", fmt.Errorf("%s=%q: want an IP address (such as 127.0.0.1) or localhost", envHost, host)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return "", fmt.Errorf("%s=%q: want a TCP port number between 1 and 65535", envPort, port)
 	}
-	return net.JoinHostPort("", port), nil
+	return net.JoinHostPort(host, port), nil
 }
 
 // parseAccessLifetime reads PASETO_ACCESS_LIFETIME, the access tokens'
