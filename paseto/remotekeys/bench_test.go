@@ -76,3 +76,26 @@ func BenchmarkVerify(b *testing.B) {
 		b.Fatalf("%d fetches, want 1", n)
 	}
 }
+
+// BenchmarkKeysWarm is what a warm Source adds to each verification: the
+// Keys call (an atomic load and a clock reading).
+func BenchmarkKeysWarm(b *testing.B) {
+	ring, _ := paseto.NewPublicKeyRing(paseto.GenerateSecretKey())
+	set, _ := paseto.NewKeySet(ring)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Write(set.JSON())
+	}))
+	defer srv.Close()
+	src, _ := remotekeys.New(remotekeys.Options{URL: srv.URL, MinMaxAge: remotekeys.DefaultMaxMaxAge, MinInterval: remotekeys.DefaultMaxMaxAge, Logger: slog.New(slog.DiscardHandler)})
+	ctx := context.Background()
+	if err := src.Refresh(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := src.Keys(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
