@@ -354,7 +354,13 @@ func TestVerifyOnlyAuth(t *testing.T) {
 	if _, err := rs.VerifyAccess(ctx, p2.AccessToken); err != nil {
 		t.Errorf("after the source learnt k2: %v", err)
 	}
-	src.err = errors.New("key set unreachable")
+	// The source drops k1: the k1 token, verified and cached above, is
+	// refused from the next request on.
+	src.Set(mustPublicVerifyRing(t, k2.Public()))
+	if _, err := rs.VerifyAccess(ctx, pair.AccessToken); !errors.Is(err, ErrInvalid) {
+		t.Errorf("cached k1 token after the source dropped k1: %v, want ErrInvalid", err)
+	}
+		src.err = errors.New("key set unreachable")
 	_, err = rs.VerifyAccess(ctx, pair.AccessToken)
 	if !errors.Is(err, ErrKeysUnavailable) || !errors.Is(err, ErrStoreUnavailable) || Code(err) != "temporarily_unavailable" {
 		t.Errorf("source failing: %v, want ErrKeysUnavailable", err)
