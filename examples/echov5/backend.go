@@ -23,12 +23,15 @@ import (
 // The environment variables the server reads (see README.md).
 const (
 	envPort       = "PORT"               // default 8000
-	envHost       = "HOST"               // listen address, such as 127.0.0.1; default all interfaces
 	envLocalKey   = "PASETO_LOCAL_KEY"   // k4.local.…: v4.local access tokens
 	envSecretKey  = "PASETO_SECRET_KEY"  // k4.secret.…: v4.public access tokens
 	envRefreshKey = "PASETO_REFRESH_KEY" // k4.local.…: refresh tokens
 	envRedisURL   = "REDIS_URL"          // redis://… or rediss://…: shared store
 )
+
+// envHost is the address to listen on, such as 127.0.0.1; default every
+// interface.
+const envHost = "LISTEN_HOST"
 
 // The verify-only keys of each key ring, for key rotation: comma-separated
 // lists. Tokens under these keys are accepted; new tokens are always minted

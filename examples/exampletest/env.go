@@ -197,7 +197,7 @@ func BadEnvironment(t *testing.T, run RunFunc) {
 		{"upcoming key is the current key's", sk(secretUp, secret.Public().PASERK()), []string{secretUp + " key 1 of 1", "PASETO_SECRET_KEY"}},
 		{"upcoming key is also previous", sk(secretPrev, public2, secretUp, public2), []string{secretUp + " key 1 of 1", secretPrev}},
 		{"upcoming keys with a local key", lk(secretUp, public2), []string{secretUp, "PASETO_SECRET_KEY"}},
-		{"host not an address", With(LocalKeys(), "HOST", "example.com"), []string{"HOST"}},
+		{"host not an address", With(LocalKeys(), "LISTEN_HOST", "example.com"), []string{"LISTEN_HOST"}},
 
 		{"redis URL of another scheme", With(LocalKeys(), "REDIS_URL", "http://127.0.0.1:6379"), []string{"REDIS_URL"}},
 		{"redis URL with a bad port", With(LocalKeys(), "REDIS_URL", "redis://app:s3cret-pass-word@127.0.0.1:port/0"), []string{"REDIS_URL"}},

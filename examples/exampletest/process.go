@@ -47,14 +47,14 @@ type Process struct {
 }
 
 // StartProcess runs the binary bin with env (and nothing else from the
-// test's environment) plus HOST=127.0.0.1 and PORT=port, and returns once
+// test's environment) plus LISTEN_HOST=127.0.0.1 and PORT=port, and returns once
 // it answers GET / with 200. It is stopped, if still running, when the
 // test ends.
 func StartProcess(t testing.TB, bin, port string, env map[string]string) *Process {
 	t.Helper()
 	logs := &syncBuffer{}
 	cmd := exec.Command(bin)
-	cmd.Env = []string{"HOST=127.0.0.1", "PORT=" + port}
+	cmd.Env = []string{"LISTEN_HOST=127.0.0.1", "PORT=" + port}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

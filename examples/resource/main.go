@@ -16,7 +16,7 @@
 //	KEYSET_URL=http://127.0.0.1:8000/.well-known/paserk go run ./examples/resource
 //
 // then log in on the issuer and call GET /data here with the access token
-// (README.md). It listens on HOST:PORT (default all interfaces, port 8001).
+// (README.md). It listens on LISTEN_HOST:PORT (default all interfaces, port 8001).
 package main
 
 import (
@@ -43,7 +43,7 @@ import (
 
 // The environment variables the server reads (see README.md).
 const (
-	envHost      = "HOST"         // listen address; default all interfaces
+	envHost      = "LISTEN_HOST"  // listen address; default all interfaces
 	envPort      = "PORT"         // default 8001
 	envKeySetURL = "KEYSET_URL"   // the issuer's key set, such as https://auth.example/.well-known/paserk
 	envRedisURL  = "REDIS_URL"    // the issuer's session store
@@ -63,7 +63,7 @@ func main() {
 }
 
 // run configures the server from getenv and serves on ln (when nil, on
-// HOST:PORT) until ctx is done, then shuts down gracefully.
+// LISTEN_HOST:PORT) until ctx is done, then shuts down gracefully.
 func run(ctx context.Context, getenv func(string) string, ln net.Listener, logger *slog.Logger) (err error) {
 	if ln != nil {
 		defer func() {
