@@ -360,7 +360,7 @@ func TestVerifyOnlyAuth(t *testing.T) {
 	if _, err := rs.VerifyAccess(ctx, pair.AccessToken); !errors.Is(err, ErrInvalid) {
 		t.Errorf("cached k1 token after the source dropped k1: %v, want ErrInvalid", err)
 	}
-		src.err = errors.New("key set unreachable")
+	src.err = errors.New("key set unreachable")
 	_, err = rs.VerifyAccess(ctx, pair.AccessToken)
 	if !errors.Is(err, ErrKeysUnavailable) || !errors.Is(err, ErrStoreUnavailable) || Code(err) != "temporarily_unavailable" {
 		t.Errorf("source failing: %v, want ErrKeysUnavailable", err)
