@@ -33,6 +33,14 @@ type Config struct {
 	// RefreshKeys mint and verify refresh tokens. It must be a Local ring and
 	// share no key with AccessKeys.
 	RefreshKeys *KeyRing
+	// AccessKeySource makes a verify-only Auth, for a resource server that
+	// accepts another service's v4.public access tokens: their keys come
+	// from the source (a remotekeys.Source fetching the issuer's key set),
+	// AccessKeys and RefreshKeys must be nil, and Store is required: the
+	// issuer's store (Redis), so that a token is accepted only while its
+	// session is live. Such an Auth cannot mint: Login fails with ErrConfig
+	// and refresh tokens are refused as invalid.
+	AccessKeySource KeySource
 	// Store keeps the sessions. Default: a MemoryStore, which
 	// suits one process; use the Redis store for more.
 	Store Store
@@ -138,13 +146,22 @@ const (
 
 // New validates cfg and returns an Auth.
 func New(cfg Config) (*Auth, error) {
-	if cfg.AccessKeys == nil || cfg.RefreshKeys == nil {
+	verifyOnly := cfg.AccessKeySource != nil
+	if verifyOnly {
+		if cfg.AccessKeys != nil || cfg.RefreshKeys != nil || cfg.Store == nil {
+			return nil, fmt.Errorf("%w: with AccessKeySource, AccessKeys and RefreshKeys must be nil and Store (the issuer's) is required", ErrConfig)
+		}
+		// Refresh tokens are never this Auth's: a key nobody holds refuses
+		// them all.
+		cfg.RefreshKeys, _ = NewLocalKeyRing(GenerateSymmetricKey())
+	}
+	if (cfg.AccessKeys == nil && !verifyOnly) || cfg.RefreshKeys == nil {
 		return nil, fmt.Errorf("%w: AccessKeys and RefreshKeys are required", ErrConfig)
 	}
 	if cfg.RefreshKeys.Purpose() != Local {
 		return nil, fmt.Errorf("%w: refresh tokens must be v4.local (they are opaque to clients)", ErrConfig)
 	}
-	if cfg.AccessKeys.sharesKeyWith(cfg.RefreshKeys) {
+	if !verifyOnly && cfg.AccessKeys.sharesKeyWith(cfg.RefreshKeys) {
 		return nil, fmt.Errorf("%w: access and refresh tokens must use different keys", ErrConfig)
 	}
 	setDefault(&cfg.AccessLifetime, DefaultAccessLifetime)
@@ -194,8 +211,10 @@ func New(cfg Config) (*Auth, error) {
 	}
 	a := &Auth{cfg: cfg, store: newBoundedStore(cfg.Store, cfg.StoreTimeout, cfg.Logger), now: cfg.Clock}
 	var err error
-	if a.access, err = NewIssuer(cfg.AccessKeys, TypeAccess, append(common, WithLifetime(cfg.AccessLifetime))...); err != nil {
-		return nil, err
+	if !verifyOnly {
+		if a.access, err = NewIssuer(cfg.AccessKeys, TypeAccess, append(common, WithLifetime(cfg.AccessLifetime))...); err != nil {
+			return nil, err
+		}
 	}
 	if a.refresh, err = NewIssuer(cfg.RefreshKeys, TypeRefresh, append(common, WithLifetime(cfg.RefreshLifetime))...); err != nil {
 		return nil, err
@@ -205,7 +224,12 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.CacheSize > 0 {
 		accessOpts = append(accessOpts, WithCache(cfg.CacheSize))
 	}
-	if a.accessVerifier, err = NewVerifier(cfg.AccessKeys, TypeAccess, accessOpts...); err != nil {
+	if verifyOnly {
+		a.accessVerifier, err = NewVerifierFromSource(cfg.AccessKeySource, TypeAccess, accessOpts...)
+	} else {
+		a.accessVerifier, err = NewVerifier(cfg.AccessKeys, TypeAccess, accessOpts...)
+	}
+	if err != nil {
 		return nil, err
 	}
 	// Refresh tokens are judged by the store's Rotate.

@@ -26,8 +26,8 @@ func TestCacheStillEnforcesEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.cache.len() != 1 {
-		t.Fatalf("cache holds %d tokens, want 1", v.cache.len())
+	if v.currentCache().len() != 1 {
+		t.Fatalf("cache holds %d tokens, want 1", v.currentCache().len())
 	}
 	// A caller mutating its claims does not reach the cache.
 	first.Subject = "mallory"
@@ -77,7 +77,7 @@ func TestCacheOnlyHoldsVerifiedTokens(t *testing.T) {
 			t.Fatal("bad token accepted")
 		}
 	}
-	if n := v.cache.len(); n != 0 {
+	if n := v.currentCache().len(); n != 0 {
 		t.Fatalf("cache holds %d tokens that failed", n)
 	}
 }
@@ -110,7 +110,7 @@ func TestCacheBoundedAndConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := v.cache.len(); n > 64 || n == 0 {
+	if n := v.currentCache().len(); n > 64 || n == 0 {
 		t.Fatalf("cache holds %d tokens, bound 64", n)
 	}
 	if _, err := NewVerifier(ring, TypeAccess, WithCache(0)); !errors.Is(err, ErrConfig) {
@@ -132,7 +132,7 @@ func TestAuthCacheSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.AccessVerifier().cache == nil {
+	if a.AccessVerifier().currentCache() == nil {
 		t.Fatal("CacheSize 16 built no cache")
 	}
 	ctx := context.Background()
@@ -144,8 +144,8 @@ func TestAuthCacheSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.VerifyAccess(ctx, pair.AccessToken); err != nil || a.AccessVerifier().cache.len() != 1 {
-		t.Fatalf("repeat: %v, cache holds %d", err, a.AccessVerifier().cache.len())
+	if _, err := a.VerifyAccess(ctx, pair.AccessToken); err != nil || a.AccessVerifier().currentCache().len() != 1 {
+		t.Fatalf("repeat: %v, cache holds %d", err, a.AccessVerifier().currentCache().len())
 	}
 	if err := a.Logout(ctx, c); err != nil {
 		t.Fatal(err)
@@ -164,7 +164,7 @@ func TestAuthCacheSize(t *testing.T) {
 	}
 
 	plain, _ := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t)})
-	if plain.AccessVerifier().cache != nil {
+	if plain.AccessVerifier().currentCache() != nil {
 		t.Error("the cache is on by default")
 	}
 }
@@ -187,8 +187,8 @@ func TestCacheCopiesTheToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	copy(buf, bob) // the server reuses the buffer for the next request
-	for i := range v.cache.shards {
-		for k := range v.cache.shards[i].m {
+	for i := range v.currentCache().shards {
+		for k := range v.currentCache().shards[i].m {
 			if k != alice {
 				t.Fatalf("cached key changed with the request buffer: now %.20q…", k)
 			}

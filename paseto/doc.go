@@ -21,6 +21,16 @@
 // directions, against aidanwoods.dev/go-paseto (docs/security.md says why
 // go-paseto is the tests' oracle rather than the run-time parser).
 //
+// # Published keys and rotation
+//
+// A v4.public issuer publishes its access ring's public keys as a
+// [KeySet] at [KeySetPath] ([Guard.KeySet]), each current, upcoming
+// ([KeyRing.WithUpcoming]) or retiring. Rings are swapped at run time with
+// [Auth.SetAccessKeys] (or [Verifier.SetKeys]); a [KeySource] feeds a
+// verifier whose keys live elsewhere, such as the remotekeys package's
+// fetcher of another service's key set ([Config.AccessKeySource]).
+// docs/keys.md has the rotation runbook.
+//
 // # Sessions
 //
 // [New] builds an [Auth] from a [Config]: [Auth.Login] starts a session and

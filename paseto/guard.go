@@ -38,6 +38,11 @@ type GuardConfig struct {
 	// MaxBodyBytes bounds the JSON body read by refresh endpoints. Default
 	// 16 KiB.
 	MaxBodyBytes int64
+	// KeySetMaxAge is the Cache-Control max-age of the key set endpoint
+	// (Guard.KeySet): how long verifiers may cache the published keys, so
+	// the least time between publishing an upcoming key and promoting it.
+	// Default DefaultKeySetMaxAge (5 minutes).
+	KeySetMaxAge time.Duration
 }
 
 // Guard is the HTTP policy the adapters share: where tokens are found, the
@@ -65,6 +70,9 @@ func NewGuard(a *Auth, cfg GuardConfig) (*Guard, error) {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 16 << 10
+	}
+	if cfg.KeySetMaxAge <= 0 {
+		cfg.KeySetMaxAge = DefaultKeySetMaxAge
 	}
 	if cfg.ImplicitRefresh < 0 || (cfg.ImplicitRefresh > 0 && cfg.Cookies == nil) {
 		return nil, fmt.Errorf("%w: ImplicitRefresh needs Cookies and a positive window", ErrConfig)

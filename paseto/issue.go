@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -15,7 +16,7 @@ import (
 // Issuer mints tokens of one type under the current key of a KeyRing. Build
 // it once; it is safe for concurrent use.
 type Issuer struct {
-	keys     *KeyRing
+	keys     atomic.Pointer[KeyRing] // swapped by SetKeys
 	typ      string
 	settings settings
 }
@@ -44,7 +45,9 @@ func NewIssuer(keys *KeyRing, tokenType string, opts ...Option) (*Issuer, error)
 			s.lifetime = time.Hour
 		}
 	}
-	return &Issuer{keys: keys, typ: tokenType, settings: s}, nil
+	i := &Issuer{typ: tokenType, settings: s}
+	i.keys.Store(keys)
+	return i, nil
 }
 
 // Template describes a token to mint. The Issuer adds jti, iat, nbf, exp,
@@ -84,6 +87,9 @@ type Template struct {
 
 // Issue mints a token and returns it with its claims.
 func (i *Issuer) Issue(t Template) (string, *Claims, error) {
+	if i == nil {
+		return "", nil, errVerifyOnly
+	}
 	if t.Subject == "" {
 		return "", nil, fmt.Errorf("%w: subject required", ErrConfig)
 	}
@@ -159,7 +165,7 @@ func capExpiry(now, exp, notAfter time.Time) time.Time {
 }
 
 func (i *Issuer) seal(payload []byte) string {
-	r := i.keys
+	r := i.keys.Load()
 	if r.purpose == Local {
 		return v4.Encrypt(r.local[r.currentID], payload, r.footer, i.settings.implicit)
 	}

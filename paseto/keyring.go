@@ -3,6 +3,7 @@ package paseto
 import (
 	"crypto/ed25519"
 	"fmt"
+	"maps"
 	"strings"
 )
 
@@ -46,6 +47,7 @@ type KeyRing struct {
 	local     map[string]*[32]byte
 	signer    *SecretKey
 	public    map[string]ed25519.PublicKey
+	upcoming  map[string]bool // published public keys not yet signing; see WithUpcoming
 }
 
 // NewLocalKeyRing returns a v4.local ring that encrypts with current and
@@ -92,7 +94,7 @@ func NewPublicVerifyKeyRing(keys ...PublicKey) (*KeyRing, error) {
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("%w: no public keys", ErrConfig)
 	}
-	r := &KeyRing{purpose: Public, public: make(map[string]ed25519.PublicKey, len(keys))}
+	r := &KeyRing{purpose: Public, public: make(map[string]ed25519.PublicKey, len(keys)), upcoming: map[string]bool{}}
 	for i, k := range keys {
 		if !k.valid() {
 			return nil, fmt.Errorf("%w: key %d is a small-order or zero key", ErrWeakKey, i)
@@ -112,6 +114,49 @@ func NewPublicVerifyKeyRing(keys ...PublicKey) (*KeyRing, error) {
 func (r *KeyRing) setCurrent(id string) {
 	r.currentID = id
 	r.footer = []byte(`{"kid":"` + id + `"}`)
+}
+
+// WithUpcoming returns a copy of the v4.public ring r that also holds
+// upcoming, the next keys: published in the key set (NewKeySet) as
+// "upcoming" and accepted by r's verifier, but never used to sign. Publish
+// a key this way before promoting it, so that every verifier knows it
+// before the first token it signs; see the runbook in docs/keys.md. Keys r
+// already holds are refused, and so are weak keys.
+func (r *KeyRing) WithUpcoming(upcoming ...PublicKey) (*KeyRing, error) {
+	if r.purpose != Public {
+		return nil, fmt.Errorf("%w: upcoming keys are published keys; a v4.local ring has none", ErrConfig)
+	}
+	n := *r
+	n.public = maps.Clone(r.public)
+	n.upcoming = maps.Clone(r.upcoming)
+	for i, k := range upcoming {
+		if !k.valid() {
+			return nil, fmt.Errorf("%w: upcoming key %d is a small-order or zero key", ErrWeakKey, i)
+		}
+		id := k.ID()
+		if _, dup := n.public[id]; dup {
+			return nil, fmt.Errorf("%w: key %s given twice", ErrConfig, id)
+		}
+		n.public[id] = ed25519.PublicKey(k.Bytes())
+		n.upcoming[id] = true
+	}
+	return &n, nil
+}
+
+// KeyState returns the state of the key id in a v4.public ring: KeyCurrent
+// for the current key, KeyUpcoming for keys added by WithUpcoming,
+// KeyRetiring for the other previous keys, and 0 for a key the ring does
+// not hold.
+func (r *KeyRing) KeyState(id string) KeyState {
+	switch _, ok := r.public[id]; {
+	case !ok:
+		return 0
+	case id == r.currentID:
+		return KeyCurrent
+	case r.upcoming[id]:
+		return KeyUpcoming
+	}
+	return KeyRetiring
 }
 
 // Purpose reports whether the ring is for v4.local or v4.public tokens.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/pasetoauth/pasetoauth/paseto/internal/strictjson"
@@ -26,11 +27,12 @@ import (
 //  5. type (ErrWrongType) and the caller's Requirements (such as freshness);
 //  6. the session is live, when configured (ErrRevoked, ErrStoreUnavailable).
 type Verifier struct {
-	keys     *KeyRing
+	keys     atomic.Pointer[KeyRing] // swapped by SetKeys; unused with a source
+	source   KeySource               // non-nil for NewVerifierFromSource
 	header   string
 	typ      string
 	settings settings
-	cache    *tokenCache // nil unless WithCache
+	cache    atomic.Pointer[ringCache] // nil unless WithCache; see keysource.go
 }
 
 // NewVerifier returns a Verifier for tokens of tokenType under keys.
@@ -47,24 +49,29 @@ func NewVerifier(keys *KeyRing, tokenType string, opts ...Option) (*Verifier, er
 	if err != nil {
 		return nil, err
 	}
-	v := &Verifier{keys: keys, header: keys.purpose.header(), typ: tokenType, settings: s}
-	if s.cacheSize > 0 {
-		v.cache = newTokenCache(s.cacheSize)
-	}
+	v := &Verifier{header: keys.purpose.header(), typ: tokenType, settings: s}
+	v.keys.Store(keys)
+	v.initCache(keys)
 	return v, nil
 }
 
 // Verify checks token and returns its claims. The error wraps exactly one
 // of the package's sentinels; see the type's documentation for the order.
 func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement) (*Claims, error) {
+	ring, err := v.ring(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// The cache belongs to one ring: a swap starts an empty one, so no
+	// entry outlives the removal of the key that verified it.
+	cache := v.cacheFor(ring)
 	var c *Claims
-	if v.cache != nil {
-		c = v.cache.get(token)
+	if cache != nil {
+		c = cache.get(token)
 	}
 	miss := c == nil
 	if miss {
-		var err error
-		if c, err = v.authenticate(token); err != nil {
+		if c, ring, err = v.authenticate(ctx, ring, token); err != nil {
 			return nil, err
 		}
 	}
@@ -72,9 +79,9 @@ func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement
 	if err := v.checkClaims(c, now); err != nil {
 		return nil, err
 	}
-	if miss && v.cache != nil {
+	if miss && cache != nil && v.cacheFor(ring) == cache {
 		// Cached once the token-level checks pass; every hit re-runs them.
-		v.cache.put(token, c, now)
+		cache.put(token, c, now)
 	}
 	for _, req := range reqs {
 		if err := req(ctx, c, now); err != nil {
@@ -96,45 +103,48 @@ func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement
 	return c, nil
 }
 
-// authenticate runs steps 1 to 3 and decodes the claims.
-func (v *Verifier) authenticate(token string) (*Claims, error) {
+// authenticate runs steps 1 to 3 under ring r and decodes the claims. It
+// returns the ring that verified the token: a newer one than r when the kid
+// was unknown to r and the key source found it (keysource.go).
+func (v *Verifier) authenticate(ctx context.Context, r *KeyRing, token string) (*Claims, *KeyRing, error) {
 	if token == "" {
-		return nil, ErrMissingToken
+		return nil, r, ErrMissingToken
 	}
 	body, footer, err := v4.Split(token, v.header, v.settings.maxSize, maxFooterSize)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return nil, r, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	kid, err := footerKeyID(footer)
 	if err != nil {
-		return nil, err
+		return nil, r, err
 	}
-	r := v.keys
 	if !r.keyIDValid(kid) {
-		return nil, fmt.Errorf("%w: key id is not a %s id", ErrInvalid, r.idPrefix())
+		return nil, r, fmt.Errorf("%w: key id is not a %s id", ErrInvalid, r.idPrefix())
 	}
 	var payload []byte
 	if r.purpose == Local {
 		key, ok := r.local[string(kid)]
 		if !ok {
-			return nil, fmt.Errorf("%w: unknown key id", ErrInvalid)
+			return nil, r, fmt.Errorf("%w: unknown key id", ErrInvalid)
 		}
 		payload, err = v4.Decrypt(key, body, footer, v.settings.implicit)
 	} else {
 		key, ok := r.public[string(kid)]
 		if !ok {
-			return nil, fmt.Errorf("%w: unknown key id", ErrInvalid)
+			if r, key, err = v.lookup(ctx, r, kid); err != nil {
+				return nil, r, err
+			}
 		}
 		payload, err = v4.Verify(key, body, footer, v.settings.implicit)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, r, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	c := new(Claims)
 	if err := decodeClaims(payload, c); err != nil {
-		return nil, err
+		return nil, r, err
 	}
-	return c, nil
+	return c, r, nil
 }
 
 // footerLimits: our footer is {"kid":"…"}; anything deeper or wider is

@@ -163,6 +163,13 @@ func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) echo.HandlerFunc 
 	})
 }
 
+// KeySetHandler is [paseto.Guard.KeySet] as a echo handler, for GET [paseto.KeySetPath]: the public keys of a v4.public Auth, 404 otherwise.
+func (m *Middleware) KeySetHandler() echo.HandlerFunc {
+	return m.endpoint(nil, func(c *echo.Context, r stdhttp.Request, w stdhttp.Header, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.KeySet(), nil
+	})
+}
+
 // SessionsHandler is [paseto.Guard.ListSessions] as an echo handler.
 func (m *Middleware) SessionsHandler(opts ...paseto.RouteOption) echo.HandlerFunc {
 	return m.endpoint(m.g.Required(opts...), func(c *echo.Context, r stdhttp.Request, w stdhttp.Header, p *paseto.Policy) (paseto.Reply, error) {

@@ -153,6 +153,11 @@ func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) fiber.Handler {
 	})
 }
 
+// KeySetHandler is [paseto.Guard.KeySet] as a fiber handler, for GET [paseto.KeySetPath]: the public keys of a v4.public Auth, 404 otherwise.
+func (m *Middleware) KeySetHandler() fiber.Handler {
+	return m.endpoint(nil, func(c fiber.Ctx, v requestResponse, p *paseto.Policy) (paseto.Reply, error) { return m.g.KeySet(), nil })
+}
+
 // SessionsHandler is [paseto.Guard.ListSessions] as a fiber handler.
 func (m *Middleware) SessionsHandler(opts ...paseto.RouteOption) fiber.Handler {
 	return m.endpoint(m.g.Required(opts...), func(c fiber.Ctx, v requestResponse, p *paseto.Policy) (paseto.Reply, error) {

@@ -117,6 +117,11 @@ func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) gin.HandlerFunc {
 	})
 }
 
+// KeySetHandler is [paseto.Guard.KeySet] as a gin handler, for GET [paseto.KeySetPath]: the public keys of a v4.public Auth, 404 otherwise.
+func (m *Middleware) KeySetHandler() gin.HandlerFunc {
+	return m.endpoint(nil, func(c *gin.Context, v view, p *paseto.Policy) (paseto.Reply, error) { return m.g.KeySet(), nil })
+}
+
 // SessionsHandler is [paseto.Guard.ListSessions] as a gin handler.
 func (m *Middleware) SessionsHandler(opts ...paseto.RouteOption) gin.HandlerFunc {
 	return m.endpoint(m.g.Required(opts...), func(c *gin.Context, v view, p *paseto.Policy) (paseto.Reply, error) {

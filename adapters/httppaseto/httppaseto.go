@@ -118,6 +118,13 @@ func (m *Middleware) LogoutHandler(opts ...paseto.RouteOption) http.HandlerFunc 
 	})
 }
 
+// KeySetHandler is [paseto.Guard.KeySet] as a net/http handler, for GET [paseto.KeySetPath]: the public keys of a v4.public Auth, 404 otherwise.
+func (m *Middleware) KeySetHandler() http.HandlerFunc {
+	return m.endpoint(nil, func(r *http.Request, req stdhttp.Request, w stdhttp.Header, p *paseto.Policy) (paseto.Reply, error) {
+		return m.g.KeySet(), nil
+	})
+}
+
 // SessionsHandler is [paseto.Guard.ListSessions] as a net/http handler.
 func (m *Middleware) SessionsHandler(opts ...paseto.RouteOption) http.HandlerFunc {
 	return m.endpoint(m.g.Required(opts...), func(r *http.Request, req stdhttp.Request, w stdhttp.Header, p *paseto.Policy) (paseto.Reply, error) {

@@ -5,8 +5,10 @@
 //	pasetokey id <key>|-
 //	pasetokey public <k4.secret.…>|-
 //	pasetokey inspect [-key <key>|-] [-type <type>] [-at <time>] <token>|-
+//	pasetokey keyset [-upcoming <k4.public.…>,…] [-retiring <k4.public.…>,…] <key>|-
+//	pasetokey rotate publish|promote|retire < keys.env
 //
-// Secret keys are printed only by gen. Every other command reads keys from
+// Secret keys are printed only by gen and rotate. Every other command reads keys from
 // its argument, from standard input ("-") or, for inspect, from PASETO_KEY,
 // and never echoes them, not even in error messages.
 package main
@@ -45,6 +47,8 @@ Commands:
   id              print the ID (k4.lid., k4.sid. or k4.pid.) of a key
   public          print the k4.public. key of a k4.secret. key
   inspect         show a token's header, footer and claims; verify with -key
+  keyset          print the key set document (/.well-known/paserk) of given keys
+  rotate          emit the next v4.public key ring: publish, promote, retire
   help            show help for a command
 
 An argument "-" is read from standard input, so keys need not appear on the
@@ -59,7 +63,7 @@ type command struct {
 	flags func(fs *flag.FlagSet) func(c *cli, fs *flag.FlagSet) error
 }
 
-var commands = []command{genCommand, idCommand, publicCommand, inspectCommand}
+var commands = []command{genCommand, idCommand, publicCommand, inspectCommand, keysetCommand, rotateCommand}
 
 func lookup(name string) (command, bool) {
 	for _, c := range commands {

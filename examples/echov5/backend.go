@@ -29,12 +29,17 @@ const (
 	envRedisURL   = "REDIS_URL"          // redis://… or rediss://…: shared store
 )
 
+// envHost is the address to listen on, such as 127.0.0.1; default every
+// interface.
+const envHost = "LISTEN_HOST"
+
 // The verify-only keys of each key ring, for key rotation: comma-separated
 // lists. Tokens under these keys are accepted; new tokens are always minted
 // with the current key of the variable above.
 const (
 	envLocalPrevious   = envLocalKey + previousSuffix   // k4.local.…,…
 	envSecretPrevious  = envSecretKey + previousSuffix  // k4.public.…,…: the public keys of other secret keys
+	envSecretUpcoming  = envSecretKey + "_UPCOMING"     // k4.public.…,…: the next keys, published but not signing yet
 	envRefreshPrevious = envRefreshKey + previousSuffix // k4.local.…,…
 	previousSuffix     = "_PREVIOUS"
 )
@@ -64,7 +69,7 @@ type backend struct {
 // set but wrong is an error: the server never falls back to generated keys
 // or to the memory store because of a typo.
 func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*backend, error) {
-	addr, err := listenAddr(getenv(envPort))
+	addr, err := listenAddr(getenv(envHost), getenv(envPort))
 	if err != nil {
 		return nil, err
 	}
@@ -119,14 +124,17 @@ func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	return &backend{addr: addr, auth: auth, users: demoAccounts, close: closeStore}, nil
 }
 
-func listenAddr(port string) (string, error) {
+func listenAddr(host, port string) (string, error) {
 	if port == "" {
 		port = defaultPort
+	}
+	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
+		return "", fmt.Errorf("%s=%q: want an IP address (such as 127.0.0.1) or localhost", envHost, host)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return "", fmt.Errorf("%s=%q: want a TCP port number between 1 and 65535", envPort, port)
 	}
-	return net.JoinHostPort("", port), nil
+	return net.JoinHostPort(host, port), nil
 }
 
 // parseAccessLifetime reads PASETO_ACCESS_LIFETIME, the access tokens'
@@ -157,7 +165,7 @@ func loadKeys(getenv func(string) string, logger *slog.Logger) (access, refresh 
 	local, localPrev := env(envLocalKey), env(envLocalPrevious)
 	secret, secretPrev := env(envSecretKey), env(envSecretPrevious)
 	refreshKey, refreshPrev := env(envRefreshKey), env(envRefreshPrevious)
-	set := firstSet(env, envRefreshKey, envLocalPrevious, envSecretPrevious, envRefreshPrevious)
+	set := firstSet(env, envRefreshKey, envLocalPrevious, envSecretPrevious, envSecretUpcoming, envRefreshPrevious)
 	switch {
 	case local == "" && secret == "" && set == "":
 		logger.Warn("no keys in the environment: using ephemeral keys; tokens stop verifying when the process exits",
@@ -178,6 +186,8 @@ func loadKeys(getenv func(string) string, logger *slog.Logger) (access, refresh 
 		return nil, nil, false, fmt.Errorf("%s is not set: refresh tokens need a current k4.local key of their own (%s gen local)", envRefreshKey, keygen)
 	case localPrev != "" && local == "":
 		return nil, nil, false, fmt.Errorf("%s is set but %s is not: with %s, verify-only keys are k4.public. keys in %s", envLocalPrevious, envLocalKey, envSecretKey, envSecretPrevious)
+	case env(envSecretUpcoming) != "" && secret == "":
+		return nil, nil, false, fmt.Errorf("%s is set but %s is not: upcoming keys are published v4.public keys", envSecretUpcoming, envSecretKey)
 	case secretPrev != "" && secret == "":
 		return nil, nil, false, fmt.Errorf("%s is set but %s is not: with %s, verify-only keys are k4.local. keys in %s", envSecretPrevious, envSecretKey, envLocalKey, envLocalPrevious)
 	}
@@ -189,7 +199,7 @@ func loadKeys(getenv func(string) string, logger *slog.Logger) (access, refresh 
 		if access, err = localRing(envLocalKey, local, localPrev, seen); err != nil {
 			return nil, nil, false, err
 		}
-	} else if access, err = publicRing(secret, secretPrev, seen); err != nil {
+	} else if access, err = publicRing(secret, secretPrev, env(envSecretUpcoming), seen); err != nil {
 		return nil, nil, false, err
 	}
 	if refresh, err = localRing(envRefreshKey, refreshKey, refreshPrev, seen); err != nil {
@@ -286,8 +296,10 @@ func localRing(name, current, previous string, seen map[string]keySource) (*pase
 
 // publicRing builds a v4.public ring from PASETO_SECRET_KEY (the current
 // key, which signs) and PASETO_SECRET_KEY_PREVIOUS (public keys that only
-// verify: a retired secret key need not be kept, only its public half).
-func publicRing(current, previous string, seen map[string]keySource) (*paseto.KeyRing, error) {
+// verify: a retired secret key need not be kept, only its public half),
+// with PASETO_SECRET_KEY_UPCOMING: public keys published in the key set
+// as upcoming before they sign (docs/keys.md, the rotation runbook).
+func publicRing(current, previous, upcoming string, seen map[string]keySource) (*paseto.KeyRing, error) {
 	cur, err := entries(envSecretKey, current, false)
 	if err != nil {
 		return nil, err
@@ -321,7 +333,22 @@ func publicRing(current, previous string, seen map[string]keySource) (*paseto.Ke
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", envSecretKey, err)
 	}
-	return ring, nil
+	next, err := entries(envSecretUpcoming, upcoming, true)
+	if err != nil {
+		return nil, err
+	}
+	var up []paseto.PublicKey
+	for _, e := range next {
+		k, err := paseto.ParsePublicKey(e.value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: want a k4.public. PASERK: %w", e.where, err)
+		}
+		if err := remember(seen, k.ID(), keySource{envSecretKey, e.where}); err != nil {
+			return nil, err
+		}
+		up = append(up, k)
+	}
+	return ring.WithUpcoming(up...)
 }
 
 // verifyOnly returns the IDs of the keys a ring verifies with but does not

@@ -175,6 +175,7 @@ func newEcho(b *backend, logger *slog.Logger) (*echo.Echo, error) {
 	// Authorization header: the user's sessions, "sign this device out",
 	// "sign out everywhere else". Each handler authenticates the request
 	// itself, like LogoutHandler.
+	e.GET(paseto.KeySetPath, m.KeySetHandler()) // v4.public: the published keys; v4.local: 404
 	e.GET("/sessions", m.SessionsHandler())
 	e.DELETE("/sessions/:id", m.RevokeSessionHandler("id"))
 	e.POST("/sessions/revoke-others", m.RevokeOtherSessionsHandler())

@@ -52,6 +52,7 @@ func Contract(t *testing.T, s *Server, purpose string) {
 	t.Run("scopes", func(t *testing.T) { s.checkScopes(t) })
 	t.Run("fresh-login", func(t *testing.T) { s.checkFreshLogin(t) })
 	t.Run("cookies", func(t *testing.T) { s.checkCookies(t) })
+	t.Run("key set", func(t *testing.T) { s.checkKeySet(t, purpose) })
 }
 
 // Expect fails the test unless r has status and, when code is not empty,

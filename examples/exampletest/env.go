@@ -145,6 +145,7 @@ func BadEnvironment(t *testing.T, run RunFunc) {
 		localPrev   = "PASETO_LOCAL_KEY_PREVIOUS"
 		secretPrev  = "PASETO_SECRET_KEY_PREVIOUS"
 		refreshPrev = "PASETO_REFRESH_KEY_PREVIOUS"
+		secretUp    = "PASETO_SECRET_KEY_UPCOMING"
 	)
 	cases := []struct {
 		name string
@@ -190,6 +191,13 @@ func BadEnvironment(t *testing.T, run RunFunc) {
 		{"previous public keys with a local key", lk(secretPrev, public2), []string{secretPrev, localPrev}},
 		{"previous keys alone", map[string]string{localPrev: local2}, []string{localPrev, "PASETO_LOCAL_KEY", "PASETO_SECRET_KEY"}},
 		{"previous refresh keys without the refresh key", map[string]string{"PASETO_LOCAL_KEY": local, refreshPrev: local2}, []string{"PASETO_REFRESH_KEY"}},
+
+		// Upcoming keys: public keys published before they sign.
+		{"upcoming key is a secret key", sk(secretUp, paseto.GenerateSecretKey().PASERK()), []string{secretUp + " key 1 of 1", "k4.public."}},
+		{"upcoming key is the current key's", sk(secretUp, secret.Public().PASERK()), []string{secretUp + " key 1 of 1", "PASETO_SECRET_KEY"}},
+		{"upcoming key is also previous", sk(secretPrev, public2, secretUp, public2), []string{secretUp + " key 1 of 1", secretPrev}},
+		{"upcoming keys with a local key", lk(secretUp, public2), []string{secretUp, "PASETO_SECRET_KEY"}},
+		{"host not an address", With(LocalKeys(), "LISTEN_HOST", "example.com"), []string{"LISTEN_HOST"}},
 
 		{"redis URL of another scheme", With(LocalKeys(), "REDIS_URL", "http://127.0.0.1:6379"), []string{"REDIS_URL"}},
 		{"redis URL with a bad port", With(LocalKeys(), "REDIS_URL", "redis://app:s3cret-pass-word@127.0.0.1:port/0"), []string{"REDIS_URL"}},

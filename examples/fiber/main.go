@@ -175,6 +175,7 @@ func newApp(b *backend) (*fiber.App, error) {
 	// Authorization header: the user's sessions, "sign this device out",
 	// "sign out everywhere else". Each handler authenticates the request
 	// itself, like LogoutHandler.
+	app.Get(paseto.KeySetPath, m.KeySetHandler()) // v4.public: the published keys; v4.local: 404
 	app.Get("/sessions", m.SessionsHandler())
 	app.Delete("/sessions/:id", m.RevokeSessionHandler("id"))
 	app.Post("/sessions/revoke-others", m.RevokeOtherSessionsHandler())

@@ -166,6 +166,7 @@ func newRouter(b *backend) (*gin.Engine, error) {
 	// Authorization header: the user's sessions, "sign this device out",
 	// "sign out everywhere else". Each handler authenticates the request
 	// itself, like LogoutHandler.
+	r.GET(paseto.KeySetPath, m.KeySetHandler()) // v4.public: the published keys; v4.local: 404
 	r.GET("/sessions", m.SessionsHandler())
 	r.DELETE("/sessions/:id", m.RevokeSessionHandler("id"))
 	r.POST("/sessions/revoke-others", m.RevokeOtherSessionsHandler())

@@ -166,6 +166,7 @@ func newHandler(b *backend) (http.Handler, error) {
 	// Authorization header: the user's sessions, "sign this device out",
 	// "sign out everywhere else". Each handler authenticates the request
 	// itself, like LogoutHandler.
+	mux.Handle("GET "+paseto.KeySetPath, m.KeySetHandler()) // v4.public: the published keys; v4.local: 404
 	mux.Handle("GET /sessions", m.SessionsHandler())
 	mux.Handle("DELETE /sessions/{id}", m.RevokeSessionHandler("id"))
 	mux.Handle("POST /sessions/revoke-others", m.RevokeOtherSessionsHandler())
