@@ -201,6 +201,14 @@ local function samemembers(key, first)
   for i = 1, #cur do r[i + 1] = cur[i] end
   return r
 end
+-- notify publishes the subject's tag, taken from the name of its index
+-- ('<prefix>{<tag>}:i'), on '<prefix>invalidate': every Store with a live
+-- cache forgets the subject's sessions. PUBLISH needs no memory, and is
+-- delivered with the script's effects.
+local function notify(index)
+  local p, tag = string.match(index, '^([^{]*){([^}]*)}:i$')
+  if p then redis.call('PUBLISH', p .. 'invalidate', tag) end
+end
 -- unlist removes sid from the index, whatever the key holds.
 local function unlist(key, sid)
   redis.pcall('ZREM', key, sid)
@@ -345,6 +353,7 @@ if ending > 0 then
   end
 end
 enlist()
+if ending > 0 or #bad > 0 then notify(KEYS[2]) end
 return out
 `)
 
@@ -430,6 +439,7 @@ redis.call('HSET', KEYS[1], 'current', '', 'previous', '', 'revoked', '1', 'reus
 local tomb = tonumber(ARGV[8])
 local pttl = redis.call('PTTL', KEYS[1])
 if pttl < 0 or pttl > tomb then redis.call('PEXPIRE', KEYS[1], tomb) end
+notify(KEYS[2])
 return {3}
 `)
 
@@ -459,6 +469,7 @@ else
   redis.call('DEL', KEYS[1], KEYS[2])
 end
 unlist(KEYS[3], ARGV[2])
+notify(KEYS[3])
 if live then return {1, s.run} end
 return {0}
 `)
@@ -514,6 +525,7 @@ for _, e in ipairs(ending) do
     redis.call('DEL', KEYS[2 * e.i], KEYS[2 * e.i + 1])
   end
 end
+if #ending > 0 then notify(KEYS[1]) end
 return out
 `)
 
@@ -528,5 +540,6 @@ return out
 var revokeSubjectScript = redis.NewScript(prelude + `
 if late(ARGV[1]) then return -3 end
 redis.call('DEL', KEYS[1], KEYS[2])
+notify(KEYS[1])
 return 1
 `)

@@ -262,6 +262,16 @@ type Options struct {
 	// evicting maxmemory-policy, persistence that can lose writes, INFO not
 	// allowed). Default slog.Default().
 	Logger *slog.Logger
+	// LiveCache, when positive, lets the Store answer SessionLive from
+	// memory for a session it found live in Redis less than LiveCache ago
+	// (at most MaxLiveCache), instead of asking Redis on every request.
+	// Revocations made through any Store on the same Redis and Prefix are
+	// then refused by this one within InvalidationBound, not at once; see
+	// the package documentation, Live cache. It needs a *redis.Client (not
+	// a ClusterClient), takes one more connection (a subscription) and
+	// sends a PING on it every 25 ms; call Close when done with the
+	// Store. Zero: every check asks Redis.
+	LiveCache time.Duration
 }
 
 // Store is a paseto.Store on Redis. It is safe for concurrent use, and any
@@ -279,6 +289,8 @@ type Store struct {
 	// indexLocks serialise, per subject, this Store's calls that work on
 	// every member of an index (see indexScript).
 	indexLocks indexLocks
+	// cache is the live cache (Options.LiveCache); nil without one.
+	cache *liveCache
 }
 
 var _ paseto.Store = (*Store)(nil)
@@ -356,6 +368,12 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.LiveCache < 0 || opts.LiveCache > MaxLiveCache {
+		return nil, fmt.Errorf("%w: redisstore: LiveCache %v outside [0, %v]", paseto.ErrConfig, opts.LiveCache, MaxLiveCache)
+	}
+	if opts.LiveCache > 0 && s.cluster != nil {
+		return nil, fmt.Errorf("%w: redisstore: LiveCache is not supported on Redis Cluster", paseto.ErrConfig)
+	}
 	s.prefix, s.now, s.timeout = opts.Prefix, opts.Clock, opts.Timeout
 	s.lossless, s.logger = opts.LosslessPersistence, opts.Logger
 	s.server.init()
@@ -363,7 +381,40 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if !s.lossless {
 		client.AddHook(watcher{&s.server.changes})
 	}
+	if opts.LiveCache > 0 {
+		s.cache = newLiveCache(client.(*redis.Client), s.prefix, opts.LiveCache)
+	}
 	return s, nil
+}
+
+// Close stops the live cache (Options.LiveCache), if any, and closes its
+// connection; the Store then asks Redis on every check. It does not close
+// the client given to New. Without a live cache it does nothing.
+func (s *Store) Close() error {
+	if s.cache == nil {
+		return nil
+	}
+	return s.cache.close()
+}
+
+// forget drops the live cache's sessions of k's subject, around a write
+// that may end one of them: this Store refuses them at once, whatever the
+// invalidation channel does.
+func (s *Store) forget(k *keys) {
+	if s.cache != nil {
+		s.cache.invalidate(&k.tag)
+	}
+}
+
+// cachedIdentity is the check a cache entry passes before use: it was
+// judged against the identity the store holds now, and that identity is
+// fresh (see Restarts and rollbacks).
+func (s *Store) cachedIdentity(id *identity) bool {
+	if s.lossless {
+		return true
+	}
+	cur := s.server.ident.Load()
+	return id != nil && cur != nil && id.digest == cur.digest && s.server.fresh(cur)
 }
 
 // keys names the keys of one subject. The tag is 96 bits of SHA-256:
@@ -480,13 +531,31 @@ func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.T
 	if err != nil {
 		return false, err
 	}
+	k := s.keys(subject)
+	var ticket cacheTicket
+	if s.cache != nil {
+		if s.cache.get(&k, subject, sid, n, s.cachedIdentity) {
+			return true, nil
+		}
+		ticket = s.cache.ticket(&k)
+		live, err := s.sessionLive(ctx, k, subject, sid, n, ticket)
+		if !live {
+			s.forget(&k) // whatever Redis refuses is not answered live from memory either
+		}
+		return live, err
+	}
+	return s.sessionLive(ctx, k, subject, sid, n, ticket)
+}
+
+// sessionLive is SessionLive's lookup in Redis; a live answer goes into
+// the live cache, if any, under ticket.
+func (s *Store) sessionLive(ctx context.Context, k keys, subject, sid string, n int64, ticket cacheTicket) (bool, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	id, err := s.before(ctx)
 	if err != nil {
 		return false, s.fail("session live", err)
 	}
-	k := s.keys(subject)
 	var (
 		hm *redis.SliceCmd
 		in *redis.FloatCmd
@@ -517,7 +586,22 @@ func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.T
 	if err != nil {
 		return false, s.fail("session live", err)
 	}
-	return s.lossless || rec.run == run, nil
+	if !s.lossless && rec.run != run {
+		return false, nil
+	}
+	if s.cache != nil && (s.lossless || run == id.run()) {
+		s.cache.put(&k, ticket, subject, sid, rec.end(), id)
+	}
+	return true, nil
+}
+
+// end is when r stops being live unless it is refreshed: its absolute
+// end, or its idle end when that comes first.
+func (r *session) end() int64 {
+	if r.idle > 0 {
+		return min(r.expiresAt, addSat(r.lastUsed, r.idle))
+	}
+	return r.expiresAt
 }
 
 // session is a parsed session hash.
@@ -537,10 +621,7 @@ func (r *session) liveAt(n int64) bool {
 
 // info describes r, session sid, for ListSessions.
 func (r *session) info(sid string) paseto.SessionInfo {
-	end := r.expiresAt
-	if r.idle > 0 {
-		end = min(end, addSat(r.lastUsed, r.idle))
-	}
+	end := r.end()
 	return paseto.SessionInfo{
 		ID: sid, CreatedAt: time.Unix(0, r.createdAt).UTC(), LastUsedAt: time.Unix(0, r.lastUsed).UTC(),
 		ExpiresAt: time.Unix(0, end).UTC(), Device: r.device,
@@ -682,6 +763,10 @@ func (s *Store) CreateSession(ctx context.Context, r paseto.SessionRecord) ([]st
 		return nil, s.fail("create session", err)
 	}
 	k := s.keys(r.Subject)
+	if r.MaxSessions > 0 { // it may end other sessions of the subject
+		s.forget(&k)
+		defer s.forget(&k)
+	}
 	args := append([]any{
 		r.ID, r.Subject, r.Current, strconv.FormatInt(end, 10), created, strconv.FormatInt(int64(idle), 10),
 		ttl, id.run(), nil /* deadline */, score, now, now / 1e6,
@@ -777,6 +862,8 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 		return none, s.fail("rotate", err)
 	}
 	k := s.keys(r.Subject)
+	s.forget(&k)
+	defer s.forget(&k)
 	reply, err := rotateScript.Run(ctx, s.client,
 		[]string{k.session(r.Session), k.index(), k.wrapped(r.Session)},
 		r.Subject, r.Presented, r.Successor, wrapped,
@@ -831,6 +918,8 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
 		return s.fail("revoke subject", err)
 	}
 	k := s.keys(subject)
+	s.forget(&k)
+	defer s.forget(&k)
 	res, err := revokeSubjectScript.Run(ctx, s.client, []string{k.index(), k.legacyGen()}, deadline).Int64()
 	switch {
 	case err != nil:
