@@ -23,3 +23,10 @@ func LiveCacheLen(s *Store) int {
 	}
 	return n
 }
+
+// SetBeforePut makes s's live cache call f as it begins to insert an
+// answer read from Redis. Call it before s is used.
+func SetBeforePut(s *Store, f func()) { s.cache.beforePut = f }
+
+// LiveCacheMessages is how many invalidations s's live cache has received.
+func LiveCacheMessages(s *Store) uint64 { return s.cache.messages.Load() }

@@ -63,6 +63,10 @@ type liveCache struct {
 	stripes [cacheStripes]cacheStripe
 	cancel  context.CancelFunc
 	done    sync.WaitGroup
+	// messages counts the invalidations received; beforePut, when set (by
+	// tests), runs as put begins.
+	messages  atomic.Uint64
+	beforePut func()
 }
 
 type cacheStripe struct {
@@ -152,6 +156,9 @@ func (c *liveCache) ticket(k *keys) cacheTicket {
 // put caches a live answer, read from Redis after t was taken, unless
 // anything may have invalidated it since or the channel is not usable.
 func (c *liveCache) put(k *keys, t cacheTicket, subject, sid string, until int64, id *identity) {
+	if c.beforePut != nil {
+		c.beforePut()
+	}
 	now := c.mono()
 	st := c.stripe(&k.tag)
 	st.mu.Lock()
@@ -228,6 +235,7 @@ func (c *liveCache) receive(ctx context.Context) {
 				var tag [16]byte
 				copy(tag[:], m.Payload)
 				c.invalidate(&tag)
+				c.messages.Add(1)
 			}
 		case *redis.Subscription:
 			c.lose()

@@ -3,7 +3,9 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -332,5 +334,133 @@ func TestLiveCacheOptions(t *testing.T) {
 		if _, err := redisstore.New(c.client, c.opts); !errors.Is(err, paseto.ErrConfig) {
 			t.Errorf("%s: New = %v, want ErrConfig", c.name, err)
 		}
+	}
+}
+
+// TestLiveCacheNeverLiveAfterRefusal: goroutines check 20 sessions on B
+// (cached) while A revokes them one by one. Once B has refused a session,
+// no check of it that starts afterwards answers live: no answer read
+// before the revocation is cached after it.
+func TestLiveCacheNeverLiveAfterRefusal(t *testing.T) {
+	srv := startServer(t)
+	prefix := srv.uniquePrefix(t)
+	storeA := newStore(t, srv.client(t), redisstore.Options{Prefix: prefix})
+	b, hook := cachedStore(t, srv, prefix, redisstore.MaxLiveCache)
+	const n = 20
+	sids := make([]string, n)
+	refusedAt := make([]atomic.Int64, n)
+	now := time.Now()
+	for i := range sids {
+		sids[i] = fmt.Sprintf("s%02d", i)
+		subject := fmt.Sprintf("user-%02d", i%4) // several sessions per subject
+		if _, err := storeA.CreateSession(ctx, paseto.SessionRecord{ID: sids[i], Subject: subject, Current: "h" + sids[i],
+			CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		warm(t, b, hook, subject, sids[i])
+	}
+	subjectOf := func(i int) string { return fmt.Sprintf("user-%02d", i%4) }
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var bad atomic.Value
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := g; ; k++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				i := k % n
+				start := time.Now().UnixNano()
+				live, err := b.SessionLive(ctx, subjectOf(i), sids[i], time.Now())
+				if err != nil {
+					bad.Store(err.Error())
+					return
+				}
+				if !live {
+					refusedAt[i].CompareAndSwap(0, time.Now().UnixNano())
+				} else if r := refusedAt[i].Load(); r != 0 && start > r {
+					bad.Store(fmt.Sprintf("session %s answered live after a refusal", sids[i]))
+				}
+			}
+		}()
+	}
+	for i := range sids {
+		if _, err := storeA.RevokeSession(ctx, subjectOf(i), sids[i], time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "B to refuse "+sids[i], func() bool { return refusedAt[i].Load() != 0 })
+	}
+	close(stop)
+	wg.Wait()
+	if v := bad.Load(); v != nil {
+		t.Fatal(v)
+	}
+}
+
+// TestLiveCacheNoLateInsert: B reads a session live from Redis, but
+// before it caches the answer, A revokes the session and B receives the
+// invalidation. The answer read before the revocation is not cached: B's
+// next check asks Redis and refuses.
+func TestLiveCacheNoLateInsert(t *testing.T) {
+	t.Run("invalidation", func(t *testing.T) { testNoLateInsert(t, false) })
+	t.Run("channel lost", func(t *testing.T) { testNoLateInsert(t, true) })
+}
+
+// testNoLateInsert is TestLiveCacheNoLateInsert; with lost, B's channel
+// is killed (CLIENT KILL) before the revocation, whose invalidation it may
+// then miss, and the answer is released once the channel is back.
+func testNoLateInsert(t *testing.T, lost bool) {
+	srv := startServer(t)
+	prefix := srv.uniquePrefix(t)
+	storeA := newStore(t, srv.client(t), redisstore.Options{Prefix: prefix})
+	b, _ := cachedStore(t, srv, prefix, redisstore.MaxLiveCache)
+	waitFor(t, "the live cache to be usable", func() bool { return redisstore.LiveCacheUsable(b) })
+	now := time.Now()
+	if _, err := storeA.CreateSession(ctx, paseto.SessionRecord{ID: "s1", Subject: "alice", Current: "h1",
+		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	read, resume := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	redisstore.SetBeforePut(b, func() {
+		once.Do(func() {
+			close(read)
+			<-resume
+		})
+	})
+	first := make(chan error, 1)
+	go func() {
+		live, err := b.SessionLive(ctx, "alice", "s1", time.Now())
+		if err == nil && !live {
+			err = errors.New("not live before the revocation")
+		}
+		first <- err
+	}()
+	<-read // B has read "live" from Redis, and not cached it yet
+	msgs := redisstore.LiveCacheMessages(b)
+	if lost {
+		if err := srv.client(t).Do(ctx, "client", "kill", "type", "pubsub").Err(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "B to notice", func() bool { return !redisstore.LiveCacheUsable(b) })
+	}
+	if _, err := storeA.RevokeSession(ctx, "alice", "s1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if lost {
+		waitFor(t, "B's channel to come back", func() bool { return redisstore.LiveCacheUsable(b) })
+	} else {
+		waitFor(t, "the invalidation to reach B", func() bool { return redisstore.LiveCacheMessages(b) > msgs })
+	}
+	close(resume)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if live, err := b.SessionLive(ctx, "alice", "s1", time.Now()); err != nil || live {
+		t.Fatalf("after the revocation: SessionLive = %v, %v; an answer read before it was cached", live, err)
 	}
 }
