@@ -12,9 +12,9 @@ import (
 )
 
 // InvalidationBound is how stale an answer of the live cache
-// (Options.LiveCache) can be: a revocation that Redis applied at instant
-// t is refused by every Store from t + InvalidationBound on, wherever it
-// was made. A Store answers from its cache only while its invalidation
+// (Options.LiveCache) can be: after a revocation that Redis applied at
+// instant t, wherever it was made, no Store answers the session live from
+// its cache from t + InvalidationBound on. A Store answers from its cache only while its invalidation
 // channel has answered a PING sent less than InvalidationBound ago, and a
 // PING answered on that channel comes after every invalidation Redis
 // published before it.

@@ -155,10 +155,11 @@
 //     that stops answering (SIGSTOP, a partition) turns it off, and drops
 //     it, InvalidationBound after the last PING answered.
 //
-// So a revocation that Redis applied at instant t is refused by every
-// Store from t + InvalidationBound on (about a millisecond after t
-// on a local network, while the channel works), whichever Store made
-// it; without the cache, from t on. A key lost without a script (evicted,
+// So after a revocation that Redis applied at instant t, whichever Store
+// made it, no Store answers the session live from its cache from t +
+// InvalidationBound on (while the channel works, from when the message
+// arrives: milliseconds on a local network); without the cache, every
+// check from t on refuses it. A key lost without a script (evicted,
 // expired early, deleted by hand) publishes nothing: a Store may answer
 // a session it cached as live for up to Options.LiveCache after its key
 // went. Redis Cluster is not supported (New refuses it).
