@@ -261,7 +261,7 @@ func writeReport(w io.Writer, r *run, m meta) {
 		p("\n## benchstat\n\nThe same raw output summarised by benchstat ([`%s`](%s)).\n\n<details><summary>benchstat</summary>\n\n```text\n%s\n```\n\n</details>\n",
 			strings.TrimPrefix(m.benchstatFile, "../"), m.benchstatFile, strings.TrimRight(m.benchstat, "\n"))
 	}
-	p("\n## Re-running\n\n```sh\ncd benchmarks\n./run.sh              # -count 6\nCOUNT=10 ./run.sh     # more samples\n```\n\n")
+	p("\n## Re-running\n\n```sh\ncd benchmarks\n./run.sh              # -count 6\nCOUNT=10 ./run.sh     # more samples\n./loadtest.sh         # the HTTP load test (needs wrk and redis-server), then ./run.sh to include it\n```\n\n")
 	p("It needs only Go and the module proxy (benchstat is run with `go run`). Quote times only from a quiet machine;\nallocation counts do not depend on the machine.\n")
 }
 
