@@ -27,4 +27,10 @@
 //
 // run.sh runs the suite, summarises it with benchstat and regenerates
 // docs/benchmarks.md and its chart with cmd/chart.
+//
+// loadtest.sh is the HTTP load test, a run of its own: wrk against the
+// gin, echo and fiber examples built as they ship (memory store, Redis,
+// Redis with the live cache) and against cmd/peer, a server per framework
+// with its JWT peer middleware answering the same JSON body. It writes
+// results/http.md, which run.sh includes in docs/benchmarks.md.
 package benchmarks

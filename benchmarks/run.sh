@@ -7,6 +7,9 @@
 #   BENCH='Token|Gin' ./run.sh   # a subset (the report then lacks the other rows)
 #   NOTE='...' ./run.sh      # a note on the conditions, printed in the report
 #
+# The report includes the HTTP load test's table, results/http.md, as the
+# last ./loadtest.sh left it (it is a separate run: wrk and redis-server).
+#
 # Needs Go and the module proxy only. Run it on a quiet machine: times from a
 # busy one are noisy (allocation counts are not).
 set -euo pipefail
@@ -48,5 +51,6 @@ date=$(date -u '+%Y-%m-%d %H:%M UTC')
 echo "==> docs/benchmarks.md and results/chart.svg"
 go run ./cmd/chart -in "$raw" -benchstat "$summary" -gomod go.mod \
   -md ../docs/benchmarks.md -svg results/chart.svg \
-  -cpu "$cpu" -cores "$cores" -go "$gover" -date "$date" -count "$COUNT" -benchtime "$BENCHTIME" -note "$NOTE"
+  -cpu "$cpu" -cores "$cores" -go "$gover" -date "$date" -count "$COUNT" -benchtime "$BENCHTIME" -note "$NOTE" \
+  -http results/http.md
 echo "done: $raw, $summary, results/chart.svg, ../docs/benchmarks.md"

@@ -87,7 +87,9 @@ type SessionChecker interface {
 	// absolute or idle end, and of the subject's current generation.
 	// Anything it cannot vouch for is false. An error denies the request
 	// with ErrStoreUnavailable. The stores in this module answer with one
-	// lookup (one round trip on Redis).
+	// lookup (one round trip on Redis, none for a session the Redis store's
+	// opt-in live cache holds: a store may answer "live" from memory only
+	// if a revocation made anywhere reaches it within a documented bound).
 	SessionLive(ctx context.Context, subject, sid string, now time.Time) (bool, error)
 }
 

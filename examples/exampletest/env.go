@@ -205,6 +205,9 @@ func BadEnvironment(t *testing.T, run RunFunc) {
 		// the parser's message then quotes the rest of the password.
 		{"redis URL with # in the password", With(LocalKeys(), "REDIS_URL", "redis://:s3cret-pass-word#x@127.0.0.1:6379/0"), []string{"REDIS_URL"}},
 		{"redis URL with / in the password", With(LocalKeys(), "REDIS_URL", "redis://:s3cret/pass-word@127.0.0.1:6379/0"), []string{"REDIS_URL"}},
+		{"live cache without redis", With(LocalKeys(), "REDIS_LIVE_CACHE", "1s"), []string{"REDIS_LIVE_CACHE", "REDIS_URL"}},
+		{"live cache not a duration", With(LocalKeys(), "REDIS_URL", "redis://127.0.0.1:6379/0", "REDIS_LIVE_CACHE", "forever"), []string{"REDIS_LIVE_CACHE"}},
+		{"live cache too long", With(LocalKeys(), "REDIS_URL", "redis://127.0.0.1:6379/0", "REDIS_LIVE_CACHE", "1m"), []string{"REDIS_LIVE_CACHE"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -162,3 +162,41 @@ func SharedRedis(t *testing.T, run RunFunc) *Server {
 	Expect(t, "refreshed cookie session on A", a.Do(t, Request{Method: "GET", Path: "/cookie/protected", Jar: jar}), http.StatusOK, "")
 	return a
 }
+
+// SharedRedisLiveCache starts two instances on one Redis with the live
+// cache on (REDIS_LIVE_CACHE) and checks that a logout still takes effect
+// everywhere: B answers a session (and may cache it for 5 s), A logs it
+// out and refuses it at once, and B refuses it soon after (polled for at
+// most 5 s, far above the 100 ms bound, so that a loaded machine does not
+// fail the test) and from then on. The store's own tests check the bound
+// and that the refusal comes from the invalidation.
+func SharedRedisLiveCache(t *testing.T, run RunFunc) {
+	env := With(LocalKeys(), "REDIS_URL", StartRedis(t), "REDIS_LIVE_CACHE", "5s")
+	a, b := Start(t, run, env), Start(t, run, env)
+	for _, s := range []*Server{a, b} {
+		if logs := s.Logs(); !strings.Contains(logs, "live_cache=5s") {
+			t.Fatalf("REDIS_LIVE_CACHE is set, but the log does not say the live cache is on:\n%s", logs)
+		}
+	}
+	p := a.Login(t, "test")
+	for range 5 {
+		Expect(t, "A's token on B", b.Get(t, "/protected", p.Access), http.StatusOK, "")
+	}
+	ExpectLoggedOut(t, "logout on A", a.Post(t, "/logout", p.Access))
+	Expect(t, "logged-out access token on A", a.Get(t, "/protected", p.Access), http.StatusUnauthorized, "revoked_token")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := b.Get(t, "/protected", p.Access)
+		if r.Status == http.StatusUnauthorized {
+			break
+		}
+		if time.Now().After(deadline) {
+			Expect(t, "logged-out access token on B, 5 s after the logout", r, http.StatusUnauthorized, "revoked_token")
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for range 10 {
+		Expect(t, "logged-out access token on B", b.Get(t, "/protected", p.Access), http.StatusUnauthorized, "revoked_token")
+	}
+}

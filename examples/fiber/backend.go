@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -27,6 +28,11 @@ const (
 	envSecretKey  = "PASETO_SECRET_KEY"  // k4.secret.…: v4.public access tokens
 	envRefreshKey = "PASETO_REFRESH_KEY" // k4.local.…: refresh tokens
 	envRedisURL   = "REDIS_URL"          // redis://… or rediss://…: shared store
+	// REDIS_LIVE_CACHE (a duration up to 10s, such as 1s) answers access
+	// tokens from memory for sessions found live that recently; revocations
+	// made on other instances are then refused within 100 ms instead of at
+	// once (docs/redis.md, Live cache).
+	envRedisLiveCache = "REDIS_LIVE_CACHE"
 )
 
 // envHost is the address to listen on, such as 127.0.0.1; default every
@@ -81,7 +87,11 @@ func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	store, closeStore, err := openStore(ctx, getenv(envRedisURL), logger)
+	liveCache, err := parseLiveCache(getenv(envRedisLiveCache), getenv(envRedisURL) != "")
+	if err != nil {
+		return nil, err
+	}
+	store, closeStore, err := openStore(ctx, getenv(envRedisURL), liveCache, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +152,23 @@ func listenAddr(host, port string) (string, error) {
 // default (15 minutes). The access cookie's Max-Age counts whole seconds,
 // rounded down, so under 2s the cookie would be set already expired; and
 // access tokens are meant to be short-lived: at most a day.
+// parseLiveCache reads REDIS_LIVE_CACHE: empty for none, else a Go
+// duration from 1ms to redisstore.MaxLiveCache, and only with REDIS_URL.
+func parseLiveCache(v string, redis bool) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Millisecond || d > redisstore.MaxLiveCache {
+		return 0, fmt.Errorf("%s=%q: want a Go duration from 1ms to %v, such as 1s", envRedisLiveCache, v, redisstore.MaxLiveCache)
+	}
+	if !redis {
+		return 0, fmt.Errorf("%s is set without %s: the live cache is for the Redis store only", envRedisLiveCache, envRedisURL)
+	}
+	return d, nil
+}
+
 func parseAccessLifetime(v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -361,7 +388,7 @@ func verifyOnly(r *paseto.KeyRing) []string {
 
 // openStore returns the session store: Redis when REDIS_URL is set, so that
 // several instances share sessions and revocations, else the memory store.
-func openStore(ctx context.Context, rawURL string, logger *slog.Logger) (paseto.Store, func() error, error) {
+func openStore(ctx context.Context, rawURL string, liveCache time.Duration, logger *slog.Logger) (paseto.Store, func() error, error) {
 	if rawURL == "" {
 		logger.Info("using the in-memory session store: sessions are lost on restart and not shared between instances; set " + envRedisURL + " to share them")
 		return paseto.NewMemoryStore(paseto.MemoryStoreOptions{}), func() error { return nil }, nil
@@ -381,7 +408,7 @@ func openStore(ctx context.Context, rawURL string, logger *slog.Logger) (paseto.
 	// restarted, or restored from a snapshot, ends them all (users log in
 	// again) rather than reviving any. Set LosslessPersistence only for a
 	// Redis that never loses an acknowledged write (docs/redis.md).
-	store, err := redisstore.New(client, redisstore.Options{Logger: logger})
+	store, err := redisstore.New(client, redisstore.Options{Logger: logger, LiveCache: liveCache})
 	if err != nil {
 		_ = client.Close()
 		return nil, nil, fmt.Errorf("%s: %w", envRedisURL, err)
@@ -395,6 +422,6 @@ func openStore(ctx context.Context, rawURL string, logger *slog.Logger) (paseto.
 	if err := store.Check(cctx); err != nil {
 		logger.Warn("Redis does not answer yet, or refuses INFO; requests that need the session store fail with 503 until it does", "addr", opts.Addr, "err", err)
 	}
-	logger.Info("using the Redis session store", "addr", opts.Addr, "db", opts.DB, "tls", opts.TLSConfig != nil)
-	return store, client.Close, nil
+	logger.Info("using the Redis session store", "addr", opts.Addr, "db", opts.DB, "tls", opts.TLSConfig != nil, "live_cache", liveCache)
+	return store, func() error { return errors.Join(store.Close(), client.Close()) }, nil
 }

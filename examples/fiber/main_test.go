@@ -80,6 +80,11 @@ func TestSharedRedis(t *testing.T) {
 	exampletest.SharedRedis(t, run)
 }
 
+func TestSharedRedisLiveCache(t *testing.T) {
+	fastAccounts(t)
+	exampletest.SharedRedisLiveCache(t, run)
+}
+
 func TestRedisDown(t *testing.T) {
 	fastAccounts(t)
 	exampletest.StoreDown(t, run)

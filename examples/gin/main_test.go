@@ -88,6 +88,11 @@ func TestSharedRedis(t *testing.T) {
 	exampletest.SharedRedis(t, run)
 }
 
+func TestSharedRedisLiveCache(t *testing.T) {
+	fastAccounts(t)
+	exampletest.SharedRedisLiveCache(t, run)
+}
+
 func TestRedisDown(t *testing.T) {
 	fastAccounts(t)
 	exampletest.StoreDown(t, run)

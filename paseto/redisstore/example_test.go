@@ -55,3 +55,24 @@ func Example() {
 	}
 	_ = auth // build the Guard and the adapter from auth as usual
 }
+
+// With the live cache, an instance answers the access tokens of sessions
+// it found live in the last second from memory, and learns of revocations
+// made on any instance through Redis pub/sub: they are refused everywhere
+// within InvalidationBound (100 ms) rather than at once. Close ends its
+// subscription.
+func ExampleOptions_liveCache() {
+	opts, err := redis.ParseURL(os.Getenv("REDIS_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	opts.ContextTimeoutEnabled = true
+	client := redis.NewClient(opts)
+	defer client.Close()
+	store, err := redisstore.New(client, redisstore.Options{LiveCache: time.Second})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+	_ = store // paseto.Config{Store: store, …} as in the package example
+}

@@ -114,7 +114,11 @@ local function late(deadline)
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) >= tonumber(deadline)
 end
-local FIELDS = {'subject', 'run', 'current', 'previous', 'rotated_at',
+-- FIELDS are the session hash's fields as stored (one character each, to
+-- keep the hash small), NAMES what the scripts call them.
+local FIELDS = {'u', 'r', 'c', 'p', 't', 'e', 'l', 'i', 'x', 'b', 'a',
+  '0', '1', '2', '3', 'n', 'm'}
+local NAMES = {'subject', 'run', 'current', 'previous', 'rotated_at',
   'expires_at', 'last_used', 'idle_ns', 'revoked', 'reused_by',
   'created_at', 'ua', 'ua1', 'ua2', 'ua3', 'ip', 'label'}
 -- load reads and validates a session hash: false when there is none,
@@ -129,7 +133,7 @@ local function load(key)
   end
   if n ~= #FIELDS then return nil, corrupt('session') end
   local s = {}
-  for i = 1, #FIELDS do s[FIELDS[i]] = f[i] end
+  for i = 1, #FIELDS do s[NAMES[i]] = f[i] end
   if s.subject == '' or not isrun(s.run)
     or not isnum(s.rotated_at) or not isnum(s.expires_at)
     or not isnum(s.last_used) or not isnum(s.idle_ns) or not isnum(s.created_at)
@@ -201,6 +205,14 @@ local function samemembers(key, first)
   for i = 1, #cur do r[i + 1] = cur[i] end
   return r
 end
+-- notify publishes the subject's tag, taken from the name of its index
+-- ('<prefix>{<tag>}:i'), on '<prefix>invalidate': every Store with a live
+-- cache forgets the subject's sessions. PUBLISH needs no memory, and is
+-- delivered with the script's effects.
+local function notify(index)
+  local p, tag = string.match(index, '^([^{]*){([^}]*)}:i$')
+  if p then redis.call('PUBLISH', p .. 'invalidate', tag) end
+end
 -- unlist removes sid from the index, whatever the key holds.
 local function unlist(key, sid)
   redis.pcall('ZREM', key, sid)
@@ -230,11 +242,11 @@ end
 -- first: see the rule on memory.
 local function write()
   local ttl = tonumber(ARGV[7])
-  redis.call('HSET', KEYS[1], 'subject', SUBJECT, 'run', RUN,
-    'current', ARGV[3], 'previous', '', 'rotated_at', '0', 'expires_at', ARGV[4],
-    'last_used', ARGV[5], 'idle_ns', ARGV[6], 'revoked', '0', 'reused_by', '',
-    'created_at', ARGV[5], 'ua', ARGV[13], 'ua1', ARGV[14], 'ua2', ARGV[15],
-    'ua3', ARGV[16], 'ip', ARGV[17], 'label', ARGV[18])
+  redis.call('HSET', KEYS[1], 'u', SUBJECT, 'r', RUN,
+    'c', ARGV[3], 'p', '', 't', '0', 'e', ARGV[4],
+    'l', ARGV[5], 'i', ARGV[6], 'x', '0', 'b', '',
+    'a', ARGV[5], '0', ARGV[13], '1', ARGV[14], '2', ARGV[15],
+    '3', ARGV[16], 'n', ARGV[17], 'm', ARGV[18])
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
 -- enlist makes the session live: a member of the index, which outlives
@@ -345,6 +357,7 @@ if ending > 0 then
   end
 end
 enlist()
+if ending > 0 or #bad > 0 then notify(KEYS[2]) end
 return out
 `)
 
@@ -370,7 +383,7 @@ if late(ARGV[10]) then return {-3} end
 -- below, but not the revocation for reuse, which does not need it.
 local m, ierr = member(KEYS[2], ARGV[11])
 if m == false then
-  local f = redis.pcall('HMGET', KEYS[1], 'subject', 'revoked', 'reused_by')
+  local f = redis.pcall('HMGET', KEYS[1], 'u', 'x', 'b')
   if type(f) == 'table' and not f.err and f[1] == ARGV[1] and f[2] == '1'
     and f[3] and f[3] ~= '' and f[3] == ARGV[3] then
     return {3}
@@ -400,8 +413,8 @@ if rotation or repeated or retry then
   if werr then return werr end
 end
 if rotation then
-  redis.call('HSET', KEYS[1], 'current', ARGV[3], 'previous', s.current,
-    'rotated_at', now, 'last_used', now)
+  redis.call('HSET', KEYS[1], 'c', ARGV[3], 'p', s.current,
+    't', now, 'l', now)
   if ARGV[4] ~= '' then
     redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[7])
   else
@@ -422,14 +435,15 @@ end
 -- Reuse. HDEL first: see the rule on memory above. The kept successor is
 -- deleted whatever it holds, and the session leaves the index whatever
 -- the index holds.
-redis.call('HDEL', KEYS[1], 'current', 'previous')
+redis.call('HDEL', KEYS[1], 'c', 'p')
 redis.call('DEL', KEYS[3])
 unlist(KEYS[2], ARGV[11])
-redis.call('HSET', KEYS[1], 'current', '', 'previous', '', 'revoked', '1', 'reused_by', ARGV[3])
+redis.call('HSET', KEYS[1], 'c', '', 'p', '', 'x', '1', 'b', ARGV[3])
 -- Kept only so that a repeat of this call answers Reused again.
 local tomb = tonumber(ARGV[8])
 local pttl = redis.call('PTTL', KEYS[1])
 if pttl < 0 or pttl > tomb then redis.call('PEXPIRE', KEYS[1], tomb) end
+notify(KEYS[2])
 return {3}
 `)
 
@@ -459,6 +473,7 @@ else
   redis.call('DEL', KEYS[1], KEYS[2])
 end
 unlist(KEYS[3], ARGV[2])
+notify(KEYS[3])
 if live then return {1, s.run} end
 return {0}
 `)
@@ -514,6 +529,7 @@ for _, e in ipairs(ending) do
     redis.call('DEL', KEYS[2 * e.i], KEYS[2 * e.i + 1])
   end
 end
+if #ending > 0 then notify(KEYS[1]) end
 return out
 `)
 
@@ -528,5 +544,6 @@ return out
 var revokeSubjectScript = redis.NewScript(prelude + `
 if late(ARGV[1]) then return -3 end
 redis.call('DEL', KEYS[1], KEYS[2])
+notify(KEYS[1])
 return 1
 `)

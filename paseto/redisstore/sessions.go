@@ -205,6 +205,8 @@ func (s *Store) RevokeSession(ctx context.Context, subject, sid string, now time
 	}
 	id, idErr := s.before(ctx)
 	k := s.keys(subject)
+	s.forget(&k)
+	defer s.forget(&k)
 	reply, err := revokeSessionScript.Run(ctx, s.client,
 		[]string{k.session(sid), k.wrapped(sid), k.index()}, subject, sid, n, deadline).Slice()
 	if err != nil {
@@ -256,6 +258,8 @@ func (s *Store) RevokeOtherSessions(ctx context.Context, subject, keep string, n
 	defer cancel()
 	id, idErr := s.before(ctx)
 	k := s.keys(subject)
+	s.forget(&k)
+	defer s.forget(&k)
 	reply, err := s.indexScript(ctx, revokeOthersScript, k, []string{k.index()}, []any{subject, keep, n, nil}, 3)
 	if err != nil {
 		var re redis.Error

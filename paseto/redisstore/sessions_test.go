@@ -188,15 +188,15 @@ func putSession(t *testing.T, c *redis.Client, prefix, tagSubject, sid string, c
 	t.Helper()
 	tag := prefix + "{" + tagOf(tagSubject) + "}:"
 	f := map[string]any{
-		"subject": tagSubject, "run": serverRun(t, c), "current": "h-" + sid, "previous": "", "rotated_at": "0",
-		"expires_at": strconv.FormatInt(expires.UnixNano(), 10), "last_used": strconv.FormatInt(created.UnixNano(), 10),
-		"idle_ns": "0", "revoked": "0", "reused_by": "", "created_at": strconv.FormatInt(created.UnixNano(), 10),
-		"ua": "", "ua1": "", "ua2": "", "ua3": "", "ip": "", "label": "",
+		"u": tagSubject, "r": serverRun(t, c), "c": "h-" + sid, "p": "", "t": "0",
+		"e": strconv.FormatInt(expires.UnixNano(), 10), "l": strconv.FormatInt(created.UnixNano(), 10),
+		"i": "0", "x": "0", "b": "", "a": strconv.FormatInt(created.UnixNano(), 10),
+		"0": "", "1": "", "2": "", "3": "", "n": "", "m": "",
 	}
 	for i := 0; i+1 < len(fields); i += 2 {
 		f[fields[i].(string)] = fields[i+1]
 	}
-	if err := c.HSet(ctx, tag+"s:"+sid, f).Err(); err != nil {
+	if err := c.HSet(ctx, tag+"h:"+sid, f).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.ZAdd(ctx, tag+"i", redis.Z{Score: float64(expires.UnixMilli()), Member: sid}).Err(); err != nil {
@@ -234,13 +234,13 @@ func TestSessionCapJudgesEveryMember(t *testing.T) {
 	putSession(t, client, prefix, "alice", "old-a", t0, hour) // same time: ID breaks the tie
 	putSession(t, client, prefix, "alice", "newer", t0.Add(time.Second), hour)
 	putSession(t, client, prefix, "alice", "expired", t0.Add(-2*time.Hour), t0.Add(-time.Hour))
-	putSession(t, client, prefix, "alice", "idle", t0, hour, "idle_ns", strconv.FormatInt(int64(time.Minute), 10),
-		"last_used", strconv.FormatInt(t0.Add(-2*time.Minute).UnixNano(), 10))
+	putSession(t, client, prefix, "alice", "idle", t0, hour, "i", strconv.FormatInt(int64(time.Minute), 10),
+		"l", strconv.FormatInt(t0.Add(-2*time.Minute).UnixNano(), 10))
 	putSession(t, client, prefix, "alice", "gone", t0, hour)
-	client.Del(ctx, key("s:", "gone"))
-	putSession(t, client, prefix, "alice", "broken", t0, hour, "created_at", "x")
-	putSession(t, client, prefix, "alice", "other-server", t0.Add(-time.Hour), hour, "run", strings.Repeat("a", 40))
-	putSession(t, client, prefix, "alice", "bobs", t0.Add(-time.Hour), hour, "subject", "bob")
+	client.Del(ctx, key("h:", "gone"))
+	putSession(t, client, prefix, "alice", "broken", t0, hour, "a", "x")
+	putSession(t, client, prefix, "alice", "other-server", t0.Add(-time.Hour), hour, "r", strings.Repeat("a", 40))
+	putSession(t, client, prefix, "alice", "bobs", t0.Add(-time.Hour), hour, "u", "bob")
 	if err := client.Set(ctx, key("w:", "old-a"), "kept", time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -269,12 +269,12 @@ func TestSessionCapJudgesEveryMember(t *testing.T) {
 	if got, want := members(t, client, prefix, "alice"), []string{"bobs", "fresh", "newer", "other-server"}; !slices.Equal(got, want) {
 		t.Fatalf("index %v, want %v", got, want)
 	}
-	for _, k := range []string{key("s:", "old-a"), key("w:", "old-a"), key("s:", "old-b"), key("s:", "broken")} {
+	for _, k := range []string{key("h:", "old-a"), key("w:", "old-a"), key("h:", "old-b"), key("h:", "broken")} {
 		if client.Exists(ctx, k).Val() != 0 {
 			t.Errorf("%s left after it ended", k)
 		}
 	}
-	for _, k := range []string{key("s:", "expired"), key("s:", "idle"), key("s:", "other-server"), key("s:", "bobs")} {
+	for _, k := range []string{key("h:", "expired"), key("h:", "idle"), key("h:", "other-server"), key("h:", "bobs")} {
 		if client.Exists(ctx, k).Val() != 1 {
 			t.Errorf("%s deleted: only its membership should go", k)
 		}
@@ -299,7 +299,7 @@ func TestSessionCapJudgesEveryMember(t *testing.T) {
 	if got, want := members(t, client, prefix, "alice"), []string{"bobs", "fresh"}; !slices.Equal(got, want) {
 		t.Fatalf("index %v, want %v", got, want)
 	}
-	if client.Exists(ctx, key("s:", "bobs")).Val() != 1 {
+	if client.Exists(ctx, key("h:", "bobs")).Val() != 1 {
 		t.Fatal("a colliding subject's session was deleted")
 	}
 }
@@ -329,7 +329,7 @@ func TestRevokeSessionEnded(t *testing.T) {
 	if revoke(expired.Access.Session) {
 		t.Fatal("ended true for a session past its end")
 	}
-	if n := len(keysOf(t, client, prefix+"{"+tagOf("alice")+"}:s:")); n != 0 {
+	if n := len(keysOf(t, client, prefix+"{"+tagOf("alice")+"}:h:")); n != 0 {
 		t.Fatalf("%d session hashes left", n)
 	}
 	reused := w.login("alice")
@@ -340,7 +340,7 @@ func TestRevokeSessionEnded(t *testing.T) {
 	if revoke(reused.Access.Session) {
 		t.Fatal("ended true for a session revoked for reuse")
 	}
-	if n := len(keysOf(t, client, prefix+"{"+tagOf("alice")+"}:s:")); n != 1 {
+	if n := len(keysOf(t, client, prefix+"{"+tagOf("alice")+"}:h:")); n != 1 {
 		t.Fatalf("%d session hashes, want the reuse tombstone", n)
 	}
 }
@@ -447,8 +447,10 @@ func TestUpgradeFromGenerations(t *testing.T) {
 	if ended, err := w.store.RevokeSession(ctx, "alice", "old", now); err != nil || ended {
 		t.Fatalf("RevokeSession of an old session: %v, %v; want false, nil", ended, err)
 	}
-	if client.Exists(ctx, tag+"s:old").Val() != 0 {
-		t.Fatal("the old session's hash survives its revocation")
+	// The old layout's hash ("s:", long field names) is not this
+	// version's session key ("h:"): it is left to expire.
+	if client.Exists(ctx, tag+"h:old").Val() != 0 {
+		t.Fatal("a session hash appeared for the old session")
 	}
 	// "Log out everywhere" also deletes the earlier version's generation,
 	// so that an earlier instance on the same prefix sees it too.
@@ -655,7 +657,7 @@ func TestIndexTTLAndPruning(t *testing.T) {
 	create("long", 48*time.Hour)
 	create("short", time.Hour)
 	// The index first: it is read no later than the hash.
-	if idx, long := pttl(index), pttl(prefix+"{"+tagOf("alice")+"}:s:long"); idx < long || long < 47*time.Hour {
+	if idx, long := pttl(index), pttl(prefix+"{"+tagOf("alice")+"}:h:long"); idx < long || long < 47*time.Hour {
 		t.Fatalf("index TTL %v, longest session's %v", idx, long)
 	}
 	clock.Advance(time.Hour)
@@ -690,7 +692,7 @@ func TestListSessionsRecord(t *testing.T) {
 			t.Fatal(err)
 		}
 		sids = append(sids, p.Access.Session)
-		key := prefix + "{" + tagOf("alice") + "}:s:" + p.Access.Session
+		key := prefix + "{" + tagOf("alice") + "}:h:" + p.Access.Session
 		if enc := client.ObjectEncoding(ctx, key).Val(); enc != "listpack" && enc != "ziplist" {
 			t.Errorf("session hash with device %q is a %s", d.UserAgent, enc)
 		}
@@ -719,5 +721,50 @@ func TestListSessionsRecord(t *testing.T) {
 	if _, err := store.CreateSession(ctx, paseto.SessionRecord{ID: "x", Subject: "alice", Current: "h", CreatedAt: now,
 		ExpiresAt: now.Add(time.Hour), Device: paseto.Device{UserAgent: strings.Repeat("a", 257)}}); err == nil {
 		t.Fatal("a 257-byte user agent was stored")
+	}
+}
+
+// TestUpgradeFromLongFields: a session of the previous index layout (its
+// hash under "s:" with long field names, its sid in the index) is not
+// live and reads as such, never as corrupt; revoking it, listing, the
+// session cap and "sign out the others" all work beside it. Upgrading
+// logs everyone out, and nothing fails.
+func TestUpgradeFromLongFields(t *testing.T) {
+	srv := startServer(t)
+	client := srv.client(t)
+	prefix := srv.uniquePrefix(t)
+	w := newWorld(t, client, redisstore.Options{Prefix: prefix}, nil)
+	p := w.login("alice") // the index exists
+	tag := prefix + "{" + tagOf("alice") + "}:"
+	now := w.clock.Now()
+	end := now.Add(time.Hour)
+	if err := client.HSet(ctx, tag+"s:old", "subject", "alice", "run", serverRun(t, client), "current", "h0", "previous", "",
+		"rotated_at", "0", "expires_at", strconv.FormatInt(end.UnixNano(), 10), "last_used", "0",
+		"idle_ns", "0", "revoked", "0", "reused_by", "", "created_at", "0", "ua", "", "ua1", "", "ua2", "", "ua3", "",
+		"ip", "", "label", "").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.ZAdd(ctx, tag+"i", redis.Z{Score: float64(end.UnixMilli()), Member: "old"}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if live, err := w.store.SessionLive(ctx, "alice", "old", now); live || err != nil {
+		t.Fatalf("SessionLive of an old session: %v, %v; want false, nil", live, err)
+	}
+	if _, err := w.store.Rotate(ctx, paseto.Rotation{Subject: "alice", Session: "old", Presented: "h0", Successor: "h1", Now: now}); !errors.Is(err, paseto.ErrRevoked) {
+		t.Fatalf("Rotate of an old session: %v, want ErrRevoked", err)
+	}
+	if _, err := w.store.CreateSession(ctx, paseto.SessionRecord{ID: "capped", Subject: "alice", Current: "h",
+		CreatedAt: now, ExpiresAt: end, MaxSessions: 5}); err != nil {
+		t.Fatalf("login under a cap beside an old session: %v", err)
+	}
+	list, err := w.store.ListSessions(ctx, "alice", now)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("ListSessions: %v, %v; want the 2 new sessions", list, err)
+	}
+	if ended, err := w.store.RevokeOtherSessions(ctx, "alice", p.Access.Session, now); err != nil || !slices.Equal(ended, []string{"capped"}) {
+		t.Fatalf("RevokeOtherSessions: %v, %v; want [capped]", ended, err)
+	}
+	if live, err := w.store.SessionLive(ctx, "alice", p.Access.Session, now); !live || err != nil {
+		t.Fatalf("SessionLive of the kept new session: %v, %v", live, err)
 	}
 }

@@ -37,7 +37,8 @@
 // # Costs
 //
 // Verifying an access token (SessionLive) is one round trip: a pipeline of
-// HMGET on the session and ZSCORE of it in the index, compared in Go. A
+// HMGET on the session and ZSCORE of it in the index, compared in Go; none
+// when the live cache (see Live cache) holds the session. A
 // login without a session cap, a refresh and a logout (RevokeSession) are
 // one EVALSHA each. Listing a subject's sessions is two round trips:
 // ZRANGE of the index, then one pipeline of an HMGET per member. A login
@@ -67,18 +68,20 @@
 // subject itself: a subject may contain braces, which would move the tag,
 // and need not appear in key names at all. With the default prefix:
 //
-//	pasetoauth:{tag}:s:<sid>  session hash
+//	pasetoauth:{tag}:h:<sid>  session hash
 //	pasetoauth:{tag}:i        the subject's session index: a sorted set
 //	pasetoauth:{tag}:w:<sid>  successor kept for the grace window
 //
-// A session hash holds subject, run (the server identity, see Restarts and
-// rollbacks), current, previous, rotated_at, expires_at, last_used,
-// idle_ns, revoked, reused_by and created_at (hashes of refresh-token IDs
-// and times, never a usable token), and the session's paseto.Device: ua,
-// ua1, ua2 and ua3 (the user agent, in parts of at most 64 bytes), ip and
-// label. No value is longer than 64 bytes, so that Redis keeps the hash a
-// compact listpack (hash-max-listpack-value) rather than a hash table of
-// twice the size. It expires at the session's absolute end; a session
+// A session hash holds, under one-character field names (in brackets),
+// subject (u), run (r: the server identity, see Restarts and rollbacks),
+// current (c), previous (p), rotated_at (t), expires_at (e), last_used
+// (l), idle_ns (i), revoked (x), reused_by (b) and created_at (a): times,
+// and 128 bits of the SHA-256 of the refresh-token hashes the core
+// passes, never a usable token; and the session's paseto.Device: the
+// user agent in four parts of at most 64 bytes (0, 1, 2, 3), ip (n) and
+// label (m). No value is longer than 64 bytes, so that Redis keeps the
+// hash a compact listpack (hash-max-listpack-value) rather than a hash
+// table of twice the size. It expires at the session's absolute end; a session
 // revoked for reuse is kept one more minute only, so that a repeat of the
 // refresh that detected it answers the same; a logged-out session is
 // deleted. The index has a member per session, its sid, scored by the
@@ -99,6 +102,15 @@
 // this version reads them as not live (not as corrupt): upgrading logs
 // every user out, and the old keys expire on their own.
 //
+// The versions with an index but before the compact session hash kept it
+// under {tag}:s:<sid>, with long field names and the whole token hashes.
+// This version reads sessions under {tag}:h:<sid> only, so theirs are not
+// live (not corrupt) here either: upgrading from them logs every user out
+// too; their hashes expire on their own and their index members leave at
+// their absolute end, the subject's next login under a cap, or
+// RevokeOtherSessions. The same rule about running both versions holds:
+// each version's sessions are not live on the other.
+//
 // Do not run both versions on one prefix at once. Each ends a subject's
 // sessions through its own key ("log out everywhere" here deletes the
 // index, and the generation too, for the earlier version's sitting
@@ -109,6 +121,48 @@
 // give this version another Options.Prefix, so that the two keep
 // separate sessions (a user whose requests reach the other version logs
 // in again there) until the last earlier instance is gone.
+//
+// # Live cache
+//
+// With Options.LiveCache, a Store keeps the sessions SessionLive found
+// live in Redis, and answers "live" from memory for them, without a round
+// trip, under these rules:
+//
+//   - Only live answers are kept, each for at most Options.LiveCache
+//     (MaxLiveCache at most) and never past the session's own absolute or
+//     idle end, and only while the server identity it was judged against
+//     is the one the store holds, fresh. A refusal is never kept, and
+//     drops what was kept for the subject.
+//   - Every script that ends a session (a logout, a reuse, "sign out the
+//     others", "log out everywhere", a login at the session cap)
+//     publishes the subject's hash tag on the channel <prefix>invalidate,
+//     atomically with its writes; every Store with a live cache is
+//     subscribed to it on a connection of its own and forgets the
+//     subject's sessions when the message arrives. A Store forgets them
+//     itself, at once, around every write of its own to the subject.
+//   - An answer read from Redis is kept only if no invalidation of its
+//     subject and no loss of the channel came between the moment the
+//     request was sent and the reply: a revocation that Redis applied
+//     after it read the session is never hidden by a late insert.
+//   - The channel is pinged every 25 ms. The cache answers only while a
+//     PING sent less than InvalidationBound (100 ms) ago has been
+//     answered after the subscription was confirmed: Redis delivers a
+//     connection's messages in order, so every invalidation published
+//     before that PING has then been applied. A lost connection, an
+//     error, a resubscription (a reconnect, a Redis restart) drops the
+//     whole cache at once and turns it off until a new subscription is
+//     confirmed and a PING sent after it answered; a Redis or a network
+//     that stops answering (SIGSTOP, a partition) turns it off, and drops
+//     it, InvalidationBound after the last PING answered.
+//
+// So after a revocation that Redis applied at instant t, whichever Store
+// made it, no Store answers the session live from its cache from t +
+// InvalidationBound on (while the channel works, from when the message
+// arrives: milliseconds on a local network); without the cache, every
+// check from t on refuses it. A key lost without a script (evicted,
+// expired early, deleted by hand) publishes nothing: a Store may answer
+// a session it cached as live for up to Options.LiveCache after its key
+// went. Redis Cluster is not supported (New refuses it).
 //
 // # Deadlines
 //
@@ -262,6 +316,16 @@ type Options struct {
 	// evicting maxmemory-policy, persistence that can lose writes, INFO not
 	// allowed). Default slog.Default().
 	Logger *slog.Logger
+	// LiveCache, when positive, lets the Store answer SessionLive from
+	// memory for a session it found live in Redis less than LiveCache ago
+	// (at most MaxLiveCache), instead of asking Redis on every request.
+	// Revocations made through any Store on the same Redis and Prefix are
+	// then refused by this one within InvalidationBound, not at once; see
+	// the package documentation, Live cache. It needs a *redis.Client (not
+	// a ClusterClient), takes one more connection (a subscription) and
+	// sends a PING on it every 25 ms; call Close when done with the
+	// Store. Zero: every check asks Redis.
+	LiveCache time.Duration
 }
 
 // Store is a paseto.Store on Redis. It is safe for concurrent use, and any
@@ -279,6 +343,8 @@ type Store struct {
 	// indexLocks serialise, per subject, this Store's calls that work on
 	// every member of an index (see indexScript).
 	indexLocks indexLocks
+	// cache is the live cache (Options.LiveCache); nil without one.
+	cache *liveCache
 }
 
 var _ paseto.Store = (*Store)(nil)
@@ -356,6 +422,12 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.LiveCache < 0 || opts.LiveCache > MaxLiveCache {
+		return nil, fmt.Errorf("%w: redisstore: LiveCache %v outside [0, %v]", paseto.ErrConfig, opts.LiveCache, MaxLiveCache)
+	}
+	if opts.LiveCache > 0 && s.cluster != nil {
+		return nil, fmt.Errorf("%w: redisstore: LiveCache is not supported on Redis Cluster", paseto.ErrConfig)
+	}
 	s.prefix, s.now, s.timeout = opts.Prefix, opts.Clock, opts.Timeout
 	s.lossless, s.logger = opts.LosslessPersistence, opts.Logger
 	s.server.init()
@@ -363,7 +435,40 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if !s.lossless {
 		client.AddHook(watcher{&s.server.changes})
 	}
+	if opts.LiveCache > 0 {
+		s.cache = newLiveCache(client.(*redis.Client), s.prefix, opts.LiveCache)
+	}
 	return s, nil
+}
+
+// Close stops the live cache (Options.LiveCache), if any, and closes its
+// connection; the Store then asks Redis on every check. It does not close
+// the client given to New. Without a live cache it does nothing.
+func (s *Store) Close() error {
+	if s.cache == nil {
+		return nil
+	}
+	return s.cache.close()
+}
+
+// forget drops the live cache's sessions of k's subject, around a write
+// that may end one of them: this Store refuses them at once, whatever the
+// invalidation channel does.
+func (s *Store) forget(k *keys) {
+	if s.cache != nil {
+		s.cache.invalidate(&k.tag)
+	}
+}
+
+// cachedIdentity is the check a cache entry passes before use: it was
+// judged against the identity the store holds now, and that identity is
+// fresh (see Restarts and rollbacks).
+func (s *Store) cachedIdentity(id *identity) bool {
+	if s.lossless {
+		return true
+	}
+	cur := s.server.ident.Load()
+	return id != nil && cur != nil && id.digest == cur.digest && s.server.fresh(cur)
 }
 
 // keys names the keys of one subject. The tag is 96 bits of SHA-256:
@@ -387,7 +492,7 @@ func (k keys) key(kind, id string) string {
 	return k.prefix + "{" + string(k.tag[:]) + "}:" + kind + id
 }
 
-func (k keys) session(sid string) string { return k.key("s:", sid) }
+func (k keys) session(sid string) string { return k.key("h:", sid) }
 func (k keys) index() string             { return k.key("i", "") }
 
 // legacyGen is the subject's generation of the versions before session
@@ -397,9 +502,11 @@ func (k keys) wrapped(sid string) string { return k.key("w:", sid) }
 
 // sessionFields is the session hash, in the order the scripts' FIELDS
 // list it.
-var sessionFields = []string{"subject", "run", "current", "previous", "rotated_at",
-	"expires_at", "last_used", "idle_ns", "revoked", "reused_by",
-	"created_at", "ua", "ua1", "ua2", "ua3", "ip", "label"}
+// Each is one character, to keep the hash small: subject, run, current,
+// previous, rotated_at, expires_at, last_used, idle_ns, revoked,
+// reused_by, created_at, the user agent's four parts, ip and label.
+var sessionFields = []string{"u", "r", "c", "p", "t", "e", "l", "i", "x", "b", "a",
+	"0", "1", "2", "3", "n", "m"}
 
 // hmgetFields is sessionFields as HMGET arguments, boxed once rather than
 // on every request.
@@ -460,6 +567,16 @@ func deviceArgs(d paseto.Device) ([]any, error) {
 	return append(a, d.IP, d.Label), nil
 }
 
+// tokenHash is what the session hash keeps of a refresh-token hash the
+// core passes (SHA-256, 43 characters): 128 bits of its SHA-256, 22
+// characters, to keep the hash small. Every comparison (rotation, a
+// retry, a repeated call) compares these, so they agree; finding a
+// token whose hash matches a stored one still takes 2^128 work.
+func tokenHash(h string) string {
+	sum := sha256.Sum256([]byte(h))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
 // hmget is HMGET of the first n session fields of key: fieldCount for
 // all of them, liveFieldCount for what a liveness decision reads.
 func hmget(ctx context.Context, key string, n int) *redis.SliceCmd {
@@ -480,13 +597,31 @@ func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.T
 	if err != nil {
 		return false, err
 	}
+	k := s.keys(subject)
+	var ticket cacheTicket
+	if s.cache != nil {
+		if s.cache.get(&k, subject, sid, n, s.cachedIdentity) {
+			return true, nil
+		}
+		ticket = s.cache.ticket(&k)
+		live, err := s.sessionLive(ctx, k, subject, sid, n, ticket)
+		if !live {
+			s.forget(&k) // whatever Redis refuses is not answered live from memory either
+		}
+		return live, err
+	}
+	return s.sessionLive(ctx, k, subject, sid, n, ticket)
+}
+
+// sessionLive is SessionLive's lookup in Redis; a live answer goes into
+// the live cache, if any, under ticket.
+func (s *Store) sessionLive(ctx context.Context, k keys, subject, sid string, n int64, ticket cacheTicket) (bool, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	id, err := s.before(ctx)
 	if err != nil {
 		return false, s.fail("session live", err)
 	}
-	k := s.keys(subject)
 	var (
 		hm *redis.SliceCmd
 		in *redis.FloatCmd
@@ -517,7 +652,22 @@ func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.T
 	if err != nil {
 		return false, s.fail("session live", err)
 	}
-	return s.lossless || rec.run == run, nil
+	if !s.lossless && rec.run != run {
+		return false, nil
+	}
+	if s.cache != nil && (s.lossless || run == id.run()) {
+		s.cache.put(&k, ticket, subject, sid, rec.end(), id)
+	}
+	return true, nil
+}
+
+// end is when r stops being live unless it is refreshed: its absolute
+// end, or its idle end when that comes first.
+func (r *session) end() int64 {
+	if r.idle > 0 {
+		return min(r.expiresAt, addSat(r.lastUsed, r.idle))
+	}
+	return r.expiresAt
 }
 
 // session is a parsed session hash.
@@ -537,10 +687,7 @@ func (r *session) liveAt(n int64) bool {
 
 // info describes r, session sid, for ListSessions.
 func (r *session) info(sid string) paseto.SessionInfo {
-	end := r.expiresAt
-	if r.idle > 0 {
-		end = min(end, addSat(r.lastUsed, r.idle))
-	}
+	end := r.end()
 	return paseto.SessionInfo{
 		ID: sid, CreatedAt: time.Unix(0, r.createdAt).UTC(), LastUsedAt: time.Unix(0, r.lastUsed).UTC(),
 		ExpiresAt: time.Unix(0, end).UTC(), Device: r.device,
@@ -682,8 +829,12 @@ func (s *Store) CreateSession(ctx context.Context, r paseto.SessionRecord) ([]st
 		return nil, s.fail("create session", err)
 	}
 	k := s.keys(r.Subject)
+	if r.MaxSessions > 0 { // it may end other sessions of the subject
+		s.forget(&k)
+		defer s.forget(&k)
+	}
 	args := append([]any{
-		r.ID, r.Subject, r.Current, strconv.FormatInt(end, 10), created, strconv.FormatInt(int64(idle), 10),
+		r.ID, r.Subject, tokenHash(r.Current), strconv.FormatInt(end, 10), created, strconv.FormatInt(int64(idle), 10),
 		ttl, id.run(), nil /* deadline */, score, now, now / 1e6,
 	}, device...)
 	var reply []any
@@ -777,9 +928,11 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 		return none, s.fail("rotate", err)
 	}
 	k := s.keys(r.Subject)
+	s.forget(&k)
+	defer s.forget(&k)
 	reply, err := rotateScript.Run(ctx, s.client,
 		[]string{k.session(r.Session), k.index(), k.wrapped(r.Session)},
-		r.Subject, r.Presented, r.Successor, wrapped,
+		r.Subject, tokenHash(r.Presented), tokenHash(r.Successor), wrapped,
 		now, graceFloor, graceMs, tombstone.Milliseconds(), id.run(), deadline, r.Session,
 	).Slice()
 	if err != nil {
@@ -831,6 +984,8 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
 		return s.fail("revoke subject", err)
 	}
 	k := s.keys(subject)
+	s.forget(&k)
+	defer s.forget(&k)
 	res, err := revokeSubjectScript.Run(ctx, s.client, []string{k.index(), k.legacyGen()}, deadline).Int64()
 	switch {
 	case err != nil:

@@ -192,13 +192,13 @@ func TestKeyLayout(t *testing.T) {
 	if err := auth.RevokeSubject(ctx, subject); err != nil {
 		t.Fatal(err)
 	}
-	for kind, want := range map[string]bool{"s": true, "i": true, "w": true} {
+	for kind, want := range map[string]bool{"h": true, "i": true, "w": true} {
 		if seen[kind] != want {
 			t.Errorf("key kind %q seen %v, want %v; saw %v", kind, seen[kind], want, seen)
 		}
 	}
 	if len(seen) != 3 {
-		t.Errorf("key kinds %v, want only s, i and w", seen)
+		t.Errorf("key kinds %v, want only h, i and w", seen)
 	}
 	// The logged-out session is gone; the reuse-revoked one is a short
 	// tombstone; the index is gone.
@@ -247,7 +247,7 @@ func TestKeptSuccessorOnlyWithGrace(t *testing.T) {
 		if strings.Contains(k, "}:w:") {
 			t.Fatalf("kept successor %q written with GracePeriod 0", k)
 		}
-		if strings.Contains(k, "}:s:") {
+		if strings.Contains(k, "}:h:") {
 			for f, v := range client.HGetAll(ctx, k).Val() {
 				if len(v) > 64 {
 					t.Errorf("session field %s holds %d bytes", f, len(v))
@@ -622,10 +622,10 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 		return func(k string) error { return client.Set(ctx, k, v, time.Hour).Err() }
 	}
 	valid := map[string]any{
-		"subject": "alice", "run": "", "current": "h0", "previous": "",
-		"rotated_at": "0", "expires_at": "9000000000000000000", "last_used": "0", "idle_ns": "0",
-		"revoked": "0", "reused_by": "", "created_at": "0", "ua": "", "ua1": "", "ua2": "", "ua3": "",
-		"ip": "", "label": "",
+		"u": "alice", "r": "", "c": "h0", "p": "",
+		"t": "0", "e": "9000000000000000000", "l": "0", "i": "0",
+		"x": "0", "b": "", "a": "0", "0": "", "1": "", "2": "", "3": "",
+		"n": "", "m": "",
 	}
 	with := func(field string, v any) func(string) error {
 		var kv []any
@@ -652,25 +652,25 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 	cases := []corruptCase{
 		{"session of wrong type", "s", str("x"), sessionOps, revokeSession},
 		{"session as a list", "s", func(k string) error { return client.RPush(ctx, k, "x").Err() }, sessionOps, revokeSession},
-		{"session missing a field", "s", with("idle_ns", nil), sessionOps, revokeSession},
+		{"session missing a field", "s", with("i", nil), sessionOps, revokeSession},
 		{"session with alien fields only", "s", hash("foo", "bar"), []op{create, rotate}, revokeSession},
-		{"session with a bad time", "s", with("expires_at", "12x"), sessionOps, revokeSession},
-		{"session with a negative time", "s", with("last_used", "-1"), sessionOps, revokeSession},
-		{"session with a bad flag", "s", with("revoked", "no"), sessionOps, revokeSession},
+		{"session with a bad time", "s", with("e", "12x"), sessionOps, revokeSession},
+		{"session with a negative time", "s", with("l", "-1"), sessionOps, revokeSession},
+		{"session with a bad flag", "s", with("x", "no"), sessionOps, revokeSession},
 		// SessionLive does not read the device (no liveness decision
 		// needs it); everything that does read it refuses.
-		{"session missing a device field", "s", with("ua2", nil), []op{create, rotate}, revokeSession},
-		{"session with a bad created_at", "s", with("created_at", "x"), sessionOps, revokeSession},
-		{"session with a bad run_id", "s", with("run", "xyz"), sessionOps, revokeSession},
-		{"live session without current", "s", with("current", ""), sessionOps, revokeSession},
-		{"session with an empty subject", "s", with("subject", ""), sessionOps, revokeSession},
+		{"session missing a device field", "s", with("2", nil), []op{create, rotate}, revokeSession},
+		{"session with a bad created_at", "s", with("a", "x"), sessionOps, revokeSession},
+		{"session with a bad run_id", "s", with("r", "xyz"), sessionOps, revokeSession},
+		{"live session without current", "s", with("c", ""), sessionOps, revokeSession},
+		{"session with an empty subject", "s", with("u", ""), sessionOps, revokeSession},
 		{"index of wrong type", "i", hash("x", "y"), []op{live, createOther, rotate}, revokeSubject},
 		{"index as a string", "i", str("x"), []op{live, createOther, rotate}, revokeSubject},
 		{"kept successor of wrong type", "w", hash("x", "y"), []op{rotate}, revokeSession},
 	}
 	// Every number the store keeps is an int64: Lua must refuse what Go's
 	// parser does, 19 digits above MaxInt64 included.
-	for _, f := range []string{"rotated_at", "expires_at", "last_used", "idle_ns", "created_at"} {
+	for _, f := range []string{"t", "e", "l", "i", "a"} {
 		// A leading zero too: "00" would be 0 to Go and not '0' to a Lua
 		// text comparison.
 		for _, v := range []string{"9223372036854775808", "9999999999999999999", "10000000000000000000", "1e18", " 1", "+1", "00", "01"} {
@@ -687,7 +687,7 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 					t.Fatal(err)
 				}
 				tag := prefix + "{" + tagOf("alice") + "}:"
-				key := map[string]string{"s": tag + "s:sid-1", "i": tag + "i", "w": tag + "w:sid-1"}[tc.key]
+				key := map[string]string{"s": tag + "h:sid-1", "i": tag + "i", "w": tag + "w:sid-1"}[tc.key]
 				if err := client.Del(ctx, key).Err(); err != nil {
 					t.Fatal(err)
 				}
@@ -725,9 +725,9 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 		if err := create.run(store); err != nil {
 			t.Fatal(err)
 		}
-		key := prefix + "{" + tagOf("alice") + "}:s:sid-1"
+		key := prefix + "{" + tagOf("alice") + "}:h:sid-1"
 		const maxInt64 = "9223372036854775807"
-		if err := client.HSet(ctx, key, "expires_at", maxInt64, "rotated_at", maxInt64).Err(); err != nil {
+		if err := client.HSet(ctx, key, "e", maxInt64, "t", maxInt64).Err(); err != nil {
 			t.Fatal(err)
 		}
 		if ok, err := store.SessionLive(ctx, "alice", "sid-1", now); !ok || err != nil {
@@ -736,7 +736,7 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 		if res, err := store.Rotate(ctx, paseto.Rotation{Subject: "alice", Session: "sid-1", Presented: "h0", Successor: "h1", Now: now}); err != nil || res.Outcome != paseto.Rotated {
 			t.Fatalf("Rotate: %+v, %v; want Rotated", res, err)
 		}
-		if err := client.HSet(ctx, key, "last_used", maxInt64, "idle_ns", maxInt64).Err(); err != nil {
+		if err := client.HSet(ctx, key, "l", maxInt64, "i", maxInt64).Err(); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := store.SessionLive(ctx, "alice", "sid-1", now); err != nil {
@@ -784,21 +784,21 @@ func TestRevocationDespiteCorruptKeys(t *testing.T) {
 		t.Fatalf("Logout with a corrupt kept successor: %v", err)
 	}
 	w.dead("logged out", paseto.ErrRevoked, p, q)
-	gone(keyOf("alice", "s:", q.Access.Session), keyOf("alice", "w:", q.Access.Session))
+	gone(keyOf("alice", "h:", q.Access.Session), keyOf("alice", "w:", q.Access.Session))
 
 	// Logout of a session hash that is corrupt, or of the wrong type.
 	for i, corrupt := range []func(key string){
-		func(k string) { client.HSet(ctx, k, "expires_at", "9999999999999999999") },
-		func(k string) { client.HDel(ctx, k, "subject") },
+		func(k string) { client.HSet(ctx, k, "e", "9999999999999999999") },
+		func(k string) { client.HDel(ctx, k, "u") },
 		asHash,
 		func(k string) { client.Del(ctx, k); client.Set(ctx, k, "x", time.Hour) },
 	} {
 		p := w.login("bob")
-		corrupt(keyOf("bob", "s:", p.Access.Session))
+		corrupt(keyOf("bob", "h:", p.Access.Session))
 		if err := w.auth.Logout(ctx, p.Access); err != nil {
 			t.Fatalf("#%d: Logout of a corrupt session: %v", i, err)
 		}
-		gone(keyOf("bob", "s:", p.Access.Session))
+		gone(keyOf("bob", "h:", p.Access.Session))
 		w.dead("logged out", paseto.ErrRevoked, p)
 	}
 

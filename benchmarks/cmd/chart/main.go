@@ -7,8 +7,10 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 )
 
@@ -29,7 +31,18 @@ func main() {
 	flag.StringVar(&m.count, "count", "?", "-count of the run")
 	flag.StringVar(&m.benchtime, "benchtime", "", "-benchtime of the run, if not the default")
 	flag.StringVar(&m.note, "note", "", "a note on the conditions of the run")
+	httpTable := flag.String("http", "", "the HTTP load test's table (loadtest.sh's results/http.md), included as it is when the file exists")
 	flag.Parse()
+	if *httpTable != "" {
+		b, err := os.ReadFile(*httpTable)
+		switch {
+		case err == nil:
+			m.http = string(b)
+		case !errors.Is(err, fs.ErrNotExist):
+			fmt.Fprintln(os.Stderr, "chart:", err)
+			os.Exit(1)
+		}
+	}
 	if err := generate(*in, *md, *svg, *gomod, *bstat, m); err != nil {
 		fmt.Fprintln(os.Stderr, "chart:", err)
 		os.Exit(1)

@@ -10,6 +10,7 @@ import (
 type meta struct {
 	cpu, goCPU, cores, goVersion, date, count, benchtime, note string
 	raw, benchstatFile, chart                                  string // paths as linked from the report
+	http                                                       string // loadtest.sh's table, or empty
 	benchstat                                                  string // benchstat's summary, verbatim
 	versions                                                   map[string]string
 }
@@ -177,7 +178,7 @@ func writeReport(w io.Writer, r *run, m meta) {
 	p("| cores | %s |\n| Go | %s |\n| date | %s |\n| samples | `-count %s`, %s, `-benchmem` |\n\n",
 		m.cores, m.goVersion, m.date, m.count, benchtime)
 
-	p("## Targets\n\nThe numbers to aim at of the design notes, on this run.\n\n")
+	p("## Targets\n\nThe targets this library holds itself to, on this run.\n\n")
 	p("| what | measured | target | verdict |\n|---|---|---|---|\n")
 	for _, q := range targets() {
 		v := evaluate(r, q)
@@ -198,6 +199,15 @@ func writeReport(w io.Writer, r *run, m meta) {
 		p("| %s | %s |\n", v.label, val)
 	}
 
+	if m.http != "" {
+		p("\n## HTTP load test\n\n")
+		p("`GET /protected` over real HTTP, measured with wrk by `benchmarks/loadtest.sh` (a run of its own, not the\n")
+		p("`go test` run above): the gin, echo and fiber examples built as they ship, on the memory store, on Redis, and on\n")
+		p("Redis with the live cache (`REDIS_LIVE_CACHE`, [redis.md](redis.md#live-cache)), next to a peer server per\n")
+		p("framework (`benchmarks/cmd/peer`: gin-jwt, echo-jwt, gofiber/contrib/jwt, HS256) answering the same JSON body.\n")
+		p("The servers run interleaved, round after round; each figure is the median over the rounds.\n\n")
+		p("%s\n", strings.TrimRight(m.http, "\n"))
+	}
 	p("\n## Chart\n\n![time per operation, log scale](%s)\n\n", m.chart)
 
 	p("## Figures\n\nMedians; *spread* is (max − min) ÷ median over the samples.\n")
@@ -251,7 +261,7 @@ func writeReport(w io.Writer, r *run, m meta) {
 		p("\n## benchstat\n\nThe same raw output summarised by benchstat ([`%s`](%s)).\n\n<details><summary>benchstat</summary>\n\n```text\n%s\n```\n\n</details>\n",
 			strings.TrimPrefix(m.benchstatFile, "../"), m.benchstatFile, strings.TrimRight(m.benchstat, "\n"))
 	}
-	p("\n## Re-running\n\n```sh\ncd benchmarks\n./run.sh              # -count 6\nCOUNT=10 ./run.sh     # more samples\n```\n\n")
+	p("\n## Re-running\n\n```sh\ncd benchmarks\n./run.sh              # -count 6\nCOUNT=10 ./run.sh     # more samples\n./loadtest.sh         # the HTTP load test (needs wrk and redis-server), then ./run.sh to include it\n```\n\n")
 	p("It needs only Go and the module proxy (benchstat is run with `go run`). Quote times only from a quiet machine;\nallocation counts do not depend on the machine.\n")
 }
 
