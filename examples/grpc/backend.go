@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -27,7 +28,16 @@ const (
 	envSecretKey  = "PASETO_SECRET_KEY"  // k4.secret.…: v4.public access tokens
 	envRefreshKey = "PASETO_REFRESH_KEY" // k4.local.…: refresh tokens
 	envRedisURL   = "REDIS_URL"          // redis://… or rediss://…: shared store
+	// REDIS_LIVE_CACHE (a duration up to 10s, such as 1s) answers access
+	// tokens from memory for sessions found live that recently; revocations
+	// made on other instances are then refused within 100 ms instead of at
+	// once (docs/redis.md, Live cache).
+	envRedisLiveCache = "REDIS_LIVE_CACHE"
 )
+
+// envHost is the address to listen on, such as 127.0.0.1; default every
+// interface.
+const envHost = "LISTEN_HOST"
 
 // The verify-only keys of each key ring, for key rotation: comma-separated
 // lists. Tokens under these keys are accepted; new tokens are always minted
@@ -35,6 +45,7 @@ const (
 const (
 	envLocalPrevious   = envLocalKey + previousSuffix   // k4.local.…,…
 	envSecretPrevious  = envSecretKey + previousSuffix  // k4.public.…,…: the public keys of other secret keys
+	envSecretUpcoming  = envSecretKey + "_UPCOMING"     // k4.public.…,…: the next keys, published but not signing yet
 	envRefreshPrevious = envRefreshKey + previousSuffix // k4.local.…,…
 	previousSuffix     = "_PREVIOUS"
 )
@@ -64,7 +75,7 @@ type backend struct {
 // set but wrong is an error: the server never falls back to generated keys
 // or to the memory store because of a typo.
 func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*backend, error) {
-	addr, err := listenAddr(getenv(envPort))
+	addr, err := listenAddr(getenv(envHost), getenv(envPort))
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +87,11 @@ func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	store, closeStore, err := openStore(ctx, getenv(envRedisURL), logger)
+	liveCache, err := parseLiveCache(getenv(envRedisLiveCache), getenv(envRedisURL) != "")
+	if err != nil {
+		return nil, err
+	}
+	store, closeStore, err := openStore(ctx, getenv(envRedisURL), liveCache, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -119,14 +134,17 @@ func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	return &backend{addr: addr, auth: auth, users: demoAccounts, close: closeStore}, nil
 }
 
-func listenAddr(port string) (string, error) {
+func listenAddr(host, port string) (string, error) {
 	if port == "" {
 		port = defaultPort
+	}
+	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
+		return "", fmt.Errorf("%s=%q: want an IP address (such as 127.0.0.1) or localhost", envHost, host)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return "", fmt.Errorf("%s=%q: want a TCP port number between 1 and 65535", envPort, port)
 	}
-	return net.JoinHostPort("", port), nil
+	return net.JoinHostPort(host, port), nil
 }
 
 // parseAccessLifetime reads PASETO_ACCESS_LIFETIME, the access tokens'
@@ -134,6 +152,23 @@ func listenAddr(port string) (string, error) {
 // default (15 minutes). The access cookie's Max-Age counts whole seconds,
 // rounded down, so under 2s the cookie would be set already expired; and
 // access tokens are meant to be short-lived: at most a day.
+// parseLiveCache reads REDIS_LIVE_CACHE: empty for none, else a Go
+// duration from 1ms to redisstore.MaxLiveCache, and only with REDIS_URL.
+func parseLiveCache(v string, redis bool) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Millisecond || d > redisstore.MaxLiveCache {
+		return 0, fmt.Errorf("%s=%q: want a Go duration from 1ms to %v, such as 1s", envRedisLiveCache, v, redisstore.MaxLiveCache)
+	}
+	if !redis {
+		return 0, fmt.Errorf("%s is set without %s: the live cache is for the Redis store only", envRedisLiveCache, envRedisURL)
+	}
+	return d, nil
+}
+
 func parseAccessLifetime(v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -157,7 +192,7 @@ func loadKeys(getenv func(string) string, logger *slog.Logger) (access, refresh 
 	local, localPrev := env(envLocalKey), env(envLocalPrevious)
 	secret, secretPrev := env(envSecretKey), env(envSecretPrevious)
 	refreshKey, refreshPrev := env(envRefreshKey), env(envRefreshPrevious)
-	set := firstSet(env, envRefreshKey, envLocalPrevious, envSecretPrevious, envRefreshPrevious)
+	set := firstSet(env, envRefreshKey, envLocalPrevious, envSecretPrevious, envSecretUpcoming, envRefreshPrevious)
 	switch {
 	case local == "" && secret == "" && set == "":
 		logger.Warn("no keys in the environment: using ephemeral keys; tokens stop verifying when the process exits",
@@ -178,6 +213,8 @@ func loadKeys(getenv func(string) string, logger *slog.Logger) (access, refresh 
 		return nil, nil, false, fmt.Errorf("%s is not set: refresh tokens need a current k4.local key of their own (%s gen local)", envRefreshKey, keygen)
 	case localPrev != "" && local == "":
 		return nil, nil, false, fmt.Errorf("%s is set but %s is not: with %s, verify-only keys are k4.public. keys in %s", envLocalPrevious, envLocalKey, envSecretKey, envSecretPrevious)
+	case env(envSecretUpcoming) != "" && secret == "":
+		return nil, nil, false, fmt.Errorf("%s is set but %s is not: upcoming keys are published v4.public keys", envSecretUpcoming, envSecretKey)
 	case secretPrev != "" && secret == "":
 		return nil, nil, false, fmt.Errorf("%s is set but %s is not: with %s, verify-only keys are k4.local. keys in %s", envSecretPrevious, envSecretKey, envLocalKey, envLocalPrevious)
 	}
@@ -189,7 +226,7 @@ func loadKeys(getenv func(string) string, logger *slog.Logger) (access, refresh 
 		if access, err = localRing(envLocalKey, local, localPrev, seen); err != nil {
 			return nil, nil, false, err
 		}
-	} else if access, err = publicRing(secret, secretPrev, seen); err != nil {
+	} else if access, err = publicRing(secret, secretPrev, env(envSecretUpcoming), seen); err != nil {
 		return nil, nil, false, err
 	}
 	if refresh, err = localRing(envRefreshKey, refreshKey, refreshPrev, seen); err != nil {
@@ -286,8 +323,10 @@ func localRing(name, current, previous string, seen map[string]keySource) (*pase
 
 // publicRing builds a v4.public ring from PASETO_SECRET_KEY (the current
 // key, which signs) and PASETO_SECRET_KEY_PREVIOUS (public keys that only
-// verify: a retired secret key need not be kept, only its public half).
-func publicRing(current, previous string, seen map[string]keySource) (*paseto.KeyRing, error) {
+// verify: a retired secret key need not be kept, only its public half),
+// with PASETO_SECRET_KEY_UPCOMING: public keys published in the key set
+// as upcoming before they sign (docs/keys.md, the rotation runbook).
+func publicRing(current, previous, upcoming string, seen map[string]keySource) (*paseto.KeyRing, error) {
 	cur, err := entries(envSecretKey, current, false)
 	if err != nil {
 		return nil, err
@@ -321,7 +360,22 @@ func publicRing(current, previous string, seen map[string]keySource) (*paseto.Ke
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", envSecretKey, err)
 	}
-	return ring, nil
+	next, err := entries(envSecretUpcoming, upcoming, true)
+	if err != nil {
+		return nil, err
+	}
+	var up []paseto.PublicKey
+	for _, e := range next {
+		k, err := paseto.ParsePublicKey(e.value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: want a k4.public. PASERK: %w", e.where, err)
+		}
+		if err := remember(seen, k.ID(), keySource{envSecretKey, e.where}); err != nil {
+			return nil, err
+		}
+		up = append(up, k)
+	}
+	return ring.WithUpcoming(up...)
 }
 
 // verifyOnly returns the IDs of the keys a ring verifies with but does not
@@ -334,7 +388,7 @@ func verifyOnly(r *paseto.KeyRing) []string {
 
 // openStore returns the session store: Redis when REDIS_URL is set, so that
 // several instances share sessions and revocations, else the memory store.
-func openStore(ctx context.Context, rawURL string, logger *slog.Logger) (paseto.Store, func() error, error) {
+func openStore(ctx context.Context, rawURL string, liveCache time.Duration, logger *slog.Logger) (paseto.Store, func() error, error) {
 	if rawURL == "" {
 		logger.Info("using the in-memory session store: sessions are lost on restart and not shared between instances; set " + envRedisURL + " to share them")
 		return paseto.NewMemoryStore(paseto.MemoryStoreOptions{}), func() error { return nil }, nil
@@ -354,7 +408,7 @@ func openStore(ctx context.Context, rawURL string, logger *slog.Logger) (paseto.
 	// restarted, or restored from a snapshot, ends them all (users log in
 	// again) rather than reviving any. Set LosslessPersistence only for a
 	// Redis that never loses an acknowledged write (docs/redis.md).
-	store, err := redisstore.New(client, redisstore.Options{Logger: logger})
+	store, err := redisstore.New(client, redisstore.Options{Logger: logger, LiveCache: liveCache})
 	if err != nil {
 		_ = client.Close()
 		return nil, nil, fmt.Errorf("%s: %w", envRedisURL, err)
@@ -368,6 +422,6 @@ func openStore(ctx context.Context, rawURL string, logger *slog.Logger) (paseto.
 	if err := store.Check(cctx); err != nil {
 		logger.Warn("Redis does not answer yet, or refuses INFO; requests that need the session store fail with 503 until it does", "addr", opts.Addr, "err", err)
 	}
-	logger.Info("using the Redis session store", "addr", opts.Addr, "db", opts.DB, "tls", opts.TLSConfig != nil)
-	return store, client.Close, nil
+	logger.Info("using the Redis session store", "addr", opts.Addr, "db", opts.DB, "tls", opts.TLSConfig != nil, "live_cache", liveCache)
+	return store, func() error { return errors.Join(store.Close(), client.Close()) }, nil
 }
