@@ -73,6 +73,6 @@ func ExampleOptions_liveCache() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer store.Close()
+	defer store.Close() // ends the cache's subscription; the client stays open
 	_ = store // paseto.Config{Store: store, …} as in the package example
 }
