@@ -36,3 +36,13 @@ func (s *Store) SIDs(t testing.TB) []string {
 	}
 	return out
 }
+
+// Count counts the sessions' rows where cond holds.
+func (s *Store) Count(t testing.TB, cond string) int {
+	t.Helper()
+	var n int
+	if err := s.w.QueryRowContext(context.Background(), "SELECT count(*) FROM pasetoauth_sessions WHERE "+cond).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

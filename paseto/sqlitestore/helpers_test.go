@@ -1,6 +1,7 @@
 package sqlitestore_test
 
 import (
+	"log/slog"
 	"testing"
 
 	"github.com/pasetoauth/pasetoauth/paseto/sqlitestore"
@@ -18,3 +19,5 @@ func rowKeys(t *testing.T, s *sqlitestore.Store) []string {
 func forgetRow(t *testing.T, s *sqlitestore.Store, key string) {
 	s.Exec(t, "DELETE FROM pasetoauth_sessions WHERE 'session:' || sid = ?", key)
 }
+
+var quiet = slog.New(slog.DiscardHandler)
