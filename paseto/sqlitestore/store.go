@@ -10,6 +10,7 @@ import (
 	"math"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -44,6 +45,9 @@ type Store struct {
 	w, r    *sql.DB // the writer (one connection) and the readers
 	now     func() time.Time
 	timeout time.Duration
+	// live is SessionLive's query, prepared on first use (Migrate may not
+	// have run when the store is opened).
+	live atomic.Pointer[sql.Stmt]
 }
 
 var _ paseto.Store = (*Store)(nil)
@@ -245,7 +249,17 @@ func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.T
 	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	r, err := scanRow(s.r.QueryRowContext(ctx, "SELECT "+rowColumns+" FROM pasetoauth_sessions WHERE sid = ?", sid))
+	stmt := s.live.Load()
+	if stmt == nil {
+		if stmt, err = s.r.PrepareContext(ctx, "SELECT "+rowColumns+" FROM pasetoauth_sessions WHERE sid = ?"); err != nil {
+			return false, s.fail("session live", err)
+		}
+		if !s.live.CompareAndSwap(nil, stmt) {
+			stmt.Close()
+			stmt = s.live.Load()
+		}
+	}
+	r, err := scanRow(stmt.QueryRowContext(ctx, sid))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil
