@@ -197,6 +197,13 @@ func BadEnvironment(t *testing.T, run RunFunc) {
 		// the parser's message then quotes the rest of the password.
 		{"redis URL with # in the password", With(LocalKeys(), "REDIS_URL", "redis://:s3cret-pass-word#x@127.0.0.1:6379/0"), []string{"REDIS_URL"}},
 		{"redis URL with / in the password", With(LocalKeys(), "REDIS_URL", "redis://:s3cret/pass-word@127.0.0.1:6379/0"), []string{"REDIS_URL"}},
+
+		{"both REDIS_URL and DATABASE_URL", With(LocalKeys(), "REDIS_URL", "redis://127.0.0.1:6379/0", "DATABASE_URL", "sqlite:///tmp/sessions.db"), []string{"REDIS_URL", "DATABASE_URL"}},
+		{"database URL of an unknown scheme", With(LocalKeys(), "DATABASE_URL", "mysql://app:s3cret-pass-word@127.0.0.1/app"), []string{"DATABASE_URL", "mysql"}},
+		{"database URL that is not a URL", With(LocalKeys(), "DATABASE_URL", "/tmp/sessions.db"), []string{"DATABASE_URL"}},
+		{"sqlite URL without a file", With(LocalKeys(), "DATABASE_URL", "sqlite://"), []string{"DATABASE_URL"}},
+		{"sqlite URL with a query", With(LocalKeys(), "DATABASE_URL", "sqlite:///tmp/sessions.db?mode=ro"), []string{"DATABASE_URL"}},
+		{"sqlite file in a missing directory", With(LocalKeys(), "DATABASE_URL", "sqlite:///nonexistent-pasetoauth-dir/sub/sessions.db"), []string{"DATABASE_URL"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
