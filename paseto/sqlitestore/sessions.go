@@ -27,7 +27,11 @@ func (s *Store) ListSessions(ctx context.Context, subject string, now time.Time)
 	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	rows, err := s.r.QueryContext(ctx, "SELECT "+rowColumns+" FROM pasetoauth_sessions WHERE subject = ?", subject)
+	stmt, err := s.list.get(ctx, s.r)
+	if err != nil {
+		return nil, s.fail("list sessions", err)
+	}
+	rows, err := stmt.QueryContext(ctx, subject)
 	if err != nil {
 		return nil, s.fail("list sessions", err)
 	}

@@ -45,9 +45,37 @@ type Store struct {
 	w, r    *sql.DB // the writer (one connection) and the readers
 	now     func() time.Time
 	timeout time.Duration
-	// live is SessionLive's query, prepared on first use (Migrate may not
-	// have run when the store is opened).
-	live atomic.Pointer[sql.Stmt]
+	// The readers' queries, prepared on first use (Migrate may not have
+	// run when the store is opened).
+	live, list lazyStmt
+}
+
+// lazyStmt is a query on the read pool, prepared on first use.
+type lazyStmt struct {
+	query string
+	p     atomic.Pointer[sql.Stmt]
+}
+
+func (l *lazyStmt) get(ctx context.Context, db *sql.DB) (*sql.Stmt, error) {
+	if st := l.p.Load(); st != nil {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, l.query)
+	if err != nil {
+		return nil, err
+	}
+	if !l.p.CompareAndSwap(nil, st) {
+		st.Close()
+		st = l.p.Load()
+	}
+	return st, nil
+}
+
+func (l *lazyStmt) close() error {
+	if st := l.p.Load(); st != nil {
+		return st.Close()
+	}
+	return nil
 }
 
 var _ paseto.Store = (*Store)(nil)
@@ -131,6 +159,8 @@ func open(path string, o Options, extra []string) (*Store, error) {
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 	s := &Store{w: w, r: r, now: o.Clock, timeout: o.Timeout}
+	s.live.query = "SELECT " + rowColumns + " FROM pasetoauth_sessions WHERE sid = ?"
+	s.list.query = "SELECT " + rowColumns + " FROM pasetoauth_sessions WHERE subject = ?"
 	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
 	defer cancel()
 	var mode string
@@ -158,7 +188,7 @@ func (s *Store) openError(path string, err error) error {
 
 // Close closes the store's connections. Calls made after it fail.
 func (s *Store) Close() error {
-	return errors.Join(s.w.Close(), s.r.Close())
+	return errors.Join(s.live.close(), s.list.close(), s.w.Close(), s.r.Close())
 }
 
 // code is the primary SQLite result code of err, or 0.
@@ -249,15 +279,9 @@ func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.T
 	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	stmt := s.live.Load()
-	if stmt == nil {
-		if stmt, err = s.r.PrepareContext(ctx, "SELECT "+rowColumns+" FROM pasetoauth_sessions WHERE sid = ?"); err != nil {
-			return false, s.fail("session live", err)
-		}
-		if !s.live.CompareAndSwap(nil, stmt) {
-			stmt.Close()
-			stmt = s.live.Load()
-		}
+	stmt, err := s.live.get(ctx, s.r)
+	if err != nil {
+		return false, s.fail("session live", err)
 	}
 	r, err := scanRow(stmt.QueryRowContext(ctx, sid))
 	switch {
