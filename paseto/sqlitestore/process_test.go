@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,14 +30,18 @@ type childSpec struct {
 	Path, AccessKey, RefreshKey, Token string
 	Now                                int64 // unix ns: both processes' clock
 	N                                  int   // refreshes to make
+	// Crash: instead of refreshing, log in twice, log one session out,
+	// report the pairs and die by SIGKILL, without closing the store.
+	Crash bool
 }
 
 // childReport is the child's answer, one JSON line on stdout.
 type childReport struct {
-	Tokens  []string // the refresh token of each success
-	Errors  []string
-	Retried int64 // EventRefreshRetried
-	Reused  int64 // EventRefreshReused
+	Live, Out *paseto.TokenPair // Crash: a live session, a logged-out one
+	Tokens    []string          // the refresh token of each success
+	Errors    []string
+	Retried   int64 // EventRefreshRetried
+	Reused    int64 // EventRefreshReused
 }
 
 // refreshAll makes n concurrent refreshes of token through a, all released
@@ -112,6 +118,9 @@ func TestChildProcess(t *testing.T) {
 	}
 	var retried, reused atomic.Int64
 	a := processAuth(t, spec, &retried, &reused)
+	if spec.Crash {
+		crash(t, a)
+	}
 	start := make(chan struct{})
 	var rep childReport
 	done := make(chan struct{})
@@ -221,4 +230,77 @@ func TestTwoProcessesRefreshOneToken(t *testing.T) {
 			t.Fatalf("refreshing the successor: %v", err)
 		}
 	}
+}
+
+// crash is the child's part of TestCrashKeepsAnsweredWrites: every call
+// below has returned (been answered) before the process dies.
+func crash(t *testing.T, a *paseto.Auth) {
+	var rep childReport
+	var err error
+	if rep.Live, err = a.Login(ctx, "alice", paseto.LoginOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Live, err = a.Refresh(ctx, rep.Live.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Out, err = a.Login(ctx, "alice", paseto.LoginOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Logout(ctx, rep.Out.Access); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := json.Marshal(rep)
+	fmt.Println(string(out))
+	_ = os.Stdout.Sync()
+	_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	select {}
+}
+
+// TestCrashKeepsAnsweredWrites: a process that dies by SIGKILL, its
+// store never closed and its write-ahead log not checkpointed, loses
+// nothing it answered: after reopening the file, the refreshed session is
+// live with its new token and the logged-out one stays refused. (This
+// covers a crash of the process, not of the machine: the operating
+// system still holds what the process wrote. synchronous=FULL is what
+// covers a power loss, and no test here cuts the power.)
+func TestCrashKeepsAnsweredWrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a second process")
+	}
+	k := newKeys()
+	spec := childSpec{Path: tempDB(t), AccessKey: k.access.PASERK(), RefreshKey: k.refresh.PASERK(),
+		Now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC).UnixNano(), Crash: true}
+	openStore(t, spec.Path, time.Now).Close() // runs Migrate
+	raw, _ := json.Marshal(spec)
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, os.Args[0], "-test.run=^TestChildProcess$", "-test.count=1", "-test.v=false")
+	cmd.Env = append(os.Environ(), childEnv+"="+string(raw))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("child did not die by SIGKILL: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(spec.Path + "-wal"); err != nil {
+		t.Fatalf("no write-ahead log left by the crash: %v", err)
+	}
+	var rep childReport
+	for line := range strings.Lines(string(out)) {
+		if json.Unmarshal([]byte(line), &rep) == nil && rep.Live != nil {
+			break
+		}
+	}
+	if rep.Live == nil || rep.Out == nil {
+		t.Fatalf("child reported nothing:\n%s", out)
+	}
+	var retried, reused atomic.Int64
+	spec.Crash = false
+	a := processAuth(t, spec, &retried, &reused)
+	if _, err := a.VerifyAccess(ctx, rep.Live.AccessToken); err != nil {
+		t.Fatalf("after the crash, the live session's access token: %v", err)
+	}
+	if _, err := a.Refresh(ctx, rep.Live.RefreshToken); err != nil {
+		t.Fatalf("after the crash, the live session's refresh token: %v", err)
+	}
+	refused(t, a, "logged out before the crash", rep.Out)
 }

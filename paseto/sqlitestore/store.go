@@ -93,6 +93,10 @@ const (
 	// call's context is done, so in practice the call's deadline is the
 	// bound.
 	busyTimeoutMs = 60_000
+	// openTimeout bounds Open's first connection (which may create the
+	// file and switch it to WAL, two fsyncs), unless Options.Timeout is
+	// longer: a start-up step, not a request.
+	openTimeout = 10 * time.Second
 )
 
 // Open opens (creating it if need be) the SQLite database at path, a file
@@ -161,7 +165,7 @@ func open(path string, o Options, extra []string) (*Store, error) {
 	s := &Store{w: w, r: r, now: o.Clock, timeout: o.Timeout}
 	s.live.query = "SELECT " + rowColumns + " FROM pasetoauth_sessions WHERE sid = ?"
 	s.list.query = "SELECT " + rowColumns + " FROM pasetoauth_sessions WHERE subject = ?"
-	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), max(o.Timeout, openTimeout))
 	defer cancel()
 	var mode string
 	if err := w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
