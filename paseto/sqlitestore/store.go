@@ -105,7 +105,8 @@ const (
 // request. path may not be empty, ":memory:" (whose sessions would die
 // with each connection), or contain '?' or '#', and is never read as a
 // "file:" URI. An existing file that is not a SQLite database, or that
-// cannot be put in WAL mode, is an error here.
+// cannot be put in WAL mode, is an error here. Open waits for its first
+// connection at most Options.Timeout or 10 seconds, whichever is longer.
 func Open(path string, o Options) (*Store, error) {
 	return open(path, o, nil)
 }
