@@ -12,7 +12,7 @@ import (
 
 // The benchmarks run on a file in the test's temporary directory, with
 // the store's settings (WAL, synchronous FULL: every write transaction is
-// fsynced), so the write figures are mostly the disk's fsync.
+// fsynced before it returns).
 
 var benchDevice = paseto.Device{
 	UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",

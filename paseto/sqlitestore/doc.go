@@ -135,7 +135,6 @@
 // expiry batch, under paseto.Config.MaxSessions a read of the subject's
 // rows, and the insert. A refresh and a logout are one write transaction
 // of a read and an update or delete. ListSessions is one read of the
-// subject's rows. Each write transaction is one fsync of the log, which is
-// most of its time on most disks; see docs/benchmarks.md for measured
-// figures.
+// subject's rows. Each write transaction ends with one fsync of the log;
+// see docs/benchmarks.md for measured figures.
 package sqlitestore
