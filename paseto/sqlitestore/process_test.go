@@ -90,10 +90,12 @@ func processAuth(t testing.TB, spec childSpec, retried, reused *atomic.Int64) *p
 	t.Cleanup(func() { s.Close() })
 	return newAuth(t, s, keys{ak, rk}, now, func(c *paseto.Config) {
 		c.GracePeriod = 30 * time.Second
-		// Two processes take turns on SQLite's write lock by polling
-		// (the busy handler): generous, so that a slow CI machine does
-		// not turn a wait into a failure.
-		c.StoreTimeout = 20 * time.Second
+		// Two processes take turns on SQLite's write lock by polling (the
+		// busy handler). The default (1 s) passes on a loaded 2-core
+		// machine, since only the rotation itself and the refreshes that
+		// read before it commit take the write lock; 5 s keeps a slower
+		// CI machine from turning a wait into a failure.
+		c.StoreTimeout = 5 * time.Second
 		c.OnSecurityEvent = func(_ context.Context, ev paseto.SecurityEvent) {
 			switch ev.Kind {
 			case paseto.EventRefreshRetried:

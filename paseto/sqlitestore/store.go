@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +50,7 @@ type Store struct {
 	// The readers' queries, prepared on first use (Migrate may not have
 	// run when the store is opened).
 	live, list lazyStmt
+	closed     sync.Once
 }
 
 // lazyStmt is a query on the read pool, prepared on first use.
@@ -146,17 +149,14 @@ func open(path string, o Options, extra []string) (*Store, error) {
 	// synchronous FULL: in WAL mode, every commit is fsynced before it
 	// returns, so a revocation that was answered survives a power loss
 	// (NORMAL could lose the last ones, bringing revoked sessions back).
-	w, err := sql.Open("sqlite", pragmas(busy, "journal_mode(WAL)", "synchronous(FULL)"))
+	wdsn := pragmas(busy, "journal_mode(WAL)", "synchronous(FULL)")
+	w, err := writers.acquire(path, wdsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: %w", err)
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
 	r, err := sql.Open("sqlite", pragmas(busy, "query_only(1)"))
 	if err != nil {
-		w.Close()
+		writers.release(w)
 		return nil, fmt.Errorf("sqlitestore: %w", err)
 	}
 	r.SetMaxOpenConns(o.Readers)
@@ -193,7 +193,69 @@ func (s *Store) openError(path string, err error) error {
 
 // Close closes the store's connections. Calls made after it fail.
 func (s *Store) Close() error {
-	return errors.Join(s.live.close(), s.list.close(), s.w.Close(), s.r.Close())
+	var err error
+	s.closed.Do(func() { err = errors.Join(s.live.close(), s.list.close(), writers.release(s.w), s.r.Close()) })
+	return err
+}
+
+// writers holds the writer pools of this process by file: Stores opened
+// on one file in one process share its one writer connection, so that
+// their writes take turns in Go, in order, rather than through SQLite's
+// busy handler, which polls (see the package documentation).
+var writers = writerPools{m: map[string]*writerPool{}}
+
+type writerPools struct {
+	mu sync.Mutex
+	m  map[string]*writerPool // by absolute path and DSN
+}
+
+type writerPool struct {
+	key  string
+	db   *sql.DB
+	refs int
+}
+
+// acquire returns the writer pool of path (opened with dsn), opening it
+// for the first Store on it.
+func (w *writerPools) acquire(path, dsn string) (*sql.DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	key := abs + "\x00" + strings.TrimPrefix(dsn, path)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if p := w.m[key]; p != nil {
+		p.refs++
+		return p.db, nil
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	w.m[key] = &writerPool{key: key, db: db, refs: 1}
+	return db, nil
+}
+
+// release drops a Store's hold on db, closing it with the last one.
+func (w *writerPools) release(db *sql.DB) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for key, p := range w.m {
+		if p.db != db {
+			continue
+		}
+		if p.refs--; p.refs > 0 {
+			return nil
+		}
+		delete(w.m, key)
+		return db.Close()
+	}
+	return nil
 }
 
 // code is the primary SQLite result code of err, or 0.
@@ -428,10 +490,15 @@ func expire(ctx context.Context, c *sql.Conn, now int64) error {
 	return err
 }
 
-// Rotate implements paseto.Store: it reads the session, decides and
-// writes in one BEGIN IMMEDIATE transaction, which holds the database's
-// write lock from its first statement, so no other rotation (in this
-// process or another) can come in between.
+// Rotate implements paseto.Store. It first reads the session on a read
+// connection: when the answer needs no write (a retry within the grace
+// window, a repeat of a rotation already applied, a session unknown,
+// revoked or expired), that read is the answer, consistent as of its
+// snapshot, and no write lock is taken. Otherwise (a rotation, or reuse to
+// revoke) it reads, decides and writes again in one BEGIN IMMEDIATE
+// transaction, which holds the database's write lock from its first
+// statement, so no other rotation, in this process or another, can come
+// in between.
 func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationResult, error) {
 	var none paseto.RotationResult
 	if r.Presented == "" || r.Successor == "" {
@@ -443,61 +510,46 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 	if err != nil {
 		return none, err
 	}
-	var (
-		res  paseto.RotationResult
-		fail error
-	)
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	stmt, err := s.live.get(ctx, s.r)
+	if err != nil {
+		return none, s.fail("rotate", err)
+	}
+	x, err := scanRow(stmt.QueryRowContext(ctx, r.Session))
+	res, fail, step, err := decideRotation(x, err, r, t)
+	switch {
+	case err != nil:
+		return none, s.fail("rotate", err)
+	case step == stepNone && fail != nil:
+		return none, fail
+	case step == stepNone:
+		return res, nil
+	}
 	err = s.write(ctx, "rotate", func(ctx context.Context, c *sql.Conn) error {
 		x, err := scanRow(c.QueryRowContext(ctx, "SELECT "+rowColumns+" FROM pasetoauth_sessions WHERE sid = ?", r.Session))
+		res, fail, step, err = decideRotation(x, err, r, t)
 		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			fail = fmt.Errorf("%w: session unknown or revoked", paseto.ErrRevoked)
-			return nil
 		case err != nil:
 			return err
-		}
-		if x.subject != r.Subject {
-			fail = fmt.Errorf("%w: session unknown or revoked", paseto.ErrRevoked)
-			return nil
-		}
-		if x.revoked == 1 {
-			if x.reusedBy != "" && equalHash(x.reusedBy, r.Successor) {
-				res.Outcome = paseto.Reused // the call that detected reuse, repeated
-				return nil
-			}
-			fail = fmt.Errorf("%w: session unknown or revoked", paseto.ErrRevoked)
-			return nil
-		}
-		if !x.liveAt(t) {
-			fail = paseto.ErrSessionExpired
-			return nil
-		}
-		switch {
-		case equalHash(r.Presented, x.current):
+		case step == stepRotate:
 			wrapped, keep := "", int64(0)
 			if r.Grace > 0 && r.WrappedSuccessor != "" {
 				wrapped, keep = r.WrappedSuccessor, addSat(t, int64(r.Grace))
 			}
-			res.Outcome = paseto.Rotated
 			_, err := c.ExecContext(ctx, `UPDATE pasetoauth_sessions SET current = ?, previous = ?, rotated_at = ?,
 				last_used = ?, wrapped = ?, keep_until = ?, forget_at = ? WHERE sid = ?`,
 				r.Successor, x.current, t, t, wrapped, keep, forgetAt(x.expiresAt, t, x.idle), r.Session)
 			return err
-		case x.previous != "" && equalHash(r.Presented, x.previous) && equalHash(r.Successor, x.current):
-			res.Outcome = paseto.Rotated // this very rotation, repeated
-			return nil
-		case r.Grace > 0 && x.previous != "" && x.wrapped != "" && equalHash(r.Presented, x.previous) &&
-			t-x.rotatedAt <= int64(r.Grace) && t <= x.keepUntil:
-			res = paseto.RotationResult{Outcome: paseto.Retried, WrappedSuccessor: x.wrapped}
-			return nil
+		case step == stepReuse:
+			// Revoked, and kept a minute only so that a repeat of this
+			// call answers Reused again.
+			_, err = c.ExecContext(ctx, `UPDATE pasetoauth_sessions SET current = '', previous = '', wrapped = '',
+				keep_until = 0, revoked = 1, reused_by = ?, forget_at = ? WHERE sid = ?`,
+				r.Successor, min(x.expiresAt, addSat(t, tombstone)), r.Session)
+			return err
 		}
-		// Reuse: the session is revoked, and kept a minute only so that a
-		// repeat of this call answers Reused again.
-		res.Outcome = paseto.Reused
-		_, err = c.ExecContext(ctx, `UPDATE pasetoauth_sessions SET current = '', previous = '', wrapped = '',
-			keep_until = 0, revoked = 1, reused_by = ?, forget_at = ? WHERE sid = ?`,
-			r.Successor, min(x.expiresAt, addSat(t, tombstone)), r.Session)
-		return err
+		return nil
 	})
 	if err != nil {
 		return none, err
@@ -506,6 +558,49 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 		return none, fail
 	}
 	return res, nil
+}
+
+// rotateStep is the write a rotation needs.
+type rotateStep uint8
+
+const (
+	stepNone   rotateStep = iota
+	stepRotate            // the presented token is current: replace it
+	stepReuse             // a replaced token came back: revoke the session
+)
+
+// decideRotation is paseto.Rotation's decision, step for step as
+// paseto.MemoryStore.Rotate, on the session's row x as read (readErr is
+// the read's error). It returns the answer when no write is needed (res,
+// or the refusal fail), the write to make otherwise (with res, its
+// answer), or the read's error.
+func decideRotation(x row, readErr error, r paseto.Rotation, t int64) (res paseto.RotationResult, fail error, step rotateStep, err error) {
+	unknown := fmt.Errorf("%w: session unknown or revoked", paseto.ErrRevoked)
+	switch {
+	case errors.Is(readErr, sql.ErrNoRows):
+		return res, unknown, stepNone, nil
+	case readErr != nil:
+		return res, nil, stepNone, readErr
+	case x.subject != r.Subject:
+		return res, unknown, stepNone, nil
+	case x.revoked == 1:
+		if x.reusedBy != "" && equalHash(x.reusedBy, r.Successor) {
+			// The call that detected reuse, repeated.
+			return paseto.RotationResult{Outcome: paseto.Reused}, nil, stepNone, nil
+		}
+		return res, unknown, stepNone, nil
+	case !x.liveAt(t):
+		return res, paseto.ErrSessionExpired, stepNone, nil
+	case equalHash(r.Presented, x.current):
+		return paseto.RotationResult{Outcome: paseto.Rotated}, nil, stepRotate, nil
+	case x.previous != "" && equalHash(r.Presented, x.previous) && equalHash(r.Successor, x.current):
+		// This very rotation, repeated.
+		return paseto.RotationResult{Outcome: paseto.Rotated}, nil, stepNone, nil
+	case r.Grace > 0 && x.previous != "" && x.wrapped != "" && equalHash(r.Presented, x.previous) &&
+		t-x.rotatedAt <= int64(r.Grace) && t <= x.keepUntil:
+		return paseto.RotationResult{Outcome: paseto.Retried, WrappedSuccessor: x.wrapped}, nil, stepNone, nil
+	}
+	return paseto.RotationResult{Outcome: paseto.Reused}, nil, stepReuse, nil
 }
 
 // bound gives ctx the store's default deadline when it has none.
