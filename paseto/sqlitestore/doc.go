@@ -31,14 +31,16 @@
 // # Connections
 //
 // A Store holds two pools on the file. Writes go through one connection
-// (database/sql with MaxOpenConns 1): SQLite lets one writer in at a time
-// anyway, and a Go pool hands the connection from one call to the next as
-// soon as it is free, in order, where several writing connections would
-// wait for each other through SQLite's busy handler, which polls with
-// sleeps of up to 100 ms. Reads (SessionLive, ListSessions) go through
-// Options.Readers connections opened with query_only, which in WAL mode
-// read a consistent snapshot concurrently with each other and with the
-// writer: verifying an access token never waits for a refresh.
+// (database/sql with MaxOpenConns 1), shared by every Store of the process
+// on the same path: SQLite lets one writer in at a time anyway, and a Go
+// pool hands the connection from one call to the next as soon as it is
+// free, in order, where several writing connections would wait for each
+// other through SQLite's busy handler, which polls with sleeps of up to
+// 100 ms. Reads (SessionLive, ListSessions, and the first read of a
+// refresh) go through Options.Readers connections opened with query_only,
+// which in WAL mode read a consistent snapshot concurrently with each
+// other and with the writer: verifying an access token never waits for a
+// refresh.
 //
 // Every write is one transaction begun with BEGIN IMMEDIATE, which takes
 // the database's write lock before the first read, so the read, the
@@ -47,10 +49,20 @@
 // exactly one rotation, and the others within the grace window get the
 // same successor back. (A DEFERRED transaction would read first and could
 // fail to upgrade its lock; a single conditional UPDATE … RETURNING cannot
-// tell the caller apart "already rotated by this very call", "retry
-// within the grace window" and "reuse", which need the row as it was.)
-// Another process writing is waited for with SQLite's busy handler, which
-// this driver ends when the call's context is done.
+// tell apart "already rotated by this very call", "retry within the grace
+// window" and "reuse", which need the row as it was.) A refresh first
+// reads the session on a read connection, and answers from that read when
+// the answer needs no write (a retry within the grace window, a repeat, a
+// session unknown, revoked or expired): a burst of retries of one token,
+// or of dead tokens, does not queue for the write lock. Only a rotation or
+// a reuse to revoke takes it, and decides again under it.
+//
+// Processes on one file take turns on the write lock through SQLite's
+// busy handler, which this driver ends when the call's context is done.
+// It polls, so under a steady stream of writes from one process another
+// may wait longer than its turn; 100 concurrent refreshes of one token
+// from two processes pass within the default store timeout in this
+// package's tests.
 //
 // # Durability
 //
