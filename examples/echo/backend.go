@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,7 +19,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/paseto/pgstore"
 	"github.com/pasetoauth/pasetoauth/paseto/redisstore"
+	"github.com/pasetoauth/pasetoauth/paseto/sqlitestore"
 )
 
 // The environment variables the server reads (see README.md).
@@ -33,6 +36,10 @@ const (
 	// made on other instances are then refused within 100 ms instead of at
 	// once (docs/redis.md, Live cache).
 	envRedisLiveCache = "REDIS_LIVE_CACHE"
+	// DATABASE_URL: postgres://… keeps sessions in PostgreSQL, shared by
+	// every instance; sqlite:///path/file.db keeps them in a file, for one
+	// server.
+	envDatabase = "DATABASE_URL"
 )
 
 // envHost is the address to listen on, such as 127.0.0.1; default every
@@ -91,12 +98,15 @@ func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	store, closeStore, err := openStore(ctx, getenv(envRedisURL), liveCache, logger)
+	store, closeStore, err := openStore(ctx, getenv, liveCache, logger)
 	if err != nil {
 		return nil, err
 	}
-	if ephemeral && getenv(envRedisURL) != "" {
+	switch {
+	case ephemeral && getenv(envRedisURL) != "":
 		logger.Warn("ephemeral keys with a shared store: other instances cannot verify this instance's tokens; set the key variables on every instance")
+	case ephemeral && getenv(envDatabase) != "":
+		logger.Warn("ephemeral keys with a persistent store: sessions survive a restart but their tokens do not; set the key variables to keep them")
 	}
 	auth, err := paseto.New(paseto.Config{
 		AccessKeys:  access,
@@ -387,12 +397,96 @@ func verifyOnly(r *paseto.KeyRing) []string {
 }
 
 // openStore returns the session store: Redis when REDIS_URL is set, so that
-// several instances share sessions and revocations, else the memory store.
-func openStore(ctx context.Context, rawURL string, liveCache time.Duration, logger *slog.Logger) (paseto.Store, func() error, error) {
-	if rawURL == "" {
-		logger.Info("using the in-memory session store: sessions are lost on restart and not shared between instances; set " + envRedisURL + " to share them")
-		return paseto.NewMemoryStore(paseto.MemoryStoreOptions{}), func() error { return nil }, nil
+// several instances share sessions and revocations; PostgreSQL when
+// DATABASE_URL is a postgres:// URL, for the same reason; SQLite when it is
+// a sqlite:// URL, so that one server keeps them across restarts; else the
+// memory store. Both variables set is an error: the server would otherwise
+// pick one silently.
+func openStore(ctx context.Context, getenv func(string) string, liveCache time.Duration, logger *slog.Logger) (paseto.Store, func() error, error) {
+	redisURL, databaseURL := strings.TrimSpace(getenv(envRedisURL)), strings.TrimSpace(getenv(envDatabase))
+	switch {
+	case redisURL != "" && databaseURL != "":
+		return nil, nil, fmt.Errorf("both %s and %s are set: choose one session store", envRedisURL, envDatabase)
+	case databaseURL != "":
+		return openDatabase(ctx, databaseURL, logger)
+	case redisURL != "":
+		return openRedis(ctx, redisURL, liveCache, logger)
 	}
+	logger.Info("using the in-memory session store: sessions are lost on restart and not shared between instances; set " +
+		envDatabase + " (sqlite:///path/file.db) to keep them across restarts, or " + envDatabase + " (postgres://…) or " + envRedisURL + " to share them")
+	return paseto.NewMemoryStore(paseto.MemoryStoreOptions{}), func() error { return nil }, nil
+}
+
+// openDatabase opens the store DATABASE_URL names, by its scheme:
+//
+//	postgres://user:password@host:5432/db  PostgreSQL (also postgresql://)
+//	sqlite:///var/lib/app/sessions.db      the file /var/lib/app/sessions.db
+//	sqlite://sessions.db                   sessions.db in the working directory
+//
+// The file path is everything after "sqlite://", percent-decoded: a third
+// slash makes it absolute. No query string: the store sets its own
+// options (WAL, synchronous=FULL). The file is created if need be, and
+// the tables too, by an explicit Migrate (idempotent) before the server
+// serves.
+func openDatabase(ctx context.Context, rawURL string, logger *slog.Logger) (paseto.Store, func() error, error) {
+	scheme, rest, ok := strings.Cut(rawURL, "://")
+	switch {
+	case !ok:
+		return nil, nil, fmt.Errorf("%s is not a URL: want postgres://user:password@host/db, sqlite:///absolute/path.db or sqlite://relative/path.db", envDatabase)
+	case scheme == "postgres" || scheme == "postgresql":
+		return openPostgres(ctx, rawURL, logger)
+	case scheme != "sqlite":
+		// Never quote the URL: a database URL may hold a password.
+		return nil, nil, fmt.Errorf("%s: unsupported scheme %q: want postgres://user:password@host/db, sqlite:///absolute/path.db or sqlite://relative/path.db", envDatabase, scheme)
+	}
+	path, err := url.PathUnescape(rest)
+	switch {
+	case err != nil:
+		return nil, nil, fmt.Errorf("%s: bad percent-encoding in the file path: %w", envDatabase, err)
+	case path == "" || path == "/":
+		return nil, nil, fmt.Errorf("%s names no file: want sqlite:///absolute/path.db or sqlite://relative/path.db", envDatabase)
+	case strings.ContainsAny(rest, "?#"):
+		return nil, nil, fmt.Errorf("%s: no query string or fragment: the store sets its own SQLite options", envDatabase)
+	}
+	store, err := sqlitestore.Open(path, sqlitestore.Options{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", envDatabase, err)
+	}
+	// Creates the tables unless they exist: the one step that changes the
+	// database's schema, taken here on purpose rather than by Open.
+	mctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := store.Migrate(mctx); err != nil {
+		_ = store.Close()
+		return nil, nil, fmt.Errorf("%s: %w", envDatabase, err)
+	}
+	logger.Info("using the SQLite session store: sessions and revocations survive a restart", "path", path)
+	return store, store.Close, nil
+}
+
+// openPostgres opens the PostgreSQL store a postgres:// DATABASE_URL names,
+// creates its table unless it exists (an explicit, idempotent Migrate),
+// and starts the janitor that deletes dead rows in small batches; the
+// returned close function stops it and closes the pool.
+func openPostgres(ctx context.Context, rawURL string, logger *slog.Logger) (paseto.Store, func() error, error) {
+	store, err := pgstore.Open(ctx, rawURL, pgstore.Options{}) // the error never quotes the URL
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", envDatabase, err)
+	}
+	mctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := store.Migrate(mctx); err != nil {
+		_ = store.Close()
+		return nil, nil, fmt.Errorf("%s: %w", envDatabase, err)
+	}
+	jctx, stop := context.WithCancel(context.Background())
+	go store.Janitor(jctx, 5*time.Minute, 0, func(err error) { logger.Warn("deleting dead sessions failed", "err", err) })
+	logger.Info("using the PostgreSQL session store: sessions and revocations are shared by every instance and survive restarts")
+	return store, func() error { stop(); return store.Close() }, nil
+}
+
+// openRedis opens the Redis store REDIS_URL names.
+func openRedis(ctx context.Context, rawURL string, liveCache time.Duration, logger *slog.Logger) (paseto.Store, func() error, error) {
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
 		// The parser's message can quote any part of the URL, the password

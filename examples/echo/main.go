@@ -17,7 +17,8 @@
 // keep tokens valid across restarts. Each has a _PREVIOUS variable of
 // verify-only keys, for key rotation (README.md).
 // REDIS_URL moves sessions and revocations to Redis, so that several
-// instances share them. An invalid variable stops the server with an error.
+// instances share them; DATABASE_URL=sqlite:///path/file.db keeps them in
+// a SQLite file, so that they survive a restart. An invalid variable stops the server with an error.
 //
 // The demo users are test/test (with the admin:* scope) and user1/password1.
 //

@@ -208,6 +208,15 @@ func BadEnvironment(t *testing.T, run RunFunc) {
 		{"live cache without redis", With(LocalKeys(), "REDIS_LIVE_CACHE", "1s"), []string{"REDIS_LIVE_CACHE", "REDIS_URL"}},
 		{"live cache not a duration", With(LocalKeys(), "REDIS_URL", "redis://127.0.0.1:6379/0", "REDIS_LIVE_CACHE", "forever"), []string{"REDIS_LIVE_CACHE"}},
 		{"live cache too long", With(LocalKeys(), "REDIS_URL", "redis://127.0.0.1:6379/0", "REDIS_LIVE_CACHE", "1m"), []string{"REDIS_LIVE_CACHE"}},
+
+		{"both REDIS_URL and DATABASE_URL", With(LocalKeys(), "REDIS_URL", "redis://127.0.0.1:6379/0", "DATABASE_URL", "sqlite:///tmp/sessions.db"), []string{"REDIS_URL", "DATABASE_URL"}},
+		{"database URL of an unknown scheme", With(LocalKeys(), "DATABASE_URL", "mysql://app:s3cret-pass-word@127.0.0.1/app"), []string{"DATABASE_URL", "mysql"}},
+		{"database URL that is not a URL", With(LocalKeys(), "DATABASE_URL", "/tmp/sessions.db"), []string{"DATABASE_URL"}},
+		{"sqlite URL without a file", With(LocalKeys(), "DATABASE_URL", "sqlite://"), []string{"DATABASE_URL"}},
+		{"sqlite URL with a query", With(LocalKeys(), "DATABASE_URL", "sqlite:///tmp/sessions.db?mode=ro"), []string{"DATABASE_URL"}},
+		{"sqlite file in a missing directory", With(LocalKeys(), "DATABASE_URL", "sqlite:///nonexistent-pasetoauth-dir/sub/sessions.db"), []string{"DATABASE_URL"}},
+		{"postgres URL with a bad port", With(LocalKeys(), "DATABASE_URL", "postgres://app:s3cret-pass-word@127.0.0.1:port/app"), []string{"DATABASE_URL"}},
+		{"postgres that does not answer", With(LocalKeys(), "DATABASE_URL", "postgres://app:s3cret-pass-word@127.0.0.1:1/app?connect_timeout=2"), []string{"DATABASE_URL"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

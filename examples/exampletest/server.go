@@ -54,6 +54,15 @@ func (s *Server) Logs() string { return s.logs.String() }
 // checks that it shut down cleanly.
 func Start(t testing.TB, run RunFunc, env map[string]string) *Server {
 	t.Helper()
+	s, _ := StartStoppable(t, run, env)
+	return s
+}
+
+// StartStoppable is Start, and returns a function that shuts the server
+// down and checks that it stopped cleanly, for a test that starts it
+// again (a restart). The server is also stopped when the test ends.
+func StartStoppable(t testing.TB, run RunFunc, env map[string]string) (*Server, func()) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -67,24 +76,28 @@ func Start(t testing.TB, run RunFunc, env map[string]string) *Server {
 		client: &http.Client{Timeout: 20 * time.Second},
 		logs:   logs,
 	}
-	t.Cleanup(func() {
-		s.client.CloseIdleConnections()
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run returned %v after shutdown; log:\n%s", err, logs)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			s.client.CloseIdleConnections()
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("run returned %v after shutdown; log:\n%s", err, logs)
+				}
+			case <-time.After(20 * time.Second):
+				t.Errorf("run did not return within 20s of shutdown; log:\n%s", logs)
 			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("run did not return within 20s of shutdown; log:\n%s", logs)
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
 	// The listener is bound already, so this waits until the server
 	// serves, and its start-up log is written.
 	if r := s.Get(t, "/", ""); r.Status != http.StatusOK {
 		t.Fatalf("GET / right after start: status %d; log:\n%s", r.Status, logs)
 	}
-	return s
+	return s, stop
 }
 
 // StartupError runs the example with env and returns what it logged and

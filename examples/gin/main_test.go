@@ -48,6 +48,21 @@ func TestContractRedis(t *testing.T) {
 	exampletest.Contract(t, exampletest.Start(t, run, env), "v4.local")
 }
 
+// TestContractSQLite: the whole contract on the SQLite store
+// (DATABASE_URL=sqlite://…).
+func TestContractSQLite(t *testing.T) {
+	fastAccounts(t)
+	env := exampletest.With(exampletest.LocalKeys(), "DATABASE_URL", exampletest.SQLiteURL(t))
+	exampletest.Contract(t, exampletest.Start(t, run, env), "v4.local")
+}
+
+// TestSQLiteRestart: with DATABASE_URL=sqlite://…, sessions and
+// logouts survive a restart of the server on the same file.
+func TestSQLiteRestart(t *testing.T) {
+	fastAccounts(t)
+	exampletest.SQLiteRestart(t, run)
+}
+
 func TestSessions(t *testing.T) {
 	fastAccounts(t)
 	exampletest.Sessions(t, run, exampletest.LocalKeys())
