@@ -62,6 +62,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement
 		c = v.cache.get(token)
 	}
 	miss := c == nil
+	v.observeCache(ctx, miss)
 	if miss {
 		var err error
 		if c, err = v.authenticate(token); err != nil {
