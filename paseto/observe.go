@@ -149,8 +149,13 @@ type OperationEvent struct {
 	// Kind is the kind of store failure for OutcomeUnavailable: "timeout",
 	// "network", "full", "corrupt" or "error". Empty otherwise.
 	Kind string
-	// Duration is the wall-clock time between Begin and End.
+	// Duration is the wall-clock time between Begin and End, when Timed.
 	Duration time.Duration
+	// Timed is true for every operation of the Auth and for calls to
+	// stores other than the MemoryStore. A MemoryStore call answers
+	// in-process in well under a microsecond: it is reported without a
+	// duration, which would cost more to take than the call itself.
+	Timed bool
 }
 
 // withObserver makes a Verifier report cache lookups to o (the Auth
@@ -205,7 +210,7 @@ func (r *opRun) end(errp *error) {
 		return
 	}
 	err := *errp
-	ev := OperationEvent{Op: r.op, Outcome: r.outcome, Duration: time.Since(r.start)}
+	ev := OperationEvent{Op: r.op, Outcome: r.outcome, Duration: time.Since(r.start), Timed: true}
 	if err != nil {
 		ev.Code = Code(err)
 		ev.Outcome = operationOutcome(r.ctx, err)
@@ -267,7 +272,9 @@ func (b *boundedStore) begin(ctx context.Context, op storeOp) storeCall {
 	if b.obs != nil {
 		c.octx = b.obs.Begin(ctx, OpStoreSessionLive+Operation(op))
 		c.ctx = c.octx
-		c.start = time.Now()
+		if b.bounded {
+			c.start = time.Now()
+		}
 	}
 	if b.bounded {
 		c.ctx, c.cancel = context.WithTimeout(c.ctx, b.timeout)
@@ -286,7 +293,10 @@ func (b *boundedStore) end(ctx context.Context, c *storeCall, err error) {
 	if b.obs == nil {
 		return
 	}
-	ev := OperationEvent{Op: OpStoreSessionLive + Operation(c.op), Outcome: OutcomeOK, Duration: time.Since(c.start)}
+	ev := OperationEvent{Op: OpStoreSessionLive + Operation(c.op), Outcome: OutcomeOK, Timed: b.bounded}
+	if ev.Timed {
+		ev.Duration = time.Since(c.start)
+	}
 	if err != nil {
 		ev.Code = Code(storeError(err))
 		if storeFailure(err) {

@@ -17,7 +17,7 @@ import (
 type recorder struct {
 	mu    sync.Mutex
 	lines []string
-	depth int
+	timed int // store calls reported with a duration
 }
 
 type spanKey struct{}
@@ -50,8 +50,13 @@ func (r *recorder) End(ctx context.Context, ev OperationEvent) {
 	if span, _ := ctx.Value(spanKey{}).(string); span != ev.Op.String() {
 		r.add("END WITHOUT BEGIN'S CONTEXT %s (%q)", ev.Op, span)
 	}
-	if ev.Duration < 0 {
-		r.add("NEGATIVE DURATION %s", ev.Op)
+	if ev.Duration < 0 || (!ev.Op.StoreCall() && !ev.Timed) || (!ev.Timed && ev.Duration != 0) {
+		r.add("BAD DURATION %s %v %v", ev.Op, ev.Timed, ev.Duration)
+	}
+	if ev.Op.StoreCall() && ev.Timed {
+		r.mu.Lock()
+		r.timed++
+		r.mu.Unlock()
 	}
 	prefix := ""
 	if ev.Op.StoreCall() {
@@ -234,6 +239,9 @@ func TestObserverOutcomes(t *testing.T) {
 		`begin store session_live parent="fresh_login"`,
 		`end store session_live ok code="" kind=""`,
 		`end fresh_login rejected code="revoked_token" kind=""`)
+	if rec.timed != 0 {
+		t.Errorf("%d MemoryStore calls timed, want none", rec.timed)
+	}
 }
 
 // The refusal of Config.OnRefresh is a denied refresh.
@@ -283,6 +291,9 @@ func TestObserverStoreFailures(t *testing.T) {
 		`begin store create_session parent="login"`,
 		`end store create_session canceled code="temporarily_unavailable" kind=""`,
 		`end login canceled code="temporarily_unavailable" kind=""`)
+	if rec.timed != 2 {
+		t.Errorf("%d calls to a store other than the MemoryStore timed, want 2", rec.timed)
+	}
 }
 
 // Security events go through one log line with the stable keys, the

@@ -31,10 +31,13 @@
 //     logouts and revocations; pasetoauth.operation, pasetoauth.outcome
 //     (paseto.OutcomeOK, OutcomeRotated, OutcomeRetried, OutcomeReused…)
 //     and, on failure, error.type (the error code).
-//   - pasetoauth.store.operation.duration (s): calls to the session
-//     store; pasetoauth.store.operation, pasetoauth.outcome (ok,
-//     unavailable, canceled) and, for a failure, error.type (timeout,
-//     network, full, corrupt, error).
+//   - pasetoauth.store.operations ({call}): calls to the session store;
+//     pasetoauth.store.operation, pasetoauth.outcome (ok, unavailable,
+//     canceled) and, for a failure, error.type (timeout, network, full,
+//     corrupt, error).
+//   - pasetoauth.store.operation.duration (s): the same calls, timed,
+//     with the same attributes, for every store but the MemoryStore
+//     (whose calls answer in-process in well under a microsecond).
 //   - pasetoauth.security.events ({event}): security events;
 //     pasetoauth.event is the paseto.SecurityEvent's Kind.
 //
@@ -60,14 +63,21 @@
 //
 // # Cost
 //
-// Measurements use attribute sets built once, so a verification adds no
-// allocation for its counters. docs/benchmarks.md has the measured cost.
+// The counters on the verify path (verifications, cache lookups, store
+// calls) are atomic integers in the Observer, reported through
+// asynchronous (observable) counters when the SDK collects: a verification
+// adds a few atomic increments and no allocation, where a synchronous SDK
+// measurement costs about as much as a cached verification itself. The
+// histograms and the security-event counter, off the hot path, are
+// synchronous, with attribute sets built once. docs/benchmarks.md has the
+// measured cost.
 package otelpaseto
 
 import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -86,6 +96,7 @@ const (
 	MetricVerifications     = "pasetoauth.token.verifications"
 	MetricCacheLookups      = "pasetoauth.token.cache.lookups"
 	MetricOperationDuration = "pasetoauth.operation.duration"
+	MetricStoreOperations   = "pasetoauth.store.operations"
 	MetricStoreDuration     = "pasetoauth.store.operation.duration"
 	MetricSecurityEvents    = "pasetoauth.security.events"
 )
@@ -127,24 +138,52 @@ type Options struct {
 	RecordSubjects bool
 }
 
+const (
+	firstStoreOp = paseto.OpStoreSessionLive
+	lastOp       = paseto.OpStoreRevokeOtherSessions
+	nStoreOps    = int(lastOp-firstStoreOp) + 1
+)
+
+// Store-call outcomes as counted: ok, canceled, and unavailable by kind.
+var storeOutcomes = []struct{ outcome, kind string }{
+	{paseto.OutcomeOK, ""}, {paseto.OutcomeCanceled, ""},
+	{paseto.OutcomeUnavailable, "timeout"}, {paseto.OutcomeUnavailable, "network"}, {paseto.OutcomeUnavailable, "full"},
+	{paseto.OutcomeUnavailable, "corrupt"}, {paseto.OutcomeUnavailable, "error"},
+}
+
+const nStoreOutcomes = 7
+
+// counted is a cumulative count and the attributes it is reported with.
+type counted struct {
+	n    atomic.Int64
+	opts []metric.ObserveOption
+}
+
+func newCounted(kv ...attribute.KeyValue) *counted {
+	return &counted{opts: []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(kv...))}}
+}
+
 // Observer is a [paseto.Observer] on OpenTelemetry. Build it with New; it
 // is safe for concurrent use.
 type Observer struct {
 	tracer         trace.Tracer
 	recordSubjects bool
 
-	verifications metric.Int64Counter
-	cacheLookups  metric.Int64Counter
+	verifications metric.Int64ObservableCounter
+	cacheLookups  metric.Int64ObservableCounter
+	storeCalls    metric.Int64ObservableCounter
 	opDuration    metric.Float64Histogram
 	storeDuration metric.Float64Histogram
 	events        metric.Int64Counter
 
-	cacheHit, cacheMiss []metric.AddOption
-	codes               sync.Map // code -> []metric.AddOption
-	records             sync.Map // recordKey -> []metric.RecordOption
-	kinds               sync.Map // event kind -> []metric.AddOption
-	storeOK             [paseto.OpStoreRevokeOtherSessions + 1][]metric.RecordOption
-	spanNames           [paseto.OpStoreRevokeOtherSessions + 1]string
+	verifiedOK          *counted
+	verifyCodes         sync.Map // code -> *counted
+	cacheHit, cacheMiss *counted
+	store               [nStoreOps][nStoreOutcomes]*counted
+
+	records   sync.Map // recordKey -> []metric.RecordOption
+	kinds     sync.Map // event kind -> []metric.AddOption
+	spanNames [lastOp + 1]string
 }
 
 var _ paseto.Observer = (*Observer)(nil)
@@ -160,12 +199,16 @@ func New(o Options) (*Observer, error) {
 	meter := o.MeterProvider.Meter(ScopeName)
 	obs := &Observer{tracer: o.TracerProvider.Tracer(ScopeName), recordSubjects: o.RecordSubjects}
 	var err error
-	if obs.verifications, err = meter.Int64Counter(MetricVerifications, metric.WithUnit("{verification}"),
+	if obs.verifications, err = meter.Int64ObservableCounter(MetricVerifications, metric.WithUnit("{verification}"),
 		metric.WithDescription("Access-token verifications; error.type is the code of a refused token.")); err != nil {
 		return nil, fmt.Errorf("otelpaseto: %w", err)
 	}
-	if obs.cacheLookups, err = meter.Int64Counter(MetricCacheLookups, metric.WithUnit("{lookup}"),
+	if obs.cacheLookups, err = meter.Int64ObservableCounter(MetricCacheLookups, metric.WithUnit("{lookup}"),
 		metric.WithDescription("Lookups in the verified-token cache, by result (hit, miss).")); err != nil {
+		return nil, fmt.Errorf("otelpaseto: %w", err)
+	}
+	if obs.storeCalls, err = meter.Int64ObservableCounter(MetricStoreOperations, metric.WithUnit("{call}"),
+		metric.WithDescription("Calls to the session store, by operation and outcome.")); err != nil {
 		return nil, fmt.Errorf("otelpaseto: %w", err)
 	}
 	if obs.opDuration, err = meter.Float64Histogram(MetricOperationDuration, metric.WithUnit("s"),
@@ -174,7 +217,7 @@ func New(o Options) (*Observer, error) {
 		return nil, fmt.Errorf("otelpaseto: %w", err)
 	}
 	if obs.storeDuration, err = meter.Float64Histogram(MetricStoreDuration, metric.WithUnit("s"),
-		metric.WithDescription("Duration of session-store calls, by operation and outcome."),
+		metric.WithDescription("Duration of calls to the session store (all but the MemoryStore), by operation and outcome."),
 		metric.WithExplicitBucketBoundaries(durationBuckets...)); err != nil {
 		return nil, fmt.Errorf("otelpaseto: %w", err)
 	}
@@ -182,55 +225,77 @@ func New(o Options) (*Observer, error) {
 		metric.WithDescription("Security events, by kind (reused_refresh_token…).")); err != nil {
 		return nil, fmt.Errorf("otelpaseto: %w", err)
 	}
-	obs.cacheHit = addOpts(AttrCacheResult.String("hit"))
-	obs.cacheMiss = addOpts(AttrCacheResult.String("miss"))
-	for op := paseto.OpLogin; op <= paseto.OpStoreRevokeOtherSessions; op++ {
-		if op.StoreCall() {
-			obs.storeOK[op] = recordOpts(AttrStoreOperation.String(op.String()), AttrOutcome.String(paseto.OutcomeOK))
-			obs.spanNames[op] = "pasetoauth.store." + op.String()
-		} else {
+	obs.verifiedOK = newCounted()
+	obs.cacheHit = newCounted(AttrCacheResult.String("hit"))
+	obs.cacheMiss = newCounted(AttrCacheResult.String("miss"))
+	for op := paseto.OpLogin; op <= lastOp; op++ {
+		if !op.StoreCall() {
 			obs.spanNames[op] = "pasetoauth." + op.String()
+			continue
 		}
+		obs.spanNames[op] = "pasetoauth.store." + op.String()
+		for i, so := range storeOutcomes {
+			kv := []attribute.KeyValue{AttrStoreOperation.String(op.String()), AttrOutcome.String(so.outcome)}
+			if so.kind != "" {
+				kv = append(kv, AttrErrorType.String(so.kind))
+			}
+			obs.store[op-firstStoreOp][i] = newCounted(kv...)
+		}
+	}
+	if _, err := meter.RegisterCallback(obs.collect, obs.verifications, obs.cacheLookups, obs.storeCalls); err != nil {
+		return nil, fmt.Errorf("otelpaseto: %w", err)
 	}
 	return obs, nil
 }
 
-// addOpts and recordOpts build the options of one measurement once: the
-// variadic slice is then passed as it is, and the SDK reuses the set.
-func addOpts(kv ...attribute.KeyValue) []metric.AddOption {
-	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(kv...))}
-}
-
-func recordOpts(kv ...attribute.KeyValue) []metric.RecordOption {
-	return []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(kv...))}
+// collect reports the cumulative counts, leaving out those never counted.
+func (o *Observer) collect(_ context.Context, m metric.Observer) error {
+	report := func(inst metric.Int64Observable, c *counted) {
+		if n := c.n.Load(); n > 0 {
+			m.ObserveInt64(inst, n, c.opts...)
+		}
+	}
+	report(o.verifications, o.verifiedOK)
+	o.verifyCodes.Range(func(_, v any) bool {
+		report(o.verifications, v.(*counted))
+		return true
+	})
+	report(o.cacheLookups, o.cacheHit)
+	report(o.cacheLookups, o.cacheMiss)
+	for i := range o.store {
+		for _, c := range o.store[i] {
+			report(o.storeCalls, c)
+		}
+	}
+	return nil
 }
 
 // Verified counts a verification, with its error code when it failed.
-func (o *Observer) Verified(ctx context.Context, code string) {
+func (o *Observer) Verified(_ context.Context, code string) {
 	if code == "" {
-		o.verifications.Add(ctx, 1)
+		o.verifiedOK.n.Add(1)
 		return
 	}
-	opts, ok := o.codes.Load(code)
+	c, ok := o.verifyCodes.Load(code)
 	if !ok {
-		opts, _ = o.codes.LoadOrStore(code, addOpts(AttrErrorType.String(code)))
+		c, _ = o.verifyCodes.LoadOrStore(code, newCounted(AttrErrorType.String(code)))
 	}
-	o.verifications.Add(ctx, 1, opts.([]metric.AddOption)...)
+	c.(*counted).n.Add(1)
 }
 
 // CacheLookup counts a lookup in the verified-token cache.
-func (o *Observer) CacheLookup(ctx context.Context, hit bool) {
+func (o *Observer) CacheLookup(_ context.Context, hit bool) {
 	if hit {
-		o.cacheLookups.Add(ctx, 1, o.cacheHit...)
+		o.cacheHit.n.Add(1)
 	} else {
-		o.cacheLookups.Add(ctx, 1, o.cacheMiss...)
+		o.cacheMiss.n.Add(1)
 	}
 }
 
 // Begin starts the operation's span: always for an operation of the Auth,
 // and for a store call only under a span already in ctx.
 func (o *Observer) Begin(ctx context.Context, op paseto.Operation) context.Context {
-	if !o.known(op) {
+	if !known(op) {
 		return ctx
 	}
 	if op.StoreCall() {
@@ -245,9 +310,7 @@ func (o *Observer) Begin(ctx context.Context, op paseto.Operation) context.Conte
 	return ctx
 }
 
-func (o *Observer) known(op paseto.Operation) bool {
-	return op >= paseto.OpLogin && op <= paseto.OpStoreRevokeOtherSessions
-}
+func known(op paseto.Operation) bool { return op >= paseto.OpLogin && op <= lastOp }
 
 // recordKey names the attribute set of one duration measurement.
 type recordKey struct {
@@ -255,33 +318,24 @@ type recordKey struct {
 	outcome, errorType string
 }
 
-// End records the operation's duration and ends its span.
+// End counts the operation, records its duration and ends its span.
 func (o *Observer) End(ctx context.Context, ev paseto.OperationEvent) {
-	if !o.known(ev.Op) {
+	if !known(ev.Op) {
 		return
 	}
 	errorType := ev.Code
 	if ev.Op.StoreCall() {
 		errorType = ev.Kind // a store call's code is its caller's business
-	}
-	var opts []metric.RecordOption
-	if ev.Op.StoreCall() && ev.Outcome == paseto.OutcomeOK {
-		opts = o.storeOK[ev.Op]
-	} else {
-		key := recordKey{ev.Op, ev.Outcome, errorType}
-		v, ok := o.records.Load(key)
-		if !ok {
-			v, _ = o.records.LoadOrStore(key, o.newRecordOpts(key))
+		c := o.storeCounted(ev)
+		c.n.Add(1)
+		if ev.Timed {
+			o.storeDuration.Record(ctx, ev.Duration.Seconds(), o.recordOpts(ev.Op, ev.Outcome, errorType)...)
 		}
-		opts = v.([]metric.RecordOption)
-	}
-	if ev.Op.StoreCall() {
-		o.storeDuration.Record(ctx, ev.Duration.Seconds(), opts...)
 		if !trace.SpanContextFromContext(ctx).IsValid() {
 			return // Begin started no span
 		}
-	} else {
-		o.opDuration.Record(ctx, ev.Duration.Seconds(), opts...)
+	} else if ev.Timed {
+		o.opDuration.Record(ctx, ev.Duration.Seconds(), o.recordOpts(ev.Op, ev.Outcome, errorType)...)
 	}
 	span := trace.SpanFromContext(ctx)
 	if span.IsRecording() {
@@ -296,18 +350,42 @@ func (o *Observer) End(ctx context.Context, ev paseto.OperationEvent) {
 	span.End()
 }
 
-func (o *Observer) newRecordOpts(k recordKey) []metric.RecordOption {
+// storeCounted returns the count of a store call's operation and outcome.
+func (o *Observer) storeCounted(ev paseto.OperationEvent) *counted {
+	row := &o.store[ev.Op-firstStoreOp]
+	switch ev.Outcome {
+	case paseto.OutcomeOK:
+		return row[0]
+	case paseto.OutcomeCanceled:
+		return row[1]
+	}
+	for i := 2; i < nStoreOutcomes; i++ {
+		if storeOutcomes[i].kind == ev.Kind {
+			return row[i]
+		}
+	}
+	return row[nStoreOutcomes-1] // an unknown kind counts as "error"
+}
+
+// recordOpts returns the options of a duration measurement, built once
+// per attribute set.
+func (o *Observer) recordOpts(op paseto.Operation, outcome, errorType string) []metric.RecordOption {
+	key := recordKey{op, outcome, errorType}
+	if v, ok := o.records.Load(key); ok {
+		return v.([]metric.RecordOption)
+	}
 	kv := make([]attribute.KeyValue, 0, 3)
-	if k.op.StoreCall() {
-		kv = append(kv, AttrStoreOperation.String(k.op.String()))
+	if op.StoreCall() {
+		kv = append(kv, AttrStoreOperation.String(op.String()))
 	} else {
-		kv = append(kv, AttrOperation.String(k.op.String()))
+		kv = append(kv, AttrOperation.String(op.String()))
 	}
-	kv = append(kv, AttrOutcome.String(k.outcome))
-	if k.errorType != "" {
-		kv = append(kv, AttrErrorType.String(k.errorType))
+	kv = append(kv, AttrOutcome.String(outcome))
+	if errorType != "" {
+		kv = append(kv, AttrErrorType.String(errorType))
 	}
-	return recordOpts(kv...)
+	v, _ := o.records.LoadOrStore(key, []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(kv...))})
+	return v.([]metric.RecordOption)
 }
 
 // Security counts a security event and adds it to the span in ctx (the
@@ -315,7 +393,7 @@ func (o *Observer) newRecordOpts(k recordKey) []metric.RecordOption {
 func (o *Observer) Security(ctx context.Context, ev paseto.SecurityEvent) {
 	opts, ok := o.kinds.Load(ev.Kind)
 	if !ok {
-		opts, _ = o.kinds.LoadOrStore(ev.Kind, addOpts(AttrEvent.String(ev.Kind)))
+		opts, _ = o.kinds.LoadOrStore(ev.Kind, []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(AttrEvent.String(ev.Kind)))})
 	}
 	o.events.Add(ctx, 1, opts.([]metric.AddOption)...)
 	span := trace.SpanFromContext(ctx)
