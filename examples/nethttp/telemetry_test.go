@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pasetoauth/pasetoauth/examples/exampletest"
+)
+
+// lockedBuffer is what the exporters write to, read after shutdown.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// With PASETO_TELEMETRY=stdout, a login, a verification, a rotation and a
+// reuse come out as spans under each request's server span and as
+// metrics, flushed at shutdown, and nothing exported holds a token.
+func TestTelemetryStdout(t *testing.T) {
+	fastAccounts(t)
+	out := &lockedBuffer{}
+	telemetryOut = out
+	var tokens []string
+	// Registered first, so it runs after the server has shut down and
+	// flushed the exporters.
+	t.Cleanup(func() {
+		telemetryOut, observer = nil, nil
+		got := out.String()
+		for _, want := range []string{
+			`"Name": "POST /login"`, `"Name": "pasetoauth.login"`, `"Name": "pasetoauth.store.create_session"`,
+			`"Name": "GET /protected"`, `"Name": "pasetoauth.store.session_live"`,
+			`"Name": "POST /refresh"`, `"Name": "pasetoauth.refresh"`, `"Name": "pasetoauth.store.rotate"`,
+			`"Name": "pasetoauth.security_event"`, `"Value": "reused_refresh_token"`,
+			`"Name": "pasetoauth.token.verifications"`, `"Name": "pasetoauth.store.operations"`,
+			`"Name": "pasetoauth.operation.duration"`, `"Name": "pasetoauth.security.events"`,
+		} {
+			if !strings.Contains(got, want) {
+				t.Errorf("telemetry output lacks %s", want)
+			}
+		}
+		for _, tok := range tokens {
+			if strings.Contains(got, tok) {
+				t.Errorf("telemetry output holds a token")
+			}
+		}
+		if t.Failed() {
+			t.Logf("telemetry output:\n%s", got)
+		}
+	})
+	s := exampletest.Start(t, run, exampletest.With(exampletest.LocalKeys(), envTelemetry, "stdout"))
+	p0 := s.Login(t, "test")
+	exampletest.Expect(t, "protected", s.Get(t, "/protected", p0.Access), http.StatusOK, "")
+	p1 := pairOf(t, "refresh", s.Refresh(t, p0.Refresh, false))
+	p2 := pairOf(t, "second refresh", s.Refresh(t, p1.Refresh, false))
+	exampletest.Expect(t, "reuse", s.Refresh(t, p0.Refresh, false), http.StatusUnauthorized, "reused_refresh_token")
+	tokens = []string{p0.Access, p0.Refresh, p1.Access, p1.Refresh, p2.Access, p2.Refresh}
+}
+
+func TestTelemetryBadSetting(t *testing.T) {
+	for _, env := range []map[string]string{
+		exampletest.With(exampletest.LocalKeys(), envTelemetry, "prometheus"),
+		exampletest.With(exampletest.LocalKeys(), envTelemetry, "otlp"),
+	} {
+		logs, err := exampletest.StartupError(t, run, env)
+		if err == nil || !strings.Contains(err.Error(), envTelemetry) {
+			t.Errorf("%s=%s: %v, want an error naming the variable; log:\n%s", envTelemetry, env[envTelemetry], err, logs)
+		}
+	}
+}
+
+func pairOf(t *testing.T, what string, r *exampletest.Response) exampletest.Pair {
+	t.Helper()
+	exampletest.Expect(t, what, r, http.StatusOK, "")
+	return exampletest.Pair{Access: r.Member("access_token"), Refresh: r.Member("refresh_token")}
+}
