@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/pasetoauth/pasetoauth/internal/benchcpu"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
 
@@ -30,11 +31,13 @@ func BenchmarkAuthVerify(b *testing.B) {
 		}
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
+			stop := benchcpu.Start(b)
 			for b.Loop() {
 				if _, err := a.VerifyAccess(ctx, pair.AccessToken); err != nil {
 					b.Fatal(err)
 				}
 			}
+			stop()
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/pasetoauth/pasetoauth/internal/benchcpu"
 	"github.com/pasetoauth/pasetoauth/paseto"
 	"github.com/pasetoauth/pasetoauth/paseto/otelpaseto"
 )
@@ -56,11 +57,13 @@ func BenchmarkAuthVerify(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.ReportAllocs()
+				stop := benchcpu.Start(b)
 				for b.Loop() {
 					if _, err := a.VerifyAccess(ctx, pair.AccessToken); err != nil {
 						b.Fatal(err)
 					}
 				}
+				stop()
 			})
 		}
 	}
