@@ -28,8 +28,9 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// With PASETO_TELEMETRY=stdout, a login, a verification, a rotation and a
-// reuse come out as spans under each request's server span and as
+// With PASETO_TELEMETRY=stdout, a login, a verification, two rotations, a
+// reuse and the revoked session's access token (README.md shows this
+// run's output) come out as spans under each request's server span and as
 // metrics, flushed at shutdown, and nothing exported holds a token.
 func TestTelemetryStdout(t *testing.T) {
 	fastAccounts(t)
@@ -45,7 +46,7 @@ func TestTelemetryStdout(t *testing.T) {
 			`"Name": "POST /login"`, `"Name": "pasetoauth.login"`, `"Name": "pasetoauth.store.create_session"`,
 			`"Name": "GET /protected"`, `"Name": "pasetoauth.store.session_live"`,
 			`"Name": "POST /refresh"`, `"Name": "pasetoauth.refresh"`, `"Name": "pasetoauth.store.rotate"`,
-			`"Name": "pasetoauth.security_event"`, `"Value": "reused_refresh_token"`,
+			`"Name": "pasetoauth.security_event"`, `"Value": "reused_refresh_token"`, `"Value": "revoked_token"`,
 			`"Name": "pasetoauth.token.verifications"`, `"Name": "pasetoauth.store.operations"`,
 			`"Name": "pasetoauth.operation.duration"`, `"Name": "pasetoauth.security.events"`,
 		} {
@@ -68,6 +69,7 @@ func TestTelemetryStdout(t *testing.T) {
 	p1 := pairOf(t, "refresh", s.Refresh(t, p0.Refresh, false))
 	p2 := pairOf(t, "second refresh", s.Refresh(t, p1.Refresh, false))
 	exampletest.Expect(t, "reuse", s.Refresh(t, p0.Refresh, false), http.StatusUnauthorized, "reused_refresh_token")
+	exampletest.Expect(t, "after reuse", s.Get(t, "/protected", p1.Access), http.StatusUnauthorized, "revoked_token")
 	tokens = []string{p0.Access, p0.Refresh, p1.Access, p1.Refresh, p2.Access, p2.Refresh}
 }
 
