@@ -176,10 +176,19 @@ func (v *Verifier) observeCache(ctx context.Context, miss bool) {
 }
 
 // observeVerify reports an access-token verification that ended with err.
+// Small enough to be inlined: unset, it is one nil check.
 func (a *Auth) observeVerify(ctx context.Context, err error) {
-	if o := a.cfg.Observer; o != nil {
-		o.Verified(ctx, Code(err))
+	if a.cfg.Observer != nil {
+		a.reportVerify(ctx, err)
 	}
+}
+
+func (a *Auth) reportVerify(ctx context.Context, err error) {
+	if err == nil {
+		a.cfg.Observer.Verified(ctx, "")
+		return
+	}
+	a.cfg.Observer.Verified(ctx, Code(err))
 }
 
 // opRun is one operation of the Auth under observation: begin it, defer
@@ -266,8 +275,17 @@ type storeCall struct {
 	start  time.Time
 }
 
-// begin starts a store call: the deadline, and the Observer's Begin.
+// begin starts a store call: the deadline, and the Observer's Begin. Small
+// enough to be inlined: a MemoryStore without an Observer costs nothing
+// more.
 func (b *boundedStore) begin(ctx context.Context, op storeOp) storeCall {
+	if b.obs == nil && !b.bounded {
+		return storeCall{ctx: ctx, op: op}
+	}
+	return b.beginFull(ctx, op)
+}
+
+func (b *boundedStore) beginFull(ctx context.Context, op storeOp) storeCall {
 	c := storeCall{ctx: ctx, op: op}
 	if b.obs != nil {
 		c.octx = b.obs.Begin(ctx, OpStoreSessionLive+Operation(op))
@@ -286,13 +304,25 @@ func (b *boundedStore) begin(ctx context.Context, op storeOp) storeCall {
 // logs a failure (rate-limited) and reports the call to the Observer. ctx
 // is the caller's context.
 func (b *boundedStore) end(ctx context.Context, c *storeCall, err error) {
+	if c.cancel != nil || err != nil || b.obs != nil {
+		b.endFull(ctx, c, err)
+	}
+}
+
+func (b *boundedStore) endFull(ctx context.Context, c *storeCall, err error) {
 	if c.cancel != nil {
 		c.cancel()
 	}
-	b.check(ctx, c.op, err)
-	if b.obs == nil {
-		return
+	if err != nil {
+		b.check(ctx, c.op, err)
 	}
+	if b.obs != nil {
+		b.report(ctx, c, err)
+	}
+}
+
+// report tells the Observer how the store call c ended.
+func (b *boundedStore) report(ctx context.Context, c *storeCall, err error) {
 	ev := OperationEvent{Op: OpStoreSessionLive + Operation(c.op), Outcome: OutcomeOK, Timed: b.bounded}
 	if ev.Timed {
 		ev.Duration = time.Since(c.start)

@@ -50,8 +50,8 @@
 // revocations) is a span named "pasetoauth.<operation>", a child of the
 // span in the request's context when there is one (the adapters pass the
 // request's context). Each store call is a client span named
-// "pasetoauth.store.<operation>", started only under a span already in
-// the context, so a verification outside any trace starts none. Spans of
+// "pasetoauth.store.<operation>", started only under a recording span
+// already in the context, so a verification outside any trace starts none. Spans of
 // failed operations carry error.type, and an Error status when the failure
 // is the server's (store unavailable, configuration). A security event is
 // a span event "pasetoauth.security_event" with pasetoauth.event; with
@@ -293,13 +293,14 @@ func (o *Observer) CacheLookup(_ context.Context, hit bool) {
 }
 
 // Begin starts the operation's span: always for an operation of the Auth,
-// and for a store call only under a span already in ctx.
+// and for a store call only under a recording span already in ctx (a
+// child of a span that is not recorded would not be either).
 func (o *Observer) Begin(ctx context.Context, op paseto.Operation) context.Context {
 	if !known(op) {
 		return ctx
 	}
 	if op.StoreCall() {
-		if !trace.SpanContextFromContext(ctx).IsValid() {
+		if !trace.SpanFromContext(ctx).IsRecording() {
 			return ctx
 		}
 		ctx, _ = o.tracer.Start(ctx, o.spanNames[op], trace.WithSpanKind(trace.SpanKindClient),
@@ -331,12 +332,11 @@ func (o *Observer) End(ctx context.Context, ev paseto.OperationEvent) {
 		if ev.Timed {
 			o.storeDuration.Record(ctx, ev.Duration.Seconds(), o.recordOpts(ev.Op, ev.Outcome, errorType)...)
 		}
-		if !trace.SpanContextFromContext(ctx).IsValid() {
-			return // Begin started no span
-		}
 	} else if ev.Timed {
 		o.opDuration.Record(ctx, ev.Duration.Seconds(), o.recordOpts(ev.Op, ev.Outcome, errorType)...)
 	}
+	// For a store call, a span that does not record is the request's
+	// (Begin started none) or one that needs no End.
 	span := trace.SpanFromContext(ctx)
 	if span.IsRecording() {
 		span.SetAttributes(AttrOutcome.String(ev.Outcome))
@@ -346,6 +346,8 @@ func (o *Observer) End(ctx context.Context, ev paseto.OperationEvent) {
 		if ev.Outcome == paseto.OutcomeUnavailable || ev.Outcome == paseto.OutcomeError {
 			span.SetStatus(codes.Error, ev.Outcome)
 		}
+	} else if ev.Op.StoreCall() {
+		return
 	}
 	span.End()
 }
