@@ -42,10 +42,13 @@ type Observer interface {
 	// (Config.CacheSize > 0): a hit skipped decoding and cryptography.
 	CacheLookup(ctx context.Context, hit bool)
 	// Begin is called as op starts and returns the context op runs
-	// under.
+	// under. It is not called for a call to the MemoryStore (see End).
 	Begin(ctx context.Context, op Operation) context.Context
 	// End reports how the operation begun with Begin ended; ctx is the
-	// context Begin returned.
+	// context Begin returned. A call to the MemoryStore, which answers
+	// in-process in well under a microsecond, is reported to End alone,
+	// with Timed false and the caller's context: counted, but neither
+	// timed nor given a span of its own.
 	End(ctx context.Context, ev OperationEvent)
 	// Security reports a security event, after it is logged and before
 	// Config.OnSecurityEvent is called.
@@ -152,9 +155,10 @@ type OperationEvent struct {
 	// Duration is the wall-clock time between Begin and End, when Timed.
 	Duration time.Duration
 	// Timed is true for every operation of the Auth and for calls to
-	// stores other than the MemoryStore. A MemoryStore call answers
-	// in-process in well under a microsecond: it is reported without a
-	// duration, which would cost more to take than the call itself.
+	// stores other than the MemoryStore, which Begin was called for. A
+	// MemoryStore call answers in-process in well under a microsecond: it
+	// is reported to End alone, without a duration, which would cost more
+	// to take than the call itself.
 	Timed bool
 }
 
@@ -270,7 +274,7 @@ func operationOutcome(ctx context.Context, err error) string {
 type storeCall struct {
 	ctx    context.Context
 	cancel context.CancelFunc
-	octx   context.Context // the Observer's context, when observed
+	octx   context.Context // what Begin returned, or the caller's context
 	op     storeOp
 	start  time.Time
 }
@@ -279,24 +283,19 @@ type storeCall struct {
 // enough to be inlined: a MemoryStore without an Observer costs nothing
 // more.
 func (b *boundedStore) begin(ctx context.Context, op storeOp) storeCall {
-	if b.obs == nil && !b.bounded {
-		return storeCall{ctx: ctx, op: op}
+	if !b.bounded {
+		return storeCall{ctx: ctx, octx: ctx, op: op} // the MemoryStore: no Begin
 	}
 	return b.beginFull(ctx, op)
 }
 
 func (b *boundedStore) beginFull(ctx context.Context, op storeOp) storeCall {
-	c := storeCall{ctx: ctx, op: op}
+	c := storeCall{ctx: ctx, octx: ctx, op: op}
 	if b.obs != nil {
 		c.octx = b.obs.Begin(ctx, OpStoreSessionLive+Operation(op))
-		c.ctx = c.octx
-		if b.bounded {
-			c.start = time.Now()
-		}
+		c.start = time.Now()
 	}
-	if b.bounded {
-		c.ctx, c.cancel = context.WithTimeout(c.ctx, b.timeout)
-	}
+	c.ctx, c.cancel = context.WithTimeout(c.octx, b.timeout)
 	return c
 }
 

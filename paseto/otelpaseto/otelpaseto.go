@@ -49,9 +49,11 @@
 // Each operation of the Auth (login, refresh, fresh login, logout,
 // revocations) is a span named "pasetoauth.<operation>", a child of the
 // span in the request's context when there is one (the adapters pass the
-// request's context). Each store call is a client span named
-// "pasetoauth.store.<operation>", started only under a recording span
-// already in the context, so a verification outside any trace starts none. Spans of
+// request's context). Each call to a store other than the MemoryStore is
+// a client span named "pasetoauth.store.<operation>", started only under a
+// recording span already in the context, so a verification outside any
+// trace starts none. MemoryStore calls, in-process map lookups, are
+// counted only. Spans of
 // failed operations carry error.type, and an Error status when the failure
 // is the server's (store unavailable, configuration). A security event is
 // a span event "pasetoauth.security_event" with pasetoauth.event; with
@@ -327,11 +329,11 @@ func (o *Observer) End(ctx context.Context, ev paseto.OperationEvent) {
 	errorType := ev.Code
 	if ev.Op.StoreCall() {
 		errorType = ev.Kind // a store call's code is its caller's business
-		c := o.storeCounted(ev)
-		c.n.Add(1)
-		if ev.Timed {
-			o.storeDuration.Record(ctx, ev.Duration.Seconds(), o.recordOpts(ev.Op, ev.Outcome, errorType)...)
+		o.storeCounted(ev).n.Add(1)
+		if !ev.Timed {
+			return // a MemoryStore call: no Begin, no span, no duration
 		}
+		o.storeDuration.Record(ctx, ev.Duration.Seconds(), o.recordOpts(ev.Op, ev.Outcome, errorType)...)
 	} else if ev.Timed {
 		o.opDuration.Record(ctx, ev.Duration.Seconds(), o.recordOpts(ev.Op, ev.Outcome, errorType)...)
 	}

@@ -33,7 +33,13 @@ type env struct {
 	tracer trace.Tracer
 }
 
-func newEnv(t *testing.T, o otelpaseto.Options, cfg paseto.Config) *env {
+// remoteStore hides the MemoryStore behind another type, so that the Auth
+// treats it as it treats Redis: calls timed, and traced.
+type remoteStore struct{ paseto.Store }
+
+// newEnv builds the env; with remote, its store is a MemoryStore on the
+// env's clock dressed as a remote store.
+func newEnv(t *testing.T, o otelpaseto.Options, cfg paseto.Config, remote bool) *env {
 	t.Helper()
 	e := &env{clock: fakeclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)), reader: sdkmetric.NewManualReader(),
 		spans: tracetest.NewSpanRecorder()}
@@ -50,6 +56,9 @@ func newEnv(t *testing.T, o otelpaseto.Options, cfg paseto.Config) *env {
 		t.Fatal(err)
 	}
 	cfg.AccessKeys, cfg.RefreshKeys = mustRing(t), mustRing(t)
+	if remote {
+		cfg.Store = remoteStore{paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: e.clock.Now})}
+	}
 	cfg.Clock, cfg.Observer, cfg.Logger = e.clock.Now, obs, slog.New(slog.DiscardHandler)
 	if e.auth, err = paseto.New(cfg); err != nil {
 		t.Fatal(err)
@@ -180,7 +189,7 @@ func spanAttr(s sdktrace.ReadOnlySpan, k attribute.Key) string {
 // Each outcome of a session's life produces its metric with the right
 // attributes, and the spans nest under the request's.
 func TestOutcomes(t *testing.T) {
-	e := newEnv(t, otelpaseto.Options{}, paseto.Config{CacheSize: 100, GracePeriod: 10 * time.Second})
+	e := newEnv(t, otelpaseto.Options{}, paseto.Config{CacheSize: 100, GracePeriod: 10 * time.Second}, true)
 	ctx, req := e.tracer.Start(context.Background(), "request")
 
 	pair, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{})
@@ -284,7 +293,7 @@ func TestOutcomes(t *testing.T) {
 // With RecordSubjects, security span events carry the subject and the
 // session; metrics still do not.
 func TestRecordSubjects(t *testing.T) {
-	e := newEnv(t, otelpaseto.Options{RecordSubjects: true}, paseto.Config{})
+	e := newEnv(t, otelpaseto.Options{RecordSubjects: true}, paseto.Config{}, false)
 	ctx, req := e.tracer.Start(context.Background(), "request")
 	pair, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{})
 	if err != nil {
@@ -312,7 +321,7 @@ func TestRecordSubjects(t *testing.T) {
 // A hung store: the store call is unavailable with kind timeout, the
 // login unavailable with its code, and both spans have an Error status.
 func TestStoreUnavailable(t *testing.T) {
-	e := newEnv(t, otelpaseto.Options{}, paseto.Config{Store: hungStore{}, StoreTimeout: 10 * time.Millisecond})
+	e := newEnv(t, otelpaseto.Options{}, paseto.Config{Store: hungStore{}, StoreTimeout: 10 * time.Millisecond}, false)
 	ctx, req := e.tracer.Start(context.Background(), "request")
 	if _, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{}); !errors.Is(err, paseto.ErrStoreUnavailable) {
 		t.Fatalf("login: %v", err)
@@ -332,9 +341,9 @@ func TestStoreUnavailable(t *testing.T) {
 
 // Outside any trace, a login is a root span and its store call its child,
 // but a verification starts no span at all: store calls are traced only
-// under a span.
+// under a recording span.
 func TestNoTraceNoStoreSpan(t *testing.T) {
-	e := newEnv(t, otelpaseto.Options{}, paseto.Config{})
+	e := newEnv(t, otelpaseto.Options{}, paseto.Config{}, true)
 	ctx := context.Background()
 	pair, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{})
 	if err != nil {
@@ -346,15 +355,38 @@ func TestNoTraceNoStoreSpan(t *testing.T) {
 	if tree := strings.Join(e.spanTree(), "; "); tree != "pasetoauth.login > pasetoauth.store.create_session; - > pasetoauth.login" {
 		t.Errorf("spans: %s, want only the login's and its store call", tree)
 	}
+	expectPoints(t, "outside a trace", e.points(t), map[string]int64{
+		"pasetoauth.token.verifications{}": 1,
+		"pasetoauth.store.operations{pasetoauth.outcome=ok,pasetoauth.store.operation=session_live}":         1,
+		"pasetoauth.store.operation.duration{pasetoauth.outcome=ok,pasetoauth.store.operation=session_live}": 1,
+	})
+}
+
+// Calls to the MemoryStore are counted, but neither timed nor traced,
+// even inside a trace.
+func TestMemoryStoreCountedOnly(t *testing.T) {
+	e := newEnv(t, otelpaseto.Options{}, paseto.Config{}, false)
+	ctx, req := e.tracer.Start(context.Background(), "request")
+	pair, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.auth.VerifyAccess(ctx, pair.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	req.End()
+	if tree := strings.Join(e.spanTree(), "; "); tree != "request > pasetoauth.login; - > request" {
+		t.Errorf("spans: %s, want the request's and the login's", tree)
+	}
 	got := e.points(t)
 	for k := range got {
 		if strings.HasPrefix(k, otelpaseto.MetricStoreDuration) {
 			t.Errorf("a MemoryStore call was timed: %s", k)
 		}
 	}
-	expectPoints(t, "outside a trace", got, map[string]int64{
-		"pasetoauth.token.verifications{}": 1,
-		"pasetoauth.store.operations{pasetoauth.outcome=ok,pasetoauth.store.operation=session_live}": 1,
+	expectPoints(t, "memory store", got, map[string]int64{
+		"pasetoauth.store.operations{pasetoauth.outcome=ok,pasetoauth.store.operation=create_session}": 1,
+		"pasetoauth.store.operations{pasetoauth.outcome=ok,pasetoauth.store.operation=session_live}":   1,
 	})
 }
 
