@@ -22,8 +22,10 @@ import (
 //   - otel: this package on the SDK, metrics into a ManualReader and spans
 //     into a SpanRecorder, the request outside any trace (no span is
 //     started on the verify path);
-//   - otel-traced: the same inside a sampled request span, so the session
-//     lookup gets its own client span.
+//   - otel-traced: the same inside a sampled request span, with the
+//     MemoryStore dressed as a remote store (remoteStore), so that the
+//     session lookup is timed and gets its own client span, as a Redis
+//     lookup would.
 //
 // Compare with benchstat -col /observer.
 func BenchmarkAuthVerify(b *testing.B) {
@@ -46,6 +48,7 @@ func BenchmarkAuthVerify(b *testing.B) {
 					cfg.Observer = obs
 					if observer == "otel-traced" {
 						ctx, _ = tp.Tracer("bench").Start(ctx, "request")
+						cfg.Store = remoteStore{paseto.NewMemoryStore(paseto.MemoryStoreOptions{})}
 					}
 				}
 				a, err := paseto.New(cfg)
