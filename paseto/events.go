@@ -62,7 +62,7 @@ const (
 	// most one line per operation and kind every ten seconds, so an outage
 	// under load writes a few lines, not one per request. It never holds
 	// the error's text, which may quote addresses or keys.
-	LogMsgStoreFailure = "pasetoauth session store failed; requests are answered 503"
+	LogMsgStoreFailure = "pasetoauth: session store failed; requests are answered 503"
 
 	LogKeyEvent      = "event"      // the SecurityEvent's Kind
 	LogKeySubject    = "subject"    // the SecurityEvent's Subject

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -397,4 +398,39 @@ type hungStore struct{ paseto.Store }
 func (hungStore) CreateSession(ctx context.Context, _ paseto.SessionRecord) ([]string, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
+}
+
+// Verifications from many goroutines are all counted (run with -race).
+func TestConcurrentCounts(t *testing.T) {
+	e := newEnv(t, otelpaseto.Options{}, paseto.Config{CacheSize: 10}, false)
+	ctx := context.Background()
+	pair, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 8, 50
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				if _, err := e.auth.VerifyAccess(ctx, pair.AccessToken); err != nil {
+					t.Error(err)
+					return
+				}
+				_, _ = e.auth.VerifyAccess(ctx, "v4.local.nope")
+			}
+		}()
+	}
+	wg.Wait()
+	got := e.points(t)
+	expectPoints(t, "concurrent", got, map[string]int64{
+		"pasetoauth.token.verifications{}":                                                           workers * each,
+		"pasetoauth.token.verifications{error.type=malformed_token}":                                 workers * each,
+		"pasetoauth.store.operations{pasetoauth.outcome=ok,pasetoauth.store.operation=session_live}": workers * each,
+	})
+	if hits, misses := got["pasetoauth.token.cache.lookups{pasetoauth.cache.result=hit}"], got["pasetoauth.token.cache.lookups{pasetoauth.cache.result=miss}"]; hits+misses != 2*workers*each {
+		t.Errorf("cache lookups %d + %d, want %d", hits, misses, 2*workers*each)
+	}
 }
