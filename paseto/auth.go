@@ -78,12 +78,18 @@ type Config struct {
 	// Clock replaces time.Now, for tests.
 	Clock func() time.Time
 	// Logger receives security events (reuse at Warn level, grace retries
-	// at Info) and store failures (at Error level, at most one line per
-	// operation every ten seconds). Default slog.Default().
+	// at Info; LogMsgSecurityEvent) and store failures (at Error level, at
+	// most one line per operation and kind of failure every ten seconds;
+	// LogMsgStoreFailure). Default slog.Default().
 	Logger *slog.Logger
 	// OnSecurityEvent, when set, is called for each security event after it
 	// is logged, for alerting or auditing.
 	OnSecurityEvent func(context.Context, SecurityEvent)
+	// Observer, when set, is told every verification, cache lookup,
+	// login, refresh, logout, revocation and store call, with outcomes and
+	// durations, for metrics and traces (package paseto/otelpaseto). Nil,
+	// the default, costs nothing.
+	Observer Observer
 	// OnRefresh, when set, is the application's say at every refresh,
 	// explicit (Auth.Refresh, the refresh endpoints) or implicit (a cookie
 	// session rotated by the Guard): it reflects a role change or refuses
@@ -209,7 +215,7 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.Audience != "" {
 		common = append(common, WithAudience(cfg.Audience))
 	}
-	a := &Auth{cfg: cfg, store: newBoundedStore(cfg.Store, cfg.StoreTimeout, cfg.Logger), now: cfg.Clock}
+	a := &Auth{cfg: cfg, store: newBoundedStore(cfg.Store, cfg.StoreTimeout, cfg.Logger, cfg.Observer), now: cfg.Clock}
 	var err error
 	if !verifyOnly {
 		if a.access, err = NewIssuer(cfg.AccessKeys, TypeAccess, append(common, WithLifetime(cfg.AccessLifetime))...); err != nil {
@@ -222,7 +228,7 @@ func New(cfg Config) (*Auth, error) {
 	verifyOpts := append(common, WithLeeway(cfg.Leeway))
 	accessOpts := append(verifyOpts[:len(verifyOpts):len(verifyOpts)], WithSessionCheck(a.store))
 	if cfg.CacheSize > 0 {
-		accessOpts = append(accessOpts, WithCache(cfg.CacheSize))
+		accessOpts = append(accessOpts, WithCache(cfg.CacheSize), withObserver(cfg.Observer))
 	}
 	if verifyOnly {
 		a.accessVerifier, err = NewVerifierFromSource(cfg.AccessKeySource, TypeAccess, accessOpts...)
@@ -259,5 +265,7 @@ func (a *Auth) Config() Config { return a.cfg }
 // VerifyAccess verifies an access token, including that its session is
 // live.
 func (a *Auth) VerifyAccess(ctx context.Context, token string, reqs ...Requirement) (*Claims, error) {
-	return a.accessVerifier.Verify(ctx, token, reqs...)
+	c, err := a.accessVerifier.Verify(ctx, token, reqs...)
+	a.observeVerify(ctx, err)
+	return c, err
 }

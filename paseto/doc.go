@@ -91,4 +91,14 @@
 // …) to test with errors.Is; each carries a stable machine code ([Code])
 // that [Guard.ProblemFor] puts in response bodies and challenges. A forged
 // token is always [ErrInvalid] or [ErrMalformed], never a claim error.
+//
+// # Observability
+//
+// An [Auth] logs each [SecurityEvent] and each store failure (rate-limited)
+// to [Config.Logger], with stable messages and keys ([LogMsgSecurityEvent],
+// [LogMsgStoreFailure], [LogKeyEvent]…). [Config.Observer], when set, is
+// told every verification by error code, cache lookup, login, refresh,
+// logout, revocation and store call ([Observer], [Operation],
+// [OperationEvent]); package paseto/otelpaseto implements it on
+// OpenTelemetry. Unset, it costs the verify path nothing.
 package paseto

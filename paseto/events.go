@@ -49,19 +49,50 @@ type SecurityEvent struct {
 	At      time.Time
 }
 
-// securityEvent logs ev, at Warn for reuse and at Info for everything
-// else: a grace retry (most are a client's benign retry, and one page's
-// parallel requests under implicit refresh produce several), an
-// application's refusal, and the revocations a user or the application
-// asked for. Then it passes ev to OnSecurityEvent.
+// The log lines an Auth writes to Config.Logger, and their attribute keys.
+// Both are stable: alerts and log pipelines may match on them.
+const (
+	// LogMsgSecurityEvent is the message of every security event's line,
+	// at Warn for EventRefreshReused and at Info for the others, with the
+	// attributes LogKeyEvent, LogKeySubject, LogKeySession (when the event
+	// names one) and LogKeyAt.
+	LogMsgSecurityEvent = "pasetoauth security event"
+	// LogMsgStoreFailure is the message of a store failure's line, at
+	// Error, with LogKeyOperation, LogKeyErrorKind and LogKeySuppressed: at
+	// most one line per operation and kind every ten seconds, so an outage
+	// under load writes a few lines, not one per request. It never holds
+	// the error's text, which may quote addresses or keys.
+	LogMsgStoreFailure = "pasetoauth: session store failed; requests are answered 503"
+
+	LogKeyEvent      = "event"      // the SecurityEvent's Kind
+	LogKeySubject    = "subject"    // the SecurityEvent's Subject
+	LogKeySession    = "session"    // the SecurityEvent's Session ID
+	LogKeyAt         = "at"         // the SecurityEvent's At, by the Auth's clock
+	LogKeyOperation  = "operation"  // the store call: session_live, rotate… (Operation.String)
+	LogKeyErrorKind  = "error_kind" // timeout, network, full, corrupt or error (OperationEvent.Kind)
+	LogKeySuppressed = "suppressed" // lines of this operation and kind left out since the last one
+)
+
+// securityEvent is the one path of every security event: it logs ev (at
+// Warn for reuse and at Info for everything else: a grace retry, most of
+// which are a client's benign retry, an application's refusal, and the
+// revocations a user or the application asked for), then passes it to
+// Config.Observer and Config.OnSecurityEvent.
 func (a *Auth) securityEvent(ctx context.Context, ev SecurityEvent) {
 	level := slog.LevelInfo
 	if ev.Kind == EventRefreshReused {
 		level = slog.LevelWarn
 	}
-	a.cfg.Logger.LogAttrs(ctx, level, "pasetoauth security event",
-		slog.String("kind", ev.Kind), slog.String("sub", ev.Subject),
-		slog.String("sid", ev.Session), slog.Time("at", ev.At))
+	attrs := make([]slog.Attr, 0, 4)
+	attrs = append(attrs, slog.String(LogKeyEvent, ev.Kind), slog.String(LogKeySubject, ev.Subject))
+	if ev.Session != "" {
+		attrs = append(attrs, slog.String(LogKeySession, ev.Session))
+	}
+	attrs = append(attrs, slog.Time(LogKeyAt, ev.At))
+	a.cfg.Logger.LogAttrs(ctx, level, LogMsgSecurityEvent, attrs...)
+	if a.cfg.Observer != nil {
+		a.cfg.Observer.Security(ctx, ev)
+	}
 	if a.cfg.OnSecurityEvent != nil {
 		a.cfg.OnSecurityEvent(ctx, ev)
 	}

@@ -148,6 +148,7 @@ func (g *Guard) Authenticate(r Request, w Response, p *Policy) (Result, error) {
 		reqs = append(reqs[:len(reqs):len(reqs)], g.csrfRequirement(r))
 	}
 	c, err := g.auth.accessVerifier.Verify(ctx, token, reqs...)
+	g.auth.observeVerify(ctx, err)
 	if err != nil {
 		if p.optional && p.anonymousOnInvalid && !isStoreError(err) {
 			return Result{}, nil

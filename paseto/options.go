@@ -26,6 +26,7 @@ type settings struct {
 	implicit         []byte
 	sessions         SessionChecker
 	cacheSize        int
+	observer         Observer
 }
 
 type optionScope uint8

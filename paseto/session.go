@@ -61,7 +61,9 @@ type LoginOptions struct {
 // With Config.MaxSessions set and the subject at the cap, Login ends the
 // subject's oldest sessions (an EventSessionLimitEnded for each) or fails
 // with ErrSessionLimit, as Config.AtMaxSessions says.
-func (a *Auth) Login(ctx context.Context, subject string, o LoginOptions) (*TokenPair, error) {
+func (a *Auth) Login(ctx context.Context, subject string, o LoginOptions) (_ *TokenPair, err error) {
+	ctx, run := a.begin(ctx, OpLogin)
+	defer run.end(&err)
 	device, err := a.device(o.Device)
 	if err != nil {
 		return nil, err
@@ -110,7 +112,9 @@ func (a *Auth) Login(ctx context.Context, subject string, o LoginOptions) (*Toke
 // before the store: it may change the new access token's custom claims,
 // narrow its scopes, or refuse, which ends the session and fails with
 // ErrRefreshDenied (see RefreshHook).
-func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Requirement) (*TokenPair, error) {
+func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Requirement) (_ *TokenPair, err error) {
+	ctx, run := a.begin(ctx, OpRefresh)
+	defer run.end(&err)
 	rc, err := a.refreshVerify.Verify(ctx, refreshToken, reqs...)
 	if err != nil {
 		return nil, err
@@ -172,6 +176,7 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 			return nil, err
 		}
 		a.securityEvent(ctx, SecurityEvent{Kind: EventRefreshRetried, Subject: rc.Subject, Session: rc.Session, At: now})
+		run.setOutcome(OutcomeRetried)
 	case Reused:
 		a.securityEvent(ctx, SecurityEvent{Kind: EventRefreshReused, Subject: rc.Subject, Session: rc.Session, At: now})
 		return nil, ErrRefreshReused
@@ -226,7 +231,9 @@ type AccessToken struct {
 // refresh extends access, and every refresh goes through Config.OnRefresh,
 // so chained fresh logins can neither outlive the session nor keep
 // claims or scopes the hook would no longer grant.
-func (a *Auth) FreshLogin(ctx context.Context, access *Claims, subject string) (*AccessToken, error) {
+func (a *Auth) FreshLogin(ctx context.Context, access *Claims, subject string) (_ *AccessToken, err error) {
+	ctx, run := a.begin(ctx, OpFreshLogin)
+	defer run.end(&err)
 	if access == nil || subject == "" {
 		return nil, fmt.Errorf("%w: FreshLogin needs the access token's claims and a subject", ErrConfig)
 	}
@@ -274,14 +281,16 @@ func (a *Auth) sessionEnd(start time.Time) time.Time {
 // Logout ends the session the token belongs to: from then on none of its
 // tokens, access or refresh, is accepted. c is the verified claims of an
 // access or a refresh token of the session.
-func (a *Auth) Logout(ctx context.Context, c *Claims) error {
+func (a *Auth) Logout(ctx context.Context, c *Claims) (err error) {
+	ctx, run := a.begin(ctx, OpLogout)
+	defer run.end(&err)
 	if c == nil {
 		return fmt.Errorf("%w: no claims", ErrConfig)
 	}
 	if c.Session == "" || c.Subject == "" {
 		return fmt.Errorf("%w: token belongs to no session", ErrInvalidClaims)
 	}
-	_, err := a.store.RevokeSession(ctx, c.Subject, c.Session, a.now())
+	_, err = a.store.RevokeSession(ctx, c.Subject, c.Session, a.now())
 	return storeError(err)
 }
 
@@ -289,7 +298,9 @@ func (a *Auth) Logout(ctx context.Context, c *Claims) error {
 // none of their tokens is accepted from then on. Call it after a password
 // change or when an account is compromised. Sessions started after it
 // returns are not affected.
-func (a *Auth) RevokeSubject(ctx context.Context, subject string) error {
+func (a *Auth) RevokeSubject(ctx context.Context, subject string) (err error) {
+	ctx, run := a.begin(ctx, OpRevokeSubject)
+	defer run.end(&err)
 	if subject == "" {
 		return fmt.Errorf("%w: empty subject", ErrConfig)
 	}

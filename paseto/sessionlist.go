@@ -53,7 +53,9 @@ func (a *Auth) ListSessions(ctx context.Context, subject, current string) ([]Ses
 // drawn (not base64url, or longer than 64 characters) is refused so
 // without asking the store. An EventSessionRevoked is
 // emitted.
-func (a *Auth) RevokeSession(ctx context.Context, subject, sid string) error {
+func (a *Auth) RevokeSession(ctx context.Context, subject, sid string) (err error) {
+	ctx, run := a.begin(ctx, OpRevokeSession)
+	defer run.end(&err)
 	if subject == "" {
 		return fmt.Errorf("%w: empty subject", ErrConfig)
 	}
@@ -79,7 +81,9 @@ func (a *Auth) RevokeSession(ctx context.Context, subject, sid string) error {
 // how many live sessions it ended, with an EventOtherSessionRevoked for
 // each. keep is left as it is, live or not; an empty keep ends them all,
 // as RevokeSubject does.
-func (a *Auth) RevokeOtherSessions(ctx context.Context, subject, keep string) (int, error) {
+func (a *Auth) RevokeOtherSessions(ctx context.Context, subject, keep string) (_ int, err error) {
+	ctx, run := a.begin(ctx, OpRevokeOtherSessions)
+	defer run.end(&err)
 	if subject == "" {
 		return 0, fmt.Errorf("%w: empty subject", ErrConfig)
 	}

@@ -15,8 +15,8 @@ import (
 
 // boundedStore is the Store as Auth calls it: every call runs under a
 // deadline (Config.StoreTimeout) and every failure is logged, at most once
-// per operation every storeLogInterval, with the operation and the kind of
-// error only (never claims, token IDs or the error text, which may quote
+// per operation and kind of failure every storeLogInterval, with the
+// operation and the kind of error only (never claims, token IDs or the error text, which may quote
 // keys or addresses).
 //
 // The MemoryStore never waits on anything but its own short critical
@@ -27,7 +27,8 @@ type boundedStore struct {
 	timeout time.Duration
 	bounded bool // false for the MemoryStore
 	logger  *slog.Logger
-	ops     [opCount]opLog
+	obs     Observer // Config.Observer, or nil
+	ops     [opCount][kindCount]opLog
 }
 
 type storeOp uint8
@@ -46,81 +47,67 @@ const (
 var opNames = [opCount]string{"session_live", "create_session", "rotate", "revoke_session", "revoke_subject",
 	"list_sessions", "revoke_other_sessions"}
 
-// storeLogInterval spaces the failure lines of one operation, so an outage
+// storeLogInterval spaces the failure lines of one operation and kind, so an outage
 // under load writes a line every few seconds, not one per request.
 const storeLogInterval = 10 * time.Second
 
-// opLog rate-limits the failure lines of one operation.
+// opLog rate-limits the failure lines of one operation and kind.
 type opLog struct {
 	next       atomic.Int64 // unix ns before which lines are suppressed
 	suppressed atomic.Int64
 }
 
-func newBoundedStore(s Store, timeout time.Duration, logger *slog.Logger) *boundedStore {
+func newBoundedStore(s Store, timeout time.Duration, logger *slog.Logger, obs Observer) *boundedStore {
 	_, mem := s.(*MemoryStore)
-	return &boundedStore{Store: s, timeout: timeout, bounded: !mem, logger: logger}
-}
-
-func (b *boundedStore) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if !b.bounded {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, b.timeout)
+	return &boundedStore{Store: s, timeout: timeout, bounded: !mem, logger: logger, obs: obs}
 }
 
 func (b *boundedStore) SessionLive(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
-	bctx, cancel := b.bound(ctx)
-	live, err := b.Store.SessionLive(bctx, subject, sid, now)
-	cancel()
-	b.check(ctx, opSessionLive, err)
+	call := b.begin(ctx, opSessionLive)
+	live, err := b.Store.SessionLive(call.ctx, subject, sid, now)
+	b.end(ctx, &call, err)
 	return live, err
 }
 
 func (b *boundedStore) CreateSession(ctx context.Context, s SessionRecord) ([]string, error) {
-	bctx, cancel := b.bound(ctx)
-	ended, err := b.Store.CreateSession(bctx, s)
-	cancel()
-	b.check(ctx, opCreateSession, err)
+	call := b.begin(ctx, opCreateSession)
+	ended, err := b.Store.CreateSession(call.ctx, s)
+	b.end(ctx, &call, err)
 	return ended, err
 }
 
 func (b *boundedStore) Rotate(ctx context.Context, r Rotation) (RotationResult, error) {
-	bctx, cancel := b.bound(ctx)
-	res, err := b.Store.Rotate(bctx, r)
-	cancel()
-	b.check(ctx, opRotate, err)
+	call := b.begin(ctx, opRotate)
+	res, err := b.Store.Rotate(call.ctx, r)
+	b.end(ctx, &call, err)
 	return res, err
 }
 
 func (b *boundedStore) ListSessions(ctx context.Context, subject string, now time.Time) ([]SessionInfo, error) {
-	bctx, cancel := b.bound(ctx)
-	list, err := b.Store.ListSessions(bctx, subject, now)
-	cancel()
-	b.check(ctx, opListSessions, err)
+	call := b.begin(ctx, opListSessions)
+	list, err := b.Store.ListSessions(call.ctx, subject, now)
+	b.end(ctx, &call, err)
 	return list, err
 }
 
 func (b *boundedStore) RevokeSession(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
-	bctx, cancel := b.bound(ctx)
-	ended, err := b.Store.RevokeSession(bctx, subject, sid, now)
-	cancel()
-	b.check(ctx, opRevokeSession, err)
+	call := b.begin(ctx, opRevokeSession)
+	ended, err := b.Store.RevokeSession(call.ctx, subject, sid, now)
+	b.end(ctx, &call, err)
 	return ended, err
 }
 
 func (b *boundedStore) RevokeOtherSessions(ctx context.Context, subject, keep string, now time.Time) ([]string, error) {
-	bctx, cancel := b.bound(ctx)
-	ended, err := b.Store.RevokeOtherSessions(bctx, subject, keep, now)
-	cancel()
-	b.check(ctx, opRevokeOtherSessions, err)
+	call := b.begin(ctx, opRevokeOtherSessions)
+	ended, err := b.Store.RevokeOtherSessions(call.ctx, subject, keep, now)
+	b.end(ctx, &call, err)
 	return ended, err
 }
 
 func (b *boundedStore) RevokeSubject(ctx context.Context, subject string) error {
-	bctx, cancel := b.bound(ctx)
-	err := b.Store.RevokeSubject(bctx, subject)
-	cancel()
-	b.check(ctx, opRevokeSubject, err)
+	call := b.begin(ctx, opRevokeSubject)
+	err := b.Store.RevokeSubject(call.ctx, subject)
+	b.end(ctx, &call, err)
 	return err
 }
 
@@ -131,32 +118,49 @@ func (b *boundedStore) check(ctx context.Context, op storeOp, err error) {
 	if err == nil || errors.Is(err, ErrRevoked) || errors.Is(err, ErrSessionExpired) || errors.Is(err, ErrSessionLimit) || ctx.Err() != nil {
 		return
 	}
-	l := &b.ops[op]
+	kind := failureKindOf(err)
+	l := &b.ops[op][kind]
 	now := time.Now().UnixNano()
 	next := l.next.Load()
 	if now < next || !l.next.CompareAndSwap(next, now+int64(storeLogInterval)) {
 		l.suppressed.Add(1)
 		return
 	}
-	b.logger.LogAttrs(ctx, slog.LevelError, "pasetoauth: session store failed; requests are answered 503",
-		slog.String("op", opNames[op]), slog.String("kind", failureKind(err)),
-		slog.Int64("suppressed", l.suppressed.Swap(0)))
+	b.logger.LogAttrs(ctx, slog.LevelError, LogMsgStoreFailure,
+		slog.String(LogKeyOperation, opNames[op]), slog.String(LogKeyErrorKind, kindNames[kind]),
+		slog.Int64(LogKeySuppressed, l.suppressed.Swap(0)))
 }
 
+// Kinds of store failure, for logs and the Observer.
+type failureKindID uint8
+
+const (
+	kindTimeout failureKindID = iota
+	kindNetwork
+	kindFull
+	kindCorrupt
+	kindError
+	kindCount
+)
+
+var kindNames = [kindCount]string{"timeout", "network", "full", "corrupt", "error"}
+
 // failureKind names the kind of a store failure without its text.
-func failureKind(err error) string {
+func failureKind(err error) string { return kindNames[failureKindOf(err)] }
+
+func failureKindOf(err error) failureKindID {
 	var ne net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return "timeout"
+		return kindTimeout
 	case errors.Is(err, ErrStoreFull):
-		return "full"
+		return kindFull
 	case errors.Is(err, ErrStoreCorrupt):
-		return "corrupt"
+		return kindCorrupt
 	case errors.As(err, &ne):
-		return "network"
+		return kindNetwork
 	}
-	return "error"
+	return kindError
 }
 
 // storeError keeps the session sentinels and turns anything else a store

@@ -93,11 +93,11 @@ func TestStoreCallsAreBounded(t *testing.T) {
 	}
 	out := logs.String()
 	for _, op := range []string{"session_live", "create_session", "rotate", "revoke_session", "revoke_subject"} {
-		if n := strings.Count(out, "op="+op+" "); n != 1 {
+		if n := strings.Count(out, "operation="+op+" "); n != 1 {
 			t.Errorf("op %s logged %d times for 3 failures, want 1:\n%s", op, n, out)
 		}
 	}
-	if !strings.Contains(out, "kind=timeout") || strings.Contains(out, "alice") || strings.Contains(out, pair.Access.Session) {
+	if !strings.Contains(out, "error_kind=timeout") || strings.Contains(out, "alice") || strings.Contains(out, pair.Access.Session) {
 		t.Errorf("failure log must name the kind and nothing of the request:\n%s", out)
 	}
 }
@@ -105,7 +105,7 @@ func TestStoreCallsAreBounded(t *testing.T) {
 // A request whose client went away is not a store failure worth a line.
 func TestCanceledRequestIsNotLogged(t *testing.T) {
 	var logs bytes.Buffer
-	b := newBoundedStore(&hungStore{}, time.Second, slog.New(slog.NewTextHandler(&logs, nil)))
+	b := newBoundedStore(&hungStore{}, time.Second, slog.New(slog.NewTextHandler(&logs, nil)), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := b.SessionLive(ctx, "alice", "sid", time.Now()); err == nil {

@@ -68,6 +68,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement
 	var c *Claims
 	if cache != nil {
 		c = cache.get(token)
+		v.observeCache(ctx, c == nil)
 	}
 	miss := c == nil
 	if miss {

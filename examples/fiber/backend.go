@@ -68,6 +68,11 @@ const envAccessLifetime = "PASETO_ACCESS_LIFETIME" // a Go duration: 2s to 24h
 
 const defaultPort = "8000"
 
+// observer is the Auth's Config.Observer: nil, or what an example that
+// wires OpenTelemetry (examples/nethttp/telemetry.go) set before
+// newBackend.
+var observer paseto.Observer
+
 // backend is what the routes need that does not depend on the web
 // framework.
 type backend struct {
@@ -132,6 +137,9 @@ func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		// Security events are logged (a reused refresh token at Warn, a
 		// retried one at Info), and store failures at Error.
 		Logger: logger,
+		// Metrics and traces (docs/observability.md): nil unless an
+		// example's telemetry.go has set it up.
+		Observer: observer,
 	})
 	if err != nil {
 		_ = closeStore()

@@ -72,6 +72,11 @@ func run(ctx context.Context, getenv func(string) string, ln net.Listener, logge
 			}
 		}()
 	}
+	tel, err := setupTelemetry(ctx, getenv) // telemetry.go: PASETO_TELEMETRY
+	if err != nil {
+		return err
+	}
+	defer shutdownTelemetry(tel, logger)
 	b, err := newBackend(ctx, getenv, logger)
 	if err != nil {
 		return err
@@ -81,6 +86,7 @@ func run(ctx context.Context, getenv func(string) string, ln net.Listener, logge
 	if err != nil {
 		return err
 	}
+	handler = tel.wrap(handler)
 	if ln == nil {
 		if ln, err = net.Listen("tcp", b.addr); err != nil {
 			return err

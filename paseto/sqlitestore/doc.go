@@ -58,7 +58,8 @@
 // a reuse to revoke takes it, and decides again under it.
 //
 // Processes on one file take turns on the write lock through SQLite's
-// busy handler, which this driver ends when the call's context is done.
+// busy handler, bounded by busy_timeout, which the store sets to the time
+// left before the call's deadline at the start of every write.
 // It polls, so under a steady stream of writes from one process another
 // may wait longer than its turn. This package's tests refresh one token
 // 100 times at once from two processes (they passed with the default

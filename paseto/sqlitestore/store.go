@@ -10,6 +10,7 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -91,11 +92,6 @@ const (
 	// expireBatch bounds the dead rows one CreateSession deletes, and the
 	// kept successors past their window it clears.
 	expireBatch = 8
-	// busyTimeoutMs is SQLite's own bound on waiting for another
-	// connection's lock. The driver ends the wait earlier, when the
-	// call's context is done, so in practice the call's deadline is the
-	// bound.
-	busyTimeoutMs = 60_000
 	// openTimeout bounds Open's first connection (which may create the
 	// file and switch it to WAL, two fsyncs), unless Options.Timeout is
 	// longer: a start-up step, not a request.
@@ -145,7 +141,11 @@ func open(path string, o Options, extra []string) (*Store, error) {
 		}
 		return b.String()
 	}
-	busy := fmt.Sprintf("busy_timeout(%d)", busyTimeoutMs)
+	// busy_timeout is SQLite's own bound on waiting for another
+	// connection's lock. The driver does not end that wait when a context
+	// is done, so it is the store's timeout here, and write sets it to the
+	// time left before each transaction: the call's deadline is the bound.
+	busy := fmt.Sprintf("busy_timeout(%d)", max(o.Timeout.Milliseconds(), 1))
 	// synchronous FULL: in WAL mode, every commit is fsynced before it
 	// returns, so a revocation that was answered survives a power loss
 	// (NORMAL could lose the last ones, bringing revoked sessions back).
@@ -632,6 +632,14 @@ func (s *Store) write(ctx context.Context, op string, f func(context.Context, *s
 		return s.fail(op, err)
 	}
 	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		// BEGIN IMMEDIATE waits in SQLite's busy handler while another
+		// process writes, and only busy_timeout ends that wait.
+		left := max(time.Until(dl).Milliseconds(), 1)
+		if _, err := c.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(left, 10)); err != nil {
+			return s.fail(op, err)
+		}
+	}
 	if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		s.rollback(c)
 		return s.fail(op, err)

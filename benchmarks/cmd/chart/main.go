@@ -86,9 +86,29 @@ func generate(in, md, svg, gomod, bstat string, m meta) error {
 	}
 	var doc, pic bytes.Buffer
 	writeReport(&doc, r, m)
+	old, err := os.ReadFile(md)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	doc.Write(localSections(old))
 	writeSVG(&pic, r, "pasetoauth and peers: time per operation (median, log scale), "+m.date)
 	if err := os.WriteFile(md, doc.Bytes(), 0o644); err != nil {
 		return err
 	}
 	return os.WriteFile(svg, pic.Bytes(), 0o644)
+}
+
+// localMarker starts the hand-kept sections at the end of the report:
+// measurements of the library's own benchmarks (paseto, otelpaseto) that
+// this run does not make. Regenerating the report keeps them as they are.
+const localMarker = "<!-- Local sections: hand-kept below this line; benchmarks/cmd/chart keeps them when it regenerates the report. -->"
+
+// localSections returns the hand-kept tail of the previous report, from
+// localMarker on, or nothing.
+func localSections(old []byte) []byte {
+	i := bytes.Index(old, []byte(localMarker))
+	if i < 0 {
+		return nil
+	}
+	return append([]byte("\n"), old[i:]...)
 }

@@ -221,3 +221,15 @@ func TestMajors(t *testing.T) {
 		}
 	}
 }
+
+// The hand-kept sections after localMarker survive a regeneration; a
+// report without them gets none.
+func TestLocalSectionsKept(t *testing.T) {
+	old := []byte("# Benchmarks\n\ngenerated\n\n" + localMarker + "\n\n## Local: observer cost\n\nkept\n")
+	if got := string(localSections(old)); got != "\n"+localMarker+"\n\n## Local: observer cost\n\nkept\n" {
+		t.Errorf("kept %q", got)
+	}
+	if got := localSections([]byte("# Benchmarks\n\ngenerated\n")); got != nil {
+		t.Errorf("kept %q from a report without local sections", got)
+	}
+}
