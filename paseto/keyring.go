@@ -3,7 +3,6 @@ package paseto
 import (
 	"crypto/ed25519"
 	"fmt"
-	"strings"
 )
 
 // Purpose is the PASETO purpose a KeyRing serves.
@@ -164,5 +163,6 @@ func (r *KeyRing) sharesKeyWith(o *KeyRing) bool {
 
 // keyIDValid checks the shape of a kid before it is used as a map key.
 func (r *KeyRing) keyIDValid(kid []byte) bool {
-	return len(kid) == 51 && strings.HasPrefix(string(kid), r.idPrefix())
+	p := r.idPrefix()
+	return len(kid) == 51 && string(kid[:len(p)]) == p // no conversion is allocated
 }

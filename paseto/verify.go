@@ -58,8 +58,10 @@ func NewVerifier(keys *KeyRing, tokenType string, opts ...Option) (*Verifier, er
 // of the package's sentinels; see the type's documentation for the order.
 func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement) (*Claims, error) {
 	var c *Claims
+	var key cacheKey
 	if v.cache != nil {
-		c = v.cache.get(token)
+		key = cacheKeyOf(token)
+		c = v.cache.get(&key)
 	}
 	miss := c == nil
 	if miss {
@@ -74,7 +76,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement
 	}
 	if miss && v.cache != nil {
 		// Cached once the token-level checks pass; every hit re-runs them.
-		v.cache.put(token, c, now)
+		v.cache.put(&key, c, now)
 	}
 	for _, req := range reqs {
 		if err := req(ctx, c, now); err != nil {
