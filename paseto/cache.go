@@ -80,7 +80,17 @@ type tokenCache struct {
 type cacheKey [16]byte
 
 func cacheKeyOf(token string) cacheKey {
-	sum := sha256.Sum256([]byte(token))
+	// sha256.Sum256([]byte(token)) would copy the token to the heap (the
+	// hash's input escapes); copying it through a stack buffer does not.
+	h := sha256.New()
+	var buf [256]byte
+	for len(token) > 0 {
+		n := copy(buf[:], token)
+		h.Write(buf[:n])
+		token = token[n:]
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
 	return cacheKey(sum[:16])
 }
 
