@@ -28,6 +28,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"strings"
 
 	"golang.org/x/crypto/blake2b"
@@ -354,7 +355,10 @@ func Verify(pub ed25519.PublicKey, body, footer, implicit []byte) ([]byte, error
 	// Ed25519 hashes the message twice (nonce check and challenge), so the
 	// PAE has to exist as one buffer here; unlike the local MAC it cannot be
 	// streamed through the crypto/ed25519 API.
-	if !ed25519.Verify(pub, PAE(publicHeaderBytes, m, footer, implicit), sig) {
+	// A typical access token's PAE fits the stack buffer, which
+	// crypto/ed25519 does not retain; a larger one is built on the heap.
+	var stack [1024]byte
+	if !ed25519.Verify(pub, appendPAE(stack[:0], publicHeaderBytes, m, footer, implicit), sig) {
 		return nil, ErrAuth
 	}
 	return m, nil
@@ -366,11 +370,16 @@ func Verify(pub ed25519.PublicKey, body, footer, implicit []byte) ([]byte, error
 // streams the same bytes into its MAC (see localTag); this materialised form
 // serves v4.public and tests.
 func PAE(pieces ...[]byte) []byte {
+	return appendPAE(nil, pieces...)
+}
+
+// appendPAE appends the PAE of pieces to dst, growing it at most once.
+func appendPAE(dst []byte, pieces ...[]byte) []byte {
 	size := paeCount
 	for _, p := range pieces {
 		size += paeCount + len(p)
 	}
-	out := make([]byte, 0, size)
+	out := slices.Grow(dst, size)
 	out = binary.LittleEndian.AppendUint64(out, uint64(len(pieces))&maxLE64)
 	for _, p := range pieces {
 		out = binary.LittleEndian.AppendUint64(out, uint64(len(p))&maxLE64)
