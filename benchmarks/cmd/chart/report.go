@@ -11,6 +11,7 @@ type meta struct {
 	cpu, goCPU, cores, goVersion, date, count, benchtime, note string
 	raw, benchstatFile, chart                                  string // paths as linked from the report
 	benchstat                                                  string // benchstat's summary, verbatim
+	core                                                       string // the core's own figures (Markdown), verbatim
 	versions                                                   map[string]string
 }
 
@@ -220,6 +221,10 @@ func writeReport(w io.Writer, r *run, m meta) {
 			p("| `%s` | %s | %s | %s | %s | %.0f%% | %d |\n", leaf(res.name), describe(res.name),
 				formatNs(res.nsOp()), formatCount(res.bOp()), formatCount(res.allocsOp()), 100*spread(res.ns), len(res.ns))
 		}
+	}
+
+	if m.core != "" {
+		p("\n%s", strings.TrimRight(m.core, "\n")+"\n")
 	}
 
 	p("\n## Versions\n\nFrom `benchmarks/go.mod`; a peer missing here could not be fetched or built from the module proxy.\n\n")
