@@ -21,8 +21,20 @@ import (
 // It fills the store once, whatever b.N: run it with -benchtime 1x.
 func BenchmarkMemoryStoreSessionSize(b *testing.B) {
 	const n = 100_000
-	for _, grace := range []time.Duration{0, 30 * time.Second} {
-		b.Run(fmt.Sprintf("grace=%v", grace), func(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		grace  time.Duration
+		device paseto.Device
+	}{
+		{"grace=0s", 0, paseto.Device{}},
+		{"grace=30s", 30 * time.Second, paseto.Device{}},
+		// A browser's user agent (about 110 bytes) and a label.
+		{"grace=0s,device", 0, paseto.Device{
+			UserAgent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+			Label:     "Chrome on Linux"}},
+	} {
+		grace := tc.grace
+		b.Run(tc.name, func(b *testing.B) {
 			clock := fakeclock.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
 			store := paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: clock.Now})
 			access, refresh := paseto.GenerateSymmetricKey(), paseto.GenerateSymmetricKey()
@@ -45,7 +57,7 @@ func BenchmarkMemoryStoreSessionSize(b *testing.B) {
 				runtime.GC()
 				runtime.ReadMemStats(&before)
 				for i := range n {
-					pair, err := a.Login(ctx, fmt.Sprintf("user-%d", i), paseto.LoginOptions{})
+					pair, err := a.Login(ctx, fmt.Sprintf("user-%d", i), paseto.LoginOptions{Device: tc.device})
 					if err != nil {
 						b.Fatal(err)
 					}
