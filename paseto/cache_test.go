@@ -272,6 +272,7 @@ func BenchmarkCacheMiss(b *testing.B) {
 				}
 				b.ReportAllocs()
 				b.ResetTimer()
+				defer cpuPerOp(b)()
 				for i := range b.N {
 					tok := "v4.local.miss" + strconv.Itoa(i)
 					if c.get(ptr(cacheKeyOf(tok))) == nil {
