@@ -68,8 +68,7 @@ const cacheShards = 16
 // github.com/maypok86/otter/v2 (S3-FIFO, per-entry expiry) was measured
 // holding the same compact entries under the same SHA-256 keys: about
 // 320-330 B per entry at 100k and 1M entries, where this cache holds about
-// 280-320 B including the packed strings, and at 1k entries it dropped
-// recently inserted entries that a get then missed. More to the point, the
+// 280-300 B including the packed strings. More to the point, the
 // core imports only the standard library and golang.org/x, and what a
 // token cache needs beyond a bounded map is small: expiry is checked on
 // every hit anyway (the claims' exp, against the Verifier's clock), and
