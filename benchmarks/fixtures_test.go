@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -50,10 +51,19 @@ func runRows(b *testing.B, rows []row) {
 				b.Fatalf("setup check: %v", err)
 			}
 			b.ReportAllocs()
+			// cpu-ns/op: the thread's CPU time per operation, which a
+			// busy machine inflates far less than ns/op (it leaves out
+			// waiting for a CPU, and the GC's background work).
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			start, ok := threadCPU()
 			for b.Loop() {
 				if err := f.op(); err != nil {
 					b.Fatal(err)
 				}
+			}
+			if end, ok2 := threadCPU(); ok && ok2 && b.N > 0 {
+				b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
 			}
 		})
 	}

@@ -48,8 +48,14 @@ cores=$(grep -c '^processor' /proc/cpuinfo 2>/dev/null || nproc)
 gover=$(go version | sed 's/^go version //')
 date=$(date -u '+%Y-%m-%d %H:%M UTC')
 
+# results/core.md: the core package's own figures (verify against the floor,
+# the cache at scale, the memory store's session size), measured with the
+# commands it quotes and kept by hand; included verbatim.
+core=()
+[ -f results/core.md ] && core=(-core results/core.md)
+
 echo "==> docs/benchmarks.md and results/chart.svg"
-go run ./cmd/chart -in "$raw" -benchstat "$summary" -gomod go.mod \
+go run ./cmd/chart "${core[@]}" -in "$raw" -benchstat "$summary" -gomod go.mod \
   -md ../docs/benchmarks.md -svg results/chart.svg \
   -cpu "$cpu" -cores "$cores" -go "$gover" -date "$date" -count "$COUNT" -benchtime "$BENCHTIME" -note "$NOTE" \
   -http results/http.md

@@ -1,8 +1,8 @@
 package paseto
 
 import (
+	"crypto/sha256"
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"strings"
 	"sync"
@@ -15,15 +15,16 @@ import (
 // Envoy's jwt_authn cache does). Everything that can change between two
 // requests is still checked on every request: exp, nbf and iat against the
 // clock, issuer, audience and type, the route's Requirements (freshness,
-// scopes) and the session check. Only tokens that verified are cached, keyed by
-// their exact string, so a tampered or re-encoded variant is a miss and goes
-// through the full path.
+// scopes) and the session check. Only tokens that verified are cached, keyed
+// by the SHA-256 of their exact string, so a tampered or re-encoded variant
+// is a miss and goes through the full path.
 //
-// Memory is bounded by size entries (each roughly the token plus its
-// claims). When full, an insert evicts one entry in constant time
-// (amortised), chosen by the CLOCK algorithm: an expired entry, or one not
-// used since the hand last passed it. size must be between 1 and
-// 10,000,000.
+// Memory is bounded by size entries, each about 300 bytes for an access
+// token without custom claims (a 16-byte hash of the token and the claims
+// packed; custom claims add their payload). When full, an insert evicts
+// one entry in constant time (amortised), chosen by the CLOCK algorithm: an
+// expired entry, or one not used since the hand last passed it. size must
+// be between 1 and 10,000,000.
 func WithCache(size int) Option {
 	return Option{"WithCache", forVerifier, func(s *settings) error {
 		if size < 1 || size > 10_000_000 {
@@ -36,8 +37,42 @@ func WithCache(size int) Option {
 
 const cacheShards = 16
 
-// tokenCache is a sharded, bounded map from token to verified claims. The
-// cached *Claims is never handed out; callers get a copy.
+// tokenCache is a sharded, bounded map from token to verified claims. It
+// holds neither the token nor a *Claims: each entry is keyed by a hash of
+// the token and keeps the claims in a compact form, from which every hit
+// builds a fresh Claims for its caller.
+//
+// # Keys
+//
+// An entry's key is the first 16 bytes of the token's SHA-256. Two
+// different tokens share a key only through a SHA-256 collision on 128
+// bits: to hit another user's entry, a forger would need a second preimage
+// of a token it does not know, about 2^128 work divided by the number of
+// entries. A hash that is not collision resistant (such as the map's own)
+// would not do: the key is all that decides a hit. Hashing costs about as
+// much as the rest of a hit together, and it is what keeps an entry small:
+// a token is about 500 bytes, its key 16.
+//
+// # Entries
+//
+// The claims' strings are packed into one string (iss, sub, aud, jti, type,
+// sid, csrf and the space-joined scopes, about 100 bytes for an access
+// token) and referred to by offset; the four times are Unix seconds and
+// nanoseconds. A token with custom claims also keeps its payload, which
+// custom claims are read from. Entries live by value in fixed-size chunks,
+// so that an entry costs no allocation of its own, and the map holds an
+// index into them.
+//
+// # Why not a cache library
+//
+// github.com/maypok86/otter/v2 (S3-FIFO, per-entry expiry) was measured
+// holding the same compact entries under the same SHA-256 keys: about
+// 320-330 B per entry at 100k and 1M entries, where this cache holds about
+// 280-300 B including the packed strings. More to the point, the
+// core imports only the standard library and golang.org/x, and what a
+// token cache needs beyond a bounded map is small: expiry is checked on
+// every hit anyway (the claims' exp, against the Verifier's clock), and
+// CLOCK keeps the tokens in use. docs/benchmarks.md has the figures.
 //
 // # Eviction
 //
@@ -51,93 +86,256 @@ const cacheShards = 16
 // victim would cost O(size) on every insert into a full cache (the
 // earlier design, 62× a miss on an empty cache at 100k entries).
 type tokenCache struct {
-	seed   maphash.Seed
 	shards [cacheShards]cacheShard
 }
 
-type cacheShard struct {
-	mu   sync.RWMutex
-	m    map[string]*cacheEntry
-	ring []*cacheEntry // len up to max; slot i holds the entry at ring position i
-	hand int
-	max  int
+// cacheKey is a token's key: the first 16 bytes of its SHA-256.
+type cacheKey [16]byte
+
+func cacheKeyOf(token string) cacheKey {
+	// sha256.Sum256([]byte(token)) would copy the token to the heap (the
+	// hash's input escapes); copying it through a stack buffer does not.
+	h := sha256.New()
+	var buf [256]byte
+	for len(token) > 0 {
+		n := copy(buf[:], token)
+		h.Write(buf[:n])
+		token = token[n:]
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return cacheKey(sum[:16])
 }
 
-type cacheEntry struct {
-	token  string
-	claims *Claims
-	used   atomic.Bool // set by get, cleared by the passing hand
+const (
+	cacheChunkBits = 8 // entries are allocated 256 at a time
+	cacheChunk     = 1 << cacheChunkBits
+)
+
+type cacheShard struct {
+	mu     sync.RWMutex
+	m      map[cacheKey]int32 // key to ring position
+	chunks [][]cacheEntry     // the ring: position i is chunks[i>>cacheChunkBits][i%cacheChunk]
+	n      int                // positions in use
+	hand   int
+	max    int
 }
+
+func (s *cacheShard) at(i int32) *cacheEntry {
+	return &s.chunks[i>>cacheChunkBits][i&(cacheChunk-1)]
+}
+
+// The packed strings, in the order of cacheEntry.strs.
+const (
+	strIssuer = iota
+	strSubject
+	strAudience
+	strID
+	strType
+	strSession
+	strCSRF
+	strScopes // the scopes joined by single spaces
+	numStrs
+)
+
+// The times, in the order of cacheEntry.sec and nsec.
+const (
+	timeIssuedAt = iota
+	timeNotBefore
+	timeExpiration
+	timeAuthTime
+	numTimes
+)
+
+// cacheEntry is one cached token's claims (about 150 bytes, plus its packed
+// strings).
+type cacheEntry struct {
+	key     cacheKey
+	strs    string             // the claims' strings, packed
+	payload []byte             // the authenticated payload; nil without custom claims
+	refs    [numStrs][2]uint16 // offset and length of each string in strs
+	sec     [numTimes]int64    // Unix seconds
+	nsec    [numTimes]uint32
+	fresh   bool
+	used    atomic.Bool // set by get, cleared by the passing hand
+}
+
+// maxPacked bounds what an entry can refer to with 16-bit offsets; claims
+// with longer strings are simply not cached.
+const maxPacked = 1<<16 - 1
 
 func newTokenCache(size int) *tokenCache {
-	c := &tokenCache{seed: maphash.MakeSeed()}
+	c := &tokenCache{}
 	per := max(1, (size+cacheShards-1)/cacheShards)
 	for i := range c.shards {
-		c.shards[i] = cacheShard{m: make(map[string]*cacheEntry, min(per, 1024)), max: per}
+		c.shards[i] = cacheShard{m: make(map[cacheKey]int32, min(per, 1024)), max: per}
 	}
 	return c
 }
 
-func (c *tokenCache) shard(token string) *cacheShard {
-	return &c.shards[maphash.String(c.seed, token)%cacheShards]
+// The key is a uniform hash already: its first byte picks the shard.
+func (c *tokenCache) shard(k *cacheKey) *cacheShard {
+	return &c.shards[k[0]%cacheShards]
 }
 
-// get returns a copy of the cached claims for token, or nil.
-func (c *tokenCache) get(token string) *Claims {
-	s := c.shard(token)
+// get returns fresh claims for the token with key k, or nil.
+func (c *tokenCache) get(k *cacheKey) *Claims {
+	s := c.shard(k)
+	var e cacheEntry
 	s.mu.RLock()
-	e := s.m[token]
-	var cached *Claims
-	if e != nil {
-		cached = e.claims
-		if !e.used.Load() {
-			e.used.Store(true)
+	i, ok := s.m[*k]
+	if ok {
+		p := s.at(i)
+		e.strs, e.payload, e.refs, e.sec, e.nsec, e.fresh = p.strs, p.payload, p.refs, p.sec, p.nsec, p.fresh
+		if !p.used.Load() {
+			p.used.Store(true)
 		}
 	}
 	s.mu.RUnlock()
-	if cached == nil {
+	if !ok {
 		return nil
 	}
-	cp := *cached
-	if len(cp.Scopes) > 0 {
-		cp.Scopes = slices.Clone(cp.Scopes)
-	}
-	return &cp
+	return e.claims()
 }
 
-// put caches a private copy of claims for token. The token is copied too:
-// adapters may pass strings backed by request buffers that the server
-// reuses (fasthttp), and a map key whose bytes change under it would answer
-// for another token.
-func (c *tokenCache) put(token string, claims *Claims, now time.Time) {
-	cp := *claims
-	cp.Scopes = slices.Clone(claims.Scopes)
-	s := c.shard(token)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e := s.m[token]; e != nil {
-		e.claims = &cp // two misses on one token raced here
+// claims builds a Claims from e in one allocation: the strings are
+// substrings of e.strs, and up to four scopes share the allocation.
+func (e *cacheEntry) claims() *Claims {
+	str := func(i int) string {
+		r := e.refs[i]
+		return e.strs[r[0] : int(r[0])+int(r[1])]
+	}
+	var c *Claims
+	if scopes := str(strScopes); scopes == "" {
+		c = new(Claims)
+	} else if n := strings.Count(scopes, " ") + 1; n <= 4 {
+		h := new(struct {
+			c      Claims
+			scopes [4]string
+		})
+		c = &h.c
+		c.Scopes = h.scopes[:0:n]
+		for tok := range strings.SplitSeq(scopes, " ") {
+			c.Scopes = append(c.Scopes, tok)
+		}
+	} else {
+		c = new(Claims)
+		c.Scopes = strings.Split(scopes, " ")
+	}
+	c.Issuer, c.Subject, c.Audience = str(strIssuer), str(strSubject), str(strAudience)
+	c.ID, c.Type, c.Session, c.CSRF = str(strID), str(strType), str(strSession), str(strCSRF)
+	tm := func(i int) time.Time {
+		return time.Unix(e.sec[i], int64(e.nsec[i])).UTC()
+	}
+	c.IssuedAt, c.NotBefore, c.Expiration, c.AuthTime = tm(timeIssuedAt), tm(timeNotBefore), tm(timeExpiration), tm(timeAuthTime)
+	c.Fresh = e.fresh
+	c.payload = e.payload
+	return c
+}
+
+// pack fills e from claims. It reports false when the strings are too long
+// to pack, in which case the token is not cached.
+func (e *cacheEntry) pack(claims *Claims) bool {
+	strs := [numStrs]string{
+		strIssuer: claims.Issuer, strSubject: claims.Subject, strAudience: claims.Audience,
+		strID: claims.ID, strType: claims.Type, strSession: claims.Session, strCSRF: claims.CSRF,
+	}
+	size := len(claims.Scopes)
+	for _, sc := range claims.Scopes {
+		size += len(sc)
+	}
+	for _, s := range strs {
+		size += len(s)
+	}
+	if size > maxPacked {
+		return false
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for i, s := range strs {
+		start := b.Len()
+		if i != strScopes {
+			b.WriteString(s)
+		}
+		for j, sc := range claims.Scopes {
+			if i != strScopes {
+				break
+			}
+			if j > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(sc)
+		}
+		e.refs[i] = [2]uint16{uint16(start), uint16(b.Len() - start)}
+	}
+	e.strs = b.String()
+	for i, t := range [numTimes]time.Time{
+		timeIssuedAt: claims.IssuedAt, timeNotBefore: claims.NotBefore,
+		timeExpiration: claims.Expiration, timeAuthTime: claims.AuthTime,
+	} {
+		e.sec[i], e.nsec[i] = t.Unix(), uint32(t.Nanosecond())
+	}
+	e.fresh = claims.Fresh
+	if claims.hasCustom {
+		// A copy: the payload aliases the whole decoded token (nonce,
+		// tag and footer too).
+		e.payload = slices.Clone(claims.payload)
+	}
+	return true
+}
+
+// expired reports whether the entry's token has expired at now.
+func (e *cacheEntry) expired(now time.Time) bool {
+	return now.After(time.Unix(e.sec[timeExpiration], int64(e.nsec[timeExpiration])))
+}
+
+// put caches claims for the token with key k. Nothing of the token is
+// kept but its hash, so a token backed by a request buffer the server
+// reuses (fasthttp) cannot change an entry.
+func (c *tokenCache) put(k *cacheKey, claims *Claims, now time.Time) {
+	var e cacheEntry
+	if !e.pack(claims) {
 		return
 	}
-	e := &cacheEntry{token: strings.Clone(token), claims: &cp}
-	s.m[e.token] = e
-	if len(s.ring) < s.max {
-		s.ring = append(s.ring, e)
+	e.key = *k
+	s := c.shard(k)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i, ok := s.m[*k]; ok {
+		s.at(i).setFrom(&e) // two misses on one token raced here
+		return
+	}
+	if s.n < s.max {
+		if s.n>>cacheChunkBits == len(s.chunks) {
+			s.chunks = append(s.chunks, make([]cacheEntry, min(cacheChunk, s.max-s.n)))
+		}
+		i := int32(s.n)
+		s.n++
+		s.at(i).setFrom(&e)
+		s.m[*k] = i
 		return
 	}
 	// Full: evict at the hand. Each pass over a used entry clears its
 	// bit, so within two turns an evictable entry is found.
 	for {
-		old := s.ring[s.hand]
-		if !old.used.Load() || now.After(old.claims.Expiration) {
-			delete(s.m, old.token)
-			s.ring[s.hand] = e
-			s.hand = (s.hand + 1) % len(s.ring)
+		i := int32(s.hand)
+		old := s.at(i)
+		s.hand = (s.hand + 1) % s.n
+		if !old.used.Load() || old.expired(now) {
+			delete(s.m, old.key)
+			old.setFrom(&e)
+			s.m[*k] = i
 			return
 		}
 		old.used.Store(false)
-		s.hand = (s.hand + 1) % len(s.ring)
 	}
+}
+
+// setFrom copies src into e, with a cleared used bit.
+func (e *cacheEntry) setFrom(src *cacheEntry) {
+	e.key, e.strs, e.payload, e.refs = src.key, src.strs, src.payload, src.refs
+	e.sec, e.nsec, e.fresh = src.sec, src.nsec, src.fresh
+	e.used.Store(false)
 }
 
 // len returns the number of cached tokens.

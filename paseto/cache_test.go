@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"sync"
 	"testing"
@@ -189,8 +190,8 @@ func TestCacheCopiesTheToken(t *testing.T) {
 	copy(buf, bob) // the server reuses the buffer for the next request
 	for i := range v.currentCache().shards {
 		for k := range v.currentCache().shards[i].m {
-			if k != alice {
-				t.Fatalf("cached key changed with the request buffer: now %.20q…", k)
+			if k != cacheKeyOf(alice) {
+				t.Fatalf("cached key changed with the request buffer: now %x", k)
 			}
 		}
 	}
@@ -207,7 +208,7 @@ func TestCacheCopiesTheToken(t *testing.T) {
 func tokensInShard(c *tokenCache, n int) []string {
 	var out []string
 	for i := 0; len(out) < n; i++ {
-		if tok := "v4.local.tok" + strconv.Itoa(i); c.shard(tok) == &c.shards[0] {
+		if tok := "v4.local.tok" + strconv.Itoa(i); c.shard(ptr(cacheKeyOf(tok))) == &c.shards[0] {
 			out = append(out, tok)
 		}
 	}
@@ -221,29 +222,29 @@ func TestCacheEvictsUnusedFirst(t *testing.T) {
 	tok := tokensInShard(c, 8)
 	live := &Claims{Subject: "alice", Expiration: epoch.Add(time.Hour)}
 	for _, k := range tok[:4] {
-		c.put(k, live, epoch)
+		c.put(ptr(cacheKeyOf(k)), live, epoch)
 	}
-	c.get(tok[0])
-	c.get(tok[2])
-	c.put(tok[4], live, epoch) // passes tok[0] (used), evicts tok[1]
-	c.put(tok[5], live, epoch) // passes tok[2] (used), evicts tok[3]
+	c.get(ptr(cacheKeyOf(tok[0])))
+	c.get(ptr(cacheKeyOf(tok[2])))
+	c.put(ptr(cacheKeyOf(tok[4])), live, epoch) // passes tok[0] (used), evicts tok[1]
+	c.put(ptr(cacheKeyOf(tok[5])), live, epoch) // passes tok[2] (used), evicts tok[3]
 	for i, want := range []bool{true, false, true, false, true, true} {
-		if got := c.get(tok[i]) != nil; got != want {
+		if got := c.get(ptr(cacheKeyOf(tok[i]))) != nil; got != want {
 			t.Fatalf("token %d cached %v, want %v", i, got, want)
 		}
 	}
 	// Every entry is now used; an expired one goes before them all.
 	expired := &Claims{Subject: "bob", Expiration: epoch.Add(time.Minute)}
-	c.put(tok[6], live, epoch)                              // the hand clears every bit, evicts tok[0]
-	c.put(tok[7], expired, epoch)                           // evicts the next unused one
-	c.get(tok[7])                                           // used, but will be expired
-	c.put("v4.local.other", live, epoch.Add(2*time.Minute)) // may land elsewhere: only the bound matters
-	if n := len(c.shards[0].m); n > 4 || len(c.shards[0].ring) > 4 {
-		t.Fatalf("shard holds %d entries, ring %d, want at most 4", n, len(c.shards[0].ring))
+	c.put(ptr(cacheKeyOf(tok[6])), live, epoch)                              // the hand clears every bit, evicts tok[0]
+	c.put(ptr(cacheKeyOf(tok[7])), expired, epoch)                           // evicts the next unused one
+	c.get(ptr(cacheKeyOf(tok[7])))                                           // used, but will be expired
+	c.put(ptr(cacheKeyOf("v4.local.other")), live, epoch.Add(2*time.Minute)) // may land elsewhere: only the bound matters
+	if n := len(c.shards[0].m); n > 4 || c.shards[0].n > 4 {
+		t.Fatalf("shard holds %d entries, ring %d, want at most 4", n, c.shards[0].n)
 	}
-	for k, e := range c.shards[0].m {
-		if e.token != k {
-			t.Fatalf("entry for %q holds %q", k, e.token)
+	for k, i := range c.shards[0].m {
+		if got := c.shards[0].at(i).key; got != k {
+			t.Fatalf("entry for %x holds %x", k, got)
 		}
 	}
 }
@@ -266,18 +267,85 @@ func BenchmarkCacheMiss(b *testing.B) {
 				if full {
 					c = newTokenCache(n)
 					for i := range n {
-						c.put("v4.local.fill"+strconv.Itoa(i), claims, epoch)
+						c.put(ptr(cacheKeyOf("v4.local.fill"+strconv.Itoa(i))), claims, epoch)
 					}
 				}
 				b.ReportAllocs()
 				b.ResetTimer()
+				defer cpuPerOp(b)()
 				for i := range b.N {
 					tok := "v4.local.miss" + strconv.Itoa(i)
-					if c.get(tok) == nil {
-						c.put(tok, claims, epoch)
+					if c.get(ptr(cacheKeyOf(tok))) == nil {
+						c.put(ptr(cacheKeyOf(tok)), claims, epoch)
 					}
 				}
 			})
 		}
 	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// A hit answers exactly what the miss answered: every field, the scopes,
+// the custom claims, escaped strings, fractional seconds and absent times.
+func TestCacheHitEqualsMiss(t *testing.T) {
+	ring := mustLocalRing(t)
+	footer := `{"kid":"` + ring.CurrentID() + `"}`
+	payloads := map[string]string{
+		"registered only": `{"iss":"https://api.example.com","sub":"alice","aud":"app","jti":"j1","type":"access","sid":"s1",` +
+			`"fresh":true,"csrf":"c1","exp":"2030-01-01T00:00:00Z","iat":"2025-01-01T00:00:00Z","nbf":"2025-01-01T00:00:00Z","auth_time":"2025-01-01T00:00:00Z"}`,
+		"no optional times": `{"sub":"alice","jti":"j2","type":"access","exp":"2030-01-01T00:00:00Z"}`,
+		"fractional and offset": `{"sub":"alice","jti":"j3","type":"access","exp":"2030-01-01T01:00:00.123456789+01:00",` +
+			`"iat":"2025-01-01T00:00:00.5Z"}`,
+		"escaped strings": `{"sub":"al\"ice\u00e9\ud83d\ude00","iss":"a\\b","jti":"j4","type":"access","exp":"2030-01-01T00:00:00Z"}`,
+		"four scopes":     `{"sub":"alice","jti":"j5","type":"access","exp":"2030-01-01T00:00:00Z","scope":"a b:c d e"}`,
+		"five scopes":     `{"sub":"alice","jti":"j6","type":"access","exp":"2030-01-01T00:00:00Z","scope":"a b c d e"}`,
+		"one scope":       `{"sub":"alice","jti":"j7","type":"access","exp":"2030-01-01T00:00:00Z","scope":"read"}`,
+		"custom claims": `{"sub":"alice","jti":"j8","type":"access","exp":"2030-01-01T00:00:00Z","role":"admin",` +
+			`"groups":["x","y"],"n":{"a":1}}`,
+	}
+	for name, payload := range payloads {
+		t.Run(name, func(t *testing.T) {
+			v := mustVerifier(t, ring, TypeAccess, WithClock(func() time.Time { return epoch }), WithCache(16))
+			tok := seal(ring, payload, footer)
+			ctx := context.Background()
+			miss, err := v.Verify(ctx, tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hit, err := v.Verify(ctx, tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.currentCache().len() != 1 {
+				t.Fatalf("cache holds %d tokens", v.currentCache().len())
+			}
+			if hit == miss {
+				t.Fatal("the hit returned the miss's Claims")
+			}
+			if got, want := exported(hit), exported(miss); !reflect.DeepEqual(got, want) {
+				t.Fatalf("hit  %+v\nmiss %+v", got, want)
+			}
+			if got, want := hit.Custom(), miss.Custom(); !reflect.DeepEqual(got, want) {
+				t.Fatalf("custom claims: hit %s, miss %s", got, want)
+			}
+			// The caller owns its scopes: appending or writing does not
+			// reach the next hit.
+			if len(hit.Scopes) > 0 {
+				hit.Scopes[0] = "admin"
+				_ = append(hit.Scopes, "more")
+				again, _ := v.Verify(ctx, tok)
+				if !reflect.DeepEqual(again.Scopes, miss.Scopes) {
+					t.Fatalf("scopes after a caller's write: %q, want %q", again.Scopes, miss.Scopes)
+				}
+			}
+		})
+	}
+}
+
+// exported is c without its unexported fields, which a hit need not share.
+func exported(c *Claims) Claims {
+	cp := *c
+	cp.payload, cp.hasCustom = nil, false
+	return cp
 }

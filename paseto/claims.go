@@ -94,7 +94,8 @@ type Claims struct {
 	// value; set only for sessions carried in cookies.
 	CSRF string
 
-	payload []byte // the authenticated JSON, for custom claims
+	payload   []byte // the authenticated JSON, for custom claims
+	hasCustom bool   // payload has a claim that is not registered
 }
 
 // Has reports whether the token carries the custom claim name.

@@ -28,42 +28,54 @@ var payloadLimits = strictjson.Limits{MaxDepth: 32, MaxMembers: 256}
 // of it passed.
 func decodeClaims(payload []byte, c *Claims) error {
 	var haveExp bool
+	// One conversion for the whole payload: every claim string without
+	// escapes is a substring of it, so a typical token's claims cost one
+	// allocation instead of one per string.
+	src := string(payload)
+	str := func(k []byte, v strictjson.Value) (string, error) {
+		if v.Kind != strictjson.KindString {
+			return "", fmt.Errorf("%w: %q must be a string", ErrInvalidClaims, k)
+		}
+		return v.StringIn(src, payload)
+	}
 	err := strictjson.Object(payload, payloadLimits, func(k []byte, v strictjson.Value) error {
 		var err error
 		switch string(k) {
 		case ClaimIssuer:
-			c.Issuer, err = stringClaim(k, v)
+			c.Issuer, err = str(k, v)
 		case ClaimSubject:
-			c.Subject, err = stringClaim(k, v)
+			c.Subject, err = str(k, v)
 		case ClaimAudience:
-			c.Audience, err = stringClaim(k, v)
+			c.Audience, err = str(k, v)
 		case ClaimTokenID:
-			c.ID, err = stringClaim(k, v)
+			c.ID, err = str(k, v)
 		case ClaimType:
-			c.Type, err = stringClaim(k, v)
+			c.Type, err = str(k, v)
 		case ClaimSession:
-			c.Session, err = stringClaim(k, v)
+			c.Session, err = str(k, v)
 		case ClaimCSRF:
-			c.CSRF, err = stringClaim(k, v)
+			c.CSRF, err = str(k, v)
 		case ClaimScope:
 			var scope string
-			if scope, err = stringClaim(k, v); err == nil {
+			if scope, err = str(k, v); err == nil {
 				c.Scopes, err = parseScope(scope)
 			}
 		case ClaimExpiration:
-			c.Expiration, err = timeClaim(k, v)
+			c.Expiration, err = timeClaim(k, v, str)
 			haveExp = true
 		case ClaimNotBefore:
-			c.NotBefore, err = timeClaim(k, v)
+			c.NotBefore, err = timeClaim(k, v, str)
 		case ClaimIssuedAt:
-			c.IssuedAt, err = timeClaim(k, v)
+			c.IssuedAt, err = timeClaim(k, v, str)
 		case ClaimAuthTime:
-			c.AuthTime, err = timeClaim(k, v)
+			c.AuthTime, err = timeClaim(k, v, str)
 		case ClaimFresh:
 			if v.Kind != strictjson.KindBool {
 				return fmt.Errorf("%w: %q must be a boolean", ErrInvalidClaims, k)
 			}
 			c.Fresh, err = v.Bool()
+		default:
+			c.hasCustom = true
 		}
 		return err
 	})
@@ -85,18 +97,11 @@ func decodeClaims(payload []byte, c *Claims) error {
 	return nil
 }
 
-func stringClaim(k []byte, v strictjson.Value) (string, error) {
-	if v.Kind != strictjson.KindString {
-		return "", fmt.Errorf("%w: %q must be a string", ErrInvalidClaims, k)
-	}
-	return v.String()
-}
-
-func timeClaim(k []byte, v strictjson.Value) (time.Time, error) {
+func timeClaim(k []byte, v strictjson.Value, str func([]byte, strictjson.Value) (string, error)) (time.Time, error) {
 	if v.Kind != strictjson.KindString {
 		return time.Time{}, fmt.Errorf("%w: %q must be an RFC 3339 string", ErrInvalidClaims, k)
 	}
-	s, err := v.String()
+	s, err := str(k, v)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -111,6 +116,9 @@ func timeClaim(k []byte, v strictjson.Value) (time.Time, error) {
 // case T and Z, optional fractional seconds, any offset (compared as an
 // instant). time.Parse alone would also accept offsets such as +24:00.
 func parseTime(s string) (time.Time, bool) {
+	if t, ok := parseTimeUTCSeconds(s); ok {
+		return t, true
+	}
 	if len(s) < 20 || s[10] != 'T' {
 		return time.Time{}, false
 	}
@@ -224,4 +232,33 @@ func appendJSONString(dst []byte, s string) ([]byte, error) {
 		}
 	}
 	return append(dst, '"'), nil
+}
+
+// parseTimeUTCSeconds is parseTime's fast path for the form the Issuer
+// writes, "2006-01-02T15:04:05Z". It reports false for anything else, and
+// for any field out of range, leaving the decision to the general path; so
+// it only ever accepts what time.Parse accepts, with the same result.
+func parseTimeUTCSeconds(s string) (time.Time, bool) {
+	if len(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
+		return time.Time{}, false
+	}
+	ok := true
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			ok = ok && '0' <= c && c <= '9'
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day := num(0, 4), num(5, 2), num(8, 2)
+	hour, minute, sec := num(11, 2), num(14, 2), num(17, 2)
+	if !ok || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
+	if t.Day() != day { // past the month's last day: time.Date normalised it
+		return time.Time{}, false
+	}
+	return t, true
 }

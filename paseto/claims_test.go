@@ -190,3 +190,35 @@ func TestReservedClaimsIsACopy(t *testing.T) {
 		}
 	}
 }
+
+// The fast path of parseTime accepts only what time.Parse accepts, with
+// the same instant, and leaves every other string to the general path.
+func TestParseTimeFastPath(t *testing.T) {
+	cases := []string{
+		"2026-12-02T03:04:05Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+		"2024-02-29T12:00:00Z", "2023-02-29T12:00:00Z", "2023-04-31T00:00:00Z",
+		"2026-13-01T00:00:00Z", "2026-00-01T00:00:00Z", "2026-01-00T00:00:00Z",
+		"2026-01-01T24:00:00Z", "2026-01-01T23:60:00Z", "2026-01-01T23:59:60Z",
+		"2026-01-01t00:00:00Z", "2026-01-01T00:00:00z", "2026-01-01T00:00:0aZ",
+		"+026-01-01T00:00:00Z", "2026-01-01T00:00:00+00:00", "2026-1-01T00:00:00Z",
+		"2026-01-01 00:00:00Z", "2026-01-01T00:00:00.5Z",
+	}
+	// Every day of a leap and a common year, and every second of a day
+	// at minute granularity.
+	for d := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 2025; d = d.Add(24 * time.Hour) {
+		cases = append(cases, d.Format(time.RFC3339))
+	}
+	for m := 0; m < 24*60; m++ {
+		cases = append(cases, time.Date(2026, 1, 1, 0, m, m%60, 0, time.UTC).Format(time.RFC3339))
+	}
+	for _, s := range cases {
+		want, err := time.Parse(time.RFC3339Nano, s)
+		got, ok := parseTimeUTCSeconds(s)
+		if ok && (err != nil || !got.Equal(want) || got != want.UTC()) {
+			t.Fatalf("%q: fast path %v, time.Parse %v, %v", s, got, want, err)
+		}
+		if !ok && err == nil && len(s) == 20 && s[19] == 'Z' {
+			t.Fatalf("%q: fast path refused what time.Parse accepts", s)
+		}
+	}
+}

@@ -28,7 +28,7 @@ func TestIssueClaims(t *testing.T) {
 	}
 	want := Claims{Issuer: "https://api.example", Subject: "alice", Audience: "app", ID: c.ID, Type: TypeAccess, Session: "s-1",
 		IssuedAt: epoch, NotBefore: epoch, Expiration: epoch.Add(DefaultAccessLifetime), Fresh: true, AuthTime: epoch}
-	got.payload = nil
+	got.payload, got.hasCustom = nil, false
 	if !reflect.DeepEqual(*got, want) {
 		t.Fatalf("claims:\n got %+v\nwant %+v", *got, want)
 	}

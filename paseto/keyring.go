@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"maps"
-	"strings"
 )
 
 // Purpose is the PASETO purpose a KeyRing serves.
@@ -209,5 +208,6 @@ func (r *KeyRing) sharesKeyWith(o *KeyRing) bool {
 
 // keyIDValid checks the shape of a kid before it is used as a map key.
 func (r *KeyRing) keyIDValid(kid []byte) bool {
-	return len(kid) == 51 && strings.HasPrefix(string(kid), r.idPrefix())
+	p := r.idPrefix()
+	return len(kid) == 51 && string(kid[:len(p)]) == p // no conversion is allocated
 }

@@ -140,29 +140,81 @@ type subjectShard struct {
 }
 
 // Times are Unix nanoseconds: a third of the size of a time.Time and no
-// pointer for the garbage collector to follow.
+// pointer for the garbage collector to follow. What only a login with a
+// device, a grace window or a revocation needs is behind a pointer, nil
+// until then: a plain session is 144 bytes (a size class of its own)
+// instead of 248 (256).
 type memSession struct {
 	queued
+	revoked           bool
 	sid, subject      string
 	current, previous string      // hashes of refresh-token IDs
-	wrapped           string      // the successor kept for a retry, until keepUntil
-	reusedBy          string      // the Successor of the Rotate that detected reuse
 	sub               *memSubject // its subject's record when it was created
 	gen               uint64      // sub's generation when it was created
-	device            Device
+	device            *Device     // nil when the login gave none
+	aside             *memAside   // nil until a grace window or a revocation
 	createdAt         int64
 	expiresAt         int64 // not live from then on
 	idle              int64 // idle timeout; 0 disables it
 	idleEnd           int64 // last use plus idle: not live after it
 	rotatedAt         int64
-	keepUntil         int64 // wrapped is kept up to and including then
-	forgetAt          int64 // for a revoked session: the tombstone's end
-	revoked           bool
+}
+
+// memAside holds a session's rarely needed fields.
+type memAside struct {
+	wrapped   string // the successor kept for a retry, until keepUntil
+	reusedBy  string // the Successor of the Rotate that detected reuse
+	keepUntil int64  // wrapped is kept up to and including then
+	forgetAt  int64  // for a revoked session: the tombstone's end
+}
+
+// side returns s's aside, creating it.
+func (s *memSession) side() *memAside {
+	if s.aside == nil {
+		s.aside = new(memAside)
+	}
+	return s.aside
+}
+
+func (s *memSession) wrapped() string {
+	if s.aside == nil {
+		return ""
+	}
+	return s.aside.wrapped
+}
+
+func (s *memSession) keepUntil() int64 {
+	if s.aside == nil {
+		return 0
+	}
+	return s.aside.keepUntil
+}
+
+func (s *memSession) reusedBy() string {
+	if s.aside == nil {
+		return ""
+	}
+	return s.aside.reusedBy
+}
+
+func (s *memSession) forgetAt() int64 {
+	if s.aside == nil {
+		return 0
+	}
+	return s.aside.forgetAt
+}
+
+// dropWrapped forgets the kept successor, if any.
+func (s *memSession) dropWrapped() {
+	if s.aside != nil {
+		s.aside.wrapped = ""
+	}
 }
 
 type memSubject struct {
 	queued
-	name string
+	tidyAt int32 // see sessions
+	name   string
 	// gen is replaced by RevokeSubject and zeroed when the record is
 	// removed; 0 is never handed out. It is atomic so that SessionLive and
 	// Rotate read it, through their session's pointer to this record,
@@ -173,7 +225,6 @@ type memSubject struct {
 	// dead ones until they are tidied away. tidyAt is the length at which
 	// CreateSession next tidies it.
 	sessions []*memSession
-	tidyAt   int
 }
 
 // memTidyMin is the shortest session list CreateSession tidies.
@@ -278,7 +329,7 @@ func (m *MemoryStore) createUnder(ss *subjectShard, r SessionRecord, now int64) 
 		spare = 0
 	}
 	var ended []string
-	if r.MaxSessions > 0 || len(sub.sessions) >= sub.tidyAt {
+	if r.MaxSessions > 0 || len(sub.sessions) >= int(sub.tidyAt) {
 		live := m.tidySessions(sub, now)
 		if over := len(live) - r.MaxSessions + 1; r.MaxSessions > 0 && over > 0 {
 			if r.RefuseAtMax {
@@ -308,8 +359,11 @@ func (m *MemoryStore) createUnder(ss *subjectShard, r SessionRecord, now int64) 
 
 	s := &memSession{
 		sid: r.ID, subject: r.Subject, current: r.Current, sub: sub, gen: gen,
-		device: r.Device, createdAt: unixNano(r.CreatedAt),
-		expiresAt: expires, idleEnd: math.MaxInt64,
+		createdAt: unixNano(r.CreatedAt), expiresAt: expires, idleEnd: math.MaxInt64,
+	}
+	if r.Device != (Device{}) {
+		d := r.Device
+		s.device = &d
 	}
 	if r.IdleTimeout > 0 {
 		s.idle = int64(r.IdleTimeout)
@@ -343,7 +397,7 @@ func (m *MemoryStore) tidySessions(sub *memSubject, now int64) []*memSession {
 	}
 	clear(sub.sessions[len(kept):])
 	sub.sessions = kept
-	sub.tidyAt = max(memTidyMin, 2*len(kept))
+	sub.tidyAt = int32(min(max(memTidyMin, 2*len(kept)), math.MaxInt32))
 	return slices.Clone(kept)
 }
 
@@ -372,10 +426,14 @@ func (m *MemoryStore) revokeIfLive(s *memSession, now int64) bool {
 // info describes s for ListSessions. The caller holds s's shard lock.
 func (s *memSession) info() SessionInfo {
 	last := max(s.createdAt, s.rotatedAt)
-	return SessionInfo{
+	info := SessionInfo{
 		ID: s.sid, CreatedAt: time.Unix(0, s.createdAt).UTC(), LastUsedAt: time.Unix(0, last).UTC(),
-		ExpiresAt: time.Unix(0, min(s.expiresAt, s.idleEnd)).UTC(), Device: s.device,
+		ExpiresAt: time.Unix(0, min(s.expiresAt, s.idleEnd)).UTC(),
 	}
+	if s.device != nil {
+		info.Device = *s.device
+	}
+	return info
 }
 
 // ListSessions implements Store: it walks the subject's list of sessions,
@@ -425,7 +483,7 @@ func (m *MemoryStore) rotate(sh *sessionShard, r Rotation) (RotationResult, erro
 		return RotationResult{}, fmt.Errorf("%w: session unknown or revoked", ErrRevoked)
 	}
 	if s.revoked {
-		if s.reusedBy != "" && s.reusedBy == r.Successor {
+		if by := s.reusedBy(); by != "" && by == r.Successor {
 			return RotationResult{Outcome: Reused}, nil
 		}
 		return RotationResult{}, fmt.Errorf("%w: session unknown or revoked", ErrRevoked)
@@ -445,10 +503,11 @@ func (m *MemoryStore) rotate(sh *sessionShard, r Rotation) (RotationResult, erro
 		if s.idle > 0 {
 			s.idleEnd = addSat(t, s.idle)
 		}
-		s.wrapped = ""
+		s.dropWrapped()
 		if r.Grace > 0 && r.WrappedSuccessor != "" {
 			// Kept for the grace window only: nothing can use it later.
-			s.wrapped, s.keepUntil = r.WrappedSuccessor, addSat(t, int64(r.Grace))
+			a := s.side()
+			a.wrapped, a.keepUntil = r.WrappedSuccessor, addSat(t, int64(r.Grace))
 			sh.kept.push(s)
 		}
 		// The session's end can only have moved later: its queue entry
@@ -456,12 +515,12 @@ func (m *MemoryStore) rotate(sh *sessionShard, r Rotation) (RotationResult, erro
 		return RotationResult{Outcome: Rotated}, nil
 	case s.previous != "" && equalHash(r.Presented, s.previous) && equalHash(r.Successor, s.current):
 		return RotationResult{Outcome: Rotated}, nil // this very rotation, repeated
-	case r.Grace > 0 && s.previous != "" && s.wrapped != "" && equalHash(r.Presented, s.previous) &&
-		t-s.rotatedAt <= int64(r.Grace) && t <= s.keepUntil:
-		return RotationResult{Outcome: Retried, WrappedSuccessor: s.wrapped}, nil
+	case r.Grace > 0 && s.previous != "" && s.wrapped() != "" && equalHash(r.Presented, s.previous) &&
+		t-s.rotatedAt <= int64(r.Grace) && t <= s.keepUntil():
+		return RotationResult{Outcome: Retried, WrappedSuccessor: s.wrapped()}, nil
 	}
 	sh.revoke(s, t)
-	s.reusedBy = r.Successor
+	s.side().reusedBy = r.Successor
 	return RotationResult{Outcome: Reused}, nil
 }
 
@@ -488,10 +547,11 @@ func (m *MemoryStore) RevokeSession(_ context.Context, subject, sid string, now 
 // frees its room, so that logins and revocations in a loop cannot fill
 // the store. The caller holds s's shard lock.
 func (m *MemoryStore) forget(sh *sessionShard, s *memSession) {
-	sh.q.remove(s.idx)
+	sh.q.remove(int(s.idx))
 	delete(sh.m, s.sid)
 	s.revoked = true
-	s.current, s.previous, s.wrapped = "", "", ""
+	s.current, s.previous = "", ""
+	s.dropWrapped()
 	m.count.Add(-1)
 }
 
@@ -548,11 +608,12 @@ func (m *MemoryStore) Len() int { return int(m.count.Load()) }
 func (sh *sessionShard) revoke(s *memSession, now int64) {
 	end := s.expiresAt
 	if s.revoked {
-		end = s.forgetAt // a second revocation does not extend the first
+		end = s.forgetAt() // a second revocation does not extend the first
 	}
 	s.revoked = true
-	s.current, s.previous, s.wrapped = "", "", ""
-	s.forgetAt = min(end, addSat(now, int64(memTombstone)))
+	s.current, s.previous = "", ""
+	s.dropWrapped()
+	s.side().forgetAt = min(end, addSat(now, int64(memTombstone)))
 	sh.requeue(s)
 }
 
@@ -560,7 +621,7 @@ func (sh *sessionShard) revoke(s *memSession, now int64) {
 // is left for the entry to find out when it comes (see expireSessions).
 func (sh *sessionShard) requeue(s *memSession) {
 	if due := s.nextDue(); due < sh.q[s.idx].due {
-		sh.q.set(s.idx, due)
+		sh.q.set(int(s.idx), due)
 	}
 }
 
@@ -568,7 +629,7 @@ func (sh *sessionShard) requeue(s *memSession) {
 // its end, a revoked one at the end of its tombstone.
 func (s *memSession) forgettable(now int64) bool {
 	if s.revoked {
-		return now >= s.forgetAt
+		return now >= s.forgetAt()
 	}
 	return now >= s.expiresAt || now > s.idleEnd
 }
@@ -576,7 +637,7 @@ func (s *memSession) forgettable(now int64) bool {
 // nextDue is when s can be removed, as far as is known now.
 func (s *memSession) nextDue() int64 {
 	if s.revoked {
-		return s.forgetAt
+		return s.forgetAt()
 	}
 	return min(s.expiresAt, addSat(s.idleEnd, 1))
 }
@@ -629,8 +690,8 @@ func (m *MemoryStore) expireSessions(sh *sessionShard, now int64, budget int) {
 			freed++
 			continue
 		}
-		if s.wrapped != "" && now > s.keepUntil {
-			s.wrapped = ""
+		if s.wrapped() != "" && now > s.keepUntil() {
+			s.dropWrapped()
 		}
 		sh.q.set(0, s.nextDue()) // after now: see forgettable
 	}
@@ -677,7 +738,7 @@ type keptItem struct {
 }
 
 func (k *keptQueue) push(s *memSession) {
-	k.items = append(k.items, keptItem{s.keepUntil, s})
+	k.items = append(k.items, keptItem{s.keepUntil(), s})
 }
 
 // expire drops at most budget successors whose window ended before now,
@@ -689,8 +750,8 @@ func (k *keptQueue) expire(now int64, budget int) int {
 		it := k.items[k.head]
 		k.items[k.head] = keptItem{}
 		k.head++
-		if it.s.wrapped != "" && it.s.keepUntil == it.until {
-			it.s.wrapped = ""
+		if it.s.wrapped() != "" && it.s.keepUntil() == it.until {
+			it.s.dropWrapped()
 		}
 	}
 	if k.head == len(k.items) {
@@ -704,15 +765,17 @@ func (k *keptQueue) expire(now int64, budget int) int {
 }
 
 // queued is a record's place in its shard's expiryQueue.
-type queued struct{ idx int }
+// queued is a record's index in its queue. An int32 leaves room for a
+// 4-byte field beside it (a shard never holds 2^31 records).
+type queued struct{ idx int32 }
 
-func (q *queued) slot() *int { return &q.idx }
+func (q *queued) slot() *int32 { return &q.idx }
 
 // expiryQueue is a 4-ary min-heap of records by due time. The due times sit
 // in the heap itself, so sifting compares without following pointers (four
 // siblings share a cache line), and each record keeps its index, so that
 // its due time can change in place.
-type expiryQueue[T interface{ slot() *int }] []queueItem[T]
+type expiryQueue[T interface{ slot() *int32 }] []queueItem[T]
 
 type queueItem[T any] struct {
 	due int64 // Unix ns
@@ -721,12 +784,12 @@ type queueItem[T any] struct {
 
 func (q expiryQueue[T]) swap(i, j int) {
 	q[i], q[j] = q[j], q[i]
-	*q[i].x.slot() = i
-	*q[j].x.slot() = j
+	*q[i].x.slot() = int32(i)
+	*q[j].x.slot() = int32(j)
 }
 
 func (q *expiryQueue[T]) push(x T, due int64) {
-	*x.slot() = len(*q)
+	*x.slot() = int32(len(*q))
 	*q = append(*q, queueItem[T]{due, x})
 	q.up(len(*q) - 1)
 }

@@ -38,7 +38,7 @@ func MemoryStoreForget(m *MemoryStore, key string) {
 		sh := m.sessionShard(sid)
 		sh.mu.Lock()
 		if s := sh.m[sid]; s != nil {
-			sh.q.remove(s.idx)
+			sh.q.remove(int(s.idx))
 			delete(sh.m, sid)
 			m.count.Add(-1)
 		}
@@ -49,7 +49,7 @@ func MemoryStoreForget(m *MemoryStore, key string) {
 		ss := m.subjectShard(name)
 		ss.mu.Lock()
 		if sub := ss.m[name]; sub != nil {
-			ss.q.remove(sub.idx)
+			ss.q.remove(int(sub.idx))
 			delete(ss.m, name)
 			sub.gen.Store(0)
 			m.count.Add(-1)
@@ -84,7 +84,7 @@ func MemoryStoreKeepsSuccessor(m *MemoryStore, sid string) bool {
 	sh.mu.RLock()
 	defer sh.mu.RUnlock()
 	s := sh.m[sid]
-	return s != nil && s.wrapped != ""
+	return s != nil && s.wrapped() != ""
 }
 
 // MemoryStoreCheck verifies m's invariants: every record is in its shard's
@@ -126,24 +126,24 @@ func MemoryStoreCheck(m *MemoryStore) error {
 func checkKept(sh *sessionShard) error {
 	queued := map[*memSession]bool{}
 	for _, it := range sh.kept.items[sh.kept.head:] {
-		if it.s.keepUntil == it.until {
+		if it.s.keepUntil() == it.until {
 			queued[it.s] = true
 		}
 	}
 	for sid, s := range sh.m {
-		if s.wrapped != "" && !queued[s] {
+		if s.wrapped() != "" && !queued[s] {
 			return fmt.Errorf("session %s keeps a successor it will never drop", sid)
 		}
 	}
 	return nil
 }
 
-func checkQueue[T interface{ slot() *int }](q expiryQueue[T], records int, held func(T) bool) error {
+func checkQueue[T interface{ slot() *int32 }](q expiryQueue[T], records int, held func(T) bool) error {
 	if len(q) != records {
 		return fmt.Errorf("%d queued, %d records", len(q), records)
 	}
 	for i, it := range q {
-		if *it.x.slot() != i {
+		if int(*it.x.slot()) != i {
 			return fmt.Errorf("entry %d has index %d", i, *it.x.slot())
 		}
 		if !held(it.x) {

@@ -66,8 +66,10 @@ func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement
 	// entry outlives the removal of the key that verified it.
 	cache := v.cacheFor(ring)
 	var c *Claims
+	var key cacheKey
 	if cache != nil {
-		c = cache.get(token)
+		key = cacheKeyOf(token)
+		c = cache.get(&key)
 		v.observeCache(ctx, c == nil)
 	}
 	miss := c == nil
@@ -82,7 +84,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement
 	}
 	if miss && cache != nil && v.cacheFor(ring) == cache {
 		// Cached once the token-level checks pass; every hit re-runs them.
-		cache.put(token, c, now)
+		cache.put(&key, c, now)
 	}
 	for _, req := range reqs {
 		if err := req(ctx, c, now); err != nil {
@@ -161,6 +163,9 @@ func footerKeyID(footer []byte) ([]byte, error) {
 	if len(footer) == 0 {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, errNoKeyID)
 	}
+	if kid, ok := plainKeyIDFooter(footer); ok {
+		return kid, nil
+	}
 	var kid []byte
 	err := strictjson.Object(footer, footerLimits, func(k []byte, val strictjson.Value) error {
 		if string(k) != "kid" || val.Kind != strictjson.KindString {
@@ -178,6 +183,26 @@ func footerKeyID(footer []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, errNoKeyID)
 	}
 	return kid, nil
+}
+
+// plainKeyIDFooter is footerKeyID's fast path for the footer the Issuer
+// writes: exactly {"kid":"…"} with a 51-character PASERK ID of plain
+// characters. Such a footer is valid JSON whose only member is that kid,
+// so the strict parser would return the same bytes; anything else (other
+// spacing, escapes, members or lengths) is left to it.
+func plainKeyIDFooter(footer []byte) ([]byte, bool) {
+	const head, tail, idLen = `{"kid":"`, `"}`, 51
+	if len(footer) != len(head)+idLen+len(tail) || string(footer[:len(head)]) != head ||
+		string(footer[len(footer)-len(tail):]) != tail {
+		return nil, false
+	}
+	kid := footer[len(head) : len(head)+idLen]
+	for _, c := range kid {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return nil, false
+		}
+	}
+	return kid, true
 }
 
 // checkClaims runs step 4 and the type check.

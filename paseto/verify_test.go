@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pasetoauth/pasetoauth/paseto/internal/strictjson"
 )
 
 func payloadJSON(extra string) string {
@@ -388,5 +390,41 @@ func TestIssuerAndAudience(t *testing.T) {
 	bare := mustIssue(t, mustIssuer(t, ring, TypeAccess), Template{Subject: "alice"})
 	if _, err := mustVerifier(t, ring, TypeAccess, WithAudience("app-a")).Verify(ctx, bare); !errors.Is(err, ErrAudience) {
 		t.Fatalf("missing aud: got %v", err)
+	}
+}
+
+// The footer fast path answers exactly what the strict parser answers.
+func TestPlainKeyIDFooter(t *testing.T) {
+	id := "k4.lid." + strings.Repeat("A", 44) // 51 characters, as keyIDValid wants
+	for _, footer := range []string{
+		`{"kid":"` + id + `"}`,
+		`{"kid":"` + id[:50] + `"}`,
+		`{"kid":"` + id + `A"}`,
+		`{"kid":"` + id[:50] + `\"}`,
+		`{"kid":"` + id[:50] + `"}}`,
+		`{"kid":"` + id[:49] + `\u0041"}`,
+		`{ "kid":"` + id[:50] + `"}`,
+		`{"kId":"` + id + `"}`,
+		`{"kid":"` + id[:50] + "\x00" + `"}`,
+		`{"kid":"` + id[:50] + `é"}`,
+	} {
+		fast, ok := plainKeyIDFooter([]byte(footer))
+		if !ok {
+			continue
+		}
+		// Turn the fast path off by asking the strict parser directly.
+		var slow []byte
+		err := strictjson.Object([]byte(footer), footerLimits, func(k []byte, v strictjson.Value) error {
+			if string(k) == "kid" && v.Kind == strictjson.KindString {
+				slow = v.Raw[1 : len(v.Raw)-1]
+			}
+			return nil
+		})
+		if err != nil || string(slow) != string(fast) {
+			t.Fatalf("%q: fast path %q, strict parser %q, %v", footer, fast, slow, err)
+		}
+	}
+	if _, ok := plainKeyIDFooter([]byte(`{"kid":"` + id + `"}`)); !ok {
+		t.Fatal("the Issuer's footer missed the fast path")
 	}
 }

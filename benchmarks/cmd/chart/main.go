@@ -20,6 +20,7 @@ func main() {
 	svg := flag.String("svg", "results/chart.svg", "chart to write")
 	gomod := flag.String("gomod", "go.mod", "the benchmarks module's go.mod, for the versions")
 	bstat := flag.String("benchstat", "", "benchstat's summary of the same output, included verbatim")
+	core := flag.String("core", "", "a Markdown section with the core package's own figures (results/core.md), included verbatim before the versions")
 	var m meta
 	flag.StringVar(&m.raw, "link-raw", "../benchmarks/results/latest.txt", "the raw output, as linked from the report")
 	flag.StringVar(&m.benchstatFile, "link-benchstat", "../benchmarks/results/benchstat.txt", "the benchstat summary, as linked from the report")
@@ -42,6 +43,14 @@ func main() {
 			fmt.Fprintln(os.Stderr, "chart:", err)
 			os.Exit(1)
 		}
+	}
+	if *core != "" {
+		b, err := os.ReadFile(*core)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "chart:", err)
+			os.Exit(1)
+		}
+		m.core = string(b)
 	}
 	if err := generate(*in, *md, *svg, *gomod, *bstat, m); err != nil {
 		fmt.Fprintln(os.Stderr, "chart:", err)

@@ -233,3 +233,22 @@ func TestLocalSectionsKept(t *testing.T) {
 		t.Errorf("kept %q from a report without local sections", got)
 	}
 }
+
+// The core's own figures are included verbatim, before the versions.
+func TestGenerateIncludesCore(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "raw.txt")
+	os.WriteFile(in, []byte(sample), 0o644)
+	gomod := filepath.Join(dir, "go.mod")
+	os.WriteFile(gomod, []byte("module x\n"), 0o644)
+	md, svg := filepath.Join(dir, "b.md"), filepath.Join(dir, "c.svg")
+	core := "## Inside the core\n\n| what | before | after |\n|---|---|---|\n| B/entry | 1483 | 318 |\n\n"
+	if err := generate(in, md, svg, gomod, "", meta{date: "today", count: "3", core: core}); err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := os.ReadFile(md)
+	at, versions := bytes.Index(doc, []byte(strings.TrimSpace(core))), bytes.Index(doc, []byte("## Versions"))
+	if at < 0 || versions < 0 || at > versions {
+		t.Fatalf("core section at %d, versions at %d:\n%s", at, versions, doc)
+	}
+}

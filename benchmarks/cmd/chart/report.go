@@ -12,6 +12,7 @@ type meta struct {
 	raw, benchstatFile, chart                                  string // paths as linked from the report
 	http                                                       string // loadtest.sh's table, or empty
 	benchstat                                                  string // benchstat's summary, verbatim
+	core                                                       string // the core's own figures (Markdown), verbatim
 	versions                                                   map[string]string
 }
 
@@ -230,6 +231,10 @@ func writeReport(w io.Writer, r *run, m meta) {
 			p("| `%s` | %s | %s | %s | %s | %.0f%% | %d |\n", leaf(res.name), describe(res.name),
 				formatNs(res.nsOp()), formatCount(res.bOp()), formatCount(res.allocsOp()), 100*spread(res.ns), len(res.ns))
 		}
+	}
+
+	if m.core != "" {
+		p("\n%s", strings.TrimRight(m.core, "\n")+"\n")
 	}
 
 	p("\n## Versions\n\nFrom `benchmarks/go.mod`; a peer missing here could not be fetched or built from the module proxy.\n\n")

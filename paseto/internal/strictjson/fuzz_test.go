@@ -235,6 +235,20 @@ func FuzzObject(f *testing.F) {
 			if len(got) > effMembers {
 				t.Fatalf("%d members delivered, limit %d", len(got), effMembers)
 			}
+			// StringIn, given the input as a string, answers what String
+			// answers; given a string that is not the input, still so.
+			src := string(data)
+			for _, g := range got {
+				if g.v.Kind != strictjson.KindString {
+					continue
+				}
+				want, wantErr := g.v.String()
+				for _, in := range []string{src, strings.Repeat("x", len(src))} {
+					if s, err := g.v.StringIn(in, data); s != want || (err == nil) != (wantErr == nil) {
+						t.Fatalf("StringIn = %q, %v; String = %q, %v", s, err, want, wantErr)
+					}
+				}
+			}
 			for _, g := range got {
 				raw, ok := m[g.key]
 				if !ok {

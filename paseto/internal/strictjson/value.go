@@ -28,6 +28,24 @@ func (v Value) String() (string, error) {
 	return string(b), nil
 }
 
+// StringIn is String for a caller that has converted the whole input of
+// Object to a string once: src must hold the same bytes as data, the slice
+// passed to Object. A string without escape sequences is then returned as a
+// substring of src, without allocating; any other string is unescaped as by
+// String. The substring is checked against Raw byte for byte, so a src or
+// data that does not match only costs the allocation, never a wrong value.
+func (v Value) StringIn(src string, data []byte) (string, error) {
+	if content, ok := v.plainContent(); ok {
+		// content aliases data: its capacity tells where it starts.
+		if off := cap(data) - cap(content); off >= 0 && off <= len(src)-len(content) {
+			if sub := src[off : off+len(content)]; sub == string(content) {
+				return sub, nil
+			}
+		}
+	}
+	return v.String()
+}
+
 // AppendString appends the unescaped content of a string value to dst and
 // returns the extended slice. It is String without the allocation: with a
 // dst of sufficient capacity (for example a stack array) it does not

@@ -28,6 +28,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"slices"
+	"strings"
 
 	"golang.org/x/crypto/blake2b"
 	"golang.org/x/crypto/chacha20"
@@ -114,6 +116,25 @@ var b64Value = func() (t [256]byte) {
 
 const invalidB64 = 0xff
 
+// inAlphabet reports whether every byte of seg is in the base64url
+// alphabet. It ORs the table values of all bytes and tests once at the end:
+// no branch per byte, and valid values never have the top bits that
+// invalidB64 sets. seg is already bounded by the caller's maximum length.
+func inAlphabet(seg string) bool {
+	var acc0, acc1, acc2, acc3 byte
+	for len(seg) >= 4 {
+		acc0 |= b64Value[seg[0]]
+		acc1 |= b64Value[seg[1]]
+		acc2 |= b64Value[seg[2]]
+		acc3 |= b64Value[seg[3]]
+		seg = seg[4:]
+	}
+	for i := 0; i < len(seg); i++ {
+		acc0 |= b64Value[seg[i]]
+	}
+	return (acc0|acc1|acc2|acc3)&0xc0 == 0
+}
+
 // canonicalTail reports whether the last character of a non-empty,
 // alphabet-checked, unpadded base64 segment leaves the unused low bits zero:
 // 4 bits when len%4 == 2, 2 bits when len%4 == 3. Strict decoding checks the
@@ -177,24 +198,13 @@ func Split(token, header string, maxLen, maxFooter int) (body, footer []byte, er
 	}
 	rest := token[len(header):]
 
-	// One bounded pass: locate the optional footer dot and validate the
-	// alphabet. Stops at the first offending byte, so even a maxLen-sized run
-	// of dots costs two iterations.
-	dot := -1
-	for i := 0; i < len(rest); i++ {
-		c := rest[i]
-		if c == '.' {
-			if dot >= 0 {
-				return nil, nil, ErrMalformed // a fifth segment
-			}
-			dot = i
-			continue
-		}
-		if b64Value[c] == invalidB64 {
-			return nil, nil, ErrMalformed
-		}
+	// Locate the optional footer dot with the vectorised IndexByte; a
+	// second dot (a fifth segment) is found the same way. Even a
+	// maxLen-sized run of dots is turned away after two short searches.
+	dot := strings.IndexByte(rest, '.')
+	if dot >= 0 && strings.IndexByte(rest[dot+1:], '.') >= 0 {
+		return nil, nil, ErrMalformed // a fifth segment
 	}
-
 	encBody, encFooter := rest, ""
 	if dot >= 0 {
 		encBody, encFooter = rest[:dot], rest[dot+1:]
@@ -206,6 +216,9 @@ func Split(token, header string, maxLen, maxFooter int) (body, footer []byte, er
 		return nil, nil, ErrMalformed
 	}
 	if len(encBody)%4 == 1 || len(encFooter)%4 == 1 {
+		return nil, nil, ErrMalformed
+	}
+	if !inAlphabet(encBody) || !inAlphabet(encFooter) {
 		return nil, nil, ErrMalformed
 	}
 	if !canonicalTail(encBody) || (len(encFooter) > 0 && !canonicalTail(encFooter)) {
@@ -342,7 +355,10 @@ func Verify(pub ed25519.PublicKey, body, footer, implicit []byte) ([]byte, error
 	// Ed25519 hashes the message twice (nonce check and challenge), so the
 	// PAE has to exist as one buffer here; unlike the local MAC it cannot be
 	// streamed through the crypto/ed25519 API.
-	if !ed25519.Verify(pub, PAE(publicHeaderBytes, m, footer, implicit), sig) {
+	// A typical access token's PAE fits the stack buffer, which
+	// crypto/ed25519 does not retain; a larger one is built on the heap.
+	var stack [1024]byte
+	if !ed25519.Verify(pub, appendPAE(stack[:0], publicHeaderBytes, m, footer, implicit), sig) {
 		return nil, ErrAuth
 	}
 	return m, nil
@@ -354,11 +370,16 @@ func Verify(pub ed25519.PublicKey, body, footer, implicit []byte) ([]byte, error
 // streams the same bytes into its MAC (see localTag); this materialised form
 // serves v4.public and tests.
 func PAE(pieces ...[]byte) []byte {
+	return appendPAE(nil, pieces...)
+}
+
+// appendPAE appends the PAE of pieces to dst, growing it at most once.
+func appendPAE(dst []byte, pieces ...[]byte) []byte {
 	size := paeCount
 	for _, p := range pieces {
 		size += paeCount + len(p)
 	}
-	out := make([]byte, 0, size)
+	out := slices.Grow(dst, size)
 	out = binary.LittleEndian.AppendUint64(out, uint64(len(pieces))&maxLE64)
 	for _, p := range pieces {
 		out = binary.LittleEndian.AppendUint64(out, uint64(len(p))&maxLE64)

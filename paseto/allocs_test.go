@@ -1,0 +1,44 @@
+package paseto
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// Allocation counts do not depend on the machine, so unlike times they can
+// be held in a test: a v4.local verification (Split's buffer, three BLAKE2b
+// states, the payload string, the Claims) and a cache hit (the Claims).
+func TestVerifyAllocations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts: not in -short")
+	}
+	clock := func() time.Time { return epoch }
+	ring := mustLocalRing(t)
+	iss := mustIssuer(t, ring, TypeAccess, WithClock(clock), WithIssuer("https://api.example.com"))
+	tok := mustIssue(t, iss, Template{Subject: "user-1234", Session: "s-AAAAAAAAAAAAAAAAAAAAAA", Fresh: true, Scopes: []string{"read", "write"}})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		opts []Option
+		max  float64
+	}{
+		{"v4.local", nil, 7},
+		{"v4.local cached", []Option{WithCache(16)}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := mustVerifier(t, ring, TypeAccess, append(tc.opts, WithClock(clock), WithIssuer("https://api.example.com"))...)
+			if _, err := v.Verify(ctx, tok); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			got := testing.AllocsPerRun(100, func() { _, err = v.Verify(ctx, tok) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got > tc.max {
+				t.Fatalf("%v allocations per Verify, want at most %v", got, tc.max)
+			}
+		})
+	}
+}

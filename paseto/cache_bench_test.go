@@ -1,0 +1,125 @@
+package paseto
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+)
+
+// BenchmarkCacheAtScale fills a Verifier's cache with n real access
+// tokens, each verified once (a miss that caches it), and measures:
+//
+//   - B/entry: the heap the filled cache holds, per entry, after a GC
+//     (runtime.MemStats.HeapAlloc before and after the fill; the tokens
+//     themselves are dropped as they are verified);
+//   - get: a hit on the cache alone, the token's hashing included;
+//   - verify: a hit through Verifier.Verify, with its claim checks.
+//
+// The fill of 1M entries takes a while (about a minute on a busy machine):
+// select sizes with -bench 'CacheAtScale/n=1000$'.
+func BenchmarkCacheAtScale(b *testing.B) {
+	for _, n := range []int{1_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			f := filledCaches[n]
+			if f == nil {
+				f = fillCache(b, n)
+				filledCaches[n] = f // -count repeats time hits, not the fill
+			}
+			v, hits, perEntry, ctx := f.v, f.hits, f.perEntry, context.Background()
+			b.Run("get", func(b *testing.B) {
+				b.ReportAllocs()
+				defer cpuPerOp(b)()
+				i := 0
+				for b.Loop() {
+					k := cacheKeyOf(hits[i%len(hits)])
+					if v.currentCache().get(&k) == nil {
+						b.Fatal("miss")
+					}
+					i++
+				}
+				b.ReportMetric(perEntry, "B/entry")
+			})
+			b.Run("verify", func(b *testing.B) {
+				b.ReportAllocs()
+				defer cpuPerOp(b)()
+				i := 0
+				for b.Loop() {
+					if _, err := v.Verify(ctx, hits[i%len(hits)]); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+			})
+			runtime.KeepAlive(v)
+		})
+	}
+}
+
+// filledCaches keeps each size's filled Verifier for the rest of the run.
+var filledCaches = map[int]*filledCache{}
+
+type filledCache struct {
+	v        *Verifier
+	hits     []string
+	perEntry float64
+}
+
+func fillCache(b *testing.B, n int) *filledCache {
+	clock := func() time.Time { return epoch }
+	ring := mustLocalRing(b)
+	iss := mustIssuer(b, ring, TypeAccess, WithClock(clock), WithIssuer("https://api.example.com"))
+	v := mustVerifier(b, ring, TypeAccess, WithClock(clock), WithIssuer("https://api.example.com"), WithCache(n))
+	ctx := context.Background()
+	const sample = 1024
+	var hits []string
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range n {
+		tok, _, err := iss.Issue(Template{Subject: fmt.Sprintf("user-%d", i), Fresh: true, Session: "s-AAAAAAAAAAAAAAAAAAAAAA"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := v.Verify(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+		if i >= n-sample {
+			hits = append(hits, tok)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	// Shards fill unevenly, so a few entries were already evicted.
+	held := after.HeapAlloc - before.HeapAlloc
+	for _, tok := range hits {
+		held -= uint64(len(tok)) // the sample is not the cache's
+	}
+	perEntry := float64(held) / float64(v.currentCache().len())
+	b.Logf("%d entries held of %d inserted", v.currentCache().len(), n)
+
+	// The hits are the last tokens verified; a few of them may
+	// have been evicted since, and are left out.
+	hits = slices.DeleteFunc(hits, func(tok string) bool {
+		k := cacheKeyOf(tok)
+		return v.currentCache().get(&k) == nil
+	})
+	return &filledCache{v: v, hits: hits, perEntry: perEntry}
+}
+
+// cpuPerOp starts measuring the thread's CPU time; the function it returns
+// reports it per operation as cpu-ns/op, which a busy machine inflates far
+// less than ns/op.
+func cpuPerOp(b *testing.B) func() {
+	runtime.LockOSThread()
+	start, ok := threadCPU()
+	return func() {
+		if end, ok2 := threadCPU(); ok && ok2 && b.N > 0 {
+			b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
+		}
+		runtime.UnlockOSThread()
+	}
+}
