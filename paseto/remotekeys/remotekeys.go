@@ -36,8 +36,8 @@
 // per MinInterval). Past that, and before the first successful fetch, Keys
 // fails closed with an error wrapping paseto.ErrKeysUnavailable, which the
 // Guard answers 503 with Retry-After: the token may be valid, the service
-// cannot tell. A fetch is bounded by Options.Timeout and the body by
-// Options.MaxBytes; redirects are refused (the URL is pinned), and so is a
+// cannot tell. A fetch is bounded by Options.Timeout, the body by
+// Options.MaxBytes and the headers by MaxHeaderBytes; redirects are refused (the URL is pinned), and so is a
 // document paseto.ParseKeySet refuses, a status other than 200, and plain
 // http to anything but a loopback address unless Options.AllowHTTP.
 //
@@ -73,6 +73,9 @@ const (
 	DefaultMaxMaxAge   = time.Hour
 	DefaultMinInterval = 10 * time.Second
 	DefaultMaxStale    = 15 * time.Minute
+	// MaxHeaderBytes bounds the response headers when Options.Client is
+	// nil (net/http's own default is 10 MB).
+	MaxHeaderBytes = 16 << 10
 )
 
 // Options configures a Source. URL is required; every other field has a
@@ -84,9 +87,11 @@ type Options struct {
 	// AllowHTTP allows plain http to any host. Only for a network you
 	// trust end to end: whoever can alter the response chooses the keys.
 	AllowHTTP bool
-	// Client sends the requests. Default a new http.Client with
-	// http.DefaultTransport. Its CheckRedirect is replaced (in a copy) to
-	// refuse redirects.
+	// Client sends the requests. Default a new http.Client with a clone of
+	// http.DefaultTransport whose response headers are bounded by
+	// MaxHeaderBytes. Its CheckRedirect is replaced (in a copy) to refuse
+	// redirects; bound the headers of your own Client's Transport
+	// (http.Transport.MaxResponseHeaderBytes) likewise.
 	Client *http.Client
 	// Timeout bounds each fetch, connection to last byte. Default
 	// DefaultTimeout (5 s), at most MaxTimeout.
@@ -189,6 +194,12 @@ func New(o Options) (*Source, error) {
 	c := http.Client{}
 	if o.Client != nil {
 		c = *o.Client
+	} else {
+		// DefaultTransport reads up to 10 MB of response headers; a key
+		// set server has no reason to send more than a few hundred bytes.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxResponseHeaderBytes = MaxHeaderBytes
+		c.Transport = t
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Source{opt: o, client: &c}, nil
