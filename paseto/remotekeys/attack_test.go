@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/pasetoauth/pasetoauth/internal/fakeclock"
 	"github.com/pasetoauth/pasetoauth/paseto"
@@ -56,5 +58,77 @@ func TestRedirectToAnotherSetIsNotFollowed(t *testing.T) {
 	}
 	if n := evil.hits.Load(); n != 0 {
 		t.Errorf("the redirect's target was asked %d times", n)
+	}
+}
+
+// TestClockSteppedBackStillFetches: after the clock goes back (an NTP step
+// of a wall clock), a key the issuer has since published is still learnt
+// at once; the rate limit measured from a start "in the future" must not
+// stop every fetch until the clock catches up. The limit holds again from
+// the new reading on.
+func TestClockSteppedBackStillFetches(t *testing.T) {
+	k1 := paseto.GenerateSecretKey()
+	ks := newKeyServer(t, publicRing(t, k1))
+	clock := fakeclock.New(epoch)
+	s := newSource(t, ks.URL, clock)
+	if _, err := s.Keys(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	k2 := paseto.GenerateSecretKey()
+	ks.setRing(t, publicRing(t, k2, k1.Public()))
+	clock.Set(epoch.Add(-time.Hour))
+	kid := k2.Public().ID()
+	r, err := s.LookupKey(context.Background(), kid)
+	if err != nil || r.KeyState(kid) != paseto.KeyCurrent {
+		t.Fatalf("LookupKey after the clock went back: %v, state %v; %d fetches", err, r.KeyState(kid), s.Fetches())
+	}
+	other := paseto.GenerateSecretKey().Public().ID()
+	for range 100 {
+		if _, err := s.LookupKey(context.Background(), other); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := s.Fetches(); n != 2 {
+		t.Errorf("%d fetches, want 2: the limit applies again after the step", n)
+	}
+}
+
+// TestConcurrentKidSprayKeepsTheRateLimit: goroutines spraying random key
+// IDs while the set expires (Keys starts background fetches) and time
+// passes start at most one fetch per MinInterval between them.
+func TestConcurrentKidSprayKeepsTheRateLimit(t *testing.T) {
+	ks := newKeyServer(t, publicRing(t, paseto.GenerateSecretKey()))
+	ks.set(func(k *keyServer) { k.cacheControl = "max-age=1" }) // MinMaxAge: every minute
+	clock := fakeclock.New(epoch)
+	s := newSource(t, ks.URL, clock)
+	if _, err := s.Keys(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	const workers, calls, step = 8, 250, 10 * time.Millisecond // 20 s in all
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range calls {
+				kid := paseto.GenerateSecretKey().Public().ID()
+				if _, err := s.Keys(context.Background()); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := s.LookupKey(context.Background(), kid); err != nil {
+					t.Error(err)
+					return
+				}
+				clock.Advance(step)
+			}
+		})
+	}
+	wg.Wait()
+	settle(t, s)
+	elapsed := time.Duration(workers*calls) * step
+	if limit := 1 + int64(elapsed/DefaultMinInterval) + 1; s.Fetches() > limit {
+		t.Errorf("%d fetches in %v of spraying, want at most %d", s.Fetches(), elapsed, limit)
+	}
+	if s.Fetches() < 2 {
+		t.Errorf("%d fetches in %v of spraying: the spray was never looked up", s.Fetches(), elapsed)
 	}
 }

@@ -24,8 +24,10 @@
 // A token naming a key the set lacks makes LookupKey refetch at once,
 // since the issuer may have promoted a key this service has not seen (it
 // should have been published as upcoming first; see docs/keys.md). Fetches
-// are single-flight: N requests that miss together wait for one fetch. And
-// no two fetches start less than Options.MinInterval apart, whatever
+// are single-flight (golang.org/x/sync/singleflight): N requests that miss
+// together wait for one fetch. And no two fetches start less than
+// Options.MinInterval apart (on time.Now's monotonic clock by default; a clock
+// that goes back allows one fetch rather than none), whatever
 // triggers them, so a client spraying random key IDs causes at most one
 // fetch per interval; the rest are refused at once as invalid tokens.
 //
@@ -61,6 +63,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
@@ -128,10 +132,14 @@ type Source struct {
 
 	snap atomic.Pointer[snapshot] // the last good set; nil before the first
 
+	// flights makes fetches single-flight: callers that ask while one runs
+	// share its result.
+	flights singleflight.Group
+
 	mu        sync.Mutex
-	flight    *flight      // the fetch in progress, if any
-	lastStart atomic.Int64 // unix nanoseconds of the last fetch's start
-	lastErr   error        // the last fetch's failure; nil after a success
+	running   bool      // a fetch is in progress
+	lastStart time.Time // the last fetch's start; zero before the first
+	lastErr   error     // the last fetch's failure; nil after a success
 
 	fetches atomic.Int64
 }
@@ -143,10 +151,12 @@ type snapshot struct {
 	stale   time.Time // served until, when fetches fail
 }
 
-type flight struct {
-	done chan struct{}
-	err  error
-}
+// flightKey is the single-flight key: a Source fetches one URL.
+const flightKey = "keyset"
+
+// errSkipped is the result of a flight that did not fetch because the
+// last fetch started less than MinInterval ago.
+var errSkipped = errors.New("remotekeys: fetch skipped (MinInterval)")
 
 // New validates o and returns a Source. It does not fetch: call Refresh to
 // load the set before serving, or let the first verification do it.
@@ -226,7 +236,7 @@ func (s *Source) Keys(ctx context.Context) (*paseto.KeyRing, error) {
 		return snap.ring, nil
 	}
 	if snap != nil && now.Before(snap.stale) {
-		s.start(now) // in the background; this request goes on
+		s.start(now, false, false) // in the background; this request goes on
 		return snap.ring, nil
 	}
 	return s.wait(ctx, now)
@@ -246,16 +256,19 @@ func (s *Source) LookupKey(ctx context.Context, kid string) (*paseto.KeyRing, er
 // Refresh fetches the set now, whatever Options.MinInterval says (joining a
 // fetch in progress), for loading it at start-up.
 func (s *Source) Refresh(ctx context.Context) error {
-	f := s.startFlight(s.opt.Clock(), true)
-	if f == nil {
-		return nil
+	// A flight joined just as it decided to skip is followed by one that
+	// fetches: two rounds at most, since only a forced flight starts next.
+	for range 2 {
+		select {
+		case r := <-s.start(s.opt.Clock(), true, true):
+			if r.Err != errSkipped {
+				return r.Err
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w", paseto.ErrKeysUnavailable, ctx.Err())
+		}
 	}
-	select {
-	case <-f.done:
-		return f.err
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", paseto.ErrKeysUnavailable, ctx.Err())
-	}
+	return fmt.Errorf("%w: %w", paseto.ErrKeysUnavailable, errSkipped)
 }
 
 // KeySet returns the last good set, or nil before the first.
@@ -272,9 +285,9 @@ func (s *Source) Fetches() int64 { return s.fetches.Load() }
 // wait joins or starts a fetch, when MinInterval allows, and waits for it;
 // then returns the usable ring, or the failure.
 func (s *Source) wait(ctx context.Context, now time.Time) (*paseto.KeyRing, error) {
-	if f := s.start(now); f != nil {
+	if ch := s.start(now, false, true); ch != nil {
 		select {
-		case <-f.done:
+		case <-ch:
 		case <-ctx.Done():
 			return s.usable(s.opt.Clock(), fmt.Errorf("%w: %w", paseto.ErrKeysUnavailable, ctx.Err()))
 		}
@@ -300,36 +313,46 @@ func (s *Source) usable(now time.Time, err error) (*paseto.KeyRing, error) {
 	return nil, err
 }
 
-// start returns the fetch in progress, or starts one when MinInterval
-// allows; nil when neither.
-func (s *Source) start(now time.Time) *flight {
-	if now.UnixNano()-s.lastStart.Load() < int64(s.opt.MinInterval) {
-		s.mu.Lock()
-		f := s.flight
-		s.mu.Unlock()
-		return f
-	}
-	return s.startFlight(now, false)
-}
-
-func (s *Source) startFlight(now time.Time, force bool) *flight {
+// start returns the result channel of the fetch in progress (when join is
+// set), or of a new one when MinInterval allows or force is set; nil when
+// neither.
+func (s *Source) start(now time.Time, force, join bool) <-chan singleflight.Result {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.flight != nil {
-		return s.flight
-	}
-	if !force && now.UnixNano()-s.lastStart.Load() < int64(s.opt.MinInterval) {
+	running, allowed := s.running, force || s.mayStart(now)
+	s.mu.Unlock()
+	if running && !join || !running && !allowed {
+		// The cheap answers: no goroutine, no channel. A caller that
+		// does not wait must not queue a channel on a slow fetch.
 		return nil
 	}
-	f := &flight{done: make(chan struct{})}
-	s.flight = f
-	s.lastStart.Store(now.UnixNano())
-	s.fetches.Add(1)
-	go s.run(f)
-	return f
+	// Joins the flight in progress, or runs a new one, which decides
+	// again under the lock: the rate limit does not depend on the check
+	// above, which another flight may have outdated.
+	return s.flights.DoChan(flightKey, func() (any, error) { return nil, s.run(force) })
 }
 
-func (s *Source) run(f *flight) {
+// mayStart reports whether a fetch may start at now: MinInterval after the
+// last start. A clock that went back (a wall clock stepped by NTP, when
+// Options.Clock has no monotonic reading) allows it rather than stopping
+// every fetch until the clock catches up. s.mu must be held.
+func (s *Source) mayStart(now time.Time) bool {
+	since := now.Sub(s.lastStart)
+	return s.lastStart.IsZero() || since < 0 || since >= s.opt.MinInterval
+}
+
+// run is one flight: it fetches when allowed (errSkipped otherwise) and
+// records the outcome. Flights never overlap (singleflight.Group).
+func (s *Source) run(force bool) error {
+	s.mu.Lock()
+	now := s.opt.Clock()
+	if !force && !s.mayStart(now) {
+		s.mu.Unlock()
+		return errSkipped
+	}
+	s.running, s.lastStart = true, now
+	s.mu.Unlock()
+	s.fetches.Add(1)
+
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.Timeout)
 	defer cancel()
 	snap, err := s.fetch(ctx)
@@ -340,9 +363,9 @@ func (s *Source) run(f *flight) {
 		s.snap.Store(snap)
 	}
 	s.mu.Lock()
-	s.flight, s.lastErr, f.err = nil, err, err
+	s.running, s.lastErr = false, err
 	s.mu.Unlock()
-	close(f.done)
+	return err
 }
 
 // fetch gets, checks and parses the set.

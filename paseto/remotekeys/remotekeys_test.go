@@ -96,14 +96,11 @@ func newSource(t *testing.T, url string, clock *fakeclock.Clock, edit ...func(*O
 // settle waits for the fetch in progress, if any.
 func settle(t *testing.T, s *Source) {
 	t.Helper()
-	s.mu.Lock()
-	f := s.flight
-	s.mu.Unlock()
-	if f == nil {
-		return
-	}
+	// Joins the flight in progress; without one, runs a flight that
+	// does nothing.
+	ch := s.flights.DoChan(flightKey, func() (any, error) { return nil, errSkipped })
 	select {
-	case <-f.done:
+	case <-ch:
 	case <-time.After(10 * time.Second):
 		t.Fatal("fetch did not end")
 	}
