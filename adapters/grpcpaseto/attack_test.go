@@ -7,8 +7,10 @@ package grpcpaseto_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -224,6 +226,9 @@ func TestAttackKeysUnavailableIsUnavailable(t *testing.T) {
 		st := status.Convert(err)
 		if st.Code() != codes.Unavailable {
 			t.Errorf("%s with the key set down: %v, want Unavailable", m, err)
+		}
+		if !strings.HasPrefix(st.Message(), "temporarily_unavailable: ") || strings.Contains(st.Message()+fmt.Sprint(st.Details()), "127.0.0.1") {
+			t.Errorf("%s: the refusal says more than its code: %q %v", m, st.Message(), st.Details())
 		}
 		var retry bool
 		for _, d := range st.Details() {

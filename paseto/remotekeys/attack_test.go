@@ -1,6 +1,8 @@
 package remotekeys
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"net/http"
@@ -130,5 +132,42 @@ func TestConcurrentKidSprayKeepsTheRateLimit(t *testing.T) {
 	}
 	if s.Fetches() < 2 {
 		t.Errorf("%d fetches in %v of spraying: the spray was never looked up", s.Fetches(), elapsed)
+	}
+}
+
+// TestSlowAndCompressedBodiesBounded: a body dribbled after prompt headers
+// ends at Options.Timeout; a gzip bomb (a valid set followed by megabytes
+// of compressed spaces) is cut at MaxBytes of decompressed body.
+func TestSlowAndCompressedBodiesBounded(t *testing.T) {
+	ks := newKeyServer(t, publicRing(t, paseto.GenerateSecretKey()))
+	good := ks.body
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		w.Write(good[:10])
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // the rest never comes
+	}))
+	t.Cleanup(slow.Close)
+	s := newSource(t, slow.URL, fakeclock.New(epoch), func(o *Options) { o.Timeout = 100 * time.Millisecond })
+	if _, err := s.Keys(context.Background()); !errors.Is(err, paseto.ErrKeysUnavailable) || !strings.Contains(err.Error(), "deadline") {
+		t.Errorf("dribbled body: %v, want ErrKeysUnavailable (deadline)", err)
+	}
+
+	var bomb bytes.Buffer
+	zw := gzip.NewWriter(&bomb)
+	zw.Write(good[:len(good)-1])
+	zw.Write(bytes.Repeat([]byte(" "), 8<<20))
+	zw.Write([]byte("}"))
+	zw.Close()
+	gz := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(bomb.Bytes())
+	}))
+	t.Cleanup(gz.Close)
+	s = newSource(t, gz.URL, fakeclock.New(epoch))
+	if _, err := s.Keys(context.Background()); !errors.Is(err, paseto.ErrKeysUnavailable) || !strings.Contains(err.Error(), "body over") {
+		t.Errorf("gzip bomb of %d bytes: %v, want ErrKeysUnavailable (body over MaxBytes)", bomb.Len(), err)
 	}
 }
