@@ -39,9 +39,11 @@
 // fails closed with an error wrapping paseto.ErrKeysUnavailable, which the
 // Guard answers 503 with Retry-After: the token may be valid, the service
 // cannot tell. A fetch is bounded by Options.Timeout, the body by
-// Options.MaxBytes and the headers by MaxHeaderBytes; redirects are refused (the URL is pinned), and so is a
-// document paseto.ParseKeySet refuses, a status other than 200, and plain
-// http to anything but a loopback address unless Options.AllowHTTP.
+// Options.MaxBytes and the headers by MaxHeaderBytes; redirects are
+// refused (the URL is pinned), and so is a document paseto.ParseKeySet
+// refuses, a status other than 200, and plain http to anything but a
+// loopback IP address (127.0.0.1, [::1]; not the name localhost, which
+// DNS may answer) unless Options.AllowHTTP.
 //
 // A Source is safe for concurrent use. Fetches run detached from the
 // request that triggered them, under their own timeout, so a cancelled
@@ -85,8 +87,9 @@ const (
 // Options configures a Source. URL is required; every other field has a
 // documented default.
 type Options struct {
-	// URL of the key set, https (or http to a loopback address). It is
-	// pinned: redirects are refused.
+	// URL of the key set, https (or http to a loopback IP address, such
+	// as 127.0.0.1 or [::1]; not the name localhost, which DNS may
+	// answer). It is pinned: redirects are refused.
 	URL string
 	// AllowHTTP allows plain http to any host. Only for a network you
 	// trust end to end: whoever can alter the response chooses the keys.
@@ -122,8 +125,8 @@ type Options struct {
 }
 
 // ErrInsecureURL means Options.URL is not https and not plain http to a
-// loopback address, and Options.AllowHTTP is not set.
-var ErrInsecureURL = errors.New("remotekeys: key set URL must be https (plain http only to loopback, or with AllowHTTP)")
+// loopback IP address, and Options.AllowHTTP is not set.
+var ErrInsecureURL = errors.New("remotekeys: key set URL must be https (plain http only to a loopback IP such as 127.0.0.1, or with AllowHTTP)")
 
 // Source is a paseto.KeySource reading a remote key set. Build it with New.
 type Source struct {
@@ -215,11 +218,11 @@ func New(o Options) (*Source, error) {
 	return &Source{opt: o, client: &c}, nil
 }
 
-// loopback reports whether host is a loopback IP address or "localhost".
+// loopback reports whether host is a loopback IP address. The name
+// "localhost" is not one: Go resolves it through /etc/hosts and then DNS
+// (an image without /etc/hosts, a search domain), so it may reach another
+// machine over plain http.
 func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
