@@ -38,6 +38,8 @@ const attackSvc = "attack.v1.Svc"
 type attackServer struct {
 	conn *grpc.ClientConn
 	ran  map[string]*atomic.Int32
+	srv  *grpc.Server
+	in   *grpcpaseto.Interceptor
 }
 
 func serveAttack(t *testing.T, g *paseto.Guard) *attackServer {
@@ -51,7 +53,7 @@ func serveAttack(t *testing.T, g *paseto.Guard) *attackServer {
 	}
 	in := grpcpaseto.New(g, grpcpaseto.Config{Policies: pol})
 	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(in.Unary()), grpc.ChainStreamInterceptor(in.Stream()))
-	as := &attackServer{ran: map[string]*atomic.Int32{"Admin": {}, "Public": {}, "Upload": {}}}
+	as := &attackServer{ran: map[string]*atomic.Int32{"Admin": {}, "Public": {}, "Upload": {}}, srv: srv, in: in}
 	desc := grpc.ServiceDesc{ServiceName: attackSvc, HandlerType: (*any)(nil)}
 	for _, m := range []string{"Admin", "Public"} {
 		full := "/" + attackSvc + "/" + m
@@ -242,5 +244,28 @@ func TestAttackKeysUnavailableIsUnavailable(t *testing.T) {
 	}
 	if n := as.ran["Admin"].Load() + as.ran["Public"].Load(); n != 0 {
 		t.Errorf("handlers ran %d times with the key set down", n)
+	}
+}
+
+// TestAttackMisspeltTableEntry: an operator's table that spells Admin
+// "admin" leaves Admin under the Optional default, where a call without a
+// token runs it; CheckServer finds the entry at start-up, and passes the
+// table that spells it right.
+func TestAttackMisspeltTableEntry(t *testing.T) {
+	kit := pasetotest.New(t, pasetotest.Options{})
+	as := serveAttack(t, kit.Guard)
+	if err := as.in.CheckServer(as.srv); err != nil {
+		t.Errorf("the right table: %v", err)
+	}
+	bad, err := paseto.NewMethodPolicies(kit.Guard.Optional(), map[string]*paseto.Policy{
+		"/" + attackSvc + "/admin": kit.Guard.Required(paseto.WithScopes("admin:users")),
+		"/" + attackSvc + "/Upload": kit.Guard.Required(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := grpcpaseto.New(kit.Guard, grpcpaseto.Config{Policies: bad})
+	if err := in.CheckServer(as.srv); !errors.Is(err, paseto.ErrConfig) || !strings.Contains(err.Error(), "/"+attackSvc+"/admin") {
+		t.Errorf("CheckServer with Admin misspelt: %v, want ErrConfig naming it", err)
 	}
 }
