@@ -258,7 +258,7 @@ func TestAttackMisspeltTableEntry(t *testing.T) {
 		t.Errorf("the right table: %v", err)
 	}
 	bad, err := paseto.NewMethodPolicies(kit.Guard.Optional(), map[string]*paseto.Policy{
-		"/" + attackSvc + "/admin": kit.Guard.Required(paseto.WithScopes("admin:users")),
+		"/" + attackSvc + "/admin":  kit.Guard.Required(paseto.WithScopes("admin:users")),
 		"/" + attackSvc + "/Upload": kit.Guard.Required(),
 	})
 	if err != nil {
