@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -22,6 +23,7 @@ type Auth struct {
 	refreshVerify  *Verifier
 	store          Store // the caller's store behind deadlines and failure logs
 	now            func() time.Time
+	rotating       sync.Mutex // serializes SetAccessKeys (keysource.go)
 }
 
 // Config configures an Auth. AccessKeys and RefreshKeys are required; every

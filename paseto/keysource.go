@@ -245,11 +245,18 @@ func (i *Issuer) Keys() *KeyRing { return i.keys.Load() }
 // under the old ring are forgotten. Follow the rotation runbook in
 // docs/keys.md: publish the next key as upcoming ([KeyRing.WithUpcoming])
 // and wait for verifiers' caches before promoting it. A verify-only Auth
-// (Config.AccessKeySource) refuses SetAccessKeys.
+// (Config.AccessKeySource) refuses SetAccessKeys. Concurrent calls take
+// effect one after the other: the last leaves the issuer and the verifier
+// on the same ring.
 func (a *Auth) SetAccessKeys(r *KeyRing) error {
 	if a.access == nil {
 		return errVerifyOnly
 	}
+	// Without it, two rotations could interleave and leave the verifier on
+	// one ring and the issuer on the other, minting tokens this Auth
+	// refuses and publishing a key set it does not verify with.
+	a.rotating.Lock()
+	defer a.rotating.Unlock()
 	if r == nil || !r.CanIssue() || r.purpose != a.access.Keys().purpose {
 		return fmt.Errorf("%w: SetAccessKeys needs a %s ring that can mint", ErrConfig, a.access.Keys().purpose)
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -236,3 +237,38 @@ func (t *MethodPolicies) For(fullMethod string) *Policy {
 
 // Default returns the policy of the methods the table does not name.
 func (t *MethodPolicies) Default() *Policy { return t.def }
+
+// Check compares the table with the full method names the server serves
+// ("/package.Service/Method"; grpcpaseto and connectpaseto collect them)
+// and refuses, with ErrConfig naming them, the entries that match none: a
+// method the server does not have, or a "/package.Service/*" with no
+// method of that service. Such an entry is almost always a misspelling
+// (method names are case-sensitive), and the method it meant to protect
+// gets the default instead, which is dangerous when the default is
+// weaker than the entry. Call it at start-up, after registering services.
+func (t *MethodPolicies) Check(served ...string) error {
+	methods := make(map[string]bool, len(served))
+	services := make(map[string]bool)
+	for _, m := range served {
+		methods[m] = true
+		if i := strings.LastIndexByte(m, '/'); i > 0 {
+			services[m[:i+1]] = true
+		}
+	}
+	var unknown []string
+	for name := range t.methods {
+		if !methods[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	for svc := range t.services {
+		if !services[svc] {
+			unknown = append(unknown, svc+"*")
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	return fmt.Errorf("%w: the method table names what the server does not serve (misspelt? names are case-sensitive): %s", ErrConfig, strings.Join(unknown, ", "))
+}

@@ -187,6 +187,16 @@ func (k *contextKey) String() string { return "connectpaseto context value " + k
 
 var claimsKey = &contextKey{"claims"}
 
+// Check checks the policy table against the procedures the server serves,
+// their full names ("/package.Service/Method", the generated
+// …Procedure constants): an entry naming a procedure or service not among
+// them, usually a misspelling that leaves the procedure it meant under the
+// default, is refused with [paseto.ErrConfig]. See
+// [paseto.MethodPolicies.Check].
+func (in *Interceptor) Check(procedures ...string) error {
+	return in.policies.Check(procedures...)
+}
+
 // Claims returns the claims the interceptor verified; false for an
 // anonymous call to an Optional procedure or outside the interceptor.
 func Claims(ctx context.Context) (*paseto.Claims, bool) {

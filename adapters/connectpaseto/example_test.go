@@ -64,3 +64,22 @@ func Example() {
 	// unauthenticated malformed_token: malformed token
 	// hello alice
 }
+
+// Check compares the table with the procedures the server serves (the
+// generated …Procedure constants): here an entry for a procedure the
+// server does not have.
+func ExampleInterceptor_Check() {
+	access, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	auth, _ := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
+	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
+	policies, _ := paseto.NewMethodPolicies(guard.Optional(), map[string]*paseto.Policy{
+		"/greeter.v1.Greeter/Admin": guard.Required(),
+	})
+	in := connectpaseto.New(guard, connectpaseto.Config{Policies: policies})
+	if err := in.Check("/greeter.v1.Greeter/Hello", "/greeter.v1.Greeter/admin"); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// paseto: invalid configuration: the method table names what the server does not serve (misspelt? names are case-sensitive): /greeter.v1.Greeter/Admin
+}

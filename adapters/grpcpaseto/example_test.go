@@ -74,3 +74,30 @@ func Example() {
 	// /greeter.v1.Greeter/Goodbye: "hello alice"
 	// /admin.v1.Admin/DeleteUser: PermissionDenied, reason insufficient_scope, metadata map[scope:admin:users]
 }
+
+// A table entry that names no method the server serves (here "hello" for
+// "Hello") is refused at start-up: the method it meant would otherwise get
+// the default.
+func ExampleInterceptor_CheckServer() {
+	access, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	auth, _ := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh})
+	guard, _ := paseto.NewGuard(auth, paseto.GuardConfig{})
+	policies, _ := paseto.NewMethodPolicies(guard.Optional(), map[string]*paseto.Policy{
+		"/greeter.v1.Greeter/hello": guard.Required(),
+	})
+	in := grpcpaseto.New(guard, grpcpaseto.Config{Policies: policies})
+	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(in.Unary()), grpc.ChainStreamInterceptor(in.Stream()))
+	srv.RegisterService(&grpc.ServiceDesc{
+		ServiceName: "greeter.v1.Greeter",
+		HandlerType: (*any)(nil),
+		Methods: []grpc.MethodDesc{{MethodName: "Hello", Handler: func(any, context.Context, func(any) error, grpc.UnaryServerInterceptor) (any, error) {
+			return nil, nil
+		}}},
+	}, struct{}{})
+	if err := in.CheckServer(srv); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// paseto: invalid configuration: the method table names what the server does not serve (misspelt? names are case-sensitive): /greeter.v1.Greeter/hello
+}

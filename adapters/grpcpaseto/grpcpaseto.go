@@ -27,6 +27,8 @@
 // method Required: forgetting a method, or a new method added later, fails
 // closed. Health checks and reflection are methods too: list them
 // ("/grpc.health.v1.Health/*") when they must answer anonymous callers.
+// Names are case-sensitive: [Interceptor.CheckServer] refuses, at
+// start-up, a table entry that names no method the server serves.
 //
 // # Tokens
 //
@@ -132,6 +134,21 @@ func Status(p paseto.RPCProblem) *status.Status {
 		return withDetails
 	}
 	return st // details failed to marshal: the code and message still say it all
+}
+
+// CheckServer checks the policy table against the methods srv serves
+// ([paseto.MethodPolicies.Check]): an entry naming a method or service
+// srv does not have, usually a misspelling that leaves the method it
+// meant under the default, is refused with [paseto.ErrConfig]. Call it
+// after registering every service, before Serve.
+func (in *Interceptor) CheckServer(srv *grpc.Server) error {
+	var served []string
+	for svc, info := range srv.GetServiceInfo() {
+		for _, m := range info.Methods {
+			served = append(served, "/"+svc+"/"+m.Name)
+		}
+	}
+	return in.policies.Check(served...)
 }
 
 // Unary is the unary server interceptor: it authenticates the call under

@@ -150,6 +150,11 @@ func newServer(b *backend, logger *slog.Logger) (*grpc.Server, error) {
 	RegisterAuthServiceServer(srv, h)
 	RegisterDemoServiceServer(srv, h)
 	healthpb.RegisterHealthServer(srv, health.NewServer())
+	// Every entry of the table must name a method served: a misspelt one
+	// would leave its method under the default.
+	if err := in.CheckServer(srv); err != nil {
+		return nil, err
+	}
 	return srv, nil
 }
 

@@ -24,8 +24,10 @@
 // A token naming a key the set lacks makes LookupKey refetch at once,
 // since the issuer may have promoted a key this service has not seen (it
 // should have been published as upcoming first; see docs/keys.md). Fetches
-// are single-flight: N requests that miss together wait for one fetch. And
-// no two fetches start less than Options.MinInterval apart, whatever
+// are single-flight (golang.org/x/sync/singleflight): N requests that miss
+// together wait for one fetch. And no two fetches start less than
+// Options.MinInterval apart (on time.Now's monotonic clock by default; a clock
+// that goes back allows one fetch rather than none), whatever
 // triggers them, so a client spraying random key IDs causes at most one
 // fetch per interval; the rest are refused at once as invalid tokens.
 //
@@ -36,10 +38,12 @@
 // per MinInterval). Past that, and before the first successful fetch, Keys
 // fails closed with an error wrapping paseto.ErrKeysUnavailable, which the
 // Guard answers 503 with Retry-After: the token may be valid, the service
-// cannot tell. A fetch is bounded by Options.Timeout and the body by
-// Options.MaxBytes; redirects are refused (the URL is pinned), and so is a
-// document paseto.ParseKeySet refuses, a status other than 200, and plain
-// http to anything but a loopback address unless Options.AllowHTTP.
+// cannot tell. A fetch is bounded by Options.Timeout, the body by
+// Options.MaxBytes and the headers by MaxHeaderBytes; redirects are
+// refused (the URL is pinned), and so is a document paseto.ParseKeySet
+// refuses, a status other than 200, and plain http to anything but a
+// loopback IP address (127.0.0.1, [::1]; not the name localhost, which
+// DNS may answer) unless Options.AllowHTTP.
 //
 // A Source is safe for concurrent use. Fetches run detached from the
 // request that triggered them, under their own timeout, so a cancelled
@@ -62,6 +66,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
 
@@ -73,20 +79,26 @@ const (
 	DefaultMaxMaxAge   = time.Hour
 	DefaultMinInterval = 10 * time.Second
 	DefaultMaxStale    = 15 * time.Minute
+	// MaxHeaderBytes bounds the response headers when Options.Client is
+	// nil (net/http's own default is 10 MB).
+	MaxHeaderBytes = 16 << 10
 )
 
 // Options configures a Source. URL is required; every other field has a
 // documented default.
 type Options struct {
-	// URL of the key set, https (or http to a loopback address). It is
-	// pinned: redirects are refused.
+	// URL of the key set, https (or http to a loopback IP address, such
+	// as 127.0.0.1 or [::1]; not the name localhost, which DNS may
+	// answer). It is pinned: redirects are refused.
 	URL string
 	// AllowHTTP allows plain http to any host. Only for a network you
 	// trust end to end: whoever can alter the response chooses the keys.
 	AllowHTTP bool
-	// Client sends the requests. Default a new http.Client with
-	// http.DefaultTransport. Its CheckRedirect is replaced (in a copy) to
-	// refuse redirects.
+	// Client sends the requests. Default a new http.Client with a clone of
+	// http.DefaultTransport whose response headers are bounded by
+	// MaxHeaderBytes. Its CheckRedirect is replaced (in a copy) to refuse
+	// redirects; bound the headers of your own Client's Transport
+	// (http.Transport.MaxResponseHeaderBytes) likewise.
 	Client *http.Client
 	// Timeout bounds each fetch, connection to last byte. Default
 	// DefaultTimeout (5 s), at most MaxTimeout.
@@ -113,8 +125,8 @@ type Options struct {
 }
 
 // ErrInsecureURL means Options.URL is not https and not plain http to a
-// loopback address, and Options.AllowHTTP is not set.
-var ErrInsecureURL = errors.New("remotekeys: key set URL must be https (plain http only to loopback, or with AllowHTTP)")
+// loopback IP address, and Options.AllowHTTP is not set.
+var ErrInsecureURL = errors.New("remotekeys: key set URL must be https (plain http only to a loopback IP such as 127.0.0.1, or with AllowHTTP)")
 
 // Source is a paseto.KeySource reading a remote key set. Build it with New.
 type Source struct {
@@ -123,10 +135,14 @@ type Source struct {
 
 	snap atomic.Pointer[snapshot] // the last good set; nil before the first
 
+	// flights makes fetches single-flight: callers that ask while one runs
+	// share its result.
+	flights singleflight.Group
+
 	mu        sync.Mutex
-	flight    *flight      // the fetch in progress, if any
-	lastStart atomic.Int64 // unix nanoseconds of the last fetch's start
-	lastErr   error        // the last fetch's failure; nil after a success
+	running   bool      // a fetch is in progress
+	lastStart time.Time // the last fetch's start; zero before the first
+	lastErr   error     // the last fetch's failure; nil after a success
 
 	fetches atomic.Int64
 }
@@ -138,10 +154,12 @@ type snapshot struct {
 	stale   time.Time // served until, when fetches fail
 }
 
-type flight struct {
-	done chan struct{}
-	err  error
-}
+// flightKey is the single-flight key: a Source fetches one URL.
+const flightKey = "keyset"
+
+// errSkipped is the result of a flight that did not fetch because the
+// last fetch started less than MinInterval ago.
+var errSkipped = errors.New("remotekeys: fetch skipped (MinInterval)")
 
 // New validates o and returns a Source. It does not fetch: call Refresh to
 // load the set before serving, or let the first verification do it.
@@ -189,16 +207,22 @@ func New(o Options) (*Source, error) {
 	c := http.Client{}
 	if o.Client != nil {
 		c = *o.Client
+	} else {
+		// DefaultTransport reads up to 10 MB of response headers; a key
+		// set server has no reason to send more than a few hundred bytes.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxResponseHeaderBytes = MaxHeaderBytes
+		c.Transport = t
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Source{opt: o, client: &c}, nil
 }
 
-// loopback reports whether host is a loopback IP address or "localhost".
+// loopback reports whether host is a loopback IP address. The name
+// "localhost" is not one: Go resolves it through /etc/hosts and then DNS
+// (an image without /etc/hosts, a search domain), so it may reach another
+// machine over plain http.
 func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
@@ -215,7 +239,7 @@ func (s *Source) Keys(ctx context.Context) (*paseto.KeyRing, error) {
 		return snap.ring, nil
 	}
 	if snap != nil && now.Before(snap.stale) {
-		s.start(now) // in the background; this request goes on
+		s.start(now, false, false) // in the background; this request goes on
 		return snap.ring, nil
 	}
 	return s.wait(ctx, now)
@@ -235,16 +259,19 @@ func (s *Source) LookupKey(ctx context.Context, kid string) (*paseto.KeyRing, er
 // Refresh fetches the set now, whatever Options.MinInterval says (joining a
 // fetch in progress), for loading it at start-up.
 func (s *Source) Refresh(ctx context.Context) error {
-	f := s.startFlight(s.opt.Clock(), true)
-	if f == nil {
-		return nil
+	// A flight joined just as it decided to skip is followed by one that
+	// fetches: two rounds at most, since only a forced flight starts next.
+	for range 2 {
+		select {
+		case r := <-s.start(s.opt.Clock(), true, true):
+			if r.Err != errSkipped {
+				return r.Err
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w", paseto.ErrKeysUnavailable, ctx.Err())
+		}
 	}
-	select {
-	case <-f.done:
-		return f.err
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", paseto.ErrKeysUnavailable, ctx.Err())
-	}
+	return fmt.Errorf("%w: %w", paseto.ErrKeysUnavailable, errSkipped)
 }
 
 // KeySet returns the last good set, or nil before the first.
@@ -261,9 +288,9 @@ func (s *Source) Fetches() int64 { return s.fetches.Load() }
 // wait joins or starts a fetch, when MinInterval allows, and waits for it;
 // then returns the usable ring, or the failure.
 func (s *Source) wait(ctx context.Context, now time.Time) (*paseto.KeyRing, error) {
-	if f := s.start(now); f != nil {
+	if ch := s.start(now, false, true); ch != nil {
 		select {
-		case <-f.done:
+		case <-ch:
 		case <-ctx.Done():
 			return s.usable(s.opt.Clock(), fmt.Errorf("%w: %w", paseto.ErrKeysUnavailable, ctx.Err()))
 		}
@@ -289,36 +316,46 @@ func (s *Source) usable(now time.Time, err error) (*paseto.KeyRing, error) {
 	return nil, err
 }
 
-// start returns the fetch in progress, or starts one when MinInterval
-// allows; nil when neither.
-func (s *Source) start(now time.Time) *flight {
-	if now.UnixNano()-s.lastStart.Load() < int64(s.opt.MinInterval) {
-		s.mu.Lock()
-		f := s.flight
-		s.mu.Unlock()
-		return f
-	}
-	return s.startFlight(now, false)
-}
-
-func (s *Source) startFlight(now time.Time, force bool) *flight {
+// start returns the result channel of the fetch in progress (when join is
+// set), or of a new one when MinInterval allows or force is set; nil when
+// neither.
+func (s *Source) start(now time.Time, force, join bool) <-chan singleflight.Result {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.flight != nil {
-		return s.flight
-	}
-	if !force && now.UnixNano()-s.lastStart.Load() < int64(s.opt.MinInterval) {
+	running, allowed := s.running, force || s.mayStart(now)
+	s.mu.Unlock()
+	if running && !join || !running && !allowed {
+		// The cheap answers: no goroutine, no channel. A caller that
+		// does not wait must not queue a channel on a slow fetch.
 		return nil
 	}
-	f := &flight{done: make(chan struct{})}
-	s.flight = f
-	s.lastStart.Store(now.UnixNano())
-	s.fetches.Add(1)
-	go s.run(f)
-	return f
+	// Joins the flight in progress, or runs a new one, which decides
+	// again under the lock: the rate limit does not depend on the check
+	// above, which another flight may have outdated.
+	return s.flights.DoChan(flightKey, func() (any, error) { return nil, s.run(force) })
 }
 
-func (s *Source) run(f *flight) {
+// mayStart reports whether a fetch may start at now: MinInterval after the
+// last start. A clock that went back (a wall clock stepped by NTP, when
+// Options.Clock has no monotonic reading) allows it rather than stopping
+// every fetch until the clock catches up. s.mu must be held.
+func (s *Source) mayStart(now time.Time) bool {
+	since := now.Sub(s.lastStart)
+	return s.lastStart.IsZero() || since < 0 || since >= s.opt.MinInterval
+}
+
+// run is one flight: it fetches when allowed (errSkipped otherwise) and
+// records the outcome. Flights never overlap (singleflight.Group).
+func (s *Source) run(force bool) error {
+	s.mu.Lock()
+	now := s.opt.Clock()
+	if !force && !s.mayStart(now) {
+		s.mu.Unlock()
+		return errSkipped
+	}
+	s.running, s.lastStart = true, now
+	s.mu.Unlock()
+	s.fetches.Add(1)
+
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.Timeout)
 	defer cancel()
 	snap, err := s.fetch(ctx)
@@ -329,9 +366,9 @@ func (s *Source) run(f *flight) {
 		s.snap.Store(snap)
 	}
 	s.mu.Lock()
-	s.flight, s.lastErr, f.err = nil, err, err
+	s.running, s.lastErr = false, err
 	s.mu.Unlock()
-	close(f.done)
+	return err
 }
 
 // fetch gets, checks and parses the set.

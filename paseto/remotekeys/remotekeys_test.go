@@ -96,14 +96,11 @@ func newSource(t *testing.T, url string, clock *fakeclock.Clock, edit ...func(*O
 // settle waits for the fetch in progress, if any.
 func settle(t *testing.T, s *Source) {
 	t.Helper()
-	s.mu.Lock()
-	f := s.flight
-	s.mu.Unlock()
-	if f == nil {
-		return
-	}
+	// Joins the flight in progress; without one, runs a flight that
+	// does nothing.
+	ch := s.flights.DoChan(flightKey, func() (any, error) { return nil, errSkipped })
 	select {
-	case <-f.done:
+	case <-ch:
 	case <-time.After(10 * time.Second):
 		t.Fatal("fetch did not end")
 	}
@@ -354,6 +351,11 @@ func TestNewRefusesInsecureAndBadOptions(t *testing.T) {
 	}{
 		{Options{URL: "http://auth.example/.well-known/paserk"}, ErrInsecureURL},
 		{Options{URL: "http://10.0.0.1/.well-known/paserk"}, ErrInsecureURL},
+		// A name, even localhost, is resolved by /etc/hosts or DNS.
+		{Options{URL: "http://localhost:1/x"}, ErrInsecureURL},
+		{Options{URL: "http://LOCALHOST:1/x"}, ErrInsecureURL},
+		{Options{URL: "http://auth.localhost:1/x"}, ErrInsecureURL},
+		{Options{URL: "http://127.0.0.1.nip.io/x"}, ErrInsecureURL},
 		{Options{URL: "ftp://auth.example/x"}, paseto.ErrConfig},
 		{Options{URL: "/.well-known/paserk"}, paseto.ErrConfig},
 		{Options{URL: "https://user:pw@auth.example/x"}, paseto.ErrConfig},
@@ -366,7 +368,7 @@ func TestNewRefusesInsecureAndBadOptions(t *testing.T) {
 			t.Errorf("New(%+v) = %v, want %v", tc.o, err, tc.want)
 		}
 	}
-	for _, url := range []string{"http://127.0.0.1:1/x", "http://[::1]:1/x", "http://localhost:1/x", "https://auth.example/x"} {
+	for _, url := range []string{"http://127.0.0.1:1/x", "http://[::1]:1/x", "http://127.0.0.2:1/x", "https://auth.example/x"} {
 		if _, err := New(Options{URL: url}); err != nil {
 			t.Errorf("New(%s): %v", url, err)
 		}
