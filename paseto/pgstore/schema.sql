@@ -140,7 +140,8 @@ $fn$;
 -- the other, and the second sees what the first wrote.
 -- code: 1 rotated (or this very rotation repeated), 2 retried within the
 -- grace window (kept is the successor kept for it), 3 reuse (the session
--- is now revoked), -1 unknown or revoked, -2 expired.
+-- is now revoked), -1 unknown or revoked, or a retry within the grace
+-- window whose kept successor is gone (nothing written), -2 expired.
 CREATE OR REPLACE FUNCTION pasetoauth_rotate(
   p_sid text, p_subject text, p_presented text, p_successor text, p_wrapped text,
   p_now bigint, p_grace bigint, p_tomb_until bigint, p_deadline timestamptz,
@@ -190,10 +191,17 @@ BEGIN
     code := 1; -- this very rotation, already applied
     RETURN;
   END IF;
-  IF p_grace > 0 AND s.previous_hash <> '' AND s.wrapped <> '' AND p_presented = s.previous_hash
-      AND p_now - s.rotated_at <= p_grace AND p_now <= s.keep_until THEN
-    code := 2;
-    kept := s.wrapped;
+  IF p_grace > 0 AND s.previous_hash <> '' AND p_presented = s.previous_hash
+      AND p_now - s.rotated_at <= p_grace THEN
+    IF s.wrapped <> '' AND p_now <= s.keep_until THEN
+      code := 2;
+      kept := s.wrapped;
+      RETURN;
+    END IF;
+    -- A retry inside the window whose kept successor is gone (Purge, on
+    -- a clock ahead of this call's, cleared it): nothing to hand out, and
+    -- a retry is no theft. Deny, change nothing.
+    code := -1;
     RETURN;
   END IF;
   -- Reuse: the session is revoked; the row stays as a short tombstone.
