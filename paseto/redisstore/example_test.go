@@ -74,5 +74,5 @@ func ExampleOptions_liveCache() {
 		log.Fatal(err)
 	}
 	defer store.Close() // ends the cache's subscription; the client stays open
-	_ = store // paseto.Config{Store: store, …} as in the package example
+	_ = store           // paseto.Config{Store: store, …} as in the package example
 }
