@@ -162,7 +162,9 @@
 // check from t on refuses it. A key lost without a script (evicted,
 // expired early, deleted by hand) publishes nothing: a Store may answer
 // a session it cached as live for up to Options.LiveCache after its key
-// went. Redis Cluster is not supported (New refuses it).
+// went, unless a logout, "sign out the others" or "log out everywhere" of
+// the subject comes first: those publish whatever they find left. Redis
+// Cluster is not supported (New refuses it).
 //
 // # Deadlines
 //
