@@ -158,6 +158,11 @@ BEGIN
   -- Checked once the row lock is ours: a call that waited for it past its
   -- deadline stops here.
   PERFORM pasetoauth_late(p_deadline);
+  -- A NULL anywhere (a NOT NULL constraint dropped by hand) would make the
+  -- comparisons below neither true nor false, and skip their refusals.
+  IF found_row AND NOT (s IS NOT NULL) THEN
+    RAISE EXCEPTION 'pasetoauth: corrupt session row' USING ERRCODE = 'XX001';
+  END IF;
   IF NOT found_row OR s.subject <> p_subject THEN
     code := -1;
     RETURN;
@@ -224,7 +229,7 @@ BEGIN
   PERFORM set_config('synchronous_commit', 'on', true);
   PERFORM pasetoauth_late(p_deadline);
   DELETE FROM pasetoauth_sessions
-    WHERE sid = p_sid AND subject = p_subject AND NOT revoked
+    WHERE sid = p_sid AND subject = p_subject AND revoked IS NOT TRUE
     RETURNING p_now < expires_at AND (idle_ns = 0 OR p_now - last_used <= idle_ns) INTO live;
   live := coalesce(live, false);
   PERFORM pasetoauth_late(p_deadline);
@@ -242,7 +247,7 @@ BEGIN
   PERFORM pasetoauth_late(p_deadline);
   WITH gone AS (
     DELETE FROM pasetoauth_sessions
-      WHERE subject = p_subject AND sid <> p_keep AND NOT revoked
+      WHERE subject = p_subject AND sid <> p_keep AND revoked IS NOT TRUE
       RETURNING sid, p_now < expires_at AND (idle_ns = 0 OR p_now - last_used <= idle_ns) AS live)
   SELECT coalesce(array_agg(sid ORDER BY sid COLLATE "C") FILTER (WHERE live), '{}') INTO ended FROM gone;
   PERFORM pasetoauth_late(p_deadline);
