@@ -153,7 +153,11 @@
 //     whole cache at once and turns it off until a new subscription is
 //     confirmed and a PING sent after it answered; a Redis or a network
 //     that stops answering (SIGSTOP, a partition) turns it off, and drops
-//     it, InvalidationBound after the last PING answered.
+//     it, InvalidationBound after the last PING answered. That age is
+//     measured by the monotonic clock and by the wall clock alike: the
+//     first stands still while the machine is suspended, so a Store
+//     waking from a suspend asks Redis until a PING sent since is
+//     answered.
 //
 // So after a revocation that Redis applied at instant t, whichever Store
 // made it, no Store answers the session live from its cache from t +
