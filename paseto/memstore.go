@@ -515,9 +515,14 @@ func (m *MemoryStore) rotate(sh *sessionShard, r Rotation) (RotationResult, erro
 		return RotationResult{Outcome: Rotated}, nil
 	case s.previous != "" && equalHash(r.Presented, s.previous) && equalHash(r.Successor, s.current):
 		return RotationResult{Outcome: Rotated}, nil // this very rotation, repeated
-	case r.Grace > 0 && s.previous != "" && s.wrapped() != "" && equalHash(r.Presented, s.previous) &&
-		t-s.rotatedAt <= int64(r.Grace) && t <= s.keepUntil():
-		return RotationResult{Outcome: Retried, WrappedSuccessor: s.wrapped()}, nil
+	case r.Grace > 0 && s.previous != "" && equalHash(r.Presented, s.previous) && t-s.rotatedAt <= int64(r.Grace):
+		if s.wrapped() != "" && t <= s.keepUntil() {
+			return RotationResult{Outcome: Retried, WrappedSuccessor: s.wrapped()}, nil
+		}
+		// A retry inside its window whose successor another call, at the
+		// store's later clock, has dropped: nothing to hand out, and a
+		// retry is no theft. Deny, change nothing.
+		return RotationResult{}, fmt.Errorf("%w: the successor kept for the grace window is gone", ErrRevoked)
 	}
 	sh.revoke(s, t)
 	s.side().reusedBy = r.Successor

@@ -369,6 +369,30 @@ func TestMemoryStoreSuccessorKeptForGraceOnly(t *testing.T) {
 	})
 }
 
+// TestMemoryStoreRetryAfterItsSuccessorWasDropped: a retry whose own
+// instant (Rotation.Now, taken as its request began) is inside the grace
+// window reaches the store after another call, at the store's later clock,
+// dropped the kept successor. Nothing is handed out, but a retry is no
+// theft: it is denied and the session is not revoked for reuse.
+func TestMemoryStoreRetryAfterItsSuccessorWasDropped(t *testing.T) {
+	const grace = 10 * time.Second
+	e := newMemEnv(t, paseto.MemoryStoreOptions{}, nil)
+	e.create(t, "s1", "alice", 24*time.Hour, 0)
+	rot := paseto.Rotation{Subject: "alice", Session: "s1", Presented: "h0-s1", Successor: "h1", WrappedSuccessor: "w1", Grace: grace}
+	rotate(t, e, rot, paseto.Rotated)
+	began := e.clock.Now().Add(grace / 2)
+	e.clock.Advance(grace + time.Second)
+	paseto.MemoryStoreExpireAll(e.store)
+	retry := rot
+	retry.Successor, retry.Now = "h1-retry", began
+	res, err := e.store.Rotate(context.Background(), retry)
+	if res.Outcome == paseto.Reused || !errors.Is(err, paseto.ErrRevoked) {
+		t.Fatalf("retry after its successor was dropped: %+v, %v; want ErrRevoked, no reuse", res, err)
+	}
+	next := paseto.Rotation{Subject: "alice", Session: "s1", Presented: "h1", Successor: "h2"}
+	rotate(t, e, next, paseto.Rotated)
+}
+
 // TestMemoryStoreExpiresAsItGoes: ordinary writes remove ended records a
 // few at a time, with no sweep and whatever subjects the logins are for.
 func TestMemoryStoreExpiresAsItGoes(t *testing.T) {

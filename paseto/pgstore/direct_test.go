@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/paseto/storetest"
 )
 
 // The store called directly, for what paseto.Auth never shows: repeats
@@ -113,5 +114,44 @@ func TestWriteFunctionsRefuseLateCalls(t *testing.T) {
 	}
 	if live, err := s.SessionLive(ctx, "alice", "sid-1", now); err != nil || !live {
 		t.Fatalf("SessionLive: %v, %v", live, err)
+	}
+}
+
+// TestPurgeRacingARetryIsNoReuse: Purge, on a host whose clock is ahead
+// (or simply run just as a grace window closes), clears a kept successor
+// while a retry whose instant is still inside the window is on its way.
+// The retry finds nothing to hand out: it is denied, and the session is
+// not revoked for a reuse that did not happen (as redisstore answers when
+// the kept successor was evicted).
+func TestPurgeRacingARetryIsNoReuse(t *testing.T) {
+	start := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	clock := storetest.NewClock(start)
+	s := newStore(t, clock.Now, 0)
+	rec := paseto.SessionRecord{ID: "sid-1", Subject: "alice", Current: "h1", CreatedAt: start, ExpiresAt: start.Add(time.Hour)}
+	if _, err := s.CreateSession(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	const grace = 10 * time.Second
+	rot := paseto.Rotation{Subject: "alice", Session: "sid-1", Presented: "h1", Successor: "h2",
+		WrappedSuccessor: "w2", Grace: grace, Now: start}
+	if res, err := s.Rotate(ctx, rot); err != nil || res.Outcome != paseto.Rotated {
+		t.Fatalf("rotation: %+v, %v", res, err)
+	}
+	clock.Advance(grace + time.Second) // the janitor's clock: the window is over
+	if _, err := s.Purge(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	retry := rot
+	retry.Successor, retry.WrappedSuccessor, retry.Now = "h3", "w3", start.Add(grace/2)
+	res, err := s.Rotate(ctx, retry)
+	if res.Outcome == paseto.Reused || !errors.Is(err, paseto.ErrRevoked) {
+		t.Fatalf("retry inside the window after its successor was purged: %+v, %v; want ErrRevoked, no reuse", res, err)
+	}
+	if live, err := s.SessionLive(ctx, "alice", "sid-1", start.Add(grace/2)); err != nil || !live {
+		t.Fatalf("session after the denied retry: live %v, %v; want live", live, err)
+	}
+	next := paseto.Rotation{Subject: "alice", Session: "sid-1", Presented: "h2", Successor: "h4", Now: start.Add(grace / 2)}
+	if res, err := s.Rotate(ctx, next); err != nil || res.Outcome != paseto.Rotated {
+		t.Fatalf("rotation of the current token after the denied retry: %+v, %v", res, err)
 	}
 }

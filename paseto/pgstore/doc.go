@@ -113,7 +113,11 @@
 // is purged a minute after the reuse, a session at its absolute end or,
 // as of its last refresh, its idle end. Purge also clears the successors
 // kept for grace windows that are over (until then they stay in the row,
-// encrypted for the holder of the token they replaced, and unused).
+// encrypted for the holder of the token they replaced, and unused). Purge
+// runs on its own host's clock: a retry that reaches a row after Purge
+// cleared its successor, although the retry's own instant is still inside
+// the window, is denied (paseto.ErrRevoked) and changes nothing; it is not
+// taken for a reuse.
 //
 // # Costs
 //

@@ -140,7 +140,8 @@ $fn$;
 -- the other, and the second sees what the first wrote.
 -- code: 1 rotated (or this very rotation repeated), 2 retried within the
 -- grace window (kept is the successor kept for it), 3 reuse (the session
--- is now revoked), -1 unknown or revoked, -2 expired.
+-- is now revoked), -1 unknown or revoked, or a retry within the grace
+-- window whose kept successor is gone (nothing written), -2 expired.
 CREATE OR REPLACE FUNCTION pasetoauth_rotate(
   p_sid text, p_subject text, p_presented text, p_successor text, p_wrapped text,
   p_now bigint, p_grace bigint, p_tomb_until bigint, p_deadline timestamptz,
@@ -157,6 +158,11 @@ BEGIN
   -- Checked once the row lock is ours: a call that waited for it past its
   -- deadline stops here.
   PERFORM pasetoauth_late(p_deadline);
+  -- A NULL anywhere (a NOT NULL constraint dropped by hand) would make the
+  -- comparisons below neither true nor false, and skip their refusals.
+  IF found_row AND NOT (s IS NOT NULL) THEN
+    RAISE EXCEPTION 'pasetoauth: corrupt session row' USING ERRCODE = 'XX001';
+  END IF;
   IF NOT found_row OR s.subject <> p_subject THEN
     code := -1;
     RETURN;
@@ -190,10 +196,17 @@ BEGIN
     code := 1; -- this very rotation, already applied
     RETURN;
   END IF;
-  IF p_grace > 0 AND s.previous_hash <> '' AND s.wrapped <> '' AND p_presented = s.previous_hash
-      AND p_now - s.rotated_at <= p_grace AND p_now <= s.keep_until THEN
-    code := 2;
-    kept := s.wrapped;
+  IF p_grace > 0 AND s.previous_hash <> '' AND p_presented = s.previous_hash
+      AND p_now - s.rotated_at <= p_grace THEN
+    IF s.wrapped <> '' AND p_now <= s.keep_until THEN
+      code := 2;
+      kept := s.wrapped;
+      RETURN;
+    END IF;
+    -- A retry inside the window whose kept successor is gone (Purge, on
+    -- a clock ahead of this call's, cleared it): nothing to hand out, and
+    -- a retry is no theft. Deny, change nothing.
+    code := -1;
     RETURN;
   END IF;
   -- Reuse: the session is revoked; the row stays as a short tombstone.
@@ -216,7 +229,7 @@ BEGIN
   PERFORM set_config('synchronous_commit', 'on', true);
   PERFORM pasetoauth_late(p_deadline);
   DELETE FROM pasetoauth_sessions
-    WHERE sid = p_sid AND subject = p_subject AND NOT revoked
+    WHERE sid = p_sid AND subject = p_subject AND revoked IS NOT TRUE
     RETURNING p_now < expires_at AND (idle_ns = 0 OR p_now - last_used <= idle_ns) INTO live;
   live := coalesce(live, false);
   PERFORM pasetoauth_late(p_deadline);
@@ -234,7 +247,7 @@ BEGIN
   PERFORM pasetoauth_late(p_deadline);
   WITH gone AS (
     DELETE FROM pasetoauth_sessions
-      WHERE subject = p_subject AND sid <> p_keep AND NOT revoked
+      WHERE subject = p_subject AND sid <> p_keep AND revoked IS NOT TRUE
       RETURNING sid, p_now < expires_at AND (idle_ns = 0 OR p_now - last_used <= idle_ns) AS live)
   SELECT coalesce(array_agg(sid ORDER BY sid COLLATE "C") FILTER (WHERE live), '{}') INTO ended FROM gone;
   PERFORM pasetoauth_late(p_deadline);

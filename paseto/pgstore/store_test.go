@@ -209,6 +209,51 @@ func TestCorruptRow(t *testing.T) {
 	}
 }
 
+// TestNullInRow: with a NOT NULL constraint dropped by hand, a NULL where
+// the store wrote a value makes SQL's three-valued comparisons skip every
+// refusal (NULL >= now is not true; NULL revoked is not true). Rotation must
+// refuse such a row as corrupt, never rotate it, and the access check must
+// not accept it.
+func TestNullInRow(t *testing.T) {
+	for _, col := range []string{"expires_at", "revoked", "subject", "last_used", "idle_ns", "previous_hash"} {
+		t.Run(col, func(t *testing.T) {
+			s := newStore(t, time.Now, 0)
+			auth := newAuth(t, s, nil)
+			p, err := auth.Login(ctx, "alice", paseto.LoginOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tbl := prefixOf(s) + "sessions"
+			for _, q := range []string{
+				"ALTER TABLE " + tbl + " DROP CONSTRAINT " + tbl + "_sane",
+				"ALTER TABLE " + tbl + " ALTER COLUMN " + col + " DROP NOT NULL",
+				"UPDATE " + tbl + " SET " + col + " = NULL",
+			} {
+				if _, err := s.Pool().Exec(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			// previous_hash plays no part in liveness.
+			if _, err := auth.VerifyAccess(ctx, p.AccessToken); err == nil && col != "previous_hash" {
+				t.Fatal("VerifyAccess accepted a session whose row holds a NULL")
+			}
+			if np, err := auth.Refresh(ctx, p.RefreshToken); err == nil || !errors.Is(err, paseto.ErrStoreCorrupt) {
+				t.Fatalf("Refresh of a row holding a NULL: %v, %v; want ErrStoreCorrupt", np != nil, err)
+			}
+			// A logout still deletes the row, whatever it holds.
+			if col != "subject" {
+				if _, err := s.RevokeSession(ctx, "alice", p.Access.Session, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+				var n int
+				if err := s.Pool().QueryRow(ctx, "SELECT count(*) FROM "+tbl).Scan(&n); err != nil || n != 0 {
+					t.Fatalf("rows after the logout: %d, %v; want 0", n, err)
+				}
+			}
+		})
+	}
+}
+
 // TestPurge: Purge deletes, in batches, the rows of sessions past their
 // end, idle ones and reuse tombstones past their minute, and nothing
 // live.

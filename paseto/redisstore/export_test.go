@@ -10,7 +10,11 @@ func SetIdentityClock(s *Store, now func() time.Time) { s.server.now = now }
 // LiveCacheUsable reports whether s's live cache may answer now: its
 // invalidation channel is subscribed and confirmed within
 // InvalidationBound.
-func LiveCacheUsable(s *Store) bool { return s.cache != nil && s.cache.usable(s.cache.mono()) }
+func LiveCacheUsable(s *Store) bool { return s.cache != nil && s.cache.usable(s.cache.clock()) }
+
+// SkewLiveCacheWall moves the wall clock s's live cache reads by d, the
+// monotonic one staying put: what a machine suspended for d sees.
+func SkewLiveCacheWall(s *Store, d time.Duration) { s.cache.wallSkew.Add(int64(d)) }
 
 // LiveCacheLen is how many sessions s's live cache holds.
 func LiveCacheLen(s *Store) int {

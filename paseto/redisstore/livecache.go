@@ -57,6 +57,14 @@ type liveCache struct {
 	// confirmed subscription was sent; 0 for none. The cache is usable
 	// while it is less than InvalidationBound old.
 	confirmed atomic.Int64
+	// confirmedWall is the same PING's sending instant by the wall clock
+	// (unix ns), which must be less than InvalidationBound old too: the
+	// monotonic clock stands still while the machine is suspended
+	// (suspend to RAM, hibernation), the wall clock does not, and a
+	// machine that wakes must not answer from what it held before.
+	confirmedWall atomic.Int64
+	// wallSkew is added to the wall clock (by tests, to play a suspend).
+	wallSkew atomic.Int64
 	// epoch moves on with every drop of the whole cache: entries and
 	// pending inserts of an earlier epoch are void.
 	epoch   atomic.Uint64
@@ -114,15 +122,22 @@ func (c *liveCache) close() error {
 	return err
 }
 
-// mono is the time since the cache started, never 0.
-func (c *liveCache) mono() int64 { return int64(time.Since(c.start)) + 1 }
+// clock reads the time once: mono, the time since the cache started
+// (never 0), and the wall clock in unix ns.
+func (c *liveCache) clock() (mono, wall int64) {
+	t := time.Now()
+	return int64(t.Sub(c.start)) + 1, t.UnixNano() + c.wallSkew.Load()
+}
 
 // usable reports whether the channel has confirmed, less than
-// InvalidationBound ago, that every invalidation published before has
-// been applied.
-func (c *liveCache) usable(now int64) bool {
+// InvalidationBound ago by both clocks (mono and wall, as clock reads
+// them), that every invalidation published before has been applied.
+func (c *liveCache) usable(now, wall int64) bool {
 	conf := c.confirmed.Load()
-	return conf != 0 && now-conf < int64(InvalidationBound)
+	// Read after conf: never older than the wall instant of conf's PING
+	// (receive stores it first).
+	confWall := c.confirmedWall.Load()
+	return conf != 0 && now-conf < int64(InvalidationBound) && wall-confWall < int64(InvalidationBound)
 }
 
 func (c *liveCache) stripe(tag *[16]byte) *cacheStripe {
@@ -136,8 +151,8 @@ func (c *liveCache) stripe(tag *[16]byte) *cacheStripe {
 // get reports whether subject's session sid is cached as live at n (unix
 // ns) for a server whose identity is id (nil with LosslessPersistence).
 func (c *liveCache) get(k *keys, subject, sid string, n int64, ok func(*identity) bool) bool {
-	now := c.mono()
-	if !c.usable(now) {
+	now, wall := c.clock()
+	if !c.usable(now, wall) {
 		return false
 	}
 	st := c.stripe(&k.tag)
@@ -159,11 +174,11 @@ func (c *liveCache) put(k *keys, t cacheTicket, subject, sid string, until int64
 	if c.beforePut != nil {
 		c.beforePut()
 	}
-	now := c.mono()
+	now, wall := c.clock()
 	st := c.stripe(&k.tag)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.gen.Load() != t.gen || c.epoch.Load() != t.epoch || !c.usable(now) {
+	if st.gen.Load() != t.gen || c.epoch.Load() != t.epoch || !c.usable(now, wall) {
 		return
 	}
 	if st.n >= liveCacheEntries/cacheStripes {
@@ -243,8 +258,9 @@ func (c *liveCache) receive(ctx context.Context) {
 				c.subscribed.Store(c.conn.Load())
 			}
 		case *redis.Pong:
-			conn, sent, ok := parsePong(m.Payload)
+			conn, sent, sentWall, ok := parsePong(m.Payload)
 			if ok && conn != 0 && conn == c.subscribed.Load() && conn == c.conn.Load() && sent > c.confirmed.Load() {
+				c.confirmedWall.Store(sentWall) // first: see usable
 				c.confirmed.Store(sent)
 			}
 		}
@@ -265,11 +281,11 @@ func (c *liveCache) ping(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		now := c.mono()
-		if conf := c.confirmed.Load(); conf != 0 && !c.usable(now) && c.confirmed.CompareAndSwap(conf, 0) {
+		now, wall := c.clock()
+		if conf := c.confirmed.Load(); conf != 0 && !c.usable(now, wall) && c.confirmed.CompareAndSwap(conf, 0) {
 			c.dropAll()
 		}
-		payload := strconv.FormatUint(c.conn.Load(), 10) + ":" + strconv.FormatInt(now, 10)
+		payload := strconv.FormatUint(c.conn.Load(), 10) + ":" + strconv.FormatInt(now, 10) + ":" + strconv.FormatInt(wall, 10)
 		pctx, cancel := context.WithTimeout(ctx, InvalidationBound)
 		err := c.pubsub.Ping(pctx, payload)
 		cancel()
@@ -279,12 +295,15 @@ func (c *liveCache) ping(ctx context.Context) {
 	}
 }
 
-func parsePong(p string) (conn uint64, sent int64, ok bool) {
-	a, b, found := strings.Cut(p, ":")
-	if !found {
-		return 0, 0, false
+// parsePong reads the payload ping sent: conn:mono:wall.
+func parsePong(p string) (conn uint64, sent, sentWall int64, ok bool) {
+	a, rest, found1 := strings.Cut(p, ":")
+	b, w, found2 := strings.Cut(rest, ":")
+	if !found1 || !found2 {
+		return 0, 0, 0, false
 	}
 	conn, err1 := strconv.ParseUint(a, 10, 64)
 	sent, err2 := strconv.ParseInt(b, 10, 64)
-	return conn, sent, err1 == nil && err2 == nil
+	sentWall, err3 := strconv.ParseInt(w, 10, 64)
+	return conn, sent, sentWall, err1 == nil && err2 == nil && err3 == nil
 }

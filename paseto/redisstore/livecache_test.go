@@ -221,6 +221,63 @@ func TestLiveCacheRevocationReachesOtherStores(t *testing.T) {
 	}
 }
 
+// TestLiveCacheSignOutOthersAfterIndexLost: the subject's index went
+// without a script (evicted under maxmemory, deleted by hand), so nothing
+// was published, and Store B still holds the session live. "Sign out the
+// others" through Store A finds no index and ends nothing, but still
+// publishes: B refuses the session once the message arrives, not only when
+// its cached answer ages out.
+func TestLiveCacheSignOutOthersAfterIndexLost(t *testing.T) {
+	srv := startServer(t)
+	prefix := srv.uniquePrefix(t)
+	admin := srv.client(t)
+	storeA := newStore(t, srv.client(t), redisstore.Options{Prefix: prefix})
+	b, hook := cachedStore(t, srv, prefix, redisstore.MaxLiveCache)
+	a := newAuth(t, storeA, time.Now, nil)
+	sid, _ := login(t, a, "alice")
+	warm(t, b, hook, "alice", sid)
+	if n, err := admin.Del(ctx, prefix+"{"+tagOf("alice")+"}:i").Result(); err != nil || n != 1 {
+		t.Fatalf("deleting the index: %v, %v", n, err)
+	}
+	// Counted, not timed: on a busy machine B's cache may also turn off
+	// for a late PONG, which would hide the missing message.
+	before := redisstore.LiveCacheMessages(b)
+	if _, err := storeA.RevokeOtherSessions(ctx, "alice", "another-sid", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "sign out the others to publish an invalidation", func() bool {
+		return redisstore.LiveCacheMessages(b) > before
+	})
+	if live, err := b.SessionLive(ctx, "alice", sid, time.Now()); err != nil || live {
+		t.Fatalf("after sign out the others: SessionLive = %v, %v; want not live", live, err)
+	}
+}
+
+// TestLiveCacheAfterSuspend: the monotonic clock stands still while the
+// machine sleeps (suspend to RAM, hibernation); the wall clock does not.
+// A Store waking from a sleep longer than InvalidationBound must not
+// answer from what it cached before (the invalidations published while it
+// slept are not read yet) until a PING sent after it woke is answered.
+func TestLiveCacheAfterSuspend(t *testing.T) {
+	srv := startServer(t)
+	prefix := srv.uniquePrefix(t)
+	admin := srv.client(t)
+	b, hook := cachedStore(t, srv, prefix, redisstore.MaxLiveCache)
+	a := newAuth(t, b, time.Now, nil)
+	sid, _ := login(t, a, "alice")
+	warm(t, b, hook, "alice", sid)
+	// Gone while the machine slept; what would have told B is not read.
+	if n, err := admin.Del(ctx, prefix+"{"+tagOf("alice")+"}:i").Result(); err != nil || n != 1 {
+		t.Fatalf("deleting the index: %v, %v", n, err)
+	}
+	redisstore.SkewLiveCacheWall(b, time.Hour)
+	if live, err := b.SessionLive(ctx, "alice", sid, time.Now()); err != nil || live {
+		t.Fatalf("right after waking: SessionLive = %v, %v; want not live (asked Redis)", live, err)
+	}
+	sid2, _ := login(t, a, "bob")
+	warm(t, b, hook, "bob", sid2) // confirmed again, by a PING sent after waking
+}
+
 // TestLiveCacheOffWhenChannelLost: killing the invalidation connection
 // (CLIENT KILL TYPE pubsub) empties the cache and turns it off; it comes
 // back once the channel is subscribed again and answers a PING. A

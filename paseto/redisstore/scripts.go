@@ -497,7 +497,10 @@ return {0}
 var revokeOthersScript = redis.NewScript(prelude + `
 if late(ARGV[4]) then return {-3} end
 if keytype(KEYS[1]) ~= 'zset' then
-  -- None, or corrupt: no session of the subject can be live.
+  -- None, or corrupt: no session of the subject can be live in Redis, but
+  -- a live cache may still hold some, if the index went without a script
+  -- (evicted, deleted by hand): published all the same.
+  notify(KEYS[1])
   return {1}
 end
 local n = #ARGV - 4
@@ -529,7 +532,9 @@ for _, e in ipairs(ending) do
     redis.call('DEL', KEYS[2 * e.i], KEYS[2 * e.i + 1])
   end
 end
-if #ending > 0 then notify(KEYS[1]) end
+-- Published even when nothing was ended here: a member lost without a
+-- script may still be held by a live cache.
+notify(KEYS[1])
 return out
 `)
 

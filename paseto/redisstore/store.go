@@ -153,7 +153,11 @@
 //     whole cache at once and turns it off until a new subscription is
 //     confirmed and a PING sent after it answered; a Redis or a network
 //     that stops answering (SIGSTOP, a partition) turns it off, and drops
-//     it, InvalidationBound after the last PING answered.
+//     it, InvalidationBound after the last PING answered. That age is
+//     measured by the monotonic clock and by the wall clock alike: the
+//     first stands still while the machine is suspended, so a Store
+//     waking from a suspend asks Redis until a PING sent since is
+//     answered.
 //
 // So after a revocation that Redis applied at instant t, whichever Store
 // made it, no Store answers the session live from its cache from t +
@@ -162,7 +166,9 @@
 // check from t on refuses it. A key lost without a script (evicted,
 // expired early, deleted by hand) publishes nothing: a Store may answer
 // a session it cached as live for up to Options.LiveCache after its key
-// went. Redis Cluster is not supported (New refuses it).
+// went, unless a logout, "sign out the others" or "log out everywhere" of
+// the subject comes first: those publish whatever they find left. Redis
+// Cluster is not supported (New refuses it).
 //
 // # Deadlines
 //
