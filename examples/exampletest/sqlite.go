@@ -28,10 +28,27 @@ func SQLiteRestart(t *testing.T, run RunFunc) {
 		t.Fatalf("without REDIS_URL or DATABASE_URL the log does not say the memory store is used:\n%s", logs)
 	}
 
-	env := With(LocalKeys(), "DATABASE_URL", SQLiteURL(t))
+	survivesRestart(t, run, With(LocalKeys(), "DATABASE_URL", SQLiteURL(t)), "SQLite session store")
+
+	notDB := filepath.Join(t.TempDir(), "not.db")
+	if err := os.WriteFile(notDB, []byte(strings.Repeat("not a database\n", 300)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := StartupError(t, run, With(LocalKeys(), "DATABASE_URL", "sqlite://"+notDB))
+	if !strings.Contains(err.Error(), "DATABASE_URL") || !strings.Contains(err.Error(), "not a SQLite database") {
+		t.Fatalf("a file that is not a database: %v", err)
+	}
+}
+
+// survivesRestart starts the example with env (a DATABASE_URL), whose
+// start-up log must name store, makes sessions, a refresh, a logout and a
+// browser session, stops it, and checks that a new server with the same
+// env honours every one of them.
+func survivesRestart(t *testing.T, run RunFunc, env map[string]string, store string) {
+	t.Helper()
 	a, stop := StartStoppable(t, run, env)
-	if logs := a.Logs(); !strings.Contains(logs, "SQLite session store") || strings.Contains(logs, "in-memory") {
-		t.Fatalf("DATABASE_URL is set, but the log does not say the SQLite store is used:\n%s", logs)
+	if logs := a.Logs(); !strings.Contains(logs, store) || strings.Contains(logs, "in-memory") {
+		t.Fatalf("DATABASE_URL is set, but the log does not say %q:\n%s", store, logs)
 	}
 	p0 := a.Login(t, "test")
 	r := a.Refresh(t, p0.Refresh, false)
@@ -50,13 +67,4 @@ func SQLiteRestart(t *testing.T, run RunFunc) {
 	Expect(t, "refresh token after the restart", b.Refresh(t, p1.Refresh, false), http.StatusOK, "")
 	Expect(t, "cookie session after the restart", b.Do(t, Request{Method: "GET", Path: "/cookie/protected", Jar: jar}), http.StatusOK, "")
 	Expect(t, "cookie refresh after the restart", b.Do(t, CSRFRequest("POST", CookieRefresh, jar, csrf)), http.StatusOK, "")
-
-	notDB := filepath.Join(t.TempDir(), "not.db")
-	if err := os.WriteFile(notDB, []byte(strings.Repeat("not a database\n", 300)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err := StartupError(t, run, With(LocalKeys(), "DATABASE_URL", "sqlite://"+notDB))
-	if !strings.Contains(err.Error(), "DATABASE_URL") || !strings.Contains(err.Error(), "not a SQLite database") {
-		t.Fatalf("a file that is not a database: %v", err)
-	}
 }

@@ -16,7 +16,7 @@ var productionAccounts = demoAccounts
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	os.Exit(m.Run())
+	os.Exit(exampletest.RunTests(m)) // stops the PostgreSQL cluster of StartPostgres
 }
 
 // fastAccounts swaps in minimum-cost hashes of the same demo passwords for
@@ -61,6 +61,21 @@ func TestContractSQLite(t *testing.T) {
 func TestSQLiteRestart(t *testing.T) {
 	fastAccounts(t)
 	exampletest.SQLiteRestart(t, run)
+}
+
+// TestContractPostgres: the whole contract on the PostgreSQL store
+// (DATABASE_URL=postgres://…), on a database of its own.
+func TestContractPostgres(t *testing.T) {
+	fastAccounts(t)
+	env := exampletest.With(exampletest.LocalKeys(), "DATABASE_URL", exampletest.StartPostgres(t))
+	exampletest.Contract(t, exampletest.Start(t, run, env), "v4.local")
+}
+
+// TestPostgresRestart: with DATABASE_URL=postgres://…, sessions and
+// logouts survive a restart of the server on the same database.
+func TestPostgresRestart(t *testing.T) {
+	fastAccounts(t)
+	exampletest.PostgresRestart(t, run)
 }
 
 func TestSessions(t *testing.T) {

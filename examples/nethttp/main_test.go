@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,10 @@ import (
 
 // productionAccounts keeps the real demo table for TestDemoPasswords.
 var productionAccounts = demoAccounts
+
+// TestMain runs the tests with exampletest.RunTests, which stops the
+// PostgreSQL cluster StartPostgres shares among them.
+func TestMain(m *testing.M) { os.Exit(exampletest.RunTests(m)) }
 
 // fastAccounts swaps in minimum-cost hashes of the same demo passwords for
 // the test: bcrypt's default cost takes about a second per login under the
@@ -53,6 +58,21 @@ func TestContractSQLite(t *testing.T) {
 func TestSQLiteRestart(t *testing.T) {
 	fastAccounts(t)
 	exampletest.SQLiteRestart(t, run)
+}
+
+// TestContractPostgres: the whole contract on the PostgreSQL store
+// (DATABASE_URL=postgres://…), on a database of its own.
+func TestContractPostgres(t *testing.T) {
+	fastAccounts(t)
+	env := exampletest.With(exampletest.LocalKeys(), "DATABASE_URL", exampletest.StartPostgres(t))
+	exampletest.Contract(t, exampletest.Start(t, run, env), "v4.local")
+}
+
+// TestPostgresRestart: with DATABASE_URL=postgres://…, sessions and
+// logouts survive a restart of the server on the same database.
+func TestPostgresRestart(t *testing.T) {
+	fastAccounts(t)
+	exampletest.PostgresRestart(t, run)
 }
 
 func TestSessions(t *testing.T) {

@@ -2,35 +2,25 @@ package pgstore_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/pasetoauth/pasetoauth/internal/pgcluster"
 	"github.com/pasetoauth/pasetoauth/paseto"
 	"github.com/pasetoauth/pasetoauth/paseto/pgstore"
 )
 
-// The tests run a PostgreSQL cluster of their own, one per test binary:
-// initdb into a temporary directory, postgres on a free loopback port (its
-// unix socket in that directory too), stopped when the tests end. The
-// server binaries are looked up on PATH, then under
-// /usr/lib/postgresql/*/bin (where Debian's postgresql package puts them);
-// without them every test that needs a server skips, saying so. initdb
-// refuses to run as root, so as root the cluster runs as the user
-// "postgres" (which Debian's package creates) or, failing that, "nobody".
+// The tests run a PostgreSQL cluster of their own, one per test binary,
+// started by internal/pgcluster (which says where it finds the server and
+// how it runs as root), destroyed when the tests end. Without the server
+// binaries every test that needs a server skips, saying so. The server
+// runs without fsync unless PASETOAUTH_PG_FSYNC=on: the benchmarks'
+// figures in docs/ are measured with it.
 
 // pg is the test binary's cluster; nil when none could be started
 // (skipReason says why).
@@ -41,9 +31,7 @@ var (
 
 // cluster is one throwaway PostgreSQL.
 type cluster struct {
-	bin, dir, data, port string
-	cred                 *syscall.Credential // nil unless running as root
-	dbs                  atomic.Int64
+	*pgcluster.Cluster
 }
 
 func TestMain(m *testing.M) {
@@ -72,229 +60,64 @@ func needPG(tb testing.TB) *cluster {
 	return pg
 }
 
-// findBin returns the directory holding initdb, pg_ctl and postgres.
-func findBin() (string, error) {
-	if p, err := exec.LookPath("initdb"); err == nil {
-		if r, err := filepath.EvalSymlinks(p); err == nil {
-			p = r
-		}
-		dir := filepath.Dir(p)
-		if _, err := os.Stat(filepath.Join(dir, "pg_ctl")); err == nil {
-			return dir, nil
-		}
-	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	sort.Slice(dirs, func(i, j int) bool { // newest major version first
-		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[i])))
-		vj, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[j])))
-		return vi > vj
-	})
-	for _, d := range dirs {
-		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
-			return d, nil
-		}
-	}
-	return "", fmt.Errorf("initdb not found on PATH nor under /usr/lib/postgresql/*/bin (apt-get install postgresql)")
-}
-
+// startCluster starts the cluster and creates the test database,
+// pgstore_test.
 func startCluster() (*cluster, error) {
-	bin, err := findBin()
+	pc, err := pgcluster.Start(pgcluster.Options{Fsync: os.Getenv("PASETOAUTH_PG_FSYNC") == "on"})
 	if err != nil {
 		return nil, err
-	}
-	sweepStale(bin)
-	dir, err := os.MkdirTemp(baseDir(), "pgstore-test-")
-	if err != nil {
-		return nil, err
-	}
-	// The test binary that owns the cluster, for sweepStale.
-	if err := os.WriteFile(filepath.Join(dir, "owner"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	c := &cluster{bin: bin, dir: dir, data: filepath.Join(dir, "data")}
-	if os.Geteuid() == 0 {
-		var u *user.User
-		for _, name := range []string{"postgres", "nobody"} {
-			if u, err = user.Lookup(name); err == nil {
-				break
-			}
-		}
-		if u == nil {
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("running as root, and no user postgres or nobody to run the server as")
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-		if err := os.Chown(dir, uid, gid); err != nil {
-			os.RemoveAll(dir)
-			return nil, err
-		}
-	}
-	if out, err := c.run("initdb", "-D", c.data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
-		"--locale=C", "--no-sync", "--no-instructions"); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
-	}
-	for attempt := 0; ; attempt++ {
-		c.port = freePort()
-		if err = c.start(); err == nil {
-			break
-		}
-		if attempt == 2 {
-			c.destroy()
-			return nil, err
-		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	p, err := pgxpool.New(ctx, c.url("postgres"))
-	if err != nil {
-		c.destroy()
+	if err := pc.CreateDatabase(ctx, "pgstore_test"); err != nil {
+		pc.Destroy()
 		return nil, err
 	}
-	defer p.Close()
-	if _, err := p.Exec(ctx, "CREATE DATABASE pgstore_test"); err != nil {
-		c.destroy()
-		return nil, err
-	}
-	return c, nil
-}
-
-// baseDir is where clusters go: the temporary directory, except as root,
-// where the server runs as another user who may not reach a TMPDIR under
-// root's home: then /tmp.
-func baseDir() string {
-	if os.Geteuid() == 0 {
-		return "/tmp"
-	}
-	return os.TempDir()
-}
-
-// sweepStale stops and removes the clusters of earlier runs of these tests
-// whose test binary died without stopping them (a -timeout panic, a
-// SIGKILL): those whose owner file names a process that no longer exists.
-func sweepStale(bin string) {
-	dirs, _ := filepath.Glob(filepath.Join(baseDir(), "pgstore-test-*"))
-	for _, dir := range dirs {
-		b, err := os.ReadFile(filepath.Join(dir, "owner"))
-		if err != nil {
-			continue
-		}
-		pid, err := strconv.Atoi(string(b))
-		if err != nil || pid <= 0 || syscall.Kill(pid, 0) == nil || !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
-			continue // owner alive (or unknowable): not ours to stop
-		}
-		st, err := os.Stat(dir)
-		if err != nil {
-			continue
-		}
-		c := &cluster{bin: bin, dir: dir, data: filepath.Join(dir, "data")}
-		if sys, ok := st.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 && sys.Uid != 0 {
-			c.cred = &syscall.Credential{Uid: sys.Uid, Gid: sys.Gid}
-		}
-		c.destroy()
-	}
-}
-
-// run runs one of the server's programs as the cluster's user.
-func (c *cluster) run(prog string, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, prog), args...)
-	cmd.Dir = c.dir
-	cmd.Env = append(os.Environ(), "LC_ALL=C")
-	if c.cred != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
-	}
-	return cmd.CombinedOutput()
-}
-
-// options are the server's settings: loopback only, the socket in the
-// temporary directory, no fsync (unless PASETOAUTH_PG_FSYNC=on: the
-// benchmarks' figures in docs/ are measured with it) since the tests stop
-// the server cleanly.
-func (c *cluster) options() string {
-	fsync := "off"
-	if os.Getenv("PASETOAUTH_PG_FSYNC") == "on" {
-		fsync = "on"
-	}
-	return fmt.Sprintf("-p %s -k %s -c listen_addresses=127.0.0.1 -c fsync=%s -c max_connections=200 -c shared_buffers=32MB",
-		c.port, c.dir, fsync)
-}
-
-// start starts the server and waits until it accepts connections.
-func (c *cluster) start() error {
-	out, err := c.run("pg_ctl", "start", "-w", "-t", "30", "-D", c.data, "-l", filepath.Join(c.dir, "log"), "-o", c.options())
-	if err != nil {
-		return fmt.Errorf("pg_ctl start: %v\n%s%s", err, out, c.log())
-	}
-	return nil
+	return &cluster{pc}, nil
 }
 
 // stop stops the server (fast: sessions are disconnected, the data is
 // written out).
 func (c *cluster) stop(tb testing.TB) {
 	tb.Helper()
-	if out, err := c.run("pg_ctl", "stop", "-w", "-t", "30", "-m", "fast", "-D", c.data); err != nil {
-		tb.Fatalf("pg_ctl stop: %v\n%s", err, out)
-	}
-}
-
-func (c *cluster) startT(tb testing.TB) {
-	tb.Helper()
-	if err := c.start(); err != nil {
+	if err := c.Stop(); err != nil {
 		tb.Fatal(err)
 	}
 }
 
-func (c *cluster) log() string {
-	b, _ := os.ReadFile(filepath.Join(c.dir, "log"))
-	return string(b)
+// startT starts the stopped server again.
+func (c *cluster) startT(tb testing.TB) {
+	tb.Helper()
+	if err := c.Restart(); err != nil {
+		tb.Fatal(err)
+	}
 }
+
+func (c *cluster) log() string { return c.Log() }
 
 // postmasterPID reads the server's process ID from postmaster.pid.
 func (c *cluster) postmasterPID(tb testing.TB) int {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(c.data, "postmaster.pid"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	pid, err := c.PostmasterPID()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return pid
 }
 
-func (c *cluster) destroy() {
-	_, _ = c.run("pg_ctl", "stop", "-w", "-t", "30", "-m", "immediate", "-D", c.data)
-	_ = os.RemoveAll(c.dir)
-}
+func (c *cluster) destroy() { c.Destroy() }
 
 // url is the connection URL of database db, over TCP on loopback.
-func (c *cluster) url(db string) string {
-	return "postgres://postgres@127.0.0.1:" + c.port + "/" + db + "?sslmode=disable&connect_timeout=5"
-}
-
-func freePort() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
-}
+func (c *cluster) url(db string) string { return c.URL(db) }
 
 // newDatabase creates a database of its own for a test that changes
 // database-wide settings, and returns its name.
 func (c *cluster) newDatabase(tb testing.TB) string {
 	tb.Helper()
-	name := fmt.Sprintf("pgstore_db%d", c.dbs.Add(1))
-	admin := c.pool(tb, "postgres")
-	if _, err := admin.Exec(context.Background(), "CREATE DATABASE "+name); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	name, err := c.NewDatabase(ctx, "pgstore_db")
+	if err != nil {
 		tb.Fatal(err)
 	}
 	return name
