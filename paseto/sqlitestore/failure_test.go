@@ -374,3 +374,41 @@ func TestExpiry(t *testing.T) {
 		t.Fatalf("%d rows, want 3", n)
 	}
 }
+
+// A refresh retried inside its grace window that reaches the store after a
+// login's clean-up (on the store's later clock) cleared its kept successor
+// is refused and changes nothing: a retry is no theft, so the session is
+// not revoked as reused, and its current token still rotates.
+func TestRetryAfterItsSuccessorWasCleared(t *testing.T) {
+	const grace = 10 * time.Second
+	clock := storetest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	s := openStore(t, tempDB(t), clock.Now)
+	create := func(sid string) {
+		t.Helper()
+		rec := paseto.SessionRecord{ID: sid, Subject: "alice", Current: "h0-" + sid, CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(24 * time.Hour), MaxSessions: 100}
+		if _, err := s.CreateSession(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create("s1")
+	rot := paseto.Rotation{Subject: "alice", Session: "s1", Presented: "h0-s1", Successor: "h1", WrappedSuccessor: "w1", Now: clock.Now(), Grace: grace}
+	if res, err := s.Rotate(ctx, rot); err != nil || res.Outcome != paseto.Rotated {
+		t.Fatalf("rotate: %+v, %v", res, err)
+	}
+	began := clock.Now().Add(grace / 2)
+	clock.Advance(grace + time.Minute)
+	create("s2") // its clean-up clears s1's kept successor
+	if kept := s.Count(t, "wrapped <> ''"); kept != 0 {
+		t.Fatalf("%d kept successors after the login's clean-up, want 0", kept)
+	}
+	retry := rot
+	retry.Successor, retry.Now = "h1-retry", began
+	res, err := s.Rotate(ctx, retry)
+	if res.Outcome == paseto.Reused || !errors.Is(err, paseto.ErrRevoked) {
+		t.Fatalf("retry after its successor was cleared: %+v, %v; want ErrRevoked, no reuse", res, err)
+	}
+	next := paseto.Rotation{Subject: "alice", Session: "s1", Presented: "h1", Successor: "h2", Now: clock.Now()}
+	if res, err := s.Rotate(ctx, next); err != nil || res.Outcome != paseto.Rotated {
+		t.Fatalf("the session's current token no longer rotates: %+v, %v", res, err)
+	}
+}

@@ -596,9 +596,14 @@ func decideRotation(x row, readErr error, r paseto.Rotation, t int64) (res paset
 	case x.previous != "" && equalHash(r.Presented, x.previous) && equalHash(r.Successor, x.current):
 		// This very rotation, repeated.
 		return paseto.RotationResult{Outcome: paseto.Rotated}, nil, stepNone, nil
-	case r.Grace > 0 && x.previous != "" && x.wrapped != "" && equalHash(r.Presented, x.previous) &&
-		t-x.rotatedAt <= int64(r.Grace) && t <= x.keepUntil:
-		return paseto.RotationResult{Outcome: paseto.Retried, WrappedSuccessor: x.wrapped}, nil, stepNone, nil
+	case r.Grace > 0 && x.previous != "" && equalHash(r.Presented, x.previous) && t-x.rotatedAt <= int64(r.Grace):
+		if x.wrapped != "" && t <= x.keepUntil {
+			return paseto.RotationResult{Outcome: paseto.Retried, WrappedSuccessor: x.wrapped}, nil, stepNone, nil
+		}
+		// A retry inside its window whose kept successor a login's
+		// clean-up, on the store's later clock, has cleared: nothing to
+		// hand out, and a retry is no theft. Deny, change nothing.
+		return res, fmt.Errorf("%w: the successor kept for the grace window is gone", paseto.ErrRevoked), stepNone, nil
 	}
 	return paseto.RotationResult{Outcome: paseto.Reused}, nil, stepReuse, nil
 }
