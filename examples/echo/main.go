@@ -74,7 +74,7 @@ func run(ctx context.Context, getenv func(string) string, ln net.Listener, logge
 			}
 		}()
 	}
-	b, err := newBackend(ctx, getenv, logger)
+	b, err := newBackend(ctx, getenv, logger, nil)
 	if err != nil {
 		return err
 	}

@@ -68,11 +68,6 @@ const envAccessLifetime = "PASETO_ACCESS_LIFETIME" // a Go duration: 2s to 24h
 
 const defaultPort = "8000"
 
-// observer is the Auth's Config.Observer: nil, or what an example that
-// wires OpenTelemetry (examples/nethttp/telemetry.go) set before
-// newBackend.
-var observer paseto.Observer
-
 // backend is what the routes need that does not depend on the web
 // framework.
 type backend struct {
@@ -85,8 +80,10 @@ type backend struct {
 
 // newBackend reads the environment and builds the Auth. A variable that is
 // set but wrong is an error: the server never falls back to generated keys
-// or to the memory store because of a typo.
-func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*backend, error) {
+// or to the memory store because of a typo. observer is the Auth's
+// Config.Observer: nil, or what an example that wires OpenTelemetry
+// (examples/nethttp/telemetry.go) built.
+func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Logger, observer paseto.Observer) (*backend, error) {
 	addr, err := listenAddr(getenv(envHost), getenv(envPort))
 	if err != nil {
 		return nil, err

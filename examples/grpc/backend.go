@@ -80,8 +80,10 @@ type backend struct {
 
 // newBackend reads the environment and builds the Auth. A variable that is
 // set but wrong is an error: the server never falls back to generated keys
-// or to the memory store because of a typo.
-func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*backend, error) {
+// or to the memory store because of a typo. observer is the Auth's
+// Config.Observer: nil, or what an example that wires OpenTelemetry
+// (examples/nethttp/telemetry.go) built.
+func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Logger, observer paseto.Observer) (*backend, error) {
 	addr, err := listenAddr(getenv(envHost), getenv(envPort))
 	if err != nil {
 		return nil, err
@@ -132,6 +134,9 @@ func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		// Security events are logged (a reused refresh token at Warn, a
 		// retried one at Info), and store failures at Error.
 		Logger: logger,
+		// Metrics and traces (docs/observability.md): nil unless an
+		// example's telemetry.go has set it up.
+		Observer: observer,
 	})
 	if err != nil {
 		_ = closeStore()

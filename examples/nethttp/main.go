@@ -77,7 +77,7 @@ func run(ctx context.Context, getenv func(string) string, ln net.Listener, logge
 		return err
 	}
 	defer shutdownTelemetry(tel, logger)
-	b, err := newBackend(ctx, getenv, logger)
+	b, err := newBackend(ctx, getenv, logger, tel.observer)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ package main
 // Auth reports to paseto/otelpaseto (docs/observability.md), every request
 // gets a server span from otelhttp, and the logins, refreshes and store
 // calls of a request are spans under it. Delete the file, the lines that
-// call it in run (tel) and the observer in backend.go's Config to drop
+// call it in run (tel, and tel.observer passed to newBackend) to drop
 // OpenTelemetry.
 
 import (
@@ -27,6 +27,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 
+	"github.com/pasetoauth/pasetoauth/paseto"
 	"github.com/pasetoauth/pasetoauth/paseto/otelpaseto"
 )
 
@@ -49,15 +50,15 @@ var telemetryOut io.Writer = os.Stdout
 // each request its server span, and shutdown, which flushes the
 // exporters.
 type telemetry struct {
+	observer paseto.Observer // the Auth's Config.Observer; nil when off
 	wrap     func(http.Handler) http.Handler
 	shutdown func(context.Context) error
 }
 
 // setupTelemetry reads PASETO_TELEMETRY and, when it is on, installs the
-// SDK's providers and sets observer, which newBackend gives the Auth as
-// Config.Observer. Off, it returns a telemetry that does nothing.
+// SDK's providers and builds the observer that newBackend gives the Auth
+// as Config.Observer. Off, it returns a telemetry that does nothing.
 func setupTelemetry(ctx context.Context, getenv func(string) string) (telemetry, error) {
-	observer = nil
 	off := telemetry{wrap: func(h http.Handler) http.Handler { return h }, shutdown: func(context.Context) error { return nil }}
 	mode := strings.ToLower(strings.TrimSpace(getenv(envTelemetry)))
 	switch mode {
@@ -99,8 +100,8 @@ func setupTelemetry(ctx context.Context, getenv func(string) string) (telemetry,
 	if err != nil {
 		return off, err
 	}
-	observer = obs
 	return telemetry{
+		observer: obs,
 		wrap: func(h http.Handler) http.Handler {
 			return otelhttp.NewHandler(h, "http.server", otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp),
 				otelhttp.WithSpanNameFormatter(spanName))

@@ -60,7 +60,7 @@ func testTelemetry(t *testing.T, env map[string]string, want, wantNot []string) 
 	// Registered first, so it runs after the server has shut down and
 	// flushed the exporters.
 	t.Cleanup(func() {
-		telemetryOut, observer = nil, nil
+		telemetryOut = nil
 		got := out.String()
 		// TELEMETRY_DUMP names a file to keep the output in (README.md's
 		// was captured so).
