@@ -168,7 +168,8 @@ func rpcPolicyError(p *Policy) error {
 // method name ("/package.Service/Method", as gRPC's FullMethod and
 // Connect's Procedure spell it), per service ("/package.Service/*") and a
 // default for every method the table does not name. Build it with
-// NewMethodPolicies; it is read-only and safe for concurrent use.
+// NewMethodPolicies; it is read-only and safe for concurrent use. A nil
+// *MethodPolicies is the empty table: every method is Required().
 type MethodPolicies struct {
 	def      *Policy
 	methods  map[string]*Policy // by full method name
@@ -224,6 +225,9 @@ func validMethodName(name string) bool {
 // service's "/package.Service/*" entry, else the default. A name that is
 // not "/service/method" gets the default.
 func (t *MethodPolicies) For(fullMethod string) *Policy {
+	if t == nil {
+		return requiredEverywhere
+	}
 	if p, ok := t.methods[fullMethod]; ok {
 		return p
 	}
@@ -236,7 +240,15 @@ func (t *MethodPolicies) For(fullMethod string) *Policy {
 }
 
 // Default returns the policy of the methods the table does not name.
-func (t *MethodPolicies) Default() *Policy { return t.def }
+func (t *MethodPolicies) Default() *Policy {
+	if t == nil {
+		return requiredEverywhere
+	}
+	return t.def
+}
+
+// requiredEverywhere is the policy of every method of a nil table.
+var requiredEverywhere = &Policy{}
 
 // Check compares the table with the full method names the server serves
 // ("/package.Service/Method"; grpcpaseto and connectpaseto collect them)
@@ -247,6 +259,9 @@ func (t *MethodPolicies) Default() *Policy { return t.def }
 // gets the default instead, which is dangerous when the default is
 // weaker than the entry. Call it at start-up, after registering services.
 func (t *MethodPolicies) Check(served ...string) error {
+	if t == nil {
+		return nil
+	}
 	methods := make(map[string]bool, len(served))
 	services := make(map[string]bool)
 	for _, m := range served {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -212,5 +213,26 @@ func BenchmarkMethodPoliciesFor(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A nil table is the empty one: every method needs a valid access token.
+func TestNilMethodPoliciesRequireEverything(t *testing.T) {
+	var table *MethodPolicies
+	empty, err := NewMethodPolicies(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"/pkg.Service/Method", "", "not a method"} {
+		got, want := table.For(m), empty.For(m)
+		if got == nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("nil table For(%q) = %+v, want %+v", m, got, want)
+		}
+	}
+	if p := table.Default(); p == nil || !reflect.DeepEqual(p, empty.Default()) {
+		t.Errorf("nil table Default() = %+v", p)
+	}
+	if err := table.Check("/pkg.Service/Method"); err != nil {
+		t.Errorf("nil table Check: %v", err)
 	}
 }

@@ -94,14 +94,7 @@ func New(g *paseto.Guard, cfg Config) *Interceptor {
 	if g == nil {
 		panic("connectpaseto: nil *paseto.Guard")
 	}
-	in := &Interceptor{g: g, policies: cfg.Policies, onError: cfg.ErrorHandler}
-	if in.policies == nil {
-		all, err := paseto.NewMethodPolicies(nil, nil)
-		if err != nil {
-			panic(err) // the empty table is always valid
-		}
-		in.policies = all
-	}
+	in := &Interceptor{g: g, policies: cfg.Policies, onError: cfg.ErrorHandler} // a nil table: every method Required
 	if in.onError == nil {
 		in.onError = DefaultErrorHandler
 	}
