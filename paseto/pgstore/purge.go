@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/pasetoauth/pasetoauth/paseto/internal/unixnano"
 )
 
 // DefaultPurgeBatch is how many rows Purge deletes per statement when
@@ -46,7 +48,7 @@ func (s *Store) Purge(ctx context.Context, batch int) (int64, error) {
 func (s *Store) batches(ctx context.Context, query string, batch int) (int64, error) {
 	var total int64
 	for {
-		now, err := unixNano(s.now())
+		now, err := unixnano.From(s.now())
 		if err != nil {
 			return total, err
 		}

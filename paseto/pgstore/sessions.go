@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/paseto/internal/unixnano"
 )
 
 // Session management: listing a subject's sessions, ending one, ending the
@@ -18,7 +19,7 @@ import (
 // and those that ended but have not been purged yet). A session is listed
 // exactly when SessionLive would accept it.
 func (s *Store) ListSessions(ctx context.Context, subject string, now time.Time) ([]paseto.SessionInfo, error) {
-	n, err := unixNano(now)
+	n, err := unixnano.From(now)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +43,7 @@ func (s *Store) ListSessions(ctx context.Context, subject string, now time.Time)
 		}
 		end := r.expiresAt
 		if r.idle > 0 {
-			end = min(end, addSat(r.lastUsed, r.idle))
+			end = min(end, unixnano.AddSat(r.lastUsed, r.idle))
 		}
 		out = append(out, paseto.SessionInfo{
 			ID: r.sid, CreatedAt: time.Unix(0, r.createdAt).UTC(), LastUsedAt: time.Unix(0, r.lastUsed).UTC(),
@@ -61,7 +62,7 @@ func (s *Store) ListSessions(ctx context.Context, subject string, now time.Time)
 // (a reuse tombstone is left until Purge), in one function call. A
 // session of another subject is left as it is.
 func (s *Store) RevokeSession(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
-	n, err := unixNano(now)
+	n, err := unixnano.From(now)
 	if err != nil {
 		return false, err
 	}
@@ -82,7 +83,7 @@ func (s *Store) RevokeSession(ctx context.Context, subject, sid string, now time
 // but keep (and reuse tombstones) is deleted, atomically, in one function
 // call; the IDs of the sessions that were live at now are returned.
 func (s *Store) RevokeOtherSessions(ctx context.Context, subject, keep string, now time.Time) ([]string, error) {
-	n, err := unixNano(now)
+	n, err := unixnano.From(now)
 	if err != nil {
 		return nil, err
 	}

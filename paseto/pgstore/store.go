@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/paseto/internal/unixnano"
 )
 
 // DefaultPrefix starts the name of every table, index and function the
@@ -195,7 +196,7 @@ func newQueries(p string) queries {
 // the store could not have written is an error wrapping
 // paseto.ErrStoreCorrupt.
 func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
-	n, err := unixNano(now)
+	n, err := unixnano.From(now)
 	if err != nil {
 		return false, err
 	}
@@ -255,15 +256,15 @@ func (s *Store) CreateSession(ctx context.Context, r paseto.SessionRecord) ([]st
 	if len(r.Device.UserAgent) > paseto.MaxUserAgentBytes || len(r.Device.IP) > 64 || len(r.Device.Label) > 64 {
 		return nil, fmt.Errorf("pgstore: device field too long (user agent over %d bytes, or IP or label over 64)", paseto.MaxUserAgentBytes)
 	}
-	created, err := unixNano(r.CreatedAt)
+	created, err := unixnano.From(r.CreatedAt)
 	if err != nil {
 		return nil, err
 	}
-	now, err := unixNano(s.now())
+	now, err := unixnano.From(s.now())
 	if err != nil {
 		return nil, err
 	}
-	end := untilNano(r.ExpiresAt)
+	end := unixnano.Until(r.ExpiresAt)
 	idle := int64(max(r.IdleTimeout, 0))
 	purge := end
 	if idle > 0 && idle < end-created {
@@ -309,11 +310,11 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 		// call; an empty one would match fields that are empty by default.
 		return none, errors.New("pgstore: rotation without presented or successor hash")
 	}
-	now, err := unixNano(r.Now)
+	now, err := unixnano.From(r.Now)
 	if err != nil {
 		return none, err
 	}
-	store, err := unixNano(s.now())
+	store, err := unixnano.From(s.now())
 	if err != nil {
 		return none, err
 	}
@@ -332,7 +333,7 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 		kept string
 	)
 	err = s.pool.QueryRow(ctx, s.q.rotate, r.Session, r.Subject, r.Presented, r.Successor, wrapped,
-		now, grace, addSat(store, int64(tombstone)), deadline).Scan(&code, &kept)
+		now, grace, unixnano.AddSat(store, int64(tombstone)), deadline).Scan(&code, &kept)
 	if err != nil {
 		return none, s.fail("rotate", err)
 	}
@@ -412,37 +413,4 @@ func (s *Store) fail(op string, err error) error {
 		}
 	}
 	return fmt.Errorf("pgstore: %s: %w: %w", op, paseto.ErrStoreUnavailable, err)
-}
-
-var errTimeRange = errors.New("pgstore: time outside 1970..2262, not representable in unix nanoseconds")
-
-// unixNano is t.UnixNano for the instants the store can represent. Earlier
-// or later ones are refused (the request fails closed) rather than wrapped
-// around, which UnixNano would do silently.
-func unixNano(t time.Time) (int64, error) {
-	if t.Before(time.Unix(0, 0)) || t.After(time.Unix(0, math.MaxInt64)) {
-		return 0, errTimeRange
-	}
-	return t.UnixNano(), nil
-}
-
-// untilNano is the unix nanoseconds of an end time, clamped into range
-// instead of refused: an end before 1970 is simply over, one after 2262 is
-// as good as never.
-func untilNano(t time.Time) int64 {
-	switch {
-	case t.Before(time.Unix(0, 0)):
-		return 0
-	case t.After(time.Unix(0, math.MaxInt64)):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-// addSat is a+d, saturating at math.MaxInt64; neither is negative.
-func addSat(a, d int64) int64 {
-	if a > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return a + d
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/paseto/internal/unixnano"
 )
 
 // Session management: listing a subject's sessions, ending one, ending
@@ -121,7 +122,7 @@ func (s *Store) indexScript(ctx context.Context, script *redis.Script, k keys, f
 // is an error wrapping paseto.ErrStoreCorrupt, as SessionLive answers for
 // that session.
 func (s *Store) ListSessions(ctx context.Context, subject string, now time.Time) ([]paseto.SessionInfo, error) {
-	n, err := unixNano(now)
+	n, err := unixnano.From(now)
 	if err != nil {
 		return nil, err
 	}

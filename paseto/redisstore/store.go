@@ -280,7 +280,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -288,6 +287,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/paseto/internal/unixnano"
 )
 
 // DefaultPrefix starts every key the store writes unless Options.Prefix is
@@ -599,7 +599,7 @@ func hmget(ctx context.Context, key string, n int) *redis.SliceCmd {
 // and a record the store could not have written, or an index of the wrong
 // type, is an error wrapping paseto.ErrStoreCorrupt.
 func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
-	n, err := unixNano(now)
+	n, err := unixnano.From(now)
 	if err != nil {
 		return false, err
 	}
@@ -671,7 +671,7 @@ func (s *Store) sessionLive(ctx context.Context, k keys, subject, sid string, n 
 // end, or its idle end when that comes first.
 func (r *session) end() int64 {
 	if r.idle > 0 {
-		return min(r.expiresAt, addSat(r.lastUsed, r.idle))
+		return min(r.expiresAt, unixnano.AddSat(r.lastUsed, r.idle))
 	}
 	return r.expiresAt
 }
@@ -698,14 +698,6 @@ func (r *session) info(sid string) paseto.SessionInfo {
 		ID: sid, CreatedAt: time.Unix(0, r.createdAt).UTC(), LastUsedAt: time.Unix(0, r.lastUsed).UTC(),
 		ExpiresAt: time.Unix(0, end).UTC(), Device: r.device,
 	}
-}
-
-// addSat is a+d, saturating at math.MaxInt64; neither is negative.
-func addSat(a, d int64) int64 {
-	if a > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return a + d
 }
 
 // parseSession validates an HMGET reply of sessionFields (all of them, or
@@ -817,13 +809,13 @@ func (s *Store) CreateSession(ctx context.Context, r paseto.SessionRecord) ([]st
 		return nil, err
 	}
 	clock := s.now()
-	now, err := unixNano(clock)
+	now, err := unixnano.From(clock)
 	if err != nil {
 		return nil, err
 	}
 	ttl := max(ttlMillis(r.ExpiresAt, clock), minSessionTTL.Milliseconds())
 	idle := max(r.IdleTimeout, 0)
-	end := untilNano(r.ExpiresAt)
+	end := unixnano.Until(r.ExpiresAt)
 	score := end / 1e6 // in ms, rounded up: a member goes no sooner than its session
 	if end%1e6 != 0 {
 		score++
@@ -1049,38 +1041,13 @@ func (s *Store) fail(op string, err error) error {
 	return fmt.Errorf("redisstore: %s: %w", op, err)
 }
 
-var errTimeRange = errors.New("redisstore: time outside 1970..2262, not representable in unix nanoseconds")
-
-// unixNano is t.UnixNano for the instants the store can represent. Earlier
-// or later ones are refused (the request fails closed) rather than wrapped
-// around, which UnixNano would do silently.
-func unixNano(t time.Time) (int64, error) {
-	if t.Before(time.Unix(0, 0)) || t.After(time.Unix(0, math.MaxInt64)) {
-		return 0, errTimeRange
-	}
-	return t.UnixNano(), nil
-}
-
-// nanos is unixNano as the decimal string the scripts store and compare.
+// nanos is unixnano.From as the decimal string the scripts store and compare.
 func nanos(t time.Time) (string, error) {
-	n, err := unixNano(t)
+	n, err := unixnano.From(t)
 	if err != nil {
 		return "", err
 	}
 	return strconv.FormatInt(n, 10), nil
-}
-
-// untilNano is the unix nanoseconds of an end time, clamped into range
-// instead of refused: an end before 1970 is simply over, one after 2262 is
-// as good as never.
-func untilNano(t time.Time) int64 {
-	switch {
-	case t.Before(time.Unix(0, 0)):
-		return 0
-	case t.After(time.Unix(0, math.MaxInt64)):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
 }
 
 // ttlMillis is until - now in milliseconds, rounded up so a key never

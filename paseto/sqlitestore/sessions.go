@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/paseto/internal/unixnano"
 )
 
 // Session management: listing a subject's sessions and the revocations.
@@ -21,7 +22,7 @@ import (
 // A row of the subject that this store could not have written is an error
 // wrapping paseto.ErrStoreCorrupt, as SessionLive answers for it.
 func (s *Store) ListSessions(ctx context.Context, subject string, now time.Time) ([]paseto.SessionInfo, error) {
-	n, err := unixNano(now)
+	n, err := unixnano.From(now)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +58,7 @@ func (s *Store) ListSessions(ctx context.Context, subject string, now time.Time)
 // subject (left as it is, false) or is already revoked for reuse (left to
 // expire, false). ended reports whether it was live at now.
 func (s *Store) RevokeSession(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
-	n, err := unixNano(now)
+	n, err := unixnano.From(now)
 	if err != nil {
 		return false, err
 	}
@@ -92,7 +93,7 @@ func (s *Store) RevokeSession(ctx context.Context, subject, sid string, now time
 // reuse), whatever they hold. It returns the IDs of those that were live
 // at now.
 func (s *Store) RevokeOtherSessions(ctx context.Context, subject, keep string, now time.Time) ([]string, error) {
-	n, err := unixNano(now)
+	n, err := unixnano.From(now)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +134,7 @@ func (s *Store) RevokeOtherSessions(ctx context.Context, subject, keep string, n
 // already revoked is left as it is. A session created after it returns is
 // live.
 func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
-	now, err := unixNano(s.now())
+	now, err := unixnano.From(s.now())
 	if err != nil {
 		return err
 	}

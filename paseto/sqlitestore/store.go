@@ -7,7 +7,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"math"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/paseto/internal/unixnano"
 )
 
 // DefaultTimeout bounds a call whose context has no deadline (paseto.Auth
@@ -313,7 +313,7 @@ func (r *row) liveAt(n int64) bool {
 // its idle end when that comes first.
 func (r *row) end() int64 {
 	if r.idle > 0 {
-		return min(r.expiresAt, addSat(r.lastUsed, r.idle))
+		return min(r.expiresAt, unixnano.AddSat(r.lastUsed, r.idle))
 	}
 	return r.expiresAt
 }
@@ -322,7 +322,7 @@ func (r *row) end() int64 {
 // its absolute or idle end.
 func forgetAt(expiresAt, lastUsed, idle int64) int64 {
 	if idle > 0 {
-		return min(expiresAt, addSat(addSat(lastUsed, idle), 1))
+		return min(expiresAt, unixnano.AddSat(unixnano.AddSat(lastUsed, idle), 1))
 	}
 	return expiresAt
 }
@@ -340,7 +340,7 @@ func (r *row) info() paseto.SessionInfo {
 // have written is an error wrapping paseto.ErrStoreCorrupt (the request
 // is denied).
 func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.Time) (bool, error) {
-	n, err := unixNano(now)
+	n, err := unixnano.From(now)
 	if err != nil {
 		return false, err
 	}
@@ -380,15 +380,15 @@ func (s *Store) CreateSession(ctx context.Context, r paseto.SessionRecord) ([]st
 	if r.MaxSessions < 0 {
 		return nil, fmt.Errorf("sqlitestore: negative MaxSessions %d", r.MaxSessions)
 	}
-	created, err := unixNano(r.CreatedAt)
+	created, err := unixnano.From(r.CreatedAt)
 	if err != nil {
 		return nil, err
 	}
-	now, err := unixNano(s.now())
+	now, err := unixnano.From(s.now())
 	if err != nil {
 		return nil, err
 	}
-	expires := untilNano(r.ExpiresAt)
+	expires := unixnano.Until(r.ExpiresAt)
 	idle := int64(max(r.IdleTimeout, 0))
 	var (
 		ended []string
@@ -506,7 +506,7 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 		// would match the empty fields of a revoked session.
 		return none, errors.New("sqlitestore: rotation without presented or successor hash")
 	}
-	t, err := unixNano(r.Now)
+	t, err := unixnano.From(r.Now)
 	if err != nil {
 		return none, err
 	}
@@ -535,7 +535,7 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 		case step == stepRotate:
 			wrapped, keep := "", int64(0)
 			if r.Grace > 0 && r.WrappedSuccessor != "" {
-				wrapped, keep = r.WrappedSuccessor, addSat(t, int64(r.Grace))
+				wrapped, keep = r.WrappedSuccessor, unixnano.AddSat(t, int64(r.Grace))
 			}
 			_, err := c.ExecContext(ctx, `UPDATE pasetoauth_sessions SET current = ?, previous = ?, rotated_at = ?,
 				last_used = ?, wrapped = ?, keep_until = ?, forget_at = ? WHERE sid = ?`,
@@ -546,7 +546,7 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 			// call answers Reused again.
 			_, err = c.ExecContext(ctx, `UPDATE pasetoauth_sessions SET current = '', previous = '', wrapped = '',
 				keep_until = 0, revoked = 1, reused_by = ?, forget_at = ? WHERE sid = ?`,
-				r.Successor, min(x.expiresAt, addSat(t, tombstone)), r.Session)
+				r.Successor, min(x.expiresAt, unixnano.AddSat(t, tombstone)), r.Session)
 			return err
 		}
 		return nil
@@ -702,35 +702,4 @@ func (s *Store) fail(op string, err error) error {
 // equalHash compares two token hashes in constant time.
 func equalHash(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
-}
-
-var errTimeRange = errors.New("sqlitestore: time outside 1970..2262, not representable in unix nanoseconds")
-
-// unixNano is t.UnixNano for the instants the store can represent;
-// others are refused (the request fails closed), never wrapped around.
-func unixNano(t time.Time) (int64, error) {
-	if t.Before(time.Unix(0, 0)) || t.After(time.Unix(0, math.MaxInt64)) {
-		return 0, errTimeRange
-	}
-	return t.UnixNano(), nil
-}
-
-// untilNano is the unix nanoseconds of an end time, clamped into range:
-// an end before 1970 is simply over, one after 2262 as good as never.
-func untilNano(t time.Time) int64 {
-	switch {
-	case t.Before(time.Unix(0, 0)):
-		return 0
-	case t.After(time.Unix(0, math.MaxInt64)):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-// addSat is a+d, saturating at math.MaxInt64; neither is negative.
-func addSat(a, d int64) int64 {
-	if a > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return a + d
 }
