@@ -53,6 +53,18 @@ const cacheShards = 16
 // much as the rest of a hit together, and it is what keeps an entry small:
 // a token is about 500 bytes, its key 16.
 //
+// Faster keys were measured and not taken (docs/benchmarks.md, "The key:
+// candidates measured"). BLAKE2b-256 costs about twice SHA-256 here
+// (SHA-NI). Poly1305 under a secret per-process key is a proven
+// almost-universal hash (at most n·2^-94 per crafted token of up to 8 KiB
+// against n entries) and made a hit 7% cheaper, but the process would hold
+// a secret whose disclosure lets a forger hit cached entries, where a
+// v4.public Verifier holds none today. Keying by the token's own tag or
+// signature plus a 64-bit hash/maphash fingerprint of the whole token would
+// cost about 50 ns, but maphash promises no bound against chosen inputs,
+// and those 64 bits would be all that stands between a token whose tag is
+// known (a log of token suffixes, say) and its entry.
+//
 // # Entries
 //
 // The claims' strings are packed into one string (iss, sub, aud, jti, type,

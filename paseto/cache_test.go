@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -348,4 +349,53 @@ func exported(c *Claims) Claims {
 	cp := *c
 	cp.payload, cp.hasCustom = nil, false
 	return cp
+}
+
+// TestCacheMissesEveryOtherToken changes a cached token in every byte, to
+// every other value, as well as cutting and extending it: each variant has
+// a key of its own, and misses. The tag or signature at the payload's end
+// and the footer are bytes like any other.
+func TestCacheMissesEveryOtherToken(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ring *KeyRing
+	}{
+		{"local", mustLocalRing(t)},
+		{"public", mustPublicRing(t, GenerateSecretKey())},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := mustVerifier(t, tc.ring, TypeAccess, WithCache(16))
+			tok := mustIssue(t, mustIssuer(t, tc.ring, TypeAccess), Template{Subject: "alice"})
+			if !strings.Contains(tok[len("v4.public."):], ".") {
+				t.Fatalf("test needs a token with a footer: %s", tok)
+			}
+			if _, err := v.Verify(context.Background(), tok); err != nil {
+				t.Fatal(err)
+			}
+			c, k := v.currentCache(), cacheKeyOf(tok)
+			if c.get(&k) == nil {
+				t.Fatal("the verified token itself misses")
+			}
+			miss := func(variant string) {
+				t.Helper()
+				if k2 := cacheKeyOf(variant); k2 == k || c.get(&k2) != nil {
+					t.Fatalf("variant %q shares the cached token's key", variant)
+				}
+			}
+			buf := []byte(tok)
+			for i := range buf {
+				for b := range 256 {
+					if byte(b) == tok[i] {
+						continue
+					}
+					buf[i] = byte(b)
+					miss(string(buf))
+				}
+				buf[i] = tok[i]
+			}
+			miss(tok[:len(tok)-1])
+			miss(tok + "A")
+			miss(tok + "\x00")
+		})
+	}
 }

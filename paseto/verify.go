@@ -67,6 +67,9 @@ func (v *Verifier) Verify(ctx context.Context, token string, reqs ...Requirement
 	cache := v.cacheFor(ring)
 	var c *Claims
 	var key cacheKey
+	if len(token) > v.settings.maxSize {
+		cache = nil // refused below before any decoding: no need to hash it
+	}
 	if cache != nil {
 		key = cacheKeyOf(token)
 		c = cache.get(&key)
