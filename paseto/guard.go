@@ -147,12 +147,8 @@ func (g *Guard) Authenticate(r Request, w Response, p *Policy) (Result, error) {
 	if src == SourceCookie && unsafeMethod(r.Method()) {
 		reqs = append(reqs[:len(reqs):len(reqs)], g.csrfRequirement(r))
 	}
-	c, err := g.auth.accessVerifier.Verify(ctx, token, reqs...)
-	g.auth.observeVerify(ctx, err)
-	if err != nil {
-		if p.optional && p.anonymousOnInvalid && !isStoreError(err) {
-			return Result{}, nil
-		}
+	c, err := g.verifyFor(ctx, token, p, reqs)
+	if err != nil || c == nil {
 		return Result{}, err
 	}
 	res := Result{Claims: c, Source: src}
@@ -167,6 +163,19 @@ func (g *Guard) Authenticate(r Request, w Response, p *Policy) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// verifyFor verifies an access token with reqs for p and reports the
+// outcome to the Observer. A failure p lets through anonymously
+// (Optional with WithAnonymousOnInvalid, never a store failure) is
+// (nil, nil).
+func (g *Guard) verifyFor(ctx context.Context, token string, p *Policy, reqs []Requirement) (*Claims, error) {
+	c, err := g.auth.accessVerifier.Verify(ctx, token, reqs...)
+	g.auth.observeVerify(ctx, err)
+	if err != nil && p.optional && p.anonymousOnInvalid && !isStoreError(err) {
+		return nil, nil
+	}
+	return c, err
 }
 
 // refresh runs a refresh route: find the refresh token, check CSRF when it

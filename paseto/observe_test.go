@@ -401,3 +401,31 @@ func TestNoObserverAllocations(t *testing.T) {
 		t.Errorf("cached VerifyAccess without an Observer: %v allocations, want 1 (the claims)", n)
 	}
 }
+
+// RPC verifications reach the Observer like HTTP ones, refusals with
+// their code, so metrics and alerts built on them see gRPC and Connect.
+func TestObserverRPCVerifications(t *testing.T) {
+	ctx := context.Background()
+	a, rec, _ := newObservedAuth(t, Config{})
+	g, err := NewGuard(a, GuardConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := a.Login(ctx, "alice", LoginOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.take()
+	if _, err := g.AuthenticateRPC(ctx, []string{"Bearer " + pair.AccessToken}, g.Required()); err != nil {
+		t.Fatal(err)
+	}
+	expectLines(t, "an RPC verification", rec.take(),
+		`end store session_live ok code="" kind=""`,
+		`verify ""`)
+	if _, err := g.AuthenticateRPC(ctx, []string{"Bearer " + pair.AccessToken + "x"}, g.Required()); err == nil {
+		t.Fatal("a tampered token passed")
+	}
+	if got := rec.take(); len(got) != 1 || !strings.HasPrefix(got[0], `verify "`) || got[0] == `verify ""` {
+		t.Errorf("a refused RPC verification reported %q, want one verify line with its code", got)
+	}
+}

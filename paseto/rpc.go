@@ -141,14 +141,7 @@ func (g *Guard) AuthenticateRPC(ctx context.Context, authorization []string, p *
 		}
 		return nil, err
 	}
-	c, err := g.auth.accessVerifier.Verify(ctx, token, p.reqs...)
-	if err != nil {
-		if p.optional && p.anonymousOnInvalid && !isStoreError(err) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	return c, nil
+	return g.verifyFor(ctx, token, p, p.reqs)
 }
 
 // rpcPolicyError refuses the policies an RPC cannot apply.
