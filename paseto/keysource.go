@@ -199,10 +199,10 @@ func (v *Verifier) initCache(r *KeyRing) {
 // goroutine has just installed the cache of yet another ring.
 func (v *Verifier) cacheFor(r *KeyRing) *tokenCache {
 	rc := v.cache.Load()
-	if rc == nil || rc.ring == r {
-		if rc == nil {
-			return nil
-		}
+	switch {
+	case rc == nil:
+		return nil
+	case rc.ring == r:
 		return rc.c
 	}
 	fresh := &ringCache{ring: r, c: newTokenCache(v.settings.cacheSize)}

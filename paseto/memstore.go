@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/pasetoauth/pasetoauth/paseto/internal/unixnano"
 )
 
 // MemoryStoreOptions configures a MemoryStore.
@@ -368,7 +370,7 @@ func (m *MemoryStore) createUnder(ss *subjectShard, r SessionRecord, now int64) 
 	}
 	if r.IdleTimeout > 0 {
 		s.idle = int64(r.IdleTimeout)
-		s.idleEnd = addSat(s.createdAt, s.idle)
+		s.idleEnd = unixnano.AddSat(s.createdAt, s.idle)
 	}
 	sh.mu.Lock()
 	m.expireSessions(sh, now, memExpireBatch)
@@ -502,13 +504,13 @@ func (m *MemoryStore) rotate(sh *sessionShard, r Rotation) (RotationResult, erro
 		s.previous, s.current = s.current, r.Successor
 		s.rotatedAt = t
 		if s.idle > 0 {
-			s.idleEnd = addSat(t, s.idle)
+			s.idleEnd = unixnano.AddSat(t, s.idle)
 		}
 		s.dropWrapped()
 		if r.Grace > 0 && r.WrappedSuccessor != "" {
 			// Kept for the grace window only: nothing can use it later.
 			a := s.side()
-			a.wrapped, a.keepUntil = r.WrappedSuccessor, addSat(t, int64(r.Grace))
+			a.wrapped, a.keepUntil = r.WrappedSuccessor, unixnano.AddSat(t, int64(r.Grace))
 			sh.kept.push(s)
 		}
 		// The session's end can only have moved later: its queue entry
@@ -619,7 +621,7 @@ func (sh *sessionShard) revoke(s *memSession, now int64) {
 	s.revoked = true
 	s.current, s.previous = "", ""
 	s.dropWrapped()
-	s.side().forgetAt = min(end, addSat(now, int64(memTombstone)))
+	s.side().forgetAt = min(end, unixnano.AddSat(now, int64(memTombstone)))
 	sh.requeue(s)
 }
 
@@ -645,7 +647,7 @@ func (s *memSession) nextDue() int64 {
 	if s.revoked {
 		return s.forgetAt()
 	}
-	return min(s.expiresAt, addSat(s.idleEnd, 1))
+	return min(s.expiresAt, unixnano.AddSat(s.idleEnd, 1))
 }
 
 // reserve takes room for n records, first removing expired ones from every
@@ -869,14 +871,6 @@ func unixNano(t time.Time) int64 {
 		return math.MaxInt64
 	}
 	return t.UnixNano()
-}
-
-// addSat is a+d, saturating at the ends of int64; d is not negative.
-func addSat(a, d int64) int64 {
-	if a > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return a + d
 }
 
 func equalHash(a, b string) bool {

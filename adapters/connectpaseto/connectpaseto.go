@@ -61,6 +61,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/pasetoauth/pasetoauth/adapters/internal/claimsctx"
 	"github.com/pasetoauth/pasetoauth/adapters/internal/rpcerr"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
@@ -167,18 +168,12 @@ func (in *Interceptor) authenticate(ctx context.Context, procedure string, autho
 		return nil, DefaultErrorHandler(ctx, procedure, pr, err)
 	}
 	if c != nil {
-		ctx = context.WithValue(ctx, claimsKey, c)
+		ctx = claimsKey.With(ctx, c)
 	}
 	return ctx, nil
 }
 
-// contextKey is an unexported pointer key, so no other package can read or
-// overwrite the values.
-type contextKey struct{ name string }
-
-func (k *contextKey) String() string { return "connectpaseto context value " + k.name }
-
-var claimsKey = &contextKey{"claims"}
+var claimsKey = claimsctx.NewKey("connectpaseto")
 
 // Check checks the policy table against the procedures the server serves,
 // their full names ("/package.Service/Method", the generated
@@ -192,19 +187,11 @@ func (in *Interceptor) Check(procedures ...string) error {
 
 // Claims returns the claims the interceptor verified; false for an
 // anonymous call to an Optional procedure or outside the interceptor.
-func Claims(ctx context.Context) (*paseto.Claims, bool) {
-	c, _ := ctx.Value(claimsKey).(*paseto.Claims)
-	return c, c != nil
-}
+func Claims(ctx context.Context) (*paseto.Claims, bool) { return claimsKey.Claims(ctx) }
 
 // FromContext is Claims, under the name go-chi/jwtauth uses.
 func FromContext(ctx context.Context) (*paseto.Claims, bool) { return Claims(ctx) }
 
 // Subject returns the verified token's subject (the user), or "" when
 // there are no claims.
-func Subject(ctx context.Context) string {
-	if c, ok := Claims(ctx); ok {
-		return c.Subject
-	}
-	return ""
-}
+func Subject(ctx context.Context) string { return claimsKey.Subject(ctx) }

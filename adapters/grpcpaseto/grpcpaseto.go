@@ -70,6 +70,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/protoadapt"
 
+	"github.com/pasetoauth/pasetoauth/adapters/internal/claimsctx"
 	"github.com/pasetoauth/pasetoauth/adapters/internal/rpcerr"
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
@@ -181,7 +182,7 @@ func (in *Interceptor) authenticate(ctx context.Context, fullMethod string) (con
 		return nil, DefaultErrorHandler(ctx, fullMethod, pr, err)
 	}
 	if c != nil {
-		ctx = context.WithValue(ctx, claimsKey, c)
+		ctx = claimsKey.With(ctx, c)
 	}
 	return ctx, nil
 }
@@ -195,29 +196,15 @@ type serverStream struct {
 
 func (s *serverStream) Context() context.Context { return s.ctx }
 
-// contextKey is an unexported pointer key, so no other package can read or
-// overwrite the values.
-type contextKey struct{ name string }
-
-func (k *contextKey) String() string { return "grpcpaseto context value " + k.name }
-
-var claimsKey = &contextKey{"claims"}
+var claimsKey = claimsctx.NewKey("grpcpaseto")
 
 // Claims returns the claims the interceptor verified; false for an
 // anonymous call to an Optional method or outside the interceptor.
-func Claims(ctx context.Context) (*paseto.Claims, bool) {
-	c, _ := ctx.Value(claimsKey).(*paseto.Claims)
-	return c, c != nil
-}
+func Claims(ctx context.Context) (*paseto.Claims, bool) { return claimsKey.Claims(ctx) }
 
 // FromContext is Claims, under the name go-chi/jwtauth uses.
 func FromContext(ctx context.Context) (*paseto.Claims, bool) { return Claims(ctx) }
 
 // Subject returns the verified token's subject (the user), or "" when
 // there are no claims.
-func Subject(ctx context.Context) string {
-	if c, ok := Claims(ctx); ok {
-		return c.Subject
-	}
-	return ""
-}
+func Subject(ctx context.Context) string { return claimsKey.Subject(ctx) }

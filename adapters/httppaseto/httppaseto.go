@@ -34,6 +34,7 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/pasetoauth/pasetoauth/adapters/internal/claimsctx"
 	"github.com/pasetoauth/pasetoauth/adapters/internal/device"
 	"github.com/pasetoauth/pasetoauth/adapters/internal/stdhttp"
 	"github.com/pasetoauth/pasetoauth/paseto"
@@ -252,13 +253,13 @@ type contextKey struct{ name string }
 func (k *contextKey) String() string { return "httppaseto context value " + k.name }
 
 var (
-	claimsKey = &contextKey{"claims"}
+	claimsKey = claimsctx.NewKey("httppaseto")
 	pairKey   = &contextKey{"token pair"}
 )
 
 func newContext(ctx context.Context, res *paseto.Result) context.Context {
 	if res.Claims != nil {
-		ctx = context.WithValue(ctx, claimsKey, res.Claims)
+		ctx = claimsKey.With(ctx, res.Claims)
 	}
 	if res.Pair != nil {
 		ctx = context.WithValue(ctx, pairKey, res.Pair)
@@ -268,22 +269,14 @@ func newContext(ctx context.Context, res *paseto.Result) context.Context {
 
 // Claims returns the claims the middleware verified; false for an
 // anonymous request on an Optional route or outside the middleware.
-func Claims(ctx context.Context) (*paseto.Claims, bool) {
-	c, _ := ctx.Value(claimsKey).(*paseto.Claims)
-	return c, c != nil
-}
+func Claims(ctx context.Context) (*paseto.Claims, bool) { return claimsKey.Claims(ctx) }
 
 // FromContext is Claims, under the name go-chi/jwtauth uses.
 func FromContext(ctx context.Context) (*paseto.Claims, bool) { return Claims(ctx) }
 
 // Subject returns the verified token's subject (the user), or "" when
 // there are no claims.
-func Subject(ctx context.Context) string {
-	if c, ok := Claims(ctx); ok {
-		return c.Subject
-	}
-	return ""
-}
+func Subject(ctx context.Context) string { return claimsKey.Subject(ctx) }
 
 // TokenPair returns the pair minted by RefreshRequired.
 func TokenPair(ctx context.Context) (*paseto.TokenPair, bool) {
