@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -121,5 +122,63 @@ func cpuPerOp(b *testing.B) func() {
 			b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
 		}
 		runtime.UnlockOSThread()
+	}
+}
+
+// BenchmarkCacheMissVerify times a miss as a request meets it: Verify of a
+// token the cache has never seen (decoded, checked and inserted), on a
+// cache with room for every insert ("empty") and on one holding n entries,
+// where every insert evicts one ("full"). Compare full-N with empty-N.
+// BenchmarkCacheMiss times the cache's own share of a miss alone.
+//
+// Each iteration needs a token of its own, minted before the timer starts:
+// run it with a fixed count, -benchtime 20000x.
+func BenchmarkCacheMissVerify(b *testing.B) {
+	clock := func() time.Time { return epoch }
+	ring := mustLocalRing(b)
+	iss := mustIssuer(b, ring, TypeAccess, WithClock(clock), WithIssuer("https://api.example.com"))
+	filler := &Claims{Issuer: "https://api.example.com", Subject: "user-0", ID: "j", Type: TypeAccess,
+		Session: "s-AAAAAAAAAAAAAAAAAAAAAA", Expiration: epoch.Add(time.Hour), IssuedAt: epoch, NotBefore: epoch}
+	for _, n := range []int{100_000, 1_000_000} {
+		for _, full := range []bool{false, true} {
+			name := fmt.Sprintf("empty-%d", n)
+			if full {
+				name = fmt.Sprintf("full-%d", n)
+			}
+			b.Run(name, func(b *testing.B) {
+				size := 10_000_000
+				if full {
+					size = n
+				}
+				v := mustVerifier(b, ring, TypeAccess, WithClock(clock), WithIssuer("https://api.example.com"), WithCache(size))
+				if full {
+					for i := range n {
+						v.currentCache().put(ptr(cacheKeyOf("v4.local.fill"+strconv.Itoa(i))), filler, epoch)
+					}
+				}
+				tokens := make([]string, b.N)
+				for i := range tokens {
+					tok, _, err := iss.Issue(Template{Subject: fmt.Sprintf("user-%d", i), Fresh: true, Session: "s-AAAAAAAAAAAAAAAAAAAAAA"})
+					if err != nil {
+						b.Fatal(err)
+					}
+					tokens[i] = tok
+				}
+				ctx := context.Background()
+				runtime.GC() // the fill's garbage is not the misses'
+				b.ReportAllocs()
+				b.ResetTimer()
+				defer cpuPerOp(b)()
+				for _, tok := range tokens {
+					if _, err := v.Verify(ctx, tok); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				if full && v.currentCache().len() > n {
+					b.Fatalf("cache holds %d entries, bound %d", v.currentCache().len(), n)
+				}
+			})
+		}
 	}
 }
