@@ -592,8 +592,9 @@ func (m *MemoryStore) RevokeOtherSessions(_ context.Context, subject, keep strin
 }
 
 // RevokeSubject implements Store: the subject gets a new generation, which
-// no existing session carries. It replaces a value in place, so it needs no
-// room and cannot fail for want of it.
+// no existing session carries, and every session on its list is forgotten
+// at once, as RevokeOtherSessions forgets them. It replaces a value in
+// place and frees room, so it cannot fail for want of it.
 func (m *MemoryStore) RevokeSubject(_ context.Context, subject string) error {
 	now := unixNano(m.now())
 	ss := m.subjectShard(subject)
@@ -601,6 +602,9 @@ func (m *MemoryStore) RevokeSubject(_ context.Context, subject string) error {
 	m.expireSubjects(ss, now, memExpireBatch)
 	if sub := ss.m[subject]; sub != nil {
 		sub.gen.Store(m.gens.Add(1))
+		for _, s := range sub.sessions {
+			m.revokeIfLive(s, now)
+		}
 		clear(sub.sessions)
 		sub.sessions, sub.tidyAt = nil, memTidyMin
 	}

@@ -138,7 +138,7 @@ func TestMemoryStoreFullRefusesOnlyLogin(t *testing.T) {
 				t.Fatalf("RevokeSubject on a full store: %v", err)
 			}
 			return p.RefreshToken
-		}, false, false},
+		}, false, true},
 		{"reuse detected", func(t *testing.T, e *memEnv, p *paseto.TokenPair) string {
 			next, err := e.auth.Refresh(ctx, p.RefreshToken)
 			if err != nil {
@@ -194,7 +194,8 @@ func TestMemoryStoreFullRefusesOnlyLogin(t *testing.T) {
 				t.Fatalf("refresh of the subject's other session: got %v, want ErrRevoked", err)
 			}
 			if tc.freesAtOnce {
-				// Logout removes the session at once: its room is free.
+				// Logout and "log out everywhere" remove the sessions at
+				// once: their room is free.
 				if _, err := e.auth.Login(ctx, "bob", paseto.LoginOptions{}); err != nil {
 					t.Fatalf("login after a logout freed room: %v", err)
 				}
@@ -277,18 +278,22 @@ func TestMemoryStoreForgetsOnTime(t *testing.T) {
 			rotate(t, e, reuse, paseto.Reused) // a repeat still learns why
 			return "session/s1"
 		}, []check{{time.Hour + time.Minute - 1, true}, {time.Hour + time.Minute, false}}},
-		{"subject-revoked session once a refresh finds it out", func(t *testing.T, e *memEnv) string {
+		{"subject-revoked session at once", func(t *testing.T, e *memEnv) string {
 			e.create(t, "s1", "alice", 30*day, 0)
+			e.create(t, "s2", "alice", 30*day, 0)
+			e.clock.Advance(time.Hour)
 			if err := e.store.RevokeSubject(ctx, "alice"); err != nil {
 				t.Fatal(err)
 			}
-			e.clock.Advance(time.Hour)
 			_, err := e.store.Rotate(ctx, paseto.Rotation{Subject: "alice", Session: "s1", Presented: "h0-s1", Successor: "h1", Now: e.clock.Now()})
 			if !errors.Is(err, paseto.ErrRevoked) {
 				t.Fatalf("Rotate after RevokeSubject: %v", err)
 			}
+			if e.held("session/s2") {
+				t.Fatal("session/s2 held after RevokeSubject")
+			}
 			return "session/s1"
-		}, []check{{time.Hour + time.Minute - 1, true}, {time.Hour + time.Minute, false}}},
+		}, []check{{time.Hour, false}}},
 		{"session revoked near its end", func(t *testing.T, e *memEnv) string {
 			e.create(t, "s1", "alice", time.Hour, 0)
 			e.clock.Advance(time.Hour - 10*time.Second)

@@ -970,13 +970,19 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 	return none, fmt.Errorf("redisstore: rotate: unexpected reply %d", code)
 }
 
-// RevokeSubject implements paseto.Store with one script on one key: the
-// subject's index is deleted (whatever it holds), so no existing session
-// of the subject is live any more, whichever of their keys Redis still
-// holds. The next login starts a new index.
+// RevokeSubject implements paseto.Store. What decides is one script on
+// one key: the subject's index is deleted (whatever it holds), so no
+// existing session of the subject is live any more, whichever of their
+// keys Redis still holds. The next login starts a new index. Before it,
+// the sessions the index lists are ended and their keys deleted as
+// RevokeOtherSessions ends them, so that they do not hold memory until
+// their expiry; a failure there fails the call before the index goes.
 func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
+	if _, err := s.RevokeOtherSessions(ctx, subject, "", time.Now()); err != nil {
+		return err
+	}
 	deadline, err := scriptDeadline(ctx)
 	if err != nil {
 		return s.fail("revoke subject", err)

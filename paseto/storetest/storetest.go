@@ -513,13 +513,19 @@ func testKeyLoss(t *testing.T, h Harness) {
 	for _, st := range keyLossStates {
 		t.Run(st.name, func(t *testing.T) {
 			probe := newEnv(t, h, grace)
-			all, _ := st.setup(probe)
+			all, dead := st.setup(probe)
 			var roles []string
 			for role := range roleKeys(t, h, probe.store, all) {
 				roles = append(roles, role)
 			}
-			if len(roles) == 0 {
-				t.Fatal("the store lists no records")
+			switch {
+			case len(roles) == 0 && len(dead) < len(all):
+				t.Fatal("the store lists no records, with a session live")
+			case len(roles) == 0:
+				// Every session ended and the store has forgotten them
+				// all: no record is left to lose.
+				t.Log("no record left in this state")
+				return
 			}
 			slices.Sort(roles)
 			for _, role := range roles {
@@ -544,7 +550,7 @@ func testKeyLoss(t *testing.T, h Harness) {
 					t.Fatalf("without %s: tokens of an ended session raised a reuse event", role)
 				}
 				e.listingHolds(role, all)
-				e.revokeSubjectHolds(role)
+				e.revokeSubjectHolds(role, all)
 			}
 			t.Logf("%d records lost one at a time", len(roles))
 		})
@@ -552,15 +558,15 @@ func testKeyLoss(t *testing.T, h Harness) {
 }
 
 // revokeSubjectHolds logs alice out everywhere and checks that, if that
-// reports success, none of her sessions works.
-func (e *env) revokeSubjectHolds(lost string) {
+// reports success, none of her sessions works: neither the state's own
+// (all, set up before the record was lost) nor two opened since.
+func (e *env) revokeSubjectHolds(lost string, all []*paseto.TokenPair) {
 	e.t.Helper()
-	// Sessions of alice created before the call, by whatever state.
-	var pairs []*paseto.TokenPair
+	pairs := slices.Clone(all)
 	for range 2 {
 		pairs = append(pairs, e.login("alice"))
 	}
-	pairs = append(pairs, e.refresh(pairs[0].RefreshToken))
+	pairs = append(pairs, e.refresh(pairs[len(all)].RefreshToken))
 	if err := e.auth.RevokeSubject(context.Background(), "alice"); err != nil {
 		return // reported failure: nothing is claimed
 	}
