@@ -254,7 +254,7 @@ func (e *env) publicToken(sub string) string {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	iss, err := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.WithClock(e.clock.Now))
+	iss, err := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.IssuerConfig{Clock: e.clock.Now})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -353,7 +353,7 @@ var rpcRows = []rpcRow{
 		return rpcBearer(e.kit.Login(t, "alice").RefreshToken)
 	}, code: codes.Unauthenticated, reason: "invalid_token"},
 	{name: "token of another type under the access key", method: "Protected", auth: func(t *testing.T, e *rpcEnv) []string {
-		iss, err := paseto.NewIssuer(e.kit.Auth.Config().AccessKeys, paseto.TypeRefresh, paseto.WithClock(e.kit.Clock.Now))
+		iss, err := paseto.NewIssuer(e.kit.Auth.Config().AccessKeys, paseto.TypeRefresh, paseto.IssuerConfig{Clock: e.kit.Clock.Now})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,7 @@
 //     BLAKE2b, on the bytes of one of our access tokens;
 //   - BenchmarkToken: one token verified by bare go-paseto (ParseV4Local,
 //     ParseV4Public), by golang-jwt (HS256, EdDSA) and by this library's
-//     Verifier, uncached and with WithCache;
+//     Verifier, uncached and with a cache (VerifierConfig.CacheSize);
 //   - BenchmarkGin, BenchmarkEcho, BenchmarkEchoV5, BenchmarkFiber,
 //     BenchmarkFiberV3, BenchmarkHTTP: one protected GET through each
 //     framework (echo v4 and v5, fiber v2 and v3), bare, with our adapter

@@ -21,7 +21,7 @@ import (
 const (
 	issuer  = "https://api.example.com"
 	subject = "user-1234"
-	// cacheSize is the WithCache bound of the +cache rows; one token is
+	// cacheSize is the VerifierConfig.CacheSize of the +cache rows; one token is
 	// repeated, so any size would do.
 	cacheSize = 10_000
 )
@@ -138,11 +138,10 @@ func newOurs(tb testing.TB, public, cached bool) *ours {
 }
 
 // cachedVerifier is a Verifier with the same checks as the Auth's access
-// verifier (issuer, type, the store's session check) plus WithCache.
+// verifier (issuer, type, the store's session check) plus a cache (VerifierConfig.CacheSize).
 func (o *ours) cachedVerifier(tb testing.TB) *paseto.Verifier {
 	tb.Helper()
-	v, err := paseto.NewVerifier(o.auth.Config().AccessKeys, paseto.TypeAccess,
-		paseto.WithIssuer(issuer), paseto.WithSessionCheck(o.auth.Store()), paseto.WithCache(cacheSize))
+	v, err := paseto.NewVerifier(o.auth.Config().AccessKeys, paseto.TypeAccess, paseto.VerifierConfig{Issuer: issuer, Sessions: o.auth.Store(), CacheSize: cacheSize})
 	if err != nil {
 		tb.Fatal(err)
 	}

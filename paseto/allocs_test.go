@@ -15,19 +15,19 @@ func TestVerifyAllocations(t *testing.T) {
 	}
 	clock := func() time.Time { return epoch }
 	ring := mustLocalRing(t)
-	iss := mustIssuer(t, ring, TypeAccess, WithClock(clock), WithIssuer("https://api.example.com"))
+	iss := mustIssuer(t, ring, TypeAccess, IssuerConfig{Clock: clock, Issuer: "https://api.example.com"})
 	tok := mustIssue(t, iss, Template{Subject: "user-1234", Session: "s-AAAAAAAAAAAAAAAAAAAAAA", Fresh: true, Scopes: []string{"read", "write"}})
 	ctx := context.Background()
 	for _, tc := range []struct {
-		name string
-		opts []Option
-		max  float64
+		name  string
+		cache int
+		max   float64
 	}{
-		{"v4.local", nil, 7},
-		{"v4.local cached", []Option{WithCache(16)}, 1},
+		{"v4.local", 0, 7},
+		{"v4.local cached", 16, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v := mustVerifier(t, ring, TypeAccess, append(tc.opts, WithClock(clock), WithIssuer("https://api.example.com"))...)
+			v := mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: clock, Issuer: "https://api.example.com", CacheSize: tc.cache})
 			if _, err := v.Verify(ctx, tok); err != nil {
 				t.Fatal(err)
 			}

@@ -71,7 +71,7 @@ type Config struct {
 	// MaxStoreTimeout. Keep it well under your server's write timeout.
 	StoreTimeout time.Duration
 	// CacheSize, when positive, gives the access-token verifier a cache of
-	// up to that many verified tokens (WithCache): a repeated token skips
+	// up to that many verified tokens (VerifierConfig.CacheSize): a repeated token skips
 	// decoding and cryptography, while expiry, the route's requirements and
 	// the session lookup are still checked on every request. Zero, the default,
 	// disables it.
@@ -210,38 +210,36 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.Store == nil {
 		cfg.Store = NewMemoryStore(MemoryStoreOptions{Clock: cfg.Clock})
 	}
-	common := []Option{WithClock(cfg.Clock)}
-	if cfg.Issuer != "" {
-		common = append(common, WithIssuer(cfg.Issuer))
-	}
-	if cfg.Audience != "" {
-		common = append(common, WithAudience(cfg.Audience))
-	}
 	a := &Auth{cfg: cfg, store: newBoundedStore(cfg.Store, cfg.StoreTimeout, cfg.Logger, cfg.Observer), now: cfg.Clock}
 	var err error
 	if !verifyOnly {
-		if a.access, err = NewIssuer(cfg.AccessKeys, TypeAccess, append(common, WithLifetime(cfg.AccessLifetime))...); err != nil {
+		if a.access, err = NewIssuer(cfg.AccessKeys, TypeAccess, IssuerConfig{
+			Issuer: cfg.Issuer, Audience: cfg.Audience, Lifetime: cfg.AccessLifetime, Clock: cfg.Clock,
+		}); err != nil {
 			return nil, err
 		}
 	}
-	if a.refresh, err = NewIssuer(cfg.RefreshKeys, TypeRefresh, append(common, WithLifetime(cfg.RefreshLifetime))...); err != nil {
+	if a.refresh, err = NewIssuer(cfg.RefreshKeys, TypeRefresh, IssuerConfig{
+		Issuer: cfg.Issuer, Audience: cfg.Audience, Lifetime: cfg.RefreshLifetime, Clock: cfg.Clock,
+	}); err != nil {
 		return nil, err
 	}
-	verifyOpts := append(common, WithLeeway(cfg.Leeway))
-	accessOpts := append(verifyOpts[:len(verifyOpts):len(verifyOpts)], WithSessionCheck(a.store))
+	refreshCfg := VerifierConfig{Issuer: cfg.Issuer, Audience: cfg.Audience, Leeway: cfg.Leeway, Clock: cfg.Clock}
+	accessCfg := refreshCfg
+	accessCfg.Sessions = a.store
 	if cfg.CacheSize > 0 {
-		accessOpts = append(accessOpts, WithCache(cfg.CacheSize), withObserver(cfg.Observer))
+		accessCfg.CacheSize, accessCfg.observer = cfg.CacheSize, cfg.Observer
 	}
 	if verifyOnly {
-		a.accessVerifier, err = NewVerifierFromSource(cfg.AccessKeySource, TypeAccess, accessOpts...)
+		a.accessVerifier, err = NewVerifierFromSource(cfg.AccessKeySource, TypeAccess, accessCfg)
 	} else {
-		a.accessVerifier, err = NewVerifier(cfg.AccessKeys, TypeAccess, accessOpts...)
+		a.accessVerifier, err = NewVerifier(cfg.AccessKeys, TypeAccess, accessCfg)
 	}
 	if err != nil {
 		return nil, err
 	}
 	// Refresh tokens are judged by the store's Rotate.
-	if a.refreshVerify, err = NewVerifier(cfg.RefreshKeys, TypeRefresh, verifyOpts...); err != nil {
+	if a.refreshVerify, err = NewVerifier(cfg.RefreshKeys, TypeRefresh, refreshCfg); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -33,8 +33,8 @@ func newBenchKeys(b *testing.B) benchKeys {
 		b.Fatal(err)
 	}
 	tpl := paseto.Template{Subject: benchSubject, Fresh: true, Session: benchSID}
-	li, _ := paseto.NewIssuer(k.local, paseto.TypeAccess, paseto.WithIssuer("https://api.example.com"))
-	pi, _ := paseto.NewIssuer(k.public, paseto.TypeAccess, paseto.WithIssuer("https://api.example.com"))
+	li, _ := paseto.NewIssuer(k.local, paseto.TypeAccess, paseto.IssuerConfig{Issuer: "https://api.example.com"})
+	pi, _ := paseto.NewIssuer(k.public, paseto.TypeAccess, paseto.IssuerConfig{Issuer: "https://api.example.com"})
 	k.localTok, _, _ = li.Issue(tpl)
 	k.pubTok, _, _ = pi.Issue(tpl)
 	return k
@@ -62,11 +62,11 @@ func BenchmarkVerify(b *testing.B) {
 	ctx := context.Background()
 	gk, _ := gopaseto.V4SymmetricKeyFromBytes(k.sym.Bytes())
 	gp, _ := gopaseto.NewV4AsymmetricPublicKeyFromBytes(k.sk.Public().Bytes())
-	lv, _ := paseto.NewVerifier(k.local, paseto.TypeAccess, paseto.WithIssuer("https://api.example.com"))
-	pv, _ := paseto.NewVerifier(k.public, paseto.TypeAccess, paseto.WithIssuer("https://api.example.com"))
+	lv, _ := paseto.NewVerifier(k.local, paseto.TypeAccess, paseto.VerifierConfig{Issuer: "https://api.example.com"})
+	pv, _ := paseto.NewVerifier(k.public, paseto.TypeAccess, paseto.VerifierConfig{Issuer: "https://api.example.com"})
 	store := newBenchStore(b)
-	lvr, _ := paseto.NewVerifier(k.local, paseto.TypeAccess, paseto.WithIssuer("https://api.example.com"), paseto.WithSessionCheck(store))
-	pvr, _ := paseto.NewVerifier(k.public, paseto.TypeAccess, paseto.WithIssuer("https://api.example.com"), paseto.WithSessionCheck(store))
+	lvr, _ := paseto.NewVerifier(k.local, paseto.TypeAccess, paseto.VerifierConfig{Issuer: "https://api.example.com", Sessions: store})
+	pvr, _ := paseto.NewVerifier(k.public, paseto.TypeAccess, paseto.VerifierConfig{Issuer: "https://api.example.com", Sessions: store})
 
 	// go-paseto's usual parser: NotExpired plus the issuer rule, as close to
 	// our checks as it offers.
@@ -127,8 +127,8 @@ func BenchmarkIssue(b *testing.B) {
 	k := newBenchKeys(b)
 	gk, _ := gopaseto.V4SymmetricKeyFromBytes(k.sym.Bytes())
 	gs, _ := gopaseto.NewV4AsymmetricSecretKeyFromBytes(k.sk.Bytes())
-	li, _ := paseto.NewIssuer(k.local, paseto.TypeAccess, paseto.WithIssuer("https://api.example.com"))
-	pi, _ := paseto.NewIssuer(k.public, paseto.TypeAccess, paseto.WithIssuer("https://api.example.com"))
+	li, _ := paseto.NewIssuer(k.local, paseto.TypeAccess, paseto.IssuerConfig{Issuer: "https://api.example.com"})
+	pi, _ := paseto.NewIssuer(k.public, paseto.TypeAccess, paseto.IssuerConfig{Issuer: "https://api.example.com"})
 	tpl := paseto.Template{Subject: benchSubject, Fresh: true, Session: benchSID}
 	footer := []byte(`{"kid":"` + k.local.CurrentID() + `"}`)
 	goToken := func() gopaseto.Token {
@@ -190,8 +190,7 @@ func BenchmarkVerifyCached(b *testing.B) {
 		ring  *paseto.KeyRing
 		token string
 	}{{"v4.local", k.local, k.localTok}, {"v4.public", k.public, k.pubTok}} {
-		v, _ := paseto.NewVerifier(c.ring, paseto.TypeAccess, paseto.WithIssuer("https://api.example.com"),
-			paseto.WithSessionCheck(store), paseto.WithCache(10_000))
+		v, _ := paseto.NewVerifier(c.ring, paseto.TypeAccess, paseto.VerifierConfig{Issuer: "https://api.example.com", Sessions: store, CacheSize: 10_000})
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

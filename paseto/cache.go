@@ -2,38 +2,12 @@ package paseto
 
 import (
 	"crypto/sha256"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
-
-// WithCache makes a Verifier remember up to size tokens it has verified, so
-// that a repeat of the same token skips decoding and cryptography (as
-// Envoy's jwt_authn cache does). Everything that can change between two
-// requests is still checked on every request: exp, nbf and iat against the
-// clock, issuer, audience and type, the route's Requirements (freshness,
-// scopes) and the session check. Only tokens that verified are cached, keyed
-// by the SHA-256 of their exact string, so a tampered or re-encoded variant
-// is a miss and goes through the full path.
-//
-// Memory is bounded by size entries, each about 300 bytes for an access
-// token without custom claims (a 16-byte hash of the token and the claims
-// packed; custom claims add their payload). When full, an insert evicts
-// one entry in constant time (amortised), chosen by the CLOCK algorithm: an
-// expired entry, or one not used since the hand last passed it. size must
-// be between 1 and 10,000,000.
-func WithCache(size int) Option {
-	return Option{"WithCache", forVerifier, func(s *settings) error {
-		if size < 1 || size > 10_000_000 {
-			return fmt.Errorf("%w: cache size %d outside [1, 10M]", ErrConfig, size)
-		}
-		s.cacheSize = size
-		return nil
-	}}
-}
 
 const cacheShards = 16
 

@@ -71,8 +71,8 @@ type filledCache struct {
 func fillCache(b *testing.B, n int) *filledCache {
 	clock := func() time.Time { return epoch }
 	ring := mustLocalRing(b)
-	iss := mustIssuer(b, ring, TypeAccess, WithClock(clock), WithIssuer("https://api.example.com"))
-	v := mustVerifier(b, ring, TypeAccess, WithClock(clock), WithIssuer("https://api.example.com"), WithCache(n))
+	iss := mustIssuer(b, ring, TypeAccess, IssuerConfig{Clock: clock, Issuer: "https://api.example.com"})
+	v := mustVerifier(b, ring, TypeAccess, VerifierConfig{Clock: clock, Issuer: "https://api.example.com", CacheSize: n})
 	ctx := context.Background()
 	const sample = 1024
 	var hits []string
@@ -136,7 +136,7 @@ func cpuPerOp(b *testing.B) func() {
 func BenchmarkCacheMissVerify(b *testing.B) {
 	clock := func() time.Time { return epoch }
 	ring := mustLocalRing(b)
-	iss := mustIssuer(b, ring, TypeAccess, WithClock(clock), WithIssuer("https://api.example.com"))
+	iss := mustIssuer(b, ring, TypeAccess, IssuerConfig{Clock: clock, Issuer: "https://api.example.com"})
 	filler := &Claims{Issuer: "https://api.example.com", Subject: "user-0", ID: "j", Type: TypeAccess,
 		Session: "s-AAAAAAAAAAAAAAAAAAAAAA", Expiration: epoch.Add(time.Hour), IssuedAt: epoch, NotBefore: epoch}
 	for _, n := range []int{100_000, 1_000_000} {
@@ -150,7 +150,7 @@ func BenchmarkCacheMissVerify(b *testing.B) {
 				if full {
 					size = n
 				}
-				v := mustVerifier(b, ring, TypeAccess, WithClock(clock), WithIssuer("https://api.example.com"), WithCache(size))
+				v := mustVerifier(b, ring, TypeAccess, VerifierConfig{Clock: clock, Issuer: "https://api.example.com", CacheSize: size})
 				if full {
 					for i := range n {
 						v.currentCache().put(ptr(cacheKeyOf("v4.local.fill"+strconv.Itoa(i))), filler, epoch)

@@ -17,8 +17,8 @@ func TestCacheStillEnforcesEverything(t *testing.T) {
 	clock := newTestClock(epoch)
 	ring := mustLocalRing(t)
 	rc := &fakeSessions{ended: map[string]bool{}}
-	v := mustVerifier(t, ring, TypeAccess, clock.option(), WithSessionCheck(rc), WithCache(100))
-	iss := mustIssuer(t, ring, TypeAccess, clock.option())
+	v := mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: clock.Now, Sessions: rc, CacheSize: 100})
+	iss := mustIssuer(t, ring, TypeAccess, IssuerConfig{Clock: clock.Now})
 	tok, issued, err := iss.Issue(Template{Subject: "alice", Session: "sid-1", Scopes: []string{"read"}})
 	if err != nil {
 		t.Fatal(err)
@@ -71,8 +71,8 @@ func TestCacheStillEnforcesEverything(t *testing.T) {
 func TestCacheOnlyHoldsVerifiedTokens(t *testing.T) {
 	clock := newTestClock(epoch)
 	ring := mustLocalRing(t)
-	v := mustVerifier(t, ring, TypeAccess, clock.option(), WithCache(100))
-	iss := mustIssuer(t, ring, TypeAccess, clock.at(-time.Hour))
+	v := mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: clock.Now, CacheSize: 100})
+	iss := mustIssuer(t, ring, TypeAccess, IssuerConfig{Clock: clock.at(-time.Hour)})
 	expired := mustIssue(t, iss, Template{Subject: "a"})
 	for _, tok := range []string{"v4.local.garbage", expired, flipChar(expired, 30)} {
 		if _, err := v.Verify(context.Background(), tok); err == nil {
@@ -86,8 +86,8 @@ func TestCacheOnlyHoldsVerifiedTokens(t *testing.T) {
 
 func TestCacheBoundedAndConcurrent(t *testing.T) {
 	ring := mustLocalRing(t)
-	v := mustVerifier(t, ring, TypeAccess, WithCache(64))
-	iss := mustIssuer(t, ring, TypeAccess)
+	v := mustVerifier(t, ring, TypeAccess, VerifierConfig{CacheSize: 64})
+	iss := mustIssuer(t, ring, TypeAccess, IssuerConfig{})
 	toks := make([]string, 500)
 	for i := range toks {
 		toks[i] = mustIssue(t, iss, Template{Subject: fmt.Sprint("user", i)})
@@ -115,8 +115,8 @@ func TestCacheBoundedAndConcurrent(t *testing.T) {
 	if n := v.currentCache().len(); n > 64 || n == 0 {
 		t.Fatalf("cache holds %d tokens, bound 64", n)
 	}
-	if _, err := NewVerifier(ring, TypeAccess, WithCache(0)); !errors.Is(err, ErrConfig) {
-		t.Fatalf("zero cache: %v", err)
+	if _, err := NewVerifier(ring, TypeAccess, VerifierConfig{CacheSize: -1}); !errors.Is(err, ErrConfig) {
+		t.Fatalf("negative cache size: %v", err)
 	}
 }
 
@@ -177,8 +177,8 @@ func TestAuthCacheSize(t *testing.T) {
 // under the map and could answer with one user's claims for another token.
 func TestCacheCopiesTheToken(t *testing.T) {
 	ring := mustLocalRing(t)
-	iss := mustIssuer(t, ring, TypeAccess, WithClock(func() time.Time { return epoch }))
-	v := mustVerifier(t, ring, TypeAccess, WithClock(func() time.Time { return epoch.Add(time.Minute) }), WithCache(16))
+	iss := mustIssuer(t, ring, TypeAccess, IssuerConfig{Clock: func() time.Time { return epoch }})
+	v := mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: func() time.Time { return epoch.Add(time.Minute) }, CacheSize: 16})
 	alice := mustIssue(t, iss, Template{Subject: "alice"})
 	bob := mustIssue(t, iss, Template{Subject: "bobby"})
 	if len(alice) != len(bob) {
@@ -307,7 +307,7 @@ func TestCacheHitEqualsMiss(t *testing.T) {
 	}
 	for name, payload := range payloads {
 		t.Run(name, func(t *testing.T) {
-			v := mustVerifier(t, ring, TypeAccess, WithClock(func() time.Time { return epoch }), WithCache(16))
+			v := mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: func() time.Time { return epoch }, CacheSize: 16})
 			tok := seal(ring, payload, footer)
 			ctx := context.Background()
 			miss, err := v.Verify(ctx, tok)
@@ -364,8 +364,8 @@ func TestCacheMissesEveryOtherToken(t *testing.T) {
 		{"public", mustPublicRing(t, GenerateSecretKey())},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v := mustVerifier(t, tc.ring, TypeAccess, WithCache(16))
-			tok := mustIssue(t, mustIssuer(t, tc.ring, TypeAccess), Template{Subject: "alice"})
+			v := mustVerifier(t, tc.ring, TypeAccess, VerifierConfig{CacheSize: 16})
+			tok := mustIssue(t, mustIssuer(t, tc.ring, TypeAccess, IssuerConfig{}), Template{Subject: "alice"})
 			if !strings.Contains(tok[len("v4.public."):], ".") {
 				t.Fatalf("test needs a token with a footer: %s", tok)
 			}

@@ -17,7 +17,7 @@ import (
 func TestStrictCustomClaims(t *testing.T) {
 	t.Parallel()
 	ring := mustLocalRing(t)
-	v := mustVerifier(t, ring, TypeAccess, WithClock(func() time.Time { return epoch }))
+	v := mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: func() time.Time { return epoch }})
 	footer := string(ring.footer)
 
 	refused := []struct {
@@ -135,7 +135,7 @@ func TestCustomClaimsNeedAVerifiedPayload(t *testing.T) {
 // Verifier would refuse, instead of minting a token that cannot verify.
 func TestIssueRefusesUnverifiableClaims(t *testing.T) {
 	t.Parallel()
-	iss := mustIssuer(t, mustLocalRing(t), TypeAccess)
+	iss := mustIssuer(t, mustLocalRing(t), TypeAccess, IssuerConfig{})
 	type twoCases struct {
 		Lower string `json:"x"`
 		Upper string `json:"X"`
@@ -180,7 +180,7 @@ func TestReservedClaimsIsACopy(t *testing.T) {
 	if got := ReservedClaims(); !slices.Equal(got, want) {
 		t.Fatalf("ReservedClaims changed to %v", got)
 	}
-	iss := mustIssuer(t, mustLocalRing(t), TypeAccess)
+	iss := mustIssuer(t, mustLocalRing(t), TypeAccess, IssuerConfig{})
 	if _, _, err := iss.Issue(Template{Subject: "a", Claims: map[string]any{want[0]: "x"}}); !errors.Is(err, ErrReservedClaim) {
 		t.Fatalf("%q after changing the copy: %v", want[0], err)
 	}

@@ -12,7 +12,7 @@
 // checks, in this order, the token's shape and size, its footer and key ID,
 // the cryptography, the claims ([Claims], strict JSON), the token type, the
 // route's [Requirement]s (such as [RequireFresh] and [RequireScopes]) and,
-// last, that its session is live ([WithSessionCheck]).
+// last, that its session is live ([VerifierConfig.Sessions]).
 //
 // Only v4.local (XChaCha20 + BLAKE2b) and v4.public (Ed25519) are supported,
 // and each Verifier accepts exactly one of them, chosen by its KeyRing. The

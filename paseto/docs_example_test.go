@@ -37,12 +37,12 @@ func ExampleNewLocalKeyRing_rollingRotation() {
 	step3, _ := paseto.NewLocalKeyRing(newKey)         // 3. the old key dropped
 
 	mint := func(ring *paseto.KeyRing) string {
-		issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess)
+		issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.IssuerConfig{})
 		token, _, _ := issuer.Issue(paseto.Template{Subject: "alice"})
 		return token
 	}
 	verify := func(ring *paseto.KeyRing, token string) string {
-		verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess)
+		verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess, paseto.VerifierConfig{})
 		if _, err := verifier.Verify(context.Background(), token); err != nil {
 			return paseto.Code(err)
 		}
@@ -78,10 +78,10 @@ func ExampleNewPublicKeyRing_rollingRotation() {
 	// 3. After the longest access-token lifetime: the new key alone.
 	verifiers3, _ := paseto.NewPublicVerifyKeyRing(newSecret.Public())
 
-	issuer, _ := paseto.NewIssuer(step2, paseto.TypeAccess)
+	issuer, _ := paseto.NewIssuer(step2, paseto.TypeAccess, paseto.IssuerConfig{})
 	token, _, _ := issuer.Issue(paseto.Template{Subject: "alice"})
 	for _, ring := range []*paseto.KeyRing{step1, verifiers1, verifiers3} {
-		verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess)
+		verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess, paseto.VerifierConfig{})
 		_, err := verifier.Verify(context.Background(), token)
 		fmt.Println(ring.CanIssue(), err)
 	}

@@ -17,8 +17,8 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess)
-	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess)
+	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.IssuerConfig{})
+	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess, paseto.VerifierConfig{})
 
 	token, _, err := issuer.Issue(paseto.Template{Subject: "alice", Fresh: true})
 	if err != nil {
@@ -37,13 +37,13 @@ func Example() {
 func ExampleNewPublicKeyRing() {
 	sk := paseto.GenerateSecretKey()
 	ring, _ := paseto.NewPublicKeyRing(sk)
-	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.WithIssuer("https://auth.example"))
+	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.IssuerConfig{Issuer: "https://auth.example"})
 	token, _, _ := issuer.Issue(paseto.Template{Subject: "alice"})
 
 	// Elsewhere, with only the public key:
 	pub, _ := paseto.ParsePublicKey(sk.Public().PASERK())
 	verifyRing, _ := paseto.NewPublicVerifyKeyRing(pub)
-	verifier, _ := paseto.NewVerifier(verifyRing, paseto.TypeAccess, paseto.WithIssuer("https://auth.example"))
+	verifier, _ := paseto.NewVerifier(verifyRing, paseto.TypeAccess, paseto.VerifierConfig{Issuer: "https://auth.example"})
 	claims, err := verifier.Verify(context.Background(), token)
 	fmt.Println(claims.Subject, err)
 	// Output: alice <nil>
@@ -54,11 +54,11 @@ func ExampleNewPublicKeyRing() {
 func ExampleNewLocalKeyRing_rotation() {
 	oldKey, newKey := paseto.GenerateSymmetricKey(), paseto.GenerateSymmetricKey()
 	oldRing, _ := paseto.NewLocalKeyRing(oldKey)
-	oldIssuer, _ := paseto.NewIssuer(oldRing, paseto.TypeAccess)
+	oldIssuer, _ := paseto.NewIssuer(oldRing, paseto.TypeAccess, paseto.IssuerConfig{})
 	issuedBefore, _, _ := oldIssuer.Issue(paseto.Template{Subject: "alice"})
 
 	ring, _ := paseto.NewLocalKeyRing(newKey, oldKey)
-	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess)
+	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess, paseto.VerifierConfig{})
 	_, err := verifier.Verify(context.Background(), issuedBefore)
 	fmt.Println(ring.CurrentID() == newKey.ID(), err)
 	// Output: true <nil>
@@ -69,11 +69,11 @@ func ExampleNewLocalKeyRing_rotation() {
 func ExampleVerifier_Verify_errorChecking() {
 	ring, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.WithClock(func() time.Time { return now }))
+	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.IssuerConfig{Clock: func() time.Time { return now }})
 	token, _, _ := issuer.Issue(paseto.Template{Subject: "alice"})
 
 	later := now.Add(time.Hour)
-	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess, paseto.WithClock(func() time.Time { return later }))
+	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess, paseto.VerifierConfig{Clock: func() time.Time { return later }})
 	_, err := verifier.Verify(context.Background(), token)
 	switch {
 	case errors.Is(err, paseto.ErrExpired):
@@ -90,8 +90,8 @@ func ExampleVerifier_Verify_errorChecking() {
 // the last five minutes; tokens minted by refresh never qualify.
 func ExampleRequireFresh() {
 	ring, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
-	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess)
-	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess)
+	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.IssuerConfig{})
+	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess, paseto.VerifierConfig{})
 	fresh := paseto.RequireFresh(5 * time.Minute)
 
 	afterLogin, _, _ := issuer.Issue(paseto.Template{Subject: "alice", Fresh: true})
@@ -109,8 +109,8 @@ func ExampleRequireFresh() {
 // Custom claims go in as any JSON-marshallable value and come back typed.
 func ExampleClaim() {
 	ring, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
-	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess)
-	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess)
+	issuer, _ := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.IssuerConfig{})
+	verifier, _ := paseto.NewVerifier(ring, paseto.TypeAccess, paseto.VerifierConfig{})
 	token, _, _ := issuer.Issue(paseto.Template{Subject: "alice", Claims: map[string]any{"role": "admin", "teams": []string{"core", "ops"}}})
 
 	claims, _ := verifier.Verify(context.Background(), token)

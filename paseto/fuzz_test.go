@@ -22,7 +22,7 @@ import (
 // verifier promises.
 func FuzzVerify(f *testing.F) {
 	ring := mustLocalRing(f)
-	issuer := mustIssuer(f, ring, TypeAccess, WithClock(func() time.Time { return epoch }))
+	issuer := mustIssuer(f, ring, TypeAccess, IssuerConfig{Clock: func() time.Time { return epoch }})
 	tok, claims, err := issuer.Issue(Template{Subject: "alice", Fresh: true, Claims: map[string]any{"role": "admin"}})
 	if err != nil {
 		f.Fatal(err)
@@ -45,7 +45,7 @@ func FuzzVerify(f *testing.F) {
 		f.Fatal("foldedDuplicate is wrong")
 	}
 	rev := &fakeSessions{ended: map[string]bool{}}
-	v := mustVerifier(f, ring, TypeAccess, WithClock(func() time.Time { return epoch.Add(time.Minute) }), WithLeeway(time.Second), WithSessionCheck(rev))
+	v := mustVerifier(f, ring, TypeAccess, VerifierConfig{Clock: func() time.Time { return epoch.Add(time.Minute) }, Leeway: time.Second, Sessions: rev})
 	f.Fuzz(func(t *testing.T, payload, footer, raw string) {
 		for _, token := range []string{seal(ring, payload, footer), raw} {
 			c, err := v.Verify(context.Background(), token)

@@ -17,10 +17,11 @@ type testClock struct{ *fakeclock.Clock }
 func newTestClock(t time.Time) *testClock { return &testClock{fakeclock.New(t)} }
 func (c *testClock) add(d time.Duration)  { c.Advance(d) }
 func (c *testClock) now() time.Time       { return c.Now() }
-func (c *testClock) option() Option       { return WithClock(c.Now) }
-func (c *testClock) at(d time.Duration) Option {
+
+// at returns a clock stopped d from c's now.
+func (c *testClock) at(d time.Duration) func() time.Time {
 	t := c.Now().Add(d)
-	return WithClock(func() time.Time { return t })
+	return func() time.Time { return t }
 }
 
 var epoch = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -46,18 +47,18 @@ func mustPublicRing(t testing.TB, sk SecretKey, prev ...PublicKey) *KeyRing {
 	return r
 }
 
-func mustIssuer(t testing.TB, r *KeyRing, typ string, opts ...Option) *Issuer {
+func mustIssuer(t testing.TB, r *KeyRing, typ string, cfg IssuerConfig) *Issuer {
 	t.Helper()
-	i, err := NewIssuer(r, typ, opts...)
+	i, err := NewIssuer(r, typ, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return i
 }
 
-func mustVerifier(t testing.TB, r *KeyRing, typ string, opts ...Option) *Verifier {
+func mustVerifier(t testing.TB, r *KeyRing, typ string, cfg VerifierConfig) *Verifier {
 	t.Helper()
-	v, err := NewVerifier(r, typ, opts...)
+	v, err := NewVerifier(r, typ, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

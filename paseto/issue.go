@@ -22,28 +22,18 @@ type Issuer struct {
 }
 
 // NewIssuer returns an Issuer for tokens of tokenType ("access", "refresh"
-// or a custom type). Options: WithIssuer, WithAudience, WithLifetime,
-// WithClock, WithImplicitAssertion.
-func NewIssuer(keys *KeyRing, tokenType string, opts ...Option) (*Issuer, error) {
+// or a custom type), configured by cfg (the zero IssuerConfig for the
+// defaults).
+func NewIssuer(keys *KeyRing, tokenType string, cfg IssuerConfig) (*Issuer, error) {
 	if keys == nil || !keys.CanIssue() {
 		return nil, fmt.Errorf("%w: key ring cannot mint tokens (verify-only or nil)", ErrConfig)
 	}
 	if tokenType == "" || !utf8.ValidString(tokenType) {
 		return nil, fmt.Errorf("%w: token type required", ErrConfig)
 	}
-	s, err := buildSettings(forIssuer, opts)
+	s, err := cfg.settings(tokenType)
 	if err != nil {
 		return nil, err
-	}
-	if s.lifetime == 0 {
-		switch tokenType {
-		case TypeAccess:
-			s.lifetime = DefaultAccessLifetime
-		case TypeRefresh:
-			s.lifetime = DefaultRefreshLifetime
-		default:
-			s.lifetime = time.Hour
-		}
 	}
 	i := &Issuer{typ: tokenType, settings: s}
 	i.keys.Store(keys)
@@ -143,7 +133,7 @@ func (i *Issuer) Issue(t Template) (string, *Claims, error) {
 	if len(tok) > i.settings.maxSize {
 		// Custom claims too large (from LoginOptions or Config.OnRefresh):
 		// a verifier with the same cap would refuse the token unread.
-		return "", nil, fmt.Errorf("%w: token of %d bytes exceeds the %d-byte cap (WithMaxTokenSize)", ErrConfig, len(tok), i.settings.maxSize)
+		return "", nil, fmt.Errorf("%w: token of %d bytes exceeds the %d-byte cap (IssuerConfig.MaxTokenSize)", ErrConfig, len(tok), i.settings.maxSize)
 	}
 	return tok, c, nil
 }

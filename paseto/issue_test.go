@@ -14,7 +14,7 @@ import (
 func TestIssueClaims(t *testing.T) {
 	clock := newTestClock(epoch.Add(500 * time.Millisecond))
 	ring := mustLocalRing(t)
-	iss := mustIssuer(t, ring, TypeAccess, clock.option(), WithIssuer("https://api.example"), WithAudience("app"))
+	iss := mustIssuer(t, ring, TypeAccess, IssuerConfig{Clock: clock.Now, Issuer: "https://api.example", Audience: "app"})
 	tok, c, err := iss.Issue(Template{Subject: "alice", Fresh: true, Session: "s-1", Claims: map[string]any{"role": "admin", "groups": []string{"a", "b"}, "n": 3}})
 	if err != nil {
 		t.Fatal(err)
@@ -22,7 +22,7 @@ func TestIssueClaims(t *testing.T) {
 	if !strings.HasPrefix(tok, "v4.local.") {
 		t.Fatalf("token %q", tok)
 	}
-	got, err := mustVerifier(t, ring, TypeAccess, clock.option()).Verify(context.Background(), tok)
+	got, err := mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: clock.Now}).Verify(context.Background(), tok)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestIssueClaims(t *testing.T) {
 	if len(c.ID) != 22 {
 		t.Errorf("jti %q: want 22 base64url characters (128 bits)", c.ID)
 	}
-	got, _ = mustVerifier(t, ring, TypeAccess, clock.option()).Verify(context.Background(), tok)
+	got, _ = mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: clock.Now}).Verify(context.Background(), tok)
 	if role, err := Claim[string](got, "role"); err != nil || role != "admin" {
 		t.Errorf("role = %q, %v", role, err)
 	}
@@ -60,7 +60,7 @@ func TestIssueClaims(t *testing.T) {
 }
 
 func TestIssueRefuses(t *testing.T) {
-	iss := mustIssuer(t, mustLocalRing(t), TypeAccess)
+	iss := mustIssuer(t, mustLocalRing(t), TypeAccess, IssuerConfig{})
 	for _, name := range ReservedClaims() {
 		if _, _, err := iss.Issue(Template{Subject: "a", Claims: map[string]any{name: "x"}}); !errors.Is(err, ErrReservedClaim) {
 			t.Errorf("reserved %q: got %v", name, err)
@@ -76,26 +76,25 @@ func TestIssueRefuses(t *testing.T) {
 			t.Errorf("%s: got token %q, err %v", name, tok, err)
 		}
 	}
-	for name, opt := range map[string]Option{
-		"leeway on issuer":  WithLeeway(time.Second),
-		"session check":     WithSessionCheck(&fakeSessions{}),
-		"lifetime under 1s": WithLifetime(time.Millisecond),
-		"nil clock":         WithClock(nil),
-		"empty issuer":      WithIssuer(""),
-		"zero option":       {},
-		"empty audience":    WithAudience(""),
+	for name, cfg := range map[string]IssuerConfig{
+		"lifetime under 1s": {Lifetime: time.Millisecond},
+		"negative lifetime": {Lifetime: -time.Hour},
+		"tiny max size":     {MaxTokenSize: 10},
+		"huge max size":     {MaxTokenSize: 2 << 20},
+		"negative max size": {MaxTokenSize: -1},
 	} {
-		if _, err := NewIssuer(mustLocalRing(t), TypeAccess, opt); !errors.Is(err, ErrConfig) {
+		if _, err := NewIssuer(mustLocalRing(t), TypeAccess, cfg); !errors.Is(err, ErrConfig) {
 			t.Errorf("%s: got %v", name, err)
 		}
 	}
-	for name, opt := range map[string]Option{
-		"negative leeway": WithLeeway(-time.Second),
-		"huge leeway":     WithLeeway(time.Hour),
-		"lifetime":        WithLifetime(time.Hour),
-		"tiny max size":   WithMaxTokenSize(10),
+	for name, cfg := range map[string]VerifierConfig{
+		"negative leeway": {Leeway: -time.Second},
+		"huge leeway":     {Leeway: time.Hour},
+		"tiny max size":   {MaxTokenSize: 10},
+		"negative cache":  {CacheSize: -1},
+		"huge cache":      {CacheSize: 10_000_001},
 	} {
-		if _, err := NewVerifier(mustLocalRing(t), TypeAccess, opt); !errors.Is(err, ErrConfig) {
+		if _, err := NewVerifier(mustLocalRing(t), TypeAccess, cfg); !errors.Is(err, ErrConfig) {
 			t.Errorf("%s: got %v", name, err)
 		}
 	}
@@ -106,32 +105,32 @@ func TestIssueRefuses(t *testing.T) {
 func TestKeyRotation(t *testing.T) {
 	ctx := context.Background()
 	oldKey, newKey := GenerateSymmetricKey(), GenerateSymmetricKey()
-	oldTok := mustIssue(t, mustIssuer(t, mustLocalRing(t, oldKey), TypeAccess), Template{Subject: "alice"})
+	oldTok := mustIssue(t, mustIssuer(t, mustLocalRing(t, oldKey), TypeAccess, IssuerConfig{}), Template{Subject: "alice"})
 	rotated := mustLocalRing(t, newKey, oldKey)
-	newTok := mustIssue(t, mustIssuer(t, rotated, TypeAccess), Template{Subject: "alice"})
-	if !strings.HasSuffix(newTok, strings.Split(mustIssue(t, mustIssuer(t, mustLocalRing(t, newKey), TypeAccess), Template{Subject: "a"}), ".")[3]) {
+	newTok := mustIssue(t, mustIssuer(t, rotated, TypeAccess, IssuerConfig{}), Template{Subject: "alice"})
+	if !strings.HasSuffix(newTok, strings.Split(mustIssue(t, mustIssuer(t, mustLocalRing(t, newKey), TypeAccess, IssuerConfig{}), Template{Subject: "a"}), ".")[3]) {
 		t.Fatal("rotated ring does not mint under its current key")
 	}
-	v := mustVerifier(t, rotated, TypeAccess)
+	v := mustVerifier(t, rotated, TypeAccess, VerifierConfig{})
 	for _, tok := range []string{oldTok, newTok} {
 		if _, err := v.Verify(ctx, tok); err != nil {
 			t.Fatalf("rotated ring: %v", err)
 		}
 	}
-	if _, err := mustVerifier(t, mustLocalRing(t, newKey), TypeAccess).Verify(ctx, oldTok); !errors.Is(err, ErrInvalid) {
+	if _, err := mustVerifier(t, mustLocalRing(t, newKey), TypeAccess, VerifierConfig{}).Verify(ctx, oldTok); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("dropped key: got %v", err)
 	}
 
 	oldSK, newSK := GenerateSecretKey(), GenerateSecretKey()
-	oldPub := mustIssue(t, mustIssuer(t, mustPublicRing(t, oldSK), TypeAccess), Template{Subject: "alice"})
+	oldPub := mustIssue(t, mustIssuer(t, mustPublicRing(t, oldSK), TypeAccess, IssuerConfig{}), Template{Subject: "alice"})
 	verifyOnly, err := NewPublicVerifyKeyRing(newSK.Public(), oldSK.Public())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := mustVerifier(t, verifyOnly, TypeAccess).Verify(ctx, oldPub); err != nil {
+	if _, err := mustVerifier(t, verifyOnly, TypeAccess, VerifierConfig{}).Verify(ctx, oldPub); err != nil {
 		t.Fatalf("public rotation: %v", err)
 	}
-	if _, err := mustVerifier(t, mustPublicRing(t, newSK), TypeAccess).Verify(ctx, oldPub); !errors.Is(err, ErrInvalid) {
+	if _, err := mustVerifier(t, mustPublicRing(t, newSK), TypeAccess, VerifierConfig{}).Verify(ctx, oldPub); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("dropped public key: got %v", err)
 	}
 }
@@ -141,8 +140,8 @@ func TestKeyRotation(t *testing.T) {
 func TestInteropWithGoPaseto(t *testing.T) {
 	sym := GenerateSymmetricKey()
 	sk := GenerateSecretKey()
-	local := mustIssue(t, mustIssuer(t, mustLocalRing(t, sym), TypeAccess), Template{Subject: "alice", Fresh: true})
-	public := mustIssue(t, mustIssuer(t, mustPublicRing(t, sk), TypeAccess), Template{Subject: "alice"})
+	local := mustIssue(t, mustIssuer(t, mustLocalRing(t, sym), TypeAccess, IssuerConfig{}), Template{Subject: "alice", Fresh: true})
+	public := mustIssue(t, mustIssuer(t, mustPublicRing(t, sk), TypeAccess, IssuerConfig{}), Template{Subject: "alice"})
 
 	gk, err := gopaseto.V4SymmetricKeyFromBytes(sym.Bytes())
 	if err != nil {
@@ -176,7 +175,7 @@ func TestInteropWithGoPaseto(t *testing.T) {
 	gt.SetNotBefore(time.Now())
 	gt.SetExpiration(time.Now().Add(time.Minute))
 	gt.SetFooter([]byte(`{"kid":"` + sym.ID() + `"}`))
-	c, err := mustVerifier(t, mustLocalRing(t, sym), TypeAccess).Verify(context.Background(), gt.V4Encrypt(gk, nil))
+	c, err := mustVerifier(t, mustLocalRing(t, sym), TypeAccess, VerifierConfig{}).Verify(context.Background(), gt.V4Encrypt(gk, nil))
 	if err != nil || c.Subject != "bob" {
 		t.Fatalf("go-paseto token: %v", err)
 	}
@@ -189,7 +188,7 @@ func TestSmallOrderForgery(t *testing.T) {
 	if _, err := NewPublicKey(make([]byte, 32)); !errors.Is(err, ErrWeakKey) {
 		t.Fatalf("all-zero public key accepted: %v", err)
 	}
-	v := mustVerifier(t, mustPublicRing(t, GenerateSecretKey()), TypeAccess)
+	v := mustVerifier(t, mustPublicRing(t, GenerateSecretKey()), TypeAccess, VerifierConfig{})
 	if _, err := v.Verify(context.Background(), forged); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("forged token: got %v", err)
 	}
@@ -197,7 +196,7 @@ func TestSmallOrderForgery(t *testing.T) {
 
 func TestIssueNotAfter(t *testing.T) {
 	ring := mustLocalRing(t)
-	iss := mustIssuer(t, ring, TypeAccess, WithClock(func() time.Time { return epoch }), WithLifetime(15*time.Minute))
+	iss := mustIssuer(t, ring, TypeAccess, IssuerConfig{Clock: func() time.Time { return epoch }, Lifetime: 15 * time.Minute})
 	for _, c := range []struct {
 		name     string
 		notAfter time.Time
@@ -220,7 +219,7 @@ func TestIssueNotAfter(t *testing.T) {
 func TestIssueRespectsMaxTokenSize(t *testing.T) {
 	ring := mustLocalRing(t)
 	big := map[string]any{"blob": strings.Repeat("x", 2000)}
-	small, err := NewIssuer(ring, TypeAccess, WithMaxTokenSize(1024))
+	small, err := NewIssuer(ring, TypeAccess, IssuerConfig{MaxTokenSize: 1024})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +229,7 @@ func TestIssueRespectsMaxTokenSize(t *testing.T) {
 	if _, _, err := small.Issue(Template{Subject: "alice"}); err != nil {
 		t.Fatalf("a token within the cap: %v", err)
 	}
-	def, err := NewIssuer(ring, TypeAccess)
+	def, err := NewIssuer(ring, TypeAccess, IssuerConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +240,7 @@ func TestIssueRespectsMaxTokenSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := NewVerifier(ring, TypeAccess)
+	v, err := NewVerifier(ring, TypeAccess, VerifierConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

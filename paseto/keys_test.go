@@ -128,7 +128,7 @@ func TestKeyRing(t *testing.T) {
 		t.Errorf("zero public key: got %v", err)
 	}
 	verifyOnly, _ := NewPublicVerifyKeyRing(GenerateSecretKey().Public())
-	if _, err := NewIssuer(verifyOnly, TypeAccess); !errors.Is(err, ErrConfig) {
+	if _, err := NewIssuer(verifyOnly, TypeAccess, IssuerConfig{}); !errors.Is(err, ErrConfig) {
 		t.Errorf("issuer on verify-only ring: got %v", err)
 	}
 	r, _ := NewLocalKeyRing(k2, k1)

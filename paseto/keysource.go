@@ -102,17 +102,17 @@ func ReadKeySetFile(path string) (*KeyRing, error) {
 // NewVerifierFromSource returns a Verifier for v4.public tokens of
 // tokenType whose keys come from src, consulted on every verification:
 // src.Keys for the ring, and src.LookupKey when a token names a key the
-// ring lacks. Options are NewVerifier's. With WithCache, the cache is
+// ring lacks. cfg is as for NewVerifier. With a cache, it is
 // emptied whenever src returns another ring, so no cached token outlives
 // the removal of its key.
-func NewVerifierFromSource(src KeySource, tokenType string, opts ...Option) (*Verifier, error) {
+func NewVerifierFromSource(src KeySource, tokenType string, cfg VerifierConfig) (*Verifier, error) {
 	if src == nil {
 		return nil, fmt.Errorf("%w: nil key source", ErrConfig)
 	}
 	if tokenType == "" {
 		return nil, fmt.Errorf("%w: token type required", ErrConfig)
 	}
-	s, err := buildSettings(forVerifier, opts)
+	s, err := cfg.settings()
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +195,7 @@ func (v *Verifier) initCache(r *KeyRing) {
 }
 
 // cacheFor returns the cache of ring r, replacing the cache of another
-// ring with an empty one; nil without WithCache, or when another
+// ring with an empty one; nil without a cache, or when another
 // goroutine has just installed the cache of yet another ring.
 func (v *Verifier) cacheFor(r *KeyRing) *tokenCache {
 	rc := v.cache.Load()
@@ -215,7 +215,7 @@ func (v *Verifier) cacheFor(r *KeyRing) *tokenCache {
 	return nil
 }
 
-// currentCache returns the cache in use; nil without WithCache.
+// currentCache returns the cache in use; nil without a cache.
 func (v *Verifier) currentCache() *tokenCache {
 	if rc := v.cache.Load(); rc != nil {
 		return rc.c

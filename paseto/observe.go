@@ -162,15 +162,6 @@ type OperationEvent struct {
 	Timed bool
 }
 
-// withObserver makes a Verifier report cache lookups to o (the Auth
-// reports the verifications themselves).
-func withObserver(o Observer) Option {
-	return Option{"withObserver", forVerifier, func(s *settings) error {
-		s.observer = o
-		return nil
-	}}
-}
-
 // observeCache reports a lookup in v's cache, when v has an observer.
 func (v *Verifier) observeCache(ctx context.Context, miss bool) {
 	if o := v.settings.observer; o != nil {

@@ -207,8 +207,8 @@ func TestFreshLogin(t *testing.T) {
 func TestRequirementContext(t *testing.T) {
 	type key struct{}
 	ring := mustLocalRing(t)
-	tok := mustIssue(t, mustIssuer(t, ring, TypeAccess), Template{Subject: "alice"})
-	v := mustVerifier(t, ring, TypeAccess)
+	tok := mustIssue(t, mustIssuer(t, ring, TypeAccess, IssuerConfig{}), Template{Subject: "alice"})
+	v := mustVerifier(t, ring, TypeAccess, VerifierConfig{})
 	var got any
 	req := func(ctx context.Context, _ *Claims, _ time.Time) error {
 		got = ctx.Value(key{})

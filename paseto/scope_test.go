@@ -64,10 +64,10 @@ func TestScopeClaimVerified(t *testing.T) {
 	t.Parallel()
 	ring := mustLocalRing(t)
 	clock := newTestClock(epoch)
-	v := mustVerifier(t, ring, TypeAccess, clock.option())
+	v := mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: clock.Now})
 	ctx := context.Background()
 
-	tok := mustIssue(t, mustIssuer(t, ring, TypeAccess, clock.option()), Template{Subject: "alice", Scopes: []string{"read", "admin:*"}})
+	tok := mustIssue(t, mustIssuer(t, ring, TypeAccess, IssuerConfig{Clock: clock.Now}), Template{Subject: "alice", Scopes: []string{"read", "admin:*"}})
 	c, err := v.Verify(ctx, tok)
 	if err != nil || !slices.Equal(c.Scopes, []string{"read", "admin:*"}) {
 		t.Fatalf("issued scopes: %v, %v", c, err)
@@ -78,7 +78,7 @@ func TestScopeClaimVerified(t *testing.T) {
 		}
 	}
 	for _, bad := range [][]string{{"read write"}, {"read\twrite"}, {""}, {"r\u00e9ad"}} {
-		if _, _, err := mustIssuer(t, ring, TypeAccess).Issue(Template{Subject: "a", Scopes: bad}); !errors.Is(err, ErrConfig) {
+		if _, _, err := mustIssuer(t, ring, TypeAccess, IssuerConfig{}).Issue(Template{Subject: "a", Scopes: bad}); !errors.Is(err, ErrConfig) {
 			t.Errorf("Issue scopes %q: %v; want ErrConfig", bad, err)
 		}
 	}

@@ -79,7 +79,7 @@ type Store interface {
 	RevokeSubject(ctx context.Context, subject string) error
 }
 
-// SessionChecker is consulted by a Verifier (WithSessionCheck) after every
+// SessionChecker is consulted by a Verifier (VerifierConfig.Sessions) after every
 // other check has passed, on every request.
 type SessionChecker interface {
 	// SessionLive reports whether the store positively knows subject's

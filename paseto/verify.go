@@ -32,20 +32,19 @@ type Verifier struct {
 	header   string
 	typ      string
 	settings settings
-	cache    atomic.Pointer[ringCache] // nil unless WithCache; see keysource.go
+	cache    atomic.Pointer[ringCache] // nil without a cache; see keysource.go
 }
 
-// NewVerifier returns a Verifier for tokens of tokenType under keys.
-// Options: WithIssuer, WithAudience, WithLeeway, WithClock, WithMaxTokenSize,
-// WithImplicitAssertion, WithSessionCheck, WithCache.
-func NewVerifier(keys *KeyRing, tokenType string, opts ...Option) (*Verifier, error) {
+// NewVerifier returns a Verifier for tokens of tokenType under keys,
+// configured by cfg (the zero VerifierConfig for the defaults).
+func NewVerifier(keys *KeyRing, tokenType string, cfg VerifierConfig) (*Verifier, error) {
 	if keys == nil {
 		return nil, fmt.Errorf("%w: nil key ring", ErrConfig)
 	}
 	if tokenType == "" {
 		return nil, fmt.Errorf("%w: token type required", ErrConfig)
 	}
-	s, err := buildSettings(forVerifier, opts)
+	s, err := cfg.settings()
 	if err != nil {
 		return nil, err
 	}

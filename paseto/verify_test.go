@@ -68,16 +68,16 @@ func TestVerifyAdversarial(t *testing.T) {
 	sk := GenerateSecretKey()
 	pubRing := mustPublicRing(t, sk)
 
-	access := mustIssuer(t, ring, TypeAccess, clock.option())
+	access := mustIssuer(t, ring, TypeAccess, IssuerConfig{Clock: clock.Now})
 	good := mustIssue(t, access, Template{Subject: "alice"})
-	goodPublic := mustIssue(t, mustIssuer(t, pubRing, TypeAccess, clock.option()), Template{Subject: "alice"})
-	refresh := mustIssue(t, mustIssuer(t, refreshRing, TypeRefresh, clock.option()), Template{Subject: "alice", Session: "s1"})
-	sameKeyRefresh := mustIssue(t, mustIssuer(t, ring, TypeRefresh, clock.option()), Template{Subject: "alice"})
+	goodPublic := mustIssue(t, mustIssuer(t, pubRing, TypeAccess, IssuerConfig{Clock: clock.Now}), Template{Subject: "alice"})
+	refresh := mustIssue(t, mustIssuer(t, refreshRing, TypeRefresh, IssuerConfig{Clock: clock.Now}), Template{Subject: "alice", Session: "s1"})
+	sameKeyRefresh := mustIssue(t, mustIssuer(t, ring, TypeRefresh, IssuerConfig{Clock: clock.Now}), Template{Subject: "alice"})
 	footer := ring.footer
 	footerB64 := base64.RawURLEncoding.EncodeToString(footer)
 	payloadSeg := good[len("v4.local.") : len(good)-len(footerB64)-1]
 	noFooter := "v4.local." + payloadSeg
-	otherKidToken := mustIssue(t, mustIssuer(t, otherRing, TypeAccess, clock.option()), Template{Subject: "alice"})
+	otherKidToken := mustIssue(t, mustIssuer(t, otherRing, TypeAccess, IssuerConfig{Clock: clock.Now}), Template{Subject: "alice"})
 	otherPayloadSeg := strings.Split(otherKidToken, ".")[2]
 
 	craft := func(payload string) string { return seal(ring, payload, string(footer)) }
@@ -101,20 +101,20 @@ func TestVerifyAdversarial(t *testing.T) {
 		want    error
 		wantNot error
 	}
-	v := mustVerifier(t, ring, TypeAccess, clock.option())
+	v := mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: clock.Now})
 	vLeeway := func(d time.Duration) *Verifier {
-		return mustVerifier(t, ring, TypeAccess, WithLeeway(30*time.Second), clock.at(d))
+		return mustVerifier(t, ring, TypeAccess, VerifierConfig{Leeway: 30 * time.Second, Clock: clock.at(d)})
 	}
 	exp := 15 * time.Minute
 	cases := []tc{
 		// Type confusion.
 		{name: "type/refresh token under its own key on access route", token: refresh, want: ErrInvalid},
 		{name: "type/refresh token under the access key", token: sameKeyRefresh, want: ErrWrongType},
-		{name: "type/access token to refresh verifier", token: good, verify: mustVerifier(t, ring, TypeRefresh, clock.option()), want: ErrWrongType},
+		{name: "type/access token to refresh verifier", token: good, verify: mustVerifier(t, ring, TypeRefresh, VerifierConfig{Clock: clock.Now}), want: ErrWrongType},
 		{name: "type/custom type claim", token: craft(replaceClaim("type", `"email_confirm"`)), want: ErrWrongType},
 		// Purpose and version confusion.
 		{name: "purpose/v4.public token to v4.local verifier", token: goodPublic, want: ErrMalformed},
-		{name: "purpose/v4.local token to v4.public verifier", token: good, verify: mustVerifier(t, pubRing, TypeAccess, clock.option()), want: ErrMalformed},
+		{name: "purpose/v4.local token to v4.public verifier", token: good, verify: mustVerifier(t, pubRing, TypeAccess, VerifierConfig{Clock: clock.Now}), want: ErrMalformed},
 		{name: "version/v3.local header", token: "v3.local." + good[9:], want: ErrMalformed},
 		{name: "version/v2.local header", token: "v2.local." + good[9:], want: ErrMalformed},
 		{name: "version/upper-case V4", token: "V4.local." + good[9:], want: ErrMalformed},
@@ -157,11 +157,11 @@ func TestVerifyAdversarial(t *testing.T) {
 		{name: "time/at exp", token: good, verify: vLeeway(exp), want: nil},
 		{name: "time/at exp plus leeway", token: good, verify: vLeeway(exp + 30*time.Second), want: nil},
 		{name: "time/1ns past exp plus leeway", token: good, verify: vLeeway(exp + 30*time.Second + 1), want: ErrExpired},
-		{name: "time/1ns past exp without leeway", token: good, verify: mustVerifier(t, ring, TypeAccess, clock.at(exp+1)), want: ErrExpired},
+		{name: "time/1ns past exp without leeway", token: good, verify: mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: clock.at(exp + 1)}), want: ErrExpired},
 		{name: "time/nbf within leeway", token: craft(replaceClaim("nbf", `"2026-11-23T12:00:30Z"`)), verify: vLeeway(0), want: nil},
 		{name: "time/nbf beyond leeway", token: craft(replaceClaim("nbf", `"2026-11-23T12:00:31Z"`)), verify: vLeeway(0), want: ErrNotYetValid},
 		{name: "time/iat beyond leeway", token: craft(replaceClaim("iat", `"2026-11-23T12:00:31Z"`)), verify: vLeeway(0), want: ErrNotYetValid},
-		{name: "time/before nbf without leeway", token: good, verify: mustVerifier(t, ring, TypeAccess, clock.at(-1)), want: ErrNotYetValid},
+		{name: "time/before nbf without leeway", token: good, verify: mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: clock.at(-1)}), want: ErrNotYetValid},
 		{name: "time/fractional seconds and offset accepted", token: craft(replaceClaim("exp", `"2026-11-23T07:15:00.999-05:00"`)), want: nil},
 		{name: "time/auth_time in the future", token: craft(payloadJSON(`"auth_time":"2026-11-23T13:00:00Z"`)), want: ErrInvalidClaims},
 		// Missing and mistyped claims.
@@ -250,7 +250,7 @@ func mustSymmetric(t *testing.T, b []byte) SymmetricKey {
 }
 
 func TestVerifyBoundedWork(t *testing.T) {
-	v := mustVerifier(t, mustLocalRing(t), TypeAccess)
+	v := mustVerifier(t, mustLocalRing(t), TypeAccess, VerifierConfig{})
 	for _, tok := range []string{
 		"v4.local." + strings.Repeat(".", 1<<20),
 		"v4.local." + strings.Repeat("A", 1<<20),
@@ -270,7 +270,7 @@ func TestVerifyBoundedWork(t *testing.T) {
 func TestVerifyRevocationAfterCheaperChecks(t *testing.T) {
 	clock := newTestClock(epoch)
 	ring := mustLocalRing(t)
-	iss := mustIssuer(t, ring, TypeAccess, clock.option())
+	iss := mustIssuer(t, ring, TypeAccess, IssuerConfig{Clock: clock.Now})
 	tok, claims, err := iss.Issue(Template{Subject: "alice", Session: "fam-1"})
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +278,7 @@ func TestVerifyRevocationAfterCheaperChecks(t *testing.T) {
 	ctx := context.Background()
 
 	rc := &fakeSessions{ended: map[string]bool{}}
-	v := mustVerifier(t, ring, TypeAccess, clock.option(), WithSessionCheck(rc))
+	v := mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: clock.Now, Sessions: rc})
 	if _, err := v.Verify(ctx, tok); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
@@ -295,7 +295,7 @@ func TestVerifyRevocationAfterCheaperChecks(t *testing.T) {
 			t.Errorf("%s token reached the revocation store", name)
 		}
 	}
-	expired := mustVerifier(t, ring, TypeAccess, clock.at(time.Hour), WithSessionCheck(rc))
+	expired := mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: clock.at(time.Hour), Sessions: rc})
 	before := rc.calls.Load()
 	if _, err := expired.Verify(ctx, tok); !errors.Is(err, ErrExpired) {
 		t.Fatalf("want ErrExpired, got %v", err)
@@ -334,7 +334,7 @@ func TestVerifyRevocationAfterCheaperChecks(t *testing.T) {
 func TestFreshness(t *testing.T) {
 	clock := newTestClock(epoch)
 	ring := mustLocalRing(t)
-	iss := mustIssuer(t, ring, TypeAccess, clock.option())
+	iss := mustIssuer(t, ring, TypeAccess, IssuerConfig{Clock: clock.Now})
 	fresh := mustIssue(t, iss, Template{Subject: "alice", Fresh: true})
 	stale := mustIssue(t, iss, Template{Subject: "alice", AuthTime: epoch}) // as minted by refresh
 	ctx := context.Background()
@@ -353,7 +353,7 @@ func TestFreshness(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			v := mustVerifier(t, ring, TypeAccess, clock.at(c.at))
+			v := mustVerifier(t, ring, TypeAccess, VerifierConfig{Clock: clock.at(c.at)})
 			claims, err := v.Verify(ctx, c.token, c.req)
 			if !errors.Is(err, c.want) || (c.want == nil && err != nil) {
 				t.Fatalf("got %v, want %v", err, c.want)
@@ -367,28 +367,28 @@ func TestFreshness(t *testing.T) {
 
 func TestIssuerAndAudience(t *testing.T) {
 	ring := mustLocalRing(t)
-	tok := mustIssue(t, mustIssuer(t, ring, TypeAccess, WithIssuer("https://a.example"), WithAudience("app-a")), Template{Subject: "alice"})
+	tok := mustIssue(t, mustIssuer(t, ring, TypeAccess, IssuerConfig{Issuer: "https://a.example", Audience: "app-a"}), Template{Subject: "alice"})
 	ctx := context.Background()
 	for _, c := range []struct {
 		name string
-		opts []Option
+		cfg  VerifierConfig
 		want error
 	}{
-		{"match", []Option{WithIssuer("https://a.example"), WithAudience("app-a")}, nil},
-		{"other issuer", []Option{WithIssuer("https://b.example")}, ErrIssuer},
-		{"other audience", []Option{WithAudience("app-b")}, ErrAudience},
-		{"unconfigured accepts any", nil, nil},
+		{"match", VerifierConfig{Issuer: "https://a.example", Audience: "app-a"}, nil},
+		{"other issuer", VerifierConfig{Issuer: "https://b.example"}, ErrIssuer},
+		{"other audience", VerifierConfig{Audience: "app-b"}, ErrAudience},
+		{"unconfigured accepts any", VerifierConfig{}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := mustVerifier(t, ring, TypeAccess, c.opts...).Verify(ctx, tok)
+			_, err := mustVerifier(t, ring, TypeAccess, c.cfg).Verify(ctx, tok)
 			if !errors.Is(err, c.want) || (c.want == nil && err != nil) {
 				t.Fatalf("got %v, want %v", err, c.want)
 			}
 		})
 	}
 	// A token without aud is refused where an audience is required.
-	bare := mustIssue(t, mustIssuer(t, ring, TypeAccess), Template{Subject: "alice"})
-	if _, err := mustVerifier(t, ring, TypeAccess, WithAudience("app-a")).Verify(ctx, bare); !errors.Is(err, ErrAudience) {
+	bare := mustIssue(t, mustIssuer(t, ring, TypeAccess, IssuerConfig{}), Template{Subject: "alice"})
+	if _, err := mustVerifier(t, ring, TypeAccess, VerifierConfig{Audience: "app-a"}).Verify(ctx, bare); !errors.Is(err, ErrAudience) {
 		t.Fatalf("missing aud: got %v", err)
 	}
 }

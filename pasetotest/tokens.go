@@ -174,14 +174,9 @@ func (k *Kit) AccessToken(tb testing.TB, subject string, opts ...TokenOption) st
 	if s.issuedAt != nil {
 		at = s.issuedAt(now, life, cfg.Leeway)
 	}
-	iopts := []paseto.Option{paseto.WithClock(func() time.Time { return at }), paseto.WithLifetime(life)}
-	if cfg.Issuer != "" {
-		iopts = append(iopts, paseto.WithIssuer(cfg.Issuer))
-	}
-	if cfg.Audience != "" {
-		iopts = append(iopts, paseto.WithAudience(cfg.Audience))
-	}
-	iss, err := paseto.NewIssuer(cfg.AccessKeys, paseto.TypeAccess, iopts...)
+	iss, err := paseto.NewIssuer(cfg.AccessKeys, paseto.TypeAccess, paseto.IssuerConfig{
+		Issuer: cfg.Issuer, Audience: cfg.Audience, Lifetime: life, Clock: func() time.Time { return at },
+	})
 	if err != nil {
 		tb.Fatalf("pasetotest: %v", err)
 	}

@@ -252,7 +252,7 @@ func (t *token) describe(w *bytes.Buffer) {
 		fmt.Fprintf(w, "kid:     %s\n", kid)
 	}
 	if t.size > paseto.DefaultMaxTokenSize {
-		fmt.Fprintf(w, "size:    %d bytes, over the default limit of %d (see paseto.WithMaxTokenSize)\n", t.size, paseto.DefaultMaxTokenSize)
+		fmt.Fprintf(w, "size:    %d bytes, over the default limit of %d (see paseto.VerifierConfig.MaxTokenSize)\n", t.size, paseto.DefaultMaxTokenSize)
 	}
 }
 
@@ -313,7 +313,7 @@ func (t *token) verify(w *bytes.Buffer, raw string, k key, keySource, typ string
 		return fmt.Errorf("%s: %w", keySource, err)
 	}
 	// One instant for the whole check, and it is the one printed.
-	v, err := paseto.NewVerifier(ring, typ, paseto.WithClock(func() time.Time { return at }))
+	v, err := paseto.NewVerifier(ring, typ, paseto.VerifierConfig{Clock: func() time.Time { return at }})
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func newFixture(t *testing.T) *fixture {
 
 func mint(t *testing.T, ring *paseto.KeyRing, typ string) string {
 	t.Helper()
-	iss, err := paseto.NewIssuer(ring, typ, paseto.WithClock(func() time.Time { return epoch }))
+	iss, err := paseto.NewIssuer(ring, typ, paseto.IssuerConfig{Clock: func() time.Time { return epoch }})
 	if err != nil {
 		t.Fatal(err)
 	}

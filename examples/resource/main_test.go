@@ -42,7 +42,7 @@ func TestKeySetUnreachable(t *testing.T) {
 	}
 	s := exampletest.Start(t, run, env)
 	ring, _ := paseto.NewPublicKeyRing(paseto.GenerateSecretKey())
-	iss, _ := paseto.NewIssuer(ring, paseto.TypeAccess)
+	iss, _ := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.IssuerConfig{})
 	tok, _, _ := iss.Issue(paseto.Template{Subject: "alice", Session: "s1"})
 	r := s.Get(t, "/data", tok)
 	exampletest.Expect(t, "GET /data, key set unreachable", r, http.StatusServiceUnavailable, "temporarily_unavailable")

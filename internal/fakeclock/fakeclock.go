@@ -14,7 +14,7 @@ import (
 )
 
 // Clock is a settable clock. Its Now method is what a paseto.Config.Clock,
-// a store's Clock option or paseto.WithClock takes.
+// a store's Clock option or paseto.VerifierConfig.Clock takes.
 type Clock struct{ ns atomic.Int64 }
 
 // New returns a Clock reading t.

@@ -42,13 +42,13 @@ func BenchmarkVerify(b *testing.B) {
 	if err := eager.Refresh(ctx); err != nil {
 		b.Fatal(err)
 	}
-	local, _ := paseto.NewVerifier(ring, paseto.TypeAccess)
-	refetching, _ := paseto.NewVerifierFromSource(eager, paseto.TypeAccess)
-	remote, _ := paseto.NewVerifierFromSource(src, paseto.TypeAccess)
-	iss, _ := paseto.NewIssuer(ring, paseto.TypeAccess)
+	local, _ := paseto.NewVerifier(ring, paseto.TypeAccess, paseto.VerifierConfig{})
+	refetching, _ := paseto.NewVerifierFromSource(eager, paseto.TypeAccess, paseto.VerifierConfig{})
+	remote, _ := paseto.NewVerifierFromSource(src, paseto.TypeAccess, paseto.VerifierConfig{})
+	iss, _ := paseto.NewIssuer(ring, paseto.TypeAccess, paseto.IssuerConfig{})
 	token, _, _ := iss.Issue(paseto.Template{Subject: "alice"})
 	other, _ := paseto.NewPublicKeyRing(paseto.GenerateSecretKey())
-	oiss, _ := paseto.NewIssuer(other, paseto.TypeAccess)
+	oiss, _ := paseto.NewIssuer(other, paseto.TypeAccess, paseto.IssuerConfig{})
 	unknown, _, _ := oiss.Issue(paseto.Template{Subject: "alice"})
 
 	for _, bc := range []struct {

@@ -134,7 +134,7 @@ func TestGuardRotationThroughKeySet(t *testing.T) {
 	expect("retired", 200, t3)
 	// A token k1 signs now, for a live session, must fail as invalid once
 	// the resource server has the set without k1.
-	old, _ := paseto.NewIssuer(ring1, paseto.TypeAccess, paseto.WithClock(clock.Now))
+	old, _ := paseto.NewIssuer(ring1, paseto.TypeAccess, paseto.IssuerConfig{Clock: clock.Now})
 	late, _, _ := old.Issue(paseto.Template{Subject: "alice", Session: sid})
 	if err := src.Refresh(ctx); err != nil {
 		t.Fatal(err)

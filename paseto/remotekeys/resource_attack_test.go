@@ -101,7 +101,7 @@ func TestVerifyOnlyResourceAsksTheStore(t *testing.T) {
 	}
 	k9 := paseto.GenerateSecretKey()
 	evilRing, _ := paseto.NewPublicKeyRing(k9)
-	evil, _ := paseto.NewIssuer(evilRing, paseto.TypeAccess, paseto.WithClock(clock.Now))
+	evil, _ := paseto.NewIssuer(evilRing, paseto.TypeAccess, paseto.IssuerConfig{Clock: clock.Now})
 	c2, _ := resource.VerifyAccess(ctx, p2.AccessToken)
 	forged, _, err := evil.Issue(paseto.Template{Subject: c2.Subject, Session: c2.Session})
 	if err != nil {

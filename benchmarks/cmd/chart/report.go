@@ -138,7 +138,7 @@ func describe(name string) string {
 	case strings.HasSuffix(l, "/pasetoauth"):
 		return "the Auth's access Verifier: every check, the session lookup in the memory store"
 	case strings.HasSuffix(l, "/pasetoauth+cache"):
-		return "the same checks with WithCache (a hit: no decoding, no crypto)"
+		return "the same checks with a cache (a hit: no decoding, no crypto)"
 	case strings.Contains(l, "paseto.v4.") && strings.HasSuffix(l, "+cache"):
 		return "our adapter over a Guard whose Auth has the cache"
 	case strings.Contains(l, "paseto.v4."):
@@ -284,7 +284,7 @@ var method = []string{
 		"from the context; crypto rows check the decrypted or verified claims. The timed loop writes to a " +
 		"ResponseWriter that keeps only the status, and every iteration fails unless it was a 200 that reached the " +
 		"handler. `TestSetups` runs the same checks under `go test`.",
-	"`+cache` rows: the Verifier rows use `paseto.NewVerifier(..., paseto.WithCache(10000))` with the same checks; " +
+	"`+cache` rows: the Verifier rows use `paseto.NewVerifier(..., paseto.VerifierConfig{CacheSize: 10000})` with the same checks; " +
 		"the adapter rows put the cache on the Auth behind the Guard with `paseto.Config.CacheSize` (10000). The one " +
 		"token is repeated, so every timed request after the check's first is a cache hit.",
 	"Each peer is at the newest version the module proxy serves whose requirements keep the frameworks (and " +
