@@ -127,10 +127,12 @@ func TestOutage(t *testing.T) {
 }
 
 // TestStall freezes Redis (SIGSTOP): every call returns an error within its
-// 1 s deadline plus slack. Once Redis resumes, the rotation it received
-// during the stall is not applied (it arrived late), so the client retrying
-// with the token it still holds, long after the grace window, keeps its
-// session: no reuse event, nothing revoked.
+// 1 s deadline plus slack. Once Redis resumes, no rotation of the stall was
+// applied, so the client retrying with the token it still holds, long
+// after the grace window, keeps its session: no reuse event, nothing
+// revoked. (The calls give up before their scripts are written, on a
+// connection dialled or an INFO sent during the stall, so this is not the
+// late-write test: TestLateRotationRefused is, in latewrite_test.go.)
 func TestStall(t *testing.T) {
 	srv := startOwnServer(t)
 	const timeout, slack = time.Second, 500 * time.Millisecond
@@ -222,6 +224,46 @@ func TestStall(t *testing.T) {
 	}
 	w.dead("bob", paseto.ErrRevoked, bob)
 	w.login("carol")
+}
+
+// scriptCalls returns how many scripts (EVAL and EVALSHA) Redis has run.
+func scriptCalls(t *testing.T, c *redis.Client) int64 {
+	t.Helper()
+	info, err := c.Info(ctx, "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, line := range strings.Split(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
+		if !ok || (name != "cmdstat_evalsha" && name != "cmdstat_eval") {
+			continue
+		}
+		calls, _, _ := strings.Cut(rest, ",")
+		v, err := strconv.ParseInt(calls, 10, 64)
+		if err != nil {
+			t.Fatalf("commandstats line %q: %v", line, err)
+		}
+		n += v
+	}
+	return n
+}
+
+// waitScriptCalls waits, at most 5 s, until Redis has run at least want
+// scripts in all.
+func waitScriptCalls(t *testing.T, c *redis.Client, want int64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := scriptCalls(t, c)
+		if got >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Redis ran %d scripts, want at least %d: the calls never reached it", got, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // TestEviction runs a small Redis under an evicting policy and fills it
