@@ -46,6 +46,9 @@ const (
 	revokeSessionHandler // DELETE: the session in the path parameter sessionParam
 	revokeOthersHandler  // POST: every session but the caller's
 	public               // no middleware: the app's handler only
+	// freshLoginHandler: Required, then the app's handler, which checks
+	// the credentials and hands over to the adapter's FreshLogin.
+	freshLoginHandler
 )
 
 // sessionParam names the path parameter of the session to revoke: the
@@ -82,6 +85,9 @@ var routes = []route{
 	// The app's fresh re-login: credentials checked again, then
 	// Auth.FreshLogin (see env.respond).
 	{method: "POST", path: "/fresh-login", kind: required, body: true},
+	// The same through the adapter: the app checks the credentials, then
+	// calls Middleware.FreshLogin, which mints the token and answers.
+	{method: "POST", path: "/adapter/fresh-login", kind: freshLoginHandler, body: true},
 	{method: "GET", path: "/not-banned", kind: required, opts: []paseto.RouteOption{paseto.WithRequirements(notBanned)}},
 	// The app's login: Auth.Login with the adapter's Device (see
 	// env.respond).
@@ -130,7 +136,9 @@ func (r route) code() int {
 // counts the call and answers {"user": sub or null, "pair": bool}, or
 // runs the fresh re-login or the login. ctx is the request's context;
 // body is the request body on routes that read it; device is what the
-// adapter's Device helper read from the request.
+// adapter's Device helper read from the request. On a freshLoginHandler
+// route a zero Reply means the credentials of credentialsUser(body) are
+// right: the handler then calls the adapter's FreshLogin, which answers.
 type respondFunc func(ctx context.Context, rt route, c *paseto.Claims, pair *paseto.TokenPair, body []byte, device paseto.Device) paseto.Reply
 
 // doFunc sends one request to the mounted app.
@@ -166,6 +174,10 @@ func mountGin(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 				body, _ = io.ReadAll(c.Request.Body)
 			}
 			reply := respond(c.Request.Context(), rt, cl, pair, body, ginpaseto.Device(c))
+			if rt.kind == freshLoginHandler && reply.Status == 0 {
+				m.FreshLogin(c, credentialsUser(body))
+				return
+			}
 			if rt.silent {
 				return
 			}
@@ -177,6 +189,8 @@ func mountGin(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		path := colonPath(rt.path)
 		switch rt.kind {
 		case required:
+			r.Handle(rt.method, path, m.Required(rt.opts...), h)
+		case freshLoginHandler:
 			r.Handle(rt.method, path, m.Required(rt.opts...), h)
 		case freshRequired:
 			r.Handle(rt.method, path, m.FreshRequired(rt.opts...), h)
@@ -213,6 +227,9 @@ func mountEcho(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 				body, _ = io.ReadAll(c.Request().Body)
 			}
 			reply := respond(c.Request().Context(), rt, cl, pair, body, echopaseto.Device(c))
+			if rt.kind == freshLoginHandler && reply.Status == 0 {
+				return m.FreshLogin(c, credentialsUser(body))
+			}
 			if rt.silent {
 				return nil
 			}
@@ -224,6 +241,8 @@ func mountEcho(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		path := colonPath(rt.path)
 		switch rt.kind {
 		case required:
+			e.Add(rt.method, path, h, m.Required(rt.opts...))
+		case freshLoginHandler:
 			e.Add(rt.method, path, h, m.Required(rt.opts...))
 		case freshRequired:
 			e.Add(rt.method, path, h, m.FreshRequired(rt.opts...))
@@ -260,6 +279,9 @@ func mountEchoV5(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 				body, _ = io.ReadAll(c.Request().Body)
 			}
 			reply := respond(c.Request().Context(), rt, cl, pair, body, echov5paseto.Device(c))
+			if rt.kind == freshLoginHandler && reply.Status == 0 {
+				return m.FreshLogin(c, credentialsUser(body))
+			}
 			if rt.silent {
 				return nil
 			}
@@ -271,6 +293,8 @@ func mountEchoV5(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		path := colonPath(rt.path)
 		switch rt.kind {
 		case required:
+			e.Add(rt.method, path, h, m.Required(rt.opts...))
+		case freshLoginHandler:
 			e.Add(rt.method, path, h, m.Required(rt.opts...))
 		case freshRequired:
 			e.Add(rt.method, path, h, m.FreshRequired(rt.opts...))
@@ -313,6 +337,9 @@ func mountFiber(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 				body = c.Body()
 			}
 			reply := respond(c.UserContext(), rt, cl, pair, body, fiberpaseto.Device(c))
+			if rt.kind == freshLoginHandler && reply.Status == 0 {
+				return m.FreshLogin(c, credentialsUser(body))
+			}
 			if rt.silent {
 				return nil
 			}
@@ -325,6 +352,8 @@ func mountFiber(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		path := colonPath(rt.path)
 		switch rt.kind {
 		case required:
+			app.Add(rt.method, path, m.Required(rt.opts...), h)
+		case freshLoginHandler:
 			app.Add(rt.method, path, m.Required(rt.opts...), h)
 		case freshRequired:
 			app.Add(rt.method, path, m.FreshRequired(rt.opts...), h)
@@ -369,6 +398,9 @@ func mountFiberV3(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 				body = c.Body()
 			}
 			reply := respond(c.Context(), rt, cl, pair, body, fiberv3paseto.Device(c))
+			if rt.kind == freshLoginHandler && reply.Status == 0 {
+				return m.FreshLogin(c, credentialsUser(body))
+			}
 			if rt.silent {
 				return nil
 			}
@@ -381,6 +413,8 @@ func mountFiberV3(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		methods, path := []string{rt.method}, colonPath(rt.path)
 		switch rt.kind {
 		case required:
+			app.Add(methods, path, m.Required(rt.opts...), h)
+		case freshLoginHandler:
 			app.Add(methods, path, m.Required(rt.opts...), h)
 		case freshRequired:
 			app.Add(methods, path, m.FreshRequired(rt.opts...), h)
@@ -423,6 +457,10 @@ func mountNetHTTP(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 				body, _ = io.ReadAll(r.Body)
 			}
 			reply := respond(r.Context(), rt, cl, pair, body, httppaseto.Device(r))
+			if rt.kind == freshLoginHandler && reply.Status == 0 {
+				m.FreshLogin(w, r, credentialsUser(body))
+				return
+			}
 			if rt.silent {
 				return
 			}
@@ -436,6 +474,8 @@ func mountNetHTTP(t *testing.T, g *paseto.Guard, respond respondFunc) doFunc {
 		pattern := rt.method + " " + rt.path
 		switch rt.kind {
 		case required:
+			mux.Handle(pattern, m.Required(rt.opts...)(h))
+		case freshLoginHandler:
 			mux.Handle(pattern, m.Required(rt.opts...)(h))
 		case freshRequired:
 			mux.Handle(pattern, m.FreshRequired(rt.opts...)(h))

@@ -97,6 +97,11 @@ func (e *env) respond(ctx context.Context, rt route, c *paseto.Claims, pair *pas
 	switch rt.path {
 	case "/fresh-login":
 		return e.freshLogin(ctx, c, body)
+	case "/adapter/fresh-login":
+		if credentialsUser(body) == "" {
+			return badCredentials()
+		}
+		return paseto.Reply{} // the adapter's FreshLogin answers
 	case "/login":
 		return e.appLogin(ctx, body, device)
 	}
@@ -115,17 +120,32 @@ func password(user string) string { return "pw-" + user }
 // it: check the credentials, then ask for a fresh access token for the
 // access token's session.
 func (e *env) freshLogin(ctx context.Context, c *paseto.Claims, body []byte) paseto.Reply {
-	var cr struct{ Username, Password string }
-	if err := json.Unmarshal(body, &cr); err != nil || cr.Password != password(cr.Username) {
-		b, _ := json.Marshal(paseto.ErrorBody{Error: "invalid_credentials", Message: "wrong username or password"})
-		return paseto.Reply{Status: http.StatusUnauthorized, Header: jsonHeader, Body: b}
+	user := credentialsUser(body)
+	if user == "" {
+		return badCredentials()
 	}
-	tok, err := e.auth.FreshLogin(ctx, c, cr.Username)
+	tok, err := e.auth.FreshLogin(ctx, c, user)
 	if err != nil {
 		return e.guard.ProblemFor(err, nil).Reply()
 	}
 	b, _ := json.Marshal(tok)
 	return paseto.Reply{Status: http.StatusOK, Header: []paseto.Header{{Name: "Cache-Control", Value: "no-store"}}, Body: b}
+}
+
+// credentialsUser is the user whose right credentials the JSON body
+// {"username","password"} holds, or "" when they are not right.
+func credentialsUser(body []byte) string {
+	var cr struct{ Username, Password string }
+	if err := json.Unmarshal(body, &cr); err != nil || cr.Username == "" || cr.Password != password(cr.Username) {
+		return ""
+	}
+	return cr.Username
+}
+
+// badCredentials is the app's answer to wrong credentials.
+func badCredentials() paseto.Reply {
+	b, _ := json.Marshal(paseto.ErrorBody{Error: "invalid_credentials", Message: "wrong username or password"})
+	return paseto.Reply{Status: http.StatusUnauthorized, Header: jsonHeader, Body: b}
 }
 
 // appLogin is the app's login handler, as the examples write it: check the

@@ -13,8 +13,9 @@ import "errors"
 // ("invalid_token", "insufficient_scope", "insufficient_user_authentication",
 // "temporarily_unavailable", "server_error").
 //
-// A few sentinels refine another: ErrStoreFull and ErrStoreCorrupt are
-// kinds of ErrStoreUnavailable. A refinement has the code and the client
+// A few sentinels refine another: ErrStoreFull, ErrStoreCorrupt and
+// ErrKeysUnavailable are kinds of ErrStoreUnavailable, ErrCookieTooLarge
+// of ErrConfig. A refinement has the code and the client
 // message of the sentinel it refines, so clients are answered exactly as
 // for that one and learn nothing more ("temporarily_unavailable", 503); errors.Is
 // and the Error text tell them apart, for logs and metrics.
@@ -146,6 +147,24 @@ var (
 	// its code is "temporarily_unavailable"): the request is denied with 503,
 	// never allowed.
 	ErrStoreCorrupt = refine(ErrStoreUnavailable, "corrupt record in the session store")
+)
+
+// Key set failures.
+var (
+	// ErrKeySet means a key set document was refused: malformed JSON,
+	// duplicate members or key IDs, a kid that is not its key's ID, a key
+	// that is not a k4.public key (a local or secret key, another version),
+	// an unknown state, not exactly one current key, or oversize.
+	ErrKeySet = newError("invalid_key_set", "invalid key set")
+	// ErrKeysUnavailable means the verification keys could not be
+	// obtained: a remote key set that cannot be fetched and whose last good
+	// copy is too old to trust, or a key source that has never loaded. The
+	// request is denied, never allowed. It is an ErrStoreUnavailable
+	// (errors.Is reports both; its code is "temporarily_unavailable"), so
+	// the Guard answers it as it answers any dependency that cannot vouch
+	// for a token: 503 with Retry-After, not 401, because the client's token
+	// may well be valid.
+	ErrKeysUnavailable = refine(ErrStoreUnavailable, "verification keys unavailable")
 )
 
 // Key and configuration errors.

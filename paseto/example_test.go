@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/pasetotest"
 )
 
 // Mint and verify a v4.local access token.
@@ -169,14 +170,13 @@ func ExampleAuth() {
 // after the grace window, so the whole session is revoked — the thief's
 // copy and the legitimate user's current tokens alike.
 func ExampleAuth_Refresh_reuseDetected() {
-	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
+	clock := pasetotest.NewClock(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)) // a fake clock, to step past the grace window
 	accessRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	refreshRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	auth, _ := paseto.New(paseto.Config{
 		AccessKeys: accessRing, RefreshKeys: refreshRing,
 		GracePeriod: 10 * time.Second,
-		Clock:       clock,
+		Clock:       clock.Now,
 		Logger:      slog.New(slog.DiscardHandler),
 		OnSecurityEvent: func(_ context.Context, ev paseto.SecurityEvent) {
 			fmt.Println("security event:", ev.Kind, ev.Subject)
@@ -190,7 +190,7 @@ func ExampleAuth_Refresh_reuseDetected() {
 	retry, _ := auth.Refresh(ctx, first.RefreshToken) // a retry within the grace window
 	fmt.Println("same successor:", retry.RefreshToken == second.RefreshToken)
 
-	now = now.Add(time.Minute)
+	clock.Advance(time.Minute)
 	_, err := auth.Refresh(ctx, first.RefreshToken) // replayed later: reuse
 	fmt.Println(paseto.Code(err))
 	_, err = auth.Refresh(ctx, second.RefreshToken)
@@ -313,19 +313,19 @@ func ExampleAuth_FreshLogin() {
 // Session and device management: a user's sessions listed with the device
 // each was opened from, one signed out, then every other one.
 func ExampleAuth_ListSessions() {
-	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	clock := pasetotest.NewClock(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)) // a fake clock, to order the logins
 	accessRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	refreshRing, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	auth, _ := paseto.New(paseto.Config{
 		AccessKeys: accessRing, RefreshKeys: refreshRing,
-		Clock:       func() time.Time { return now },
+		Clock:       clock.Now,
 		MaxSessions: 10, // an eleventh login ends the oldest
 	})
 	ctx := context.Background()
 	laptop, _ := auth.Login(ctx, "alice", paseto.LoginOptions{Device: paseto.Device{Label: "Firefox on Linux"}})
-	now = now.Add(time.Minute)
+	clock.Advance(time.Minute)
 	phone, _ := auth.Login(ctx, "alice", paseto.LoginOptions{Device: paseto.Device{Label: "Safari on iPhone"}})
-	now = now.Add(time.Minute)
+	clock.Advance(time.Minute)
 	_, _ = auth.Login(ctx, "alice", paseto.LoginOptions{Device: paseto.Device{Label: "Chrome on Windows"}})
 
 	// The session page of the laptop: newest first, its own marked.

@@ -1,17 +1,15 @@
 // The Guard: the HTTP policy the adapters share. A request goes through
 // extract.go (finding the token), verify.go (checking it), policy.go (what
 // the route demands) and problem.go (the answer); this file holds the Guard,
-// Authenticate, which runs those steps, implicit refresh, and the Guard's
-// fresh-login and logout endpoints.
+// Authenticate, which runs those steps, and refresh (explicit and implicit).
+// The Guard's fresh-login endpoint is in freshlogin.go, its logout endpoint
+// in logout.go.
 
 package paseto
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 )
@@ -225,123 +223,4 @@ func (g *Guard) FinishImplicitRefresh(ctx context.Context, res *Result, status i
 		return
 	}
 	g.SetSessionCookies(w, pair, g.renewableCSRF(res.implicitCSRF, pair))
-}
-
-// FreshLogin is Auth.FreshLogin for the request's session: after the app
-// has checked the credentials of the user behind the access token access
-// again, it mints a fresh access token for the same session. When cookies
-// are enabled and access belongs to a cookie session (it carries a CSRF
-// binding), the new token is also set as the access cookie, so the
-// browser's next request is fresh; the caller should then leave it out of
-// the response body, as RefreshReply does for cookie sessions. The refresh
-// and CSRF cookies are untouched.
-func (g *Guard) FreshLogin(ctx context.Context, w Response, access *Claims, subject string) (*AccessToken, error) {
-	tok, err := g.auth.FreshLogin(ctx, access, subject)
-	if err != nil {
-		return nil, err
-	}
-	if g.freshTokenInCookie(access) {
-		c := g.cfg.Cookies
-		w.AddHeader("Set-Cookie", g.cookie(c.AccessName, tok.AccessToken, "/", true, tok.ExpiresAt.Sub(g.auth.now())))
-	}
-	return tok, nil
-}
-
-// freshTokenInCookie reports whether FreshLogin sets the fresh token for
-// access as the access cookie: cookies are enabled and access belongs to a
-// cookie session (it carries a CSRF binding).
-func (g *Guard) freshTokenInCookie(access *Claims) bool {
-	return g.cfg.Cookies != nil && access.CSRF != ""
-}
-
-// FreshLoginReply is the answer of a fresh-login endpoint once FreshLogin
-// returned tok for the access-token claims access: 200, not cacheable,
-// with the OAuth 2.0 token response ({"access_token","token_type",
-// "expires_in"}) or, when the token went into the access cookie, the same
-// without the token, as RefreshReply does for cookie sessions.
-func (g *Guard) FreshLoginReply(tok *AccessToken, access *Claims) (Reply, error) {
-	var body any = tok
-	if g.freshTokenInCookie(access) {
-		body = struct {
-			TokenType string `json:"token_type"`
-			ExpiresIn int64  `json:"expires_in"`
-		}{tok.TokenType, tok.ExpiresIn}
-	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		return Reply{}, err
-	}
-	return Reply{Status: http.StatusOK, Header: refreshHeader, Body: b}, nil
-}
-
-// FreshLoginFor serves a fresh-login endpoint after the application has
-// checked the credentials of subject: it mints the fresh token for the
-// request's access-token claims access (FreshLogin, which sets the cookie
-// for a cookie session) and returns FreshLoginReply for the adapter to
-// copy. Answer errors with ProblemFor.
-func (g *Guard) FreshLoginFor(ctx context.Context, w Response, access *Claims, subject string) (Reply, error) {
-	tok, err := g.FreshLogin(ctx, w, access, subject)
-	if err != nil {
-		return Reply{}, err
-	}
-	return g.FreshLoginReply(tok, access)
-}
-
-// Logout serves a logout endpoint: it ends the session of the request and
-// returns LogoutReply (204 No Content) for the adapter to copy. With cookies
-// enabled it expires every session cookie, so that the browser stops
-// sending them, whether the session was ended now, was already over, or the
-// request was refused (no token, a failed CSRF check). The one exception
-// is a store failure (503): the session may still be alive, so the cookies
-// stay for the browser to retry the logout after Retry-After.
-//
-// The session is the access token's (policy p, usually Required()). When no
-// valid access token arrives (the browser has dropped the expired access
-// cookie, say), the refresh cookie is used instead, with the same CSRF
-// check: the refresh cookie must therefore reach the logout endpoint, which
-// belongs under CookieConfig.RefreshPath. Answer errors with ProblemFor.
-func (g *Guard) Logout(r Request, w Response, p *Policy) (_ Reply, err error) {
-	if g.cfg.Cookies != nil {
-		defer func() {
-			if !isStoreError(err) {
-				g.ClearSessionCookies(w)
-			}
-		}()
-	}
-	res, err := g.Authenticate(r, w, p)
-	if err == nil && res.Claims == nil {
-		err = ErrMissingToken
-	}
-	if err != nil {
-		if isStoreError(err) || errors.Is(err, ErrCSRF) {
-			return Reply{}, err
-		}
-		c, rerr := g.refreshCookieClaims(r)
-		if rerr != nil {
-			if errors.Is(err, ErrMissingToken) {
-				return Reply{}, rerr
-			}
-			return Reply{}, err
-		}
-		res.Claims = c
-	}
-	if err := g.auth.Logout(r.Context(), res.Claims); err != nil {
-		return Reply{}, err
-	}
-	return LogoutReply(), nil
-}
-
-// refreshCookieClaims verifies the refresh cookie for Logout, with the CSRF
-// double submit (logout is an unsafe request). It does not touch the store:
-// ending a session needs no rotation.
-func (g *Guard) refreshCookieClaims(r Request) (*Claims, error) {
-	if g.cfg.Cookies == nil {
-		return nil, ErrMissingToken
-	}
-	rt := g.refreshCookieValue(r)
-	if rt == "" {
-		return nil, ErrMissingToken
-	}
-	csrf := g.csrfRequirement(r)
-	return g.auth.refreshVerify.Verify(r.Context(), g.refreshCookie(r, rt, []Requirement{csrf}), csrf)
 }

@@ -35,12 +35,6 @@ const (
 	DefaultKeySetMaxAge = 5 * time.Minute
 )
 
-// ErrKeySet means a key set document was refused: malformed JSON,
-// duplicate members or key IDs, a kid that is not its key's ID, a key
-// that is not a k4.public key (a local or secret key, another version),
-// an unknown state, not exactly one current key, or oversize.
-var ErrKeySet = newError("invalid_key_set", "invalid key set")
-
 // KeyState is the state of a published key.
 type KeyState uint8
 

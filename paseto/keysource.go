@@ -14,15 +14,6 @@ import (
 	"sync/atomic"
 )
 
-// ErrKeysUnavailable means the verification keys could not be obtained: a
-// remote key set that cannot be fetched and whose last good copy is too old
-// to trust, or a key source that has never loaded. The request is denied,
-// never allowed. It is an ErrStoreUnavailable (errors.Is reports both; its
-// code is "temporarily_unavailable"), so the Guard answers it as it answers
-// any dependency that cannot vouch for a token: 503 with Retry-After, not
-// 401, because the client's token may well be valid.
-var ErrKeysUnavailable = refine(ErrStoreUnavailable, "verification keys unavailable")
-
 var errVerifyOnly = fmt.Errorf("%w: this Auth only verifies access tokens (Config.AccessKeySource); it cannot mint", ErrConfig)
 
 // KeySource supplies the v4.public ring a Verifier checks tokens with, for

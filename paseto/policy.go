@@ -144,8 +144,13 @@ func WithMaxAge(d time.Duration) RouteOption {
 type Requirement func(ctx context.Context, c *Claims, now time.Time) error
 
 // RequireFresh demands a fresh token: minted straight from a credential
-// check, not by refresh. With maxAge > 0 the credential check must also be at
-// most maxAge old (per auth_time). Failures are ErrNotFresh.
+// check, not by refresh. Failures are ErrNotFresh.
+//
+// maxAge bounds the age of that credential check (per auth_time) only when
+// it is positive: RequireFresh(0) means "fresh, any age", not "zero
+// seconds old", like [Guard.FreshRequired] without [WithMaxAge]. A
+// negative maxAge also means any age. On a route, prefer
+// FreshRequired(WithMaxAge(d)), which refuses a non-positive d.
 func RequireFresh(maxAge time.Duration) Requirement {
 	return func(_ context.Context, c *Claims, now time.Time) error {
 		if !c.Fresh {

@@ -1,9 +1,11 @@
 // Answers: the Reply adapters copy to the response, the success replies of
-// the refresh and logout endpoints, and Problem, how an error is answered.
+// the refresh, fresh-login and logout endpoints, and Problem, how an error
+// is answered.
 
 package paseto
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -56,6 +58,26 @@ func refreshBody(res Result) []byte {
 	out = append(out, `,"refresh_expires_in":`...)
 	out = strconv.AppendInt(out, p.RefreshExpiresIn, 10)
 	return append(out, '}')
+}
+
+// FreshLoginReply is the answer of a fresh-login endpoint once FreshLogin
+// returned tok for the access-token claims access: 200, not cacheable,
+// with the OAuth 2.0 token response ({"access_token","token_type",
+// "expires_in"}) or, when the token went into the access cookie, the same
+// without the token, as RefreshReply does for cookie sessions.
+func (g *Guard) FreshLoginReply(tok *AccessToken, access *Claims) (Reply, error) {
+	var body any = tok
+	if g.freshTokenInCookie(access) {
+		body = struct {
+			TokenType string `json:"token_type"`
+			ExpiresIn int64  `json:"expires_in"`
+		}{tok.TokenType, tok.ExpiresIn}
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return Reply{}, err
+	}
+	return Reply{Status: http.StatusOK, Header: refreshHeader, Body: b}, nil
 }
 
 // LogoutReply is the answer of a successful logout: 204 No Content. The

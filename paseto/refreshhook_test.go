@@ -152,57 +152,6 @@ func TestRefreshHookUpdate(t *testing.T) {
 	}
 }
 
-func TestFreshLogin(t *testing.T) {
-	clock := newTestClock(epoch)
-	a, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t), Clock: clock.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	pair, _ := a.Login(ctx, "alice", LoginOptions{Scopes: []string{"profile"}, Claims: map[string]any{"role": "user"}})
-	clock.add(10 * time.Minute)
-	next, err := a.Refresh(ctx, pair.RefreshToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := a.FreshLogin(ctx, next.Access, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := a.VerifyAccess(ctx, tok.AccessToken, RequireFresh(time.Minute))
-	if err != nil {
-		t.Fatalf("fresh re-login token: %v", err)
-	}
-	if c.Session != pair.Access.Session || !c.AuthTime.Equal(clock.now().Truncate(time.Second)) || tok.TokenType != "Bearer" ||
-		tok.ExpiresIn != int64(DefaultAccessLifetime/time.Second) || !slices.Equal(c.Scopes, []string{"profile"}) {
-		t.Fatalf("fresh token: sid %q (want %q), auth_time %v, %+v", c.Session, pair.Access.Session, c.AuthTime, tok)
-	}
-	if role, _ := Claim[string](c, "role"); role != "user" {
-		t.Fatalf("role = %q", role)
-	}
-	// The refresh token is untouched: it still rotates.
-	if _, err := a.Refresh(ctx, next.RefreshToken); err != nil {
-		t.Fatalf("refresh after a fresh re-login: %v", err)
-	}
-	if _, err := a.FreshLogin(ctx, next.Access, "bob"); !errors.Is(err, ErrSubjectMismatch) {
-		t.Fatalf("another subject: %v", err)
-	}
-	if _, err := a.FreshLogin(ctx, nil, "alice"); !errors.Is(err, ErrConfig) {
-		t.Fatalf("nil claims: %v", err)
-	}
-	rc, _ := a.refreshVerify.Verify(ctx, pair.RefreshToken)
-	if _, err := a.FreshLogin(ctx, rc, "alice"); !errors.Is(err, ErrWrongType) {
-		t.Fatalf("refresh claims: %v", err)
-	}
-	// Verified claims of a session that has since ended get nothing.
-	if err := a.Logout(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.FreshLogin(ctx, next.Access, "alice"); !errors.Is(err, ErrRevoked) {
-		t.Fatalf("ended session: %v", err)
-	}
-}
-
 // A Requirement receives the context given to Verify.
 func TestRequirementContext(t *testing.T) {
 	type key struct{}
@@ -221,45 +170,6 @@ func TestRequirementContext(t *testing.T) {
 	cancel()
 	if _, err := v.Verify(ctx, tok, req); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
-	}
-}
-
-type headerRecorder struct{ h http.Header }
-
-func (r headerRecorder) AddHeader(name, value string) { r.h.Add(name, value) }
-
-// For a cookie session, Guard.FreshLogin sets the new token as the access
-// cookie; for a bearer session it sets nothing.
-func TestGuardFreshLoginCookie(t *testing.T) {
-	a, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := NewGuard(a, GuardConfig{Cookies: &CookieConfig{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	cs, err := g.LoginWithCookies(ctx, headerRecorder{http.Header{}}, "alice", LoginOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := headerRecorder{http.Header{}}
-	tok, err := g.FreshLogin(ctx, w, cs.Pair.Access, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cookies := (&http.Response{Header: http.Header{"Set-Cookie": w.h.Values("Set-Cookie")}}).Cookies()
-	if len(cookies) != 1 || cookies[0].Name != "__Host-access_token" || cookies[0].Value != tok.AccessToken || !cookies[0].HttpOnly {
-		t.Fatalf("Set-Cookie = %q, want the new access cookie only", w.h.Values("Set-Cookie"))
-	}
-	if tok.Access.CSRF != cs.Pair.Access.CSRF {
-		t.Fatal("the fresh token lost the session's CSRF binding")
-	}
-	bearer, _ := a.Login(ctx, "bob", LoginOptions{})
-	w = headerRecorder{http.Header{}}
-	if _, err := g.FreshLogin(ctx, w, bearer.Access, "bob"); err != nil || len(w.h) != 0 {
-		t.Fatalf("bearer session: %v, headers %v", err, w.h)
 	}
 }
 

@@ -31,8 +31,11 @@ func Example() {
 		// Check the user's credentials here, then:
 		pair, err := auth.Login(c.Request().Context(), "alice", paseto.LoginOptions{})
 		if err != nil {
-			return echo.ErrServiceUnavailable.Wrap(err)
+			// The Guard's answer: 403 too_many_sessions at a session cap,
+			// 503 with Retry-After when the store cannot answer.
+			return echov5paseto.DefaultErrorHandler(c, guard.ProblemFor(err, nil), err)
 		}
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 		return c.JSON(http.StatusOK, pair)
 	})
 	e.GET("/protected", func(c *echo.Context) error {

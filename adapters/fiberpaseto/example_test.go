@@ -29,8 +29,11 @@ func Example() {
 		// Check the user's credentials here, then:
 		pair, err := auth.Login(c.UserContext(), "alice", paseto.LoginOptions{})
 		if err != nil {
-			return fiber.NewError(fiber.StatusServiceUnavailable)
+			// The Guard's answer: 403 too_many_sessions at a session cap,
+			// 503 with Retry-After when the store cannot answer.
+			return fiberpaseto.DefaultErrorHandler(c, guard.ProblemFor(err, nil), err)
 		}
+		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.JSON(pair)
 	})
 	app.Get("/protected", m.Required(), func(c *fiber.Ctx) error {

@@ -49,9 +49,12 @@ func Example() {
 		// Check the user's credentials here, then:
 		pair, err := auth.Login(c.Request.Context(), "alice", paseto.LoginOptions{})
 		if err != nil {
-			c.AbortWithStatus(http.StatusServiceUnavailable)
+			// The Guard's answer: 403 too_many_sessions at a session cap,
+			// 503 with Retry-After when the store cannot answer.
+			ginpaseto.DefaultErrorHandler(c, guard.ProblemFor(err, nil), err)
 			return
 		}
+		c.Header("Cache-Control", "no-store")
 		c.JSON(http.StatusOK, pair)
 	})
 	r.GET("/protected", m.Required(), func(c *gin.Context) {

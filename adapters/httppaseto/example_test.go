@@ -30,16 +30,22 @@ func Example() {
 		// Check the user's credentials here, then:
 		pair, err := auth.Login(r.Context(), "alice", paseto.LoginOptions{})
 		if err != nil {
-			http.Error(w, `{"error":"unavailable"}`, http.StatusServiceUnavailable)
+			// The Guard's answer: 403 too_many_sessions at a session cap,
+			// 503 with Retry-After when the store cannot answer.
+			httppaseto.DefaultErrorHandler(w, r, guard.ProblemFor(err, nil), err)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
 		if err := json.NewEncoder(w).Encode(pair); err != nil {
 			log.Printf("login reply: %v", err)
 		}
 	})
 	mux.Handle("GET /protected", m.Required()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, `{"user":%q}`, httppaseto.Subject(r.Context()))
+		w.Header().Set("Content-Type", "application/json")
+		if err := json.NewEncoder(w).Encode(map[string]string{"user": httppaseto.Subject(r.Context())}); err != nil {
+			log.Printf("protected reply: %v", err)
+		}
 	})))
 	mux.Handle("POST /fresh", m.FreshRequired()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
 	mux.Handle("POST /refresh", m.RefreshHandler())

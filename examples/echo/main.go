@@ -148,7 +148,7 @@ func newEcho(b *backend) (*echo.Echo, error) {
 		return nil, err
 	}
 	m, bm := echopaseto.New(api, echopaseto.Config{}), echopaseto.New(browser, echopaseto.Config{})
-	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
+	h := &handlers{backend: b, api: api, browser: browser, bearer: m, cookies: bm}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -234,6 +234,7 @@ var endpoints = []endpoint{
 type handlers struct {
 	*backend
 	api, browser *paseto.Guard
+	bearer       *echopaseto.Middleware // the API Guard's, for FreshLogin
 	cookies      *echopaseto.Middleware // the browser Guard's, for LoginWithCookies and FreshLogin
 }
 
@@ -299,20 +300,16 @@ func (h *handlers) login(c echo.Context) error {
 
 // freshLogin re-checks the credentials of the user behind the access token
 // and answers a fresh access token for the same session: no new session,
-// and the refresh token is unchanged. Credentials of another user are
-// refused (401 mismatched_subject).
+// and the refresh token is unchanged. The API Guard's FreshLogin mints the
+// token and writes the reply (200, no-store, {"access_token","token_type",
+// "expires_in"}) or the error: credentials of another user are refused
+// (401 mismatched_subject).
 func (h *handlers) freshLogin(c echo.Context) error {
 	u, err := h.checkCredentials(c)
 	if err != nil {
 		return err
 	}
-	cl, _ := echopaseto.Claims(c)
-	tok, err := h.auth.FreshLogin(c.Request().Context(), cl, u.name)
-	if err != nil {
-		return echopaseto.DefaultErrorHandler(c, h.api.ProblemFor(err, nil), err)
-	}
-	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	return c.JSON(http.StatusOK, tok)
+	return h.bearer.FreshLogin(c, u.name)
 }
 
 // cookieFreshLogin is freshLogin for a browser session: the browser

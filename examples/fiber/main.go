@@ -142,7 +142,7 @@ func newApp(b *backend) (*fiber.App, error) {
 		return nil, err
 	}
 	m, bm := fiberpaseto.New(api, fiberpaseto.Config{}), fiberpaseto.New(browser, fiberpaseto.Config{})
-	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
+	h := &handlers{backend: b, api: api, browser: browser, bearer: m, cookies: bm}
 
 	app := fiber.New(fiber.Config{
 		AppName:               "pasetoauth fiber example",
@@ -236,6 +236,7 @@ var endpoints = []endpoint{
 type handlers struct {
 	*backend
 	api, browser *paseto.Guard
+	bearer       *fiberpaseto.Middleware // the API Guard's, for FreshLogin
 	cookies      *fiberpaseto.Middleware // the browser Guard's, for LoginWithCookies and FreshLogin
 }
 
@@ -301,20 +302,16 @@ func (h *handlers) login(c *fiber.Ctx) error {
 
 // freshLogin re-checks the credentials of the user behind the access token
 // and answers a fresh access token for the same session: no new session,
-// and the refresh token is unchanged. Credentials of another user are
-// refused (401 mismatched_subject).
+// and the refresh token is unchanged. The API Guard's FreshLogin mints the
+// token and writes the reply (200, no-store, {"access_token","token_type",
+// "expires_in"}) or the error: credentials of another user are refused
+// (401 mismatched_subject).
 func (h *handlers) freshLogin(c *fiber.Ctx) error {
 	u, ok, err := h.checkCredentials(c)
 	if !ok {
 		return err
 	}
-	cl, _ := fiberpaseto.Claims(c)
-	tok, err := h.auth.FreshLogin(c.UserContext(), cl, u.name)
-	if err != nil {
-		return fiberpaseto.DefaultErrorHandler(c, h.api.ProblemFor(err, nil), err)
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(tok)
+	return h.bearer.FreshLogin(c, u.name)
 }
 
 // cookieFreshLogin is freshLogin for a browser session: the browser

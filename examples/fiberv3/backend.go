@@ -117,8 +117,10 @@ func newBackend(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		// A client that retries a refresh within a few seconds (a lost
 		// response, two browser tabs) gets the same new pair instead of
 		// tripping reuse detection, which would log it out. Any older
-		// refresh token presented again still revokes the session.
-		GracePeriod: 5 * time.Second,
+		// refresh token presented again still revokes the session. The
+		// trade-off: for those seconds a stolen copy of that refresh
+		// token is not caught as reuse. Ten seconds, as in the README.
+		GracePeriod: 10 * time.Second,
 		// PASETO_ACCESS_LIFETIME, or 0 for the default.
 		AccessLifetime: lifetime,
 		// GET /sessions lists each session with the device it was opened

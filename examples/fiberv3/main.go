@@ -142,7 +142,7 @@ func newApp(b *backend) (*fiber.App, error) {
 		return nil, err
 	}
 	m, bm := fiberv3paseto.New(api, fiberv3paseto.Config{}), fiberv3paseto.New(browser, fiberv3paseto.Config{})
-	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
+	h := &handlers{backend: b, api: api, browser: browser, bearer: m, cookies: bm}
 
 	app := fiber.New(fiber.Config{
 		AppName:      "pasetoauth fiber v3 example",
@@ -235,6 +235,7 @@ var endpoints = []endpoint{
 type handlers struct {
 	*backend
 	api, browser *paseto.Guard
+	bearer       *fiberv3paseto.Middleware // the API Guard's, for FreshLogin
 	cookies      *fiberv3paseto.Middleware // the browser Guard's, for LoginWithCookies and FreshLogin
 }
 
@@ -300,20 +301,16 @@ func (h *handlers) login(c fiber.Ctx) error {
 
 // freshLogin re-checks the credentials of the user behind the access token
 // and answers a fresh access token for the same session: no new session,
-// and the refresh token is unchanged. Credentials of another user are
-// refused (401 mismatched_subject).
+// and the refresh token is unchanged. The API Guard's FreshLogin mints the
+// token and writes the reply (200, no-store, {"access_token","token_type",
+// "expires_in"}) or the error: credentials of another user are refused
+// (401 mismatched_subject).
 func (h *handlers) freshLogin(c fiber.Ctx) error {
 	u, ok, err := h.checkCredentials(c)
 	if !ok {
 		return err
 	}
-	cl, _ := fiberv3paseto.Claims(c)
-	tok, err := h.auth.FreshLogin(c.Context(), cl, u.name)
-	if err != nil {
-		return fiberv3paseto.DefaultErrorHandler(c, h.api.ProblemFor(err, nil), err)
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(tok)
+	return h.bearer.FreshLogin(c, u.name)
 }
 
 // cookieFreshLogin is freshLogin for a browser session: the browser

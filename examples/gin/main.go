@@ -141,7 +141,7 @@ func newRouter(b *backend) (*gin.Engine, error) {
 		return nil, err
 	}
 	m, bm := ginpaseto.New(api, ginpaseto.Config{}), ginpaseto.New(browser, ginpaseto.Config{})
-	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
+	h := &handlers{backend: b, api: api, browser: browser, bearer: m, cookies: bm}
 
 	r := gin.New()
 	// ClientIP, and so the IP a session is listed with, is the
@@ -227,6 +227,7 @@ var endpoints = []endpoint{
 type handlers struct {
 	*backend
 	api, browser *paseto.Guard
+	bearer       *ginpaseto.Middleware // the API Guard's, for FreshLogin
 	cookies      *ginpaseto.Middleware // the browser Guard's, for LoginWithCookies and FreshLogin
 }
 
@@ -295,21 +296,16 @@ func (h *handlers) login(c *gin.Context) {
 
 // freshLogin re-checks the credentials of the user behind the access token
 // and answers a fresh access token for the same session: no new session,
-// and the refresh token is unchanged. Credentials of another user are
-// refused (401 mismatched_subject).
+// and the refresh token is unchanged. The API Guard's FreshLogin mints the
+// token and writes the reply (200, no-store, {"access_token","token_type",
+// "expires_in"}) or the error: credentials of another user are refused
+// (401 mismatched_subject).
 func (h *handlers) freshLogin(c *gin.Context) {
 	u, ok := h.checkCredentials(c)
 	if !ok {
 		return
 	}
-	cl, _ := ginpaseto.Claims(c)
-	tok, err := h.auth.FreshLogin(c.Request.Context(), cl, u.name)
-	if err != nil {
-		ginpaseto.DefaultErrorHandler(c, h.api.ProblemFor(err, nil), err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, tok)
+	h.bearer.FreshLogin(c, u.name)
 }
 
 // cookieFreshLogin is freshLogin for a browser session: the browser

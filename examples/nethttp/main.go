@@ -151,7 +151,7 @@ func newHandler(b *backend) (http.Handler, error) {
 		return nil, err
 	}
 	m, bm := httppaseto.New(api, httppaseto.Config{}), httppaseto.New(browser, httppaseto.Config{})
-	h := &handlers{backend: b, api: api, browser: browser, cookies: bm}
+	h := &handlers{backend: b, api: api, browser: browser, bearer: m, cookies: bm}
 
 	// httppaseto.Device takes the client IP, which a session is listed
 	// with, from r.RemoteAddr: the connection's address, which no request
@@ -232,6 +232,7 @@ var endpoints = []endpoint{
 type handlers struct {
 	*backend
 	api, browser *paseto.Guard
+	bearer       *httppaseto.Middleware // the API Guard's, for FreshLogin
 	cookies      *httppaseto.Middleware // the browser Guard's, for LoginWithCookies and FreshLogin
 }
 
@@ -306,21 +307,16 @@ func (h *handlers) login(w http.ResponseWriter, r *http.Request) {
 
 // freshLogin re-checks the credentials of the user behind the access token
 // and answers a fresh access token for the same session: no new session,
-// and the refresh token is unchanged. Credentials of another user are
-// refused (401 mismatched_subject).
+// and the refresh token is unchanged. The API Guard's FreshLogin mints the
+// token and writes the reply (200, no-store, {"access_token","token_type",
+// "expires_in"}) or the error: credentials of another user are refused
+// (401 mismatched_subject).
 func (h *handlers) freshLogin(w http.ResponseWriter, r *http.Request) {
 	u, ok := h.checkCredentials(w, r)
 	if !ok {
 		return
 	}
-	cl, _ := httppaseto.FromContext(r.Context())
-	tok, err := h.auth.FreshLogin(r.Context(), cl, u.name)
-	if err != nil {
-		httppaseto.DefaultErrorHandler(w, r, h.api.ProblemFor(err, nil), err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, tok)
+	h.bearer.FreshLogin(w, r, u.name)
 }
 
 // cookieFreshLogin is freshLogin for a browser session: the browser
