@@ -279,6 +279,7 @@ func TestEviction(t *testing.T) {
 			w := newWorld(t, client, redisstore.Options{Prefix: prefix}, func(c *paseto.Config) { c.GracePeriod = 5 * time.Second })
 			var dead []*paseto.TokenPair
 			var liveSubjects []string
+			liveSessions := map[string][]*paseto.TokenPair{}
 			for i := range 10 {
 				// Logged out.
 				p := w.login(fmt.Sprintf("out-%d", i))
@@ -302,13 +303,11 @@ func TestEviction(t *testing.T) {
 					t.Fatal(err)
 				}
 				dead = append(dead, r1, r2, r3)
-				// Live, to be revoked after the eviction.
+				// Live, to be revoked while keys are being evicted.
 				sub = fmt.Sprintf("live-%d", i)
-				w.refresh(w.login(sub).RefreshToken)
-				w.login(sub)
+				liveSessions[sub] = []*paseto.TokenPair{w.refresh(w.login(sub).RefreshToken), w.login(sub)}
 				liveSubjects = append(liveSubjects, sub)
 			}
-			liveSessions := map[string][]*paseto.TokenPair{}
 			for _, sub := range liveSubjects {
 				liveSessions[sub] = append(liveSessions[sub], w.login(sub))
 			}
@@ -316,14 +315,45 @@ func TestEviction(t *testing.T) {
 			w.dead("before eviction", paseto.ErrRevoked, dead...)
 			ours := len(keysOf(t, client, prefix))
 
+			// checkNext takes the next live subject, while the store's
+			// keys are partly gone: every session that is accepted is
+			// listed, and once "log out everywhere" reports success, none
+			// works. It reports whether a session was still accepted, so
+			// that the checks are known to have met a live session.
+			next := 0
+			checkNext := func(when string) bool {
+				if next == len(liveSubjects) {
+					return false
+				}
+				sub := liveSubjects[next]
+				next++
+				accepted := false
+				listed, listErr := w.auth.ListSessions(ctx, sub, "")
+				for _, p := range liveSessions[sub] {
+					if _, err := w.auth.VerifyAccess(ctx, p.AccessToken); err != nil {
+						continue
+					}
+					accepted = true
+					if listErr == nil && !slices.ContainsFunc(listed, func(s paseto.SessionInfo) bool { return s.ID == p.Access.Session }) {
+						t.Fatalf("%s: %s: session %s is accepted but not listed", when, sub, p.Access.Session)
+					}
+				}
+				if err := w.auth.RevokeSubject(ctx, sub); err == nil {
+					w.dead(when+": after RevokeSubject("+sub+")", nil, liveSessions[sub]...)
+				}
+				return accepted
+			}
+
 			// Another application's keys, 4 KiB each, with TTLs (which
-			// volatile-* needs to evict them), in a bounded loop.
+			// volatile-* needs to evict them), 25 at a time in a bounded
+			// loop, so that the checks run while some of the store's keys
+			// are gone and others are not.
 			value := strings.Repeat("x", 4096)
-			deadline := time.Now().Add(30 * time.Second)
-			left := ours
-			for round := 0; round < 40 && left > 0 && time.Now().Before(deadline); round++ {
+			deadline := time.Now().Add(60 * time.Second)
+			left, checked := ours, 0
+			for round := 0; round < 400 && left > 0 && time.Now().Before(deadline); round++ {
 				pipe := client.Pipeline()
-				for i := range 100 {
+				for i := range 25 {
 					pipe.Set(ctx, fmt.Sprintf("other-app:%d:%d", round, i), value, time.Hour)
 				}
 				if _, err := pipe.Exec(ctx); err != nil {
@@ -331,35 +361,25 @@ func TestEviction(t *testing.T) {
 				}
 				// Checked every round, with the store's keys partly gone.
 				w.dead(fmt.Sprintf("round %d", round), nil, dead...)
-				left = len(keysOf(t, client, prefix))
-				t.Logf("round %d: %d of the store's %d keys left", round, left, ours)
+				now := len(keysOf(t, client, prefix))
+				if now < left && checkNext(fmt.Sprintf("round %d", round)) {
+					checked++
+				}
+				left = now
 			}
-			t.Logf("%s: %d of the store's %d keys evicted", policy, ours-left, ours)
+			t.Logf("%s: %d of the store's %d keys evicted; %d subjects with a live session checked during the eviction", policy, ours-left, ours, checked)
 			if left == ours {
 				t.Fatal("nothing of the store's was evicted: the test proves nothing")
+			}
+			if checked == 0 {
+				t.Fatal("no subject with a live session was checked while keys were being evicted: the test proves nothing")
 			}
 			w.dead("after eviction", nil, dead...)
 			if n := w.reused.Load() - reuseBefore; n != 0 {
 				t.Fatalf("%d reuse events for tokens of ended sessions", n)
 			}
-			// Whatever went, every session that is accepted is listed.
-			for _, sub := range liveSubjects {
-				listed, err := w.auth.ListSessions(ctx, sub, "")
-				if err != nil {
-					continue // reported failure: nothing is claimed
-				}
-				for _, p := range liveSessions[sub] {
-					if _, err := w.auth.VerifyAccess(ctx, p.AccessToken); err == nil &&
-						!slices.ContainsFunc(listed, func(s paseto.SessionInfo) bool { return s.ID == p.Access.Session }) {
-						t.Fatalf("%s: session %s is accepted but not listed", sub, p.Access.Session)
-					}
-				}
-			}
-			for _, sub := range liveSubjects {
-				if err := w.auth.RevokeSubject(ctx, sub); err != nil {
-					continue // reported failure: nothing is claimed
-				}
-				w.dead("after RevokeSubject("+sub+")", nil, liveSessions[sub]...)
+			for next < len(liveSubjects) {
+				checkNext("after eviction")
 			}
 			// And the store still works for new logins.
 			p := w.login("newcomer")
