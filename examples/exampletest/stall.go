@@ -60,6 +60,7 @@ func expectPrompt503(t *testing.T, what string, send func() *Response) {
 	if took > hungAnswerWithin {
 		t.Errorf("%s: answered after %v, want within %v", what, took.Round(time.Millisecond), hungAnswerWithin)
 	}
+	t.Logf("%s: 503 after %v", what, took.Round(time.Millisecond))
 }
 
 // untilNot503 sends a request until it is answered with anything but 503,
