@@ -606,3 +606,23 @@ func benchAuth(b *testing.B, clock *testClock, grace time.Duration) *Auth {
 	}
 	return a
 }
+
+// A MemoryStore keeps a sealed successor as the bytes it encodes, and any
+// other value as it is: either way Rotate answers the very value it was
+// given.
+func TestMemoryStorePacksKeptSuccessor(t *testing.T) {
+	sealed, err := sealKept("jti", "sid", &Claims{ID: "AAECAwQFBgcICQoLDA0ODw", IssuedAt: epoch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{sealed, "w1", "A", "AB", "ABC=", "AB\nCD", "AB\rC", "AC", "\x00AAAA", "\x01x",
+		v4.LocalHeader + "AAAA", strings.Repeat("w", 760)} {
+		p := packKept(v)
+		if got := unpackKept(p); got != v {
+			t.Fatalf("%q packed as %q comes back as %q", v, p, got)
+		}
+	}
+	if p := packKept(sealed); len(p) != 63 {
+		t.Fatalf("a sealed successor packs in %d bytes, want 63", len(p))
+	}
+}
