@@ -25,10 +25,10 @@ type MemoryStoreOptions struct {
 	// not ended. When it is reached and removing expired records frees no
 	// room, CreateSession (so Login) fails with ErrStoreFull; nothing is
 	// evicted to make room. Revocation never needs room and never fails.
-	// Default 1,000,000 records, about 235 MB when full: a session and its
-	// subject's record take about 470 B together after a refresh (520 B
-	// with a Device), and a session kept for a grace window holds its
-	// wrapped successor too, about 1.3 KB in all, for that long
+	// Default 1,000,000 records, about 190 MB when full: a session and its
+	// subject's record take about 375 B together after a refresh (420 B
+	// with a Device), and a session kept for a grace window holds what
+	// mints its successor again too, about 485 B in all, for that long
 	// (BenchmarkMemoryStoreSessionSize).
 	MaxEntries int
 	// Clock replaces time.Now for expiring records, for tests.

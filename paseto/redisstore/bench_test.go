@@ -122,7 +122,7 @@ func BenchmarkSessionMemoryRedis(b *testing.B) {
 	for _, tc := range []struct {
 		grace  time.Duration
 		device paseto.Device
-	}{{0, paseto.Device{}}, {5 * time.Second, paseto.Device{}}, {0, realisticDevice}} {
+	}{{0, paseto.Device{}}, {5 * time.Second, paseto.Device{}}, {0, realisticDevice}, {5 * time.Second, realisticDevice}} {
 		name := fmt.Sprintf("grace=%v", tc.grace)
 		if tc.device != (paseto.Device{}) {
 			name += "/device"
