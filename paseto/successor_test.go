@@ -478,8 +478,9 @@ func TestRetryRunsOnRefresh(t *testing.T) {
 	}
 }
 
-// FuzzOpenKept: a kept successor the fuzzer writes opens only when it is
-// the very value sealKept wrote, and then gives back what was sealed.
+// FuzzOpenKept: a kept successor the fuzzer writes opens only when
+// sealKept wrote it for that token and session, and then gives back what
+// was sealed.
 func FuzzOpenKept(f *testing.F) {
 	const presented, session = "presented-token-id-000", "session-id"
 	iat := time.Unix(1_800_000_000, 0).UTC()
@@ -501,8 +502,11 @@ func FuzzOpenKept(f *testing.F) {
 			}
 			return
 		}
-		if kept != sealed || jti != presented || sid != session {
-			t.Fatalf("opened a value sealKept did not write for it: %q", kept)
+		// Only a value sealed for presented and session opens: a seed,
+		// sealed by whichever process added it, or one the fuzzer forged
+		// (a failure).
+		if jti != presented || sid != session {
+			t.Fatalf("opened %q for another token or session", kept)
 		}
 		if id != "AAECAwQFBgcICQoLDA0ODw" || !at.Equal(iat) {
 			t.Fatalf("opened %q %v", id, at)
