@@ -190,10 +190,18 @@ type tokenHash [16]byte
 
 func hashOf(h string) tokenHash {
 	var t tokenHash
-	if h != "" {
-		sum := sha256.Sum256([]byte(h))
-		copy(t[:], sum[:])
+	if h == "" {
+		return t
 	}
+	var sum [sha256.Size]byte
+	var buf [64]byte
+	if len(h) <= len(buf) {
+		// The core's hashes (43 bytes) without a conversion's allocation.
+		sum = sha256.Sum256(buf[:copy(buf[:], h)])
+	} else {
+		sum = sha256.Sum256([]byte(h))
+	}
+	copy(t[:], sum[:])
 	return t
 }
 
