@@ -101,8 +101,10 @@ func (a *Auth) Login(ctx context.Context, subject string, o LoginOptions) (_ *To
 // rotation). The access token is never fresh and keeps the session's
 // auth_time and custom claims. A token that does not verify never reaches
 // the store. A replaced token presented again within the grace window gets
-// the same successor; outside it, or an older token, revokes the session,
-// emits a SecurityEvent and fails with ErrRefreshReused.
+// the same successor (the same token, ID and claims, minted again: another
+// string, which the store takes as the first); outside it, or an older
+// token, revokes the session, emits a SecurityEvent and fails with
+// ErrRefreshReused.
 //
 // Requirements, if any, are checked on the refresh token's claims before
 // the store is consulted. Config.OnRefresh, when set, runs next, still
