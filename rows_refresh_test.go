@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetoauth/pasetoauth/paseto"
 	"github.com/pasetoauth/pasetoauth/pasetotest"
 )
 
@@ -123,7 +124,21 @@ var refreshRows = []row{
 		},
 		want: endpoint(200),
 		then: func(t *testing.T, e *env, res *result) {
-			if res.reply.RefreshToken != e.pair.RefreshToken {
+			// The same successor, minted again: another string (a fresh
+			// nonce), the same token ID.
+			v, err := paseto.NewVerifier(e.auth.Config().RefreshKeys, paseto.TypeRefresh, paseto.WithClock(e.clock.Now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := v.Verify(context.Background(), res.reply.RefreshToken)
+			if err != nil {
+				t.Fatalf("the retry's successor: %v", err)
+			}
+			want, err := v.Verify(context.Background(), e.pair.RefreshToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != want.ID {
 				t.Errorf("a retry got another successor than the first refresh")
 			}
 		},

@@ -188,7 +188,12 @@ func ExampleAuth_Refresh_reuseDetected() {
 	second, _ := auth.Refresh(ctx, first.RefreshToken)
 
 	retry, _ := auth.Refresh(ctx, first.RefreshToken) // a retry within the grace window
-	fmt.Println("same successor:", retry.RefreshToken == second.RefreshToken)
+	// It gets the same successor: minted again, so another string, but
+	// the same token (ID and claims), which the store takes as the one.
+	refreshes, _ := paseto.NewVerifier(refreshRing, paseto.TypeRefresh, paseto.WithClock(clock))
+	r, _ := refreshes.Verify(ctx, retry.RefreshToken)
+	s, _ := refreshes.Verify(ctx, second.RefreshToken)
+	fmt.Println("same successor:", r.ID == s.ID)
 
 	clock.Advance(time.Minute)
 	_, err := auth.Refresh(ctx, first.RefreshToken) // replayed later: reuse

@@ -80,10 +80,19 @@ func (i *Issuer) Issue(t Template) (string, *Claims, error) {
 	if i == nil {
 		return "", nil, errVerifyOnly
 	}
+	return i.issue(t, newTokenID(), i.settings.now())
+}
+
+// issue is Issue with the token's ID and issue time (iat, nbf, truncated
+// to the second) given rather than drawn and read from the clock:
+// Auth.Refresh mints a successor at the instant it clamps auth_time to,
+// and mints it again, with the same ID and issue time, for a retry within
+// the grace window.
+func (i *Issuer) issue(t Template, id string, now time.Time) (string, *Claims, error) {
 	if t.Subject == "" {
 		return "", nil, fmt.Errorf("%w: subject required", ErrConfig)
 	}
-	now := i.settings.now().UTC().Truncate(time.Second)
+	now = now.UTC().Truncate(time.Second)
 	life := i.settings.lifetime
 	if t.Lifetime > 0 {
 		life = t.Lifetime
@@ -95,7 +104,7 @@ func (i *Issuer) Issue(t Template) (string, *Claims, error) {
 		Issuer:     i.settings.issuer,
 		Subject:    t.Subject,
 		Audience:   i.settings.audience,
-		ID:         newTokenID(),
+		ID:         id,
 		Type:       i.typ,
 		Session:    t.Session,
 		IssuedAt:   now,

@@ -3,11 +3,14 @@ package paseto
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"fmt"
 	"hash/maphash"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,10 +25,10 @@ type MemoryStoreOptions struct {
 	// not ended. When it is reached and removing expired records frees no
 	// room, CreateSession (so Login) fails with ErrStoreFull; nothing is
 	// evicted to make room. Revocation never needs room and never fails.
-	// Default 1,000,000 records, about 235 MB when full: a session and its
-	// subject's record take about 470 B together after a refresh (520 B
-	// with a Device), and a session kept for a grace window holds its
-	// wrapped successor too, about 1.3 KB in all, for that long
+	// Default 1,000,000 records, about 190 MB when full: a session and its
+	// subject's record take about 375 B together after a refresh (420 B
+	// with a Device), and a session kept for a grace window holds what
+	// mints its successor again too, about 485 B in all, for that long
 	// (BenchmarkMemoryStoreSessionSize).
 	MaxEntries int
 	// Clock replaces time.Now for expiring records, for tests.
@@ -143,15 +146,21 @@ type subjectShard struct {
 }
 
 // Times are Unix nanoseconds: a third of the size of a time.Time and no
-// pointer for the garbage collector to follow. What only a login with a
-// device, a grace window or a revocation needs is behind a pointer, nil
-// until then: a plain session is 144 bytes (a size class of its own)
-// instead of 248 (256).
+// pointer for the garbage collector to follow. Token hashes are kept
+// inline, 128 bits each (see tokenHash). What only a login with a device,
+// a grace window or a revocation needs is behind a pointer, nil until
+// then: a plain session is 144 bytes (a size class of its own) instead of
+// 248 (256).
 type memSession struct {
 	queued
-	revoked           bool
-	sid, subject      string
-	current, previous string      // hashes of refresh-token IDs
+	revoked bool
+	sid     string
+	subject string
+	// current and previous are the session's refresh-token hashes. Once
+	// the session is revoked for reuse, current is the Successor of the
+	// Rotate that detected it, so that a repeat of that call answers
+	// Reused again.
+	current, previous tokenHash
 	sub               *memSubject // its subject's record when it was created
 	gen               uint64      // sub's generation when it was created
 	device            *Device     // nil when the login gave none
@@ -163,12 +172,68 @@ type memSession struct {
 	rotatedAt         int64
 }
 
-// memAside holds a session's rarely needed fields.
+// memAside holds a session's rarely needed fields: 24 bytes, a size class
+// of its own.
 type memAside struct {
-	wrapped   string // the successor kept for a retry, until keepUntil
-	reusedBy  string // the Successor of the Rotate that detected reuse
-	keepUntil int64  // wrapped is kept up to and including then
-	forgetAt  int64  // for a revoked session: the tombstone's end
+	kept string // the successor kept for a retry, packed (packKept)
+	// at is, while kept is set, the end of the grace window: kept is kept
+	// up to and including then; for a revoked session (whose kept is
+	// dropped), the end of its tombstone.
+	at int64
+}
+
+// tokenHash is what a MemoryStore keeps of a refresh-token hash the core
+// passes: the first 128 bits of its SHA-256, as the Redis store does,
+// inline instead of a 43-byte string of its own (two of them are a fifth
+// of a session's memory). The zero value stands for the empty hash.
+type tokenHash [16]byte
+
+func hashOf(h string) tokenHash {
+	var t tokenHash
+	if h == "" {
+		return t
+	}
+	var sum [sha256.Size]byte
+	var buf [64]byte
+	if len(h) <= len(buf) {
+		// The core's hashes (43 bytes) without a conversion's allocation.
+		sum = sha256.Sum256(buf[:copy(buf[:], h)])
+	} else {
+		sum = sha256.Sum256([]byte(h))
+	}
+	copy(t[:], sum[:])
+	return t
+}
+
+// packKept is how a session holds a kept successor: the core's sealed
+// value, unpadded base64url, as the bytes it encodes after a 0 byte (a
+// quarter smaller: 63 bytes, not 83); any other value as it is, after a 1
+// byte.
+func packKept(v string) string {
+	enc := base64.RawURLEncoding.Strict()
+	raw, err := enc.DecodeString(v)
+	var b strings.Builder
+	if err != nil || enc.EncodedLen(len(raw)) != len(v) { // the decoder skips newlines
+		b.Grow(1 + len(v))
+		b.WriteByte(1)
+		b.WriteString(v)
+		return b.String()
+	}
+	b.Grow(1 + len(raw))
+	b.WriteByte(0)
+	b.Write(raw)
+	return b.String()
+}
+
+// unpackKept is the value packKept packed.
+func unpackKept(p string) string {
+	switch {
+	case p == "":
+		return ""
+	case p[0] == 0:
+		return base64.RawURLEncoding.EncodeToString([]byte(p[1:]))
+	}
+	return p[1:]
 }
 
 // side returns s's aside, creating it.
@@ -179,38 +244,32 @@ func (s *memSession) side() *memAside {
 	return s.aside
 }
 
-func (s *memSession) wrapped() string {
-	if s.aside == nil {
-		return ""
-	}
-	return s.aside.wrapped
+// keeps reports whether s holds a kept successor (packed).
+func (s *memSession) keeps() bool {
+	return s.aside != nil && s.aside.kept != ""
 }
 
+// keepUntil is the end of the grace window of s's kept successor; only
+// while it keeps one.
 func (s *memSession) keepUntil() int64 {
 	if s.aside == nil {
 		return 0
 	}
-	return s.aside.keepUntil
+	return s.aside.at
 }
 
-func (s *memSession) reusedBy() string {
-	if s.aside == nil {
-		return ""
-	}
-	return s.aside.reusedBy
-}
-
+// forgetAt is the end of a revoked session's tombstone.
 func (s *memSession) forgetAt() int64 {
 	if s.aside == nil {
 		return 0
 	}
-	return s.aside.forgetAt
+	return s.aside.at
 }
 
 // dropWrapped forgets the kept successor, if any.
 func (s *memSession) dropWrapped() {
 	if s.aside != nil {
-		s.aside.wrapped = ""
+		s.aside.kept = ""
 	}
 }
 
@@ -361,7 +420,7 @@ func (m *MemoryStore) createUnder(ss *subjectShard, r SessionRecord, now int64) 
 	gen := sub.gen.Load()
 
 	s := &memSession{
-		sid: r.ID, subject: r.Subject, current: r.Current, sub: sub, gen: gen,
+		sid: r.ID, subject: r.Subject, current: hashOf(r.Current), sub: sub, gen: gen,
 		createdAt: unixNano(r.CreatedAt), expiresAt: expires, idleEnd: math.MaxInt64,
 	}
 	if r.Device != (Device{}) {
@@ -486,8 +545,8 @@ func (m *MemoryStore) rotate(sh *sessionShard, r Rotation) (RotationResult, erro
 		return RotationResult{}, fmt.Errorf("%w: session unknown or revoked", ErrRevoked)
 	}
 	if s.revoked {
-		if by := s.reusedBy(); by != "" && by == r.Successor {
-			return RotationResult{Outcome: Reused}, nil
+		if s.current != (tokenHash{}) && s.current == hashOf(r.Successor) {
+			return RotationResult{Outcome: Reused}, nil // a repeat of the call that detected it
 		}
 		return RotationResult{}, fmt.Errorf("%w: session unknown or revoked", ErrRevoked)
 	}
@@ -499,9 +558,10 @@ func (m *MemoryStore) rotate(sh *sessionShard, r Rotation) (RotationResult, erro
 	if t >= s.expiresAt || t > s.idleEnd {
 		return RotationResult{}, ErrSessionExpired
 	}
+	presented, successor := hashOf(r.Presented), hashOf(r.Successor)
 	switch {
-	case equalHash(r.Presented, s.current):
-		s.previous, s.current = s.current, r.Successor
+	case equalHash(presented, s.current):
+		s.previous, s.current = s.current, successor
 		s.rotatedAt = t
 		if s.idle > 0 {
 			s.idleEnd = unixnano.AddSat(t, s.idle)
@@ -510,17 +570,17 @@ func (m *MemoryStore) rotate(sh *sessionShard, r Rotation) (RotationResult, erro
 		if r.Grace > 0 && r.WrappedSuccessor != "" {
 			// Kept for the grace window only: nothing can use it later.
 			a := s.side()
-			a.wrapped, a.keepUntil = r.WrappedSuccessor, unixnano.AddSat(t, int64(r.Grace))
+			a.kept, a.at = packKept(r.WrappedSuccessor), unixnano.AddSat(t, int64(r.Grace))
 			sh.kept.push(s)
 		}
 		// The session's end can only have moved later: its queue entry
 		// finds out when it comes.
 		return RotationResult{Outcome: Rotated}, nil
-	case s.previous != "" && equalHash(r.Presented, s.previous) && equalHash(r.Successor, s.current):
+	case s.previous != (tokenHash{}) && equalHash(presented, s.previous) && equalHash(successor, s.current):
 		return RotationResult{Outcome: Rotated}, nil // this very rotation, repeated
-	case r.Grace > 0 && s.previous != "" && equalHash(r.Presented, s.previous) && t-s.rotatedAt <= int64(r.Grace):
-		if s.wrapped() != "" && t <= s.keepUntil() {
-			return RotationResult{Outcome: Retried, WrappedSuccessor: s.wrapped()}, nil
+	case r.Grace > 0 && s.previous != (tokenHash{}) && equalHash(presented, s.previous) && t-s.rotatedAt <= int64(r.Grace):
+		if s.keeps() && t <= s.keepUntil() {
+			return RotationResult{Outcome: Retried, WrappedSuccessor: unpackKept(s.aside.kept)}, nil
 		}
 		// A retry inside its window whose successor another call, at the
 		// store's later clock, has dropped: nothing to hand out, and a
@@ -528,7 +588,7 @@ func (m *MemoryStore) rotate(sh *sessionShard, r Rotation) (RotationResult, erro
 		return RotationResult{}, fmt.Errorf("%w: the successor kept for the grace window is gone", ErrRevoked)
 	}
 	sh.revoke(s, t)
-	s.side().reusedBy = r.Successor
+	s.current = successor // see memSession.current
 	return RotationResult{Outcome: Reused}, nil
 }
 
@@ -558,7 +618,7 @@ func (m *MemoryStore) forget(sh *sessionShard, s *memSession) {
 	sh.q.remove(int(s.idx))
 	delete(sh.m, s.sid)
 	s.revoked = true
-	s.current, s.previous = "", ""
+	s.current, s.previous = tokenHash{}, tokenHash{}
 	s.dropWrapped()
 	m.count.Add(-1)
 }
@@ -621,11 +681,12 @@ func (sh *sessionShard) revoke(s *memSession, now int64) {
 	end := s.expiresAt
 	if s.revoked {
 		end = s.forgetAt() // a second revocation does not extend the first
+	} else {
+		s.current, s.previous = tokenHash{}, tokenHash{}
 	}
 	s.revoked = true
-	s.current, s.previous = "", ""
 	s.dropWrapped()
-	s.side().forgetAt = min(end, unixnano.AddSat(now, int64(memTombstone)))
+	s.side().at = min(end, unixnano.AddSat(now, int64(memTombstone)))
 	sh.requeue(s)
 }
 
@@ -702,7 +763,7 @@ func (m *MemoryStore) expireSessions(sh *sessionShard, now int64, budget int) {
 			freed++
 			continue
 		}
-		if s.wrapped() != "" && now > s.keepUntil() {
+		if s.keeps() && now > s.keepUntil() {
 			s.dropWrapped()
 		}
 		sh.q.set(0, s.nextDue()) // after now: see forgettable
@@ -762,7 +823,7 @@ func (k *keptQueue) expire(now int64, budget int) int {
 		it := k.items[k.head]
 		k.items[k.head] = keptItem{}
 		k.head++
-		if it.s.wrapped() != "" && it.s.keepUntil() == it.until {
+		if it.s.keeps() && it.s.keepUntil() == it.until {
 			it.s.dropWrapped()
 		}
 	}
@@ -877,6 +938,6 @@ func unixNano(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-func equalHash(a, b string) bool {
-	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+func equalHash(a, b tokenHash) bool {
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }

@@ -84,7 +84,7 @@ func MemoryStoreKeepsSuccessor(m *MemoryStore, sid string) bool {
 	sh.mu.RLock()
 	defer sh.mu.RUnlock()
 	s := sh.m[sid]
-	return s != nil && s.wrapped() != ""
+	return s != nil && s.keeps()
 }
 
 // MemoryStoreCheck verifies m's invariants: every record is in its shard's
@@ -131,7 +131,7 @@ func checkKept(sh *sessionShard) error {
 		}
 	}
 	for sid, s := range sh.m {
-		if s.wrapped() != "" && !queued[s] {
+		if s.keeps() && !queued[s] {
 			return fmt.Errorf("session %s keeps a successor it will never drop", sid)
 		}
 	}

@@ -11,9 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	v4 "github.com/pasetoauth/pasetoauth/paseto/internal/v4"
-	"golang.org/x/crypto/blake2b"
 )
 
 // TokenPair is what login and refresh return. It marshals to the OAuth 2.0
@@ -104,8 +101,10 @@ func (a *Auth) Login(ctx context.Context, subject string, o LoginOptions) (_ *To
 // rotation). The access token is never fresh and keeps the session's
 // auth_time and custom claims. A token that does not verify never reaches
 // the store. A replaced token presented again within the grace window gets
-// the same successor; outside it, or an older token, revokes the session,
-// emits a SecurityEvent and fails with ErrRefreshReused.
+// the same successor (the same token, ID and claims, minted again: another
+// string, which the store takes as the first); outside it, or an older
+// token, revokes the session, emits a SecurityEvent and fails with
+// ErrRefreshReused.
 //
 // Requirements, if any, are checked on the refresh token's claims before
 // the store is consulted. Config.OnRefresh, when set, runs next, still
@@ -130,8 +129,12 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 	// (the login ran on an instance whose clock is ahead, within Leeway)
 	// is written as now: never later than the token's iat, and never
 	// younger than it really is for freshness checks.
+	// The successor is issued at nowSec too, so that a retry within the
+	// grace window, which mints it again at the iat it kept, clamps to the
+	// same instant (see keptSuccessor).
+	nowSec := now.UTC().Truncate(time.Second)
 	authTime := rc.AuthTime
-	if nowSec := now.UTC().Truncate(time.Second); authTime.After(nowSec) {
+	if authTime.After(nowSec) {
 		authTime = nowSec
 	}
 	tpl := Template{Subject: rc.Subject, AuthTime: authTime, Session: rc.Session, Claims: claims, Scopes: rc.Scopes, CSRF: rc.CSRF,
@@ -142,7 +145,7 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 			return nil, err
 		}
 	}
-	successor, sc, err := a.refresh.Issue(tpl)
+	successor, sc, err := a.refresh.issue(tpl, newTokenID(), nowSec)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +163,9 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 	if rot.Grace > 0 {
 		// Kept only for a retry within the grace window; without one,
 		// nothing could read it.
-		rot.WrappedSuccessor = wrapSuccessor(rc.ID, successor)
+		if rot.WrappedSuccessor, err = sealKept(rc.ID, rc.Session, sc); err != nil {
+			return nil, err
+		}
 	}
 	res, err := a.store.Rotate(ctx, rot)
 	if err != nil {
@@ -169,10 +174,10 @@ func (a *Auth) Refresh(ctx context.Context, refreshToken string, reqs ...Require
 	switch res.Outcome {
 	case Rotated:
 	case Retried:
-		if successor, err = unwrapSuccessor(rc.ID, res.WrappedSuccessor); err != nil {
-			return nil, fmt.Errorf("%w: kept successor unreadable: %w", ErrStoreUnavailable, err)
-		}
-		if sc, err = a.refreshVerify.Verify(ctx, successor); err != nil {
+		// The successor this token was rotated to, minted again from what
+		// the store kept: the same ID, so the store takes it as the one
+		// it already knows.
+		if successor, sc, err = a.keptSuccessor(ctx, rc, tpl, res.WrappedSuccessor); err != nil {
 			return nil, err
 		}
 		a.securityEvent(ctx, SecurityEvent{Kind: EventRefreshRetried, Subject: rc.Subject, Session: rc.Session, At: now})
@@ -325,25 +330,4 @@ func (a *Auth) pair(access string, ac *Claims, refresh string, rc *Claims, now t
 func hashTokenID(jti string) string {
 	h := sha256.Sum256([]byte(jti))
 	return base64.RawURLEncoding.EncodeToString(h[:])
-}
-
-// successorKey derives the key that wraps the successor kept for the grace
-// window from the presented token's ID. Stores hold only the ID's hash, so
-// reading the store does not reveal a usable refresh token.
-func successorKey(jti string) *[32]byte {
-	k := blake2b.Sum256([]byte("pasetoauth successor wrap v1\x00" + jti))
-	return &k
-}
-
-func wrapSuccessor(jti, successor string) string {
-	return v4.Encrypt(successorKey(jti), []byte(successor), nil, nil)
-}
-
-func unwrapSuccessor(jti, wrapped string) (string, error) {
-	body, footer, err := v4.Split(wrapped, v4.LocalHeader, 1<<16, 0)
-	if err != nil {
-		return "", err
-	}
-	plain, err := v4.Decrypt(successorKey(jti), body, footer, nil)
-	return string(plain), err
 }

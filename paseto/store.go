@@ -154,8 +154,11 @@ type Rotation struct {
 	Subject, Session string
 	// Presented and Successor are hashes of refresh-token IDs.
 	Presented, Successor string
-	// WrappedSuccessor is the successor token, encrypted for the holder of
-	// the presented token. Empty when Grace is zero: nothing can use it.
+	// WrappedSuccessor is what Auth needs to mint the successor again for
+	// a retry (its ID and issue time), sealed for the holder of the
+	// presented token: opaque to the store, which keeps it as given (83
+	// bytes; earlier versions wrote the whole token, about 700). Empty
+	// when Grace is zero: nothing can use it.
 	WrappedSuccessor string
 	Now              time.Time
 	Grace            time.Duration

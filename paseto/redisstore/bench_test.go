@@ -122,7 +122,7 @@ func BenchmarkSessionMemoryRedis(b *testing.B) {
 	for _, tc := range []struct {
 		grace  time.Duration
 		device paseto.Device
-	}{{0, paseto.Device{}}, {5 * time.Second, paseto.Device{}}, {0, realisticDevice}} {
+	}{{0, paseto.Device{}}, {5 * time.Second, paseto.Device{}}, {0, realisticDevice}, {5 * time.Second, realisticDevice}} {
 		name := fmt.Sprintf("grace=%v", tc.grace)
 		if tc.device != (paseto.Device{}) {
 			name += "/device"
@@ -279,21 +279,43 @@ func BenchmarkRevocationReach(b *testing.B) {
 
 // BenchmarkSessionUsedMemoryRedis measures what sessions cost Redis as a
 // whole: the growth of INFO's used_memory over 10,000 logins, each
-// refreshed once (grace 0), one or five sessions per subject, without a
-// device and with a realistic one. The timed loop is empty: only the
-// metric means anything.
+// refreshed once, one or five sessions per subject, without a device and
+// with a realistic one; with grace 0, and ("grace=1m") inside a grace
+// window of a minute, which the run stays within, so that every session
+// still has its kept successor. The timed loop is empty: only the metric
+// means anything.
 func BenchmarkSessionUsedMemoryRedis(b *testing.B) {
+	type run struct {
+		perSubject int
+		device     paseto.Device
+		grace      time.Duration
+	}
+	var runs []run
 	for _, perSubject := range []int{1, 5} {
 		for _, device := range []paseto.Device{{}, realisticDevice} {
+			runs = append(runs, run{perSubject, device, 0})
+		}
+	}
+	runs = append(runs, run{1, paseto.Device{}, time.Minute}, run{1, realisticDevice, time.Minute})
+	for _, r := range runs {
+		perSubject, device := r.perSubject, r.device
+		{
 			name := fmt.Sprintf("per-subject=%d", perSubject)
 			if device != (paseto.Device{}) {
 				name += "/device"
+			}
+			if r.grace > 0 {
+				name += "/grace=" + r.grace.String()
 			}
 			b.Run(name, func(b *testing.B) {
 				srv := startOwnServer(b, "--appendonly", "no")
 				client := srv.client(b)
 				store := newStore(b, client, redisstore.Options{})
-				auth := newAuth(b, store, time.Now, func(c *paseto.Config) { c.KeepIP = paseto.IPTruncated })
+				auth := newAuth(b, store, time.Now, func(c *paseto.Config) {
+					c.KeepIP = paseto.IPTruncated
+					c.GracePeriod = r.grace
+				})
+				start := time.Now()
 				used := func() int64 {
 					info, err := client.Info(ctx, "memory").Result()
 					if err != nil {
@@ -327,6 +349,9 @@ func BenchmarkSessionUsedMemoryRedis(b *testing.B) {
 					}
 				}
 				grown := used() - before
+				if r.grace > 0 && time.Since(start) >= r.grace {
+					b.Fatalf("the run took %v, longer than the grace window: kept successors expired", time.Since(start))
+				}
 				for b.Loop() {
 				}
 				b.ReportMetric(float64(grown)/n, "B/session")

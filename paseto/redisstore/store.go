@@ -91,9 +91,16 @@
 // a reuse, RevokeOtherSessions and a login at the cap remove theirs; "log
 // out everywhere" (RevokeSubject) deletes the index, whatever it holds, and
 // the next login starts a new one, without the older sessions. The kept
-// successor (the next refresh token, encrypted for the holder of the one
-// it replaced) is written only with a grace period, with PX set to it, so
-// the memory it takes is returned as soon as no retry can use it.
+// successor is what paseto.Auth needs to answer a retry within the grace
+// window: the next refresh token's ID and issue time, sealed for the
+// holder of the token it replaced (83 bytes; earlier versions kept the
+// whole token, wrapped, about 700, and a retry still reads that). It is
+// opaque to the store, which keeps it as given, in a key of its own,
+// written only with a grace period, with PX set to it, so the memory it
+// takes (200 B by MEMORY USAGE) is returned as soon as no retry can use
+// it. In the session hash it would cost less inside the window (the hash
+// grows by one jemalloc size class, 96 B), but it would stay there after
+// the window, until the next refresh, which is most of a session's life.
 //
 // # Upgrading
 //

@@ -912,3 +912,84 @@ func TestNewOptions(t *testing.T) {
 		t.Fatal("SessionLive with a pre-1970 time and no Redis succeeded")
 	}
 }
+
+// TestKeptSuccessorSealed: with a grace period, the kept successor in
+// Redis is the 83-byte sealed value, holding neither the successor nor
+// its ID nor its ID's hash; a retry through Redis answers the same token
+// (the same ID) in another string; and a kept value altered in Redis
+// answers 503, changes nothing and revokes nothing.
+func TestKeptSuccessorSealed(t *testing.T) {
+	srv := startServer(t)
+	client := srv.client(t)
+	prefix := srv.uniquePrefix(t)
+	clock := storetest.NewClock(time.Now())
+	store := newStore(t, client, redisstore.Options{Prefix: prefix, Clock: clock.Now})
+	refreshRing, err := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := newAuth(t, store, clock.Now, func(c *paseto.Config) {
+		c.GracePeriod = 5 * time.Second
+		c.RefreshKeys = refreshRing
+	})
+	refreshes, err := paseto.NewVerifier(refreshRing, paseto.TypeRefresh, paseto.WithClock(clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := auth.Login(ctx, "alice", paseto.LoginOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := auth.Refresh(ctx, first.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := refreshes.Verify(ctx, second.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept string
+	for _, k := range keysOf(t, client, prefix) {
+		if strings.Contains(k, "}:w:") {
+			kept = k
+		}
+	}
+	if kept == "" {
+		t.Fatal("no kept successor with a grace period")
+	}
+	v := client.Get(ctx, kept).Val()
+	idHash := sha256.Sum256([]byte(sc.ID))
+	if len(v) != 83 || strings.Contains(v, sc.ID) || strings.Contains(v, base64.RawURLEncoding.EncodeToString(idHash[:])) ||
+		strings.Contains(v, second.RefreshToken[10:40]) {
+		t.Fatalf("kept successor %q (%d bytes)", v, len(v))
+	}
+
+	clock.Advance(time.Second)
+	retry, err := auth.Refresh(ctx, first.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := refreshes.Verify(ctx, retry.RefreshToken)
+	if err != nil || rc.ID != sc.ID || retry.RefreshToken == second.RefreshToken {
+		t.Fatalf("retry answered ID %q (%v), want %q in another string", rc.ID, err, sc.ID)
+	}
+
+	// Altered in Redis: a flipped character, the window kept.
+	b := []byte(v)
+	if b[40] = 'A'; v[40] == 'A' {
+		b[40] = 'B'
+	}
+	pttl := client.PTTL(ctx, kept).Val()
+	if err := client.Set(ctx, kept, string(b), pttl).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := auth.Refresh(ctx, first.RefreshToken); !errors.Is(err, paseto.ErrStoreUnavailable) || p != nil {
+		t.Fatalf("retry with an altered kept successor: %v, want ErrStoreUnavailable", err)
+	}
+	if _, err := auth.VerifyAccess(ctx, second.AccessToken); err != nil {
+		t.Fatalf("the session after the altered answer: %v", err)
+	}
+	if _, err := auth.Refresh(ctx, retry.RefreshToken); err != nil {
+		t.Fatalf("the successor after the altered answer: %v", err)
+	}
+}
