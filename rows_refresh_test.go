@@ -126,7 +126,7 @@ var refreshRows = []row{
 		then: func(t *testing.T, e *env, res *result) {
 			// The same successor, minted again: another string (a fresh
 			// nonce), the same token ID.
-			v, err := paseto.NewVerifier(e.auth.Config().RefreshKeys, paseto.TypeRefresh, paseto.WithClock(e.clock.Now))
+			v, err := paseto.NewVerifier(e.auth.Config().RefreshKeys, paseto.TypeRefresh, paseto.VerifierConfig{Clock: e.clock.Now})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -190,7 +190,7 @@ func ExampleAuth_Refresh_reuseDetected() {
 	retry, _ := auth.Refresh(ctx, first.RefreshToken) // a retry within the grace window
 	// It gets the same successor: minted again, so another string, but
 	// the same token (ID and claims), which the store takes as the one.
-	refreshes, _ := paseto.NewVerifier(refreshRing, paseto.TypeRefresh, paseto.WithClock(clock))
+	refreshes, _ := paseto.NewVerifier(refreshRing, paseto.TypeRefresh, paseto.VerifierConfig{Clock: clock.Now})
 	r, _ := refreshes.Verify(ctx, retry.RefreshToken)
 	s, _ := refreshes.Verify(ctx, second.RefreshToken)
 	fmt.Println("same successor:", r.ID == s.ID)

@@ -932,7 +932,7 @@ func TestKeptSuccessorSealed(t *testing.T) {
 		c.GracePeriod = 5 * time.Second
 		c.RefreshKeys = refreshRing
 	})
-	refreshes, err := paseto.NewVerifier(refreshRing, paseto.TypeRefresh, paseto.WithClock(clock.Now))
+	refreshes, err := paseto.NewVerifier(refreshRing, paseto.TypeRefresh, paseto.VerifierConfig{Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

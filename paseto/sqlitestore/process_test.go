@@ -218,7 +218,7 @@ func TestTwoProcessesRefreshOneToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refreshes, err := paseto.NewVerifier(ring, paseto.TypeRefresh)
+	refreshes, err := paseto.NewVerifier(ring, paseto.TypeRefresh, paseto.VerifierConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -145,7 +145,7 @@ func (e *env) refresh(rt string) *paseto.TokenPair {
 // rotating it.
 func (e *env) refreshClaims(rt string) *paseto.Claims {
 	e.t.Helper()
-	v, err := paseto.NewVerifier(e.cfg.RefreshKeys, paseto.TypeRefresh, paseto.WithClock(e.clock.Now))
+	v, err := paseto.NewVerifier(e.cfg.RefreshKeys, paseto.TypeRefresh, paseto.VerifierConfig{Clock: e.clock.Now})
 	if err != nil {
 		e.t.Fatal(err)
 	}
