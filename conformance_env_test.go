@@ -66,9 +66,9 @@ func (e *env) setHook(h paseto.RefreshHook) {
 func newEnv(t *testing.T, ad adapter, tweak func(*paseto.Config)) *env {
 	t.Helper()
 	e := &env{t: t}
-	kit := pasetotest.New(t, pasetotest.Options{
+	kit := pasetotest.New(t, pasetotest.Config{
 		Clock: pasetotest.NewClock(epoch),
-		Config: func(c *paseto.Config) {
+		Auth: func(c *paseto.Config) {
 			// Implicit refresh needs a grace window: a page's parallel
 			// requests carry the same refresh cookie, and without one the
 			// second rotation counts as reuse and revokes the session.

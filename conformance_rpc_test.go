@@ -444,11 +444,11 @@ func TestRPCConformance(t *testing.T) {
 				for _, r := range rpcRows {
 					t.Run(r.name, func(t *testing.T) {
 						t.Parallel()
-						e := &rpcEnv{kit: pasetotest.New(t, pasetotest.Options{
+						e := &rpcEnv{kit: pasetotest.New(t, pasetotest.Config{
 							Clock: pasetotest.NewClock(epoch),
 							// Short, so that the hung-store row takes a
 							// fraction of a second.
-							Config: func(c *paseto.Config) { c.StoreTimeout = storeTimeout },
+							Auth: func(c *paseto.Config) { c.StoreTimeout = storeTimeout },
 						})}
 						e.call = s.serve(t, e.kit.Guard, rpcPolicies(t, e.kit.Guard), &e.ran)
 						auth := r.auth(t, e)

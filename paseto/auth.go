@@ -208,7 +208,7 @@ func New(cfg Config) (*Auth, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Store == nil {
-		cfg.Store = NewMemoryStore(MemoryStoreOptions{Clock: cfg.Clock})
+		cfg.Store = NewMemoryStore(MemoryStoreConfig{Clock: cfg.Clock})
 	}
 	a := &Auth{cfg: cfg, store: newBoundedStore(cfg.Store, cfg.StoreTimeout, cfg.Logger, cfg.Observer), now: cfg.Clock}
 	var err error

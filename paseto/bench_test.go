@@ -46,7 +46,7 @@ const benchSubject, benchSID = "user-1234", "s-AAAAAAAAAAAAAAAAAAAAAA"
 // newBenchStore returns a memory store in which the benchmark tokens'
 // session is live.
 func newBenchStore(b *testing.B) *paseto.MemoryStore {
-	store := paseto.NewMemoryStore(paseto.MemoryStoreOptions{})
+	store := paseto.NewMemoryStore(paseto.MemoryStoreConfig{})
 	now := time.Now()
 	_, err := store.CreateSession(context.Background(), paseto.SessionRecord{
 		ID: benchSID, Subject: benchSubject, Current: "h", CreatedAt: now, ExpiresAt: now.Add(time.Hour),

@@ -66,7 +66,7 @@ func TestDeviceRefusesWhatIsNoIP(t *testing.T) {
 }
 
 func TestLoginRefusesBadDeviceAndCreatesNothing(t *testing.T) {
-	store := NewMemoryStore(MemoryStoreOptions{})
+	store := NewMemoryStore(MemoryStoreConfig{})
 	a, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t), Store: store, KeepIP: IPFull})
 	if err != nil {
 		t.Fatal(err)

@@ -304,7 +304,7 @@ func (s *flakySource) LookupKey(ctx context.Context, kid string) (*KeyRing, erro
 
 func TestVerifyOnlyAuth(t *testing.T) {
 	k1, k2 := GenerateSecretKey(), GenerateSecretKey()
-	store := NewMemoryStore(MemoryStoreOptions{})
+	store := NewMemoryStore(MemoryStoreConfig{})
 	issuer, err := New(Config{AccessKeys: mustPublicRing(t, k1), RefreshKeys: mustLocalRing(t), Store: store})
 	if err != nil {
 		t.Fatal(err)

@@ -18,8 +18,8 @@ import (
 	"github.com/pasetoauth/pasetoauth/paseto/internal/unixnano"
 )
 
-// MemoryStoreOptions configures a MemoryStore.
-type MemoryStoreOptions struct {
+// MemoryStoreConfig configures a MemoryStore.
+type MemoryStoreConfig struct {
 	// MaxEntries bounds the records held: one per session (live, or revoked
 	// for reuse within the last minute) and one per subject with a session that has
 	// not ended. When it is reached and removing expired records frees no
@@ -293,7 +293,7 @@ type memSubject struct {
 const memTidyMin = 8
 
 // NewMemoryStore returns an empty MemoryStore.
-func NewMemoryStore(opts MemoryStoreOptions) *MemoryStore {
+func NewMemoryStore(opts MemoryStoreConfig) *MemoryStore {
 	if opts.MaxEntries <= 0 {
 		opts.MaxEntries = 1_000_000
 	}

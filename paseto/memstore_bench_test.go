@@ -38,7 +38,7 @@ type memScaleStore struct {
 }
 
 func newMemScaleStore(clock func() time.Time, maxEntries int) memScaleStore {
-	m := paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: clock, MaxEntries: maxEntries})
+	m := paseto.NewMemoryStore(paseto.MemoryStoreConfig{Clock: clock, MaxEntries: maxEntries})
 	ctx := context.Background()
 	return memScaleStore{
 		live: func(subject, sid string, now time.Time) bool {
@@ -323,6 +323,6 @@ func runMemScale(t *testing.T, newStore func(clock func() time.Time, maxEntries 
 // store's benchmarks).
 func BenchmarkMemoryStoreSessions(b *testing.B) {
 	storetest.Benchmark(b, func(_ *testing.B, now func() time.Time) paseto.Store {
-		return paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: now})
+		return paseto.NewMemoryStore(paseto.MemoryStoreConfig{Clock: now})
 	})
 }

@@ -36,7 +36,7 @@ func BenchmarkMemoryStoreSessionSize(b *testing.B) {
 		grace := tc.grace
 		b.Run(tc.name, func(b *testing.B) {
 			clock := fakeclock.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
-			store := paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: clock.Now})
+			store := paseto.NewMemoryStore(paseto.MemoryStoreConfig{Clock: clock.Now})
 			access, refresh := paseto.GenerateSymmetricKey(), paseto.GenerateSymmetricKey()
 			ar, err := paseto.NewLocalKeyRing(access)
 			if err != nil {

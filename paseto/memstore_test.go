@@ -21,7 +21,7 @@ var memT0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 func TestMemoryStoreConformance(t *testing.T) {
 	storetest.Run(t, storetest.Harness{
 		New: func(t *testing.T, now func() time.Time) paseto.Store {
-			return paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: now})
+			return paseto.NewMemoryStore(paseto.MemoryStoreConfig{Clock: now})
 		},
 		// Two Auths over one MemoryStore stand for two goroutine pools in
 		// one process.
@@ -42,7 +42,7 @@ type memEnv struct {
 	auth  *paseto.Auth
 }
 
-func newMemEnv(t *testing.T, opts paseto.MemoryStoreOptions, tweak func(*paseto.Config)) *memEnv {
+func newMemEnv(t *testing.T, opts paseto.MemoryStoreConfig, tweak func(*paseto.Config)) *memEnv {
 	t.Helper()
 	e := &memEnv{clock: storetest.NewClock(memT0)}
 	opts.Clock = e.clock.Now
@@ -152,7 +152,7 @@ func TestMemoryStoreFullRefusesOnlyLogin(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newMemEnv(t, paseto.MemoryStoreOptions{MaxEntries: 8}, nil)
+			e := newMemEnv(t, paseto.MemoryStoreConfig{MaxEntries: 8}, nil)
 			p, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -305,7 +305,7 @@ func TestMemoryStoreForgetsOnTime(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newMemEnv(t, paseto.MemoryStoreOptions{}, nil)
+			e := newMemEnv(t, paseto.MemoryStoreConfig{}, nil)
 			key := tc.prepare(t, e)
 			for _, c := range tc.checks {
 				e.advanceTo(t, c.at)
@@ -347,7 +347,7 @@ func TestMemoryStoreSuccessorKeptForGraceOnly(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newMemEnv(t, paseto.MemoryStoreOptions{}, nil)
+			e := newMemEnv(t, paseto.MemoryStoreConfig{}, nil)
 			e.create(t, "s1", "alice", 24*time.Hour, 0)
 			rot := paseto.Rotation{Subject: "alice", Session: "s1", Presented: "h0-s1", Successor: "h1", WrappedSuccessor: "w1", Grace: grace}
 			rotate(t, e, rot, paseto.Rotated)
@@ -365,7 +365,7 @@ func TestMemoryStoreSuccessorKeptForGraceOnly(t *testing.T) {
 		})
 	}
 	t.Run("not kept without grace", func(t *testing.T) {
-		e := newMemEnv(t, paseto.MemoryStoreOptions{}, nil)
+		e := newMemEnv(t, paseto.MemoryStoreConfig{}, nil)
 		e.create(t, "s1", "alice", 24*time.Hour, 0)
 		rotate(t, e, paseto.Rotation{Subject: "alice", Session: "s1", Presented: "h0-s1", Successor: "h1", WrappedSuccessor: "w1"}, paseto.Rotated)
 		if paseto.MemoryStoreKeepsSuccessor(e.store, "s1") {
@@ -381,7 +381,7 @@ func TestMemoryStoreSuccessorKeptForGraceOnly(t *testing.T) {
 // theft: it is denied and the session is not revoked for reuse.
 func TestMemoryStoreRetryAfterItsSuccessorWasDropped(t *testing.T) {
 	const grace = 10 * time.Second
-	e := newMemEnv(t, paseto.MemoryStoreOptions{}, nil)
+	e := newMemEnv(t, paseto.MemoryStoreConfig{}, nil)
 	e.create(t, "s1", "alice", 24*time.Hour, 0)
 	rot := paseto.Rotation{Subject: "alice", Session: "s1", Presented: "h0-s1", Successor: "h1", WrappedSuccessor: "w1", Grace: grace}
 	rotate(t, e, rot, paseto.Rotated)
@@ -401,7 +401,7 @@ func TestMemoryStoreRetryAfterItsSuccessorWasDropped(t *testing.T) {
 // TestMemoryStoreExpiresAsItGoes: ordinary writes remove ended records a
 // few at a time, with no sweep and whatever subjects the logins are for.
 func TestMemoryStoreExpiresAsItGoes(t *testing.T) {
-	e := newMemEnv(t, paseto.MemoryStoreOptions{}, nil)
+	e := newMemEnv(t, paseto.MemoryStoreConfig{}, nil)
 	const ending, writes = 2000, 3000
 	for i := range ending {
 		e.create(t, fmt.Sprintf("short-%d", i), fmt.Sprintf("user-%d", i), time.Minute, 0)
@@ -420,7 +420,7 @@ func TestMemoryStoreExpiresAsItGoes(t *testing.T) {
 }
 
 func TestMemoryStoreSessionLiveAllocs(t *testing.T) {
-	e := newMemEnv(t, paseto.MemoryStoreOptions{}, nil)
+	e := newMemEnv(t, paseto.MemoryStoreConfig{}, nil)
 	e.create(t, "s1", "alice", time.Hour, time.Hour)
 	ctx, now := context.Background(), e.clock.Now()
 	allocs := testing.AllocsPerRun(100, func() {
@@ -438,7 +438,7 @@ func TestMemoryStoreSessionLiveAllocs(t *testing.T) {
 func TestMemoryStoreLostRecordIsDead(t *testing.T) {
 	for _, key := range []string{"session/s1", "subject/alice"} {
 		t.Run(key, func(t *testing.T) {
-			e := newMemEnv(t, paseto.MemoryStoreOptions{}, nil)
+			e := newMemEnv(t, paseto.MemoryStoreConfig{}, nil)
 			e.create(t, "s1", "alice", time.Hour, 0)
 			paseto.MemoryStoreForget(e.store, key)
 			if e.live(t, "alice", "s1") {
@@ -462,7 +462,7 @@ func TestMemoryStoreLostRecordIsDead(t *testing.T) {
 // removed at its end, no session that pointed to it is live again, even
 // asked about an earlier time (a caller's clock behind the store's).
 func TestMemoryStoreRemovedSubjectEndsSessions(t *testing.T) {
-	e := newMemEnv(t, paseto.MemoryStoreOptions{}, nil)
+	e := newMemEnv(t, paseto.MemoryStoreConfig{}, nil)
 	e.create(t, "s1", "alice", time.Hour, 0)
 	before := e.clock.Now().Add(30 * time.Minute)
 	e.clock.Advance(time.Hour)
@@ -480,7 +480,7 @@ func TestMemoryStoreRemovedSubjectEndsSessions(t *testing.T) {
 // returned before RevokeSubject began is dead; one whose creation began
 // after RevokeSubject returned is live.
 func TestMemoryStoreRevokeSubjectOrdersCreates(t *testing.T) {
-	e := newMemEnv(t, paseto.MemoryStoreOptions{}, nil)
+	e := newMemEnv(t, paseto.MemoryStoreConfig{}, nil)
 	const rounds, creators, perCreator = 20, 4, 50
 	for round := range rounds {
 		var phase atomic.Int32 // 0 before RevokeSubject, 1 during, 2 after
@@ -542,7 +542,7 @@ func TestMemoryStoreRevokeSubjectOrdersCreates(t *testing.T) {
 // while the clock moves (run it with -race), then checks the store's
 // invariants and that each goroutine saw its own writes.
 func TestMemoryStoreConcurrent(t *testing.T) {
-	e := newMemEnv(t, paseto.MemoryStoreOptions{MaxEntries: 600}, nil)
+	e := newMemEnv(t, paseto.MemoryStoreConfig{MaxEntries: 600}, nil)
 	ctx := context.Background()
 	const workers, iterations = 8, 400
 	var wg sync.WaitGroup
@@ -612,7 +612,7 @@ func TestMemoryStoreConcurrent(t *testing.T) {
 // day does not grow it, and listing costs what the live sessions cost.
 func TestMemoryStoreSessionListStaysBounded(t *testing.T) {
 	clock := storetest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
-	store := paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: clock.Now})
+	store := paseto.NewMemoryStore(paseto.MemoryStoreConfig{Clock: clock.Now})
 	access, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	a, err := paseto.New(paseto.Config{AccessKeys: access, RefreshKeys: refresh, Store: store, Clock: clock.Now})

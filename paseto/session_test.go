@@ -63,7 +63,7 @@ func TestTokensNeverOutliveTheSession(t *testing.T) {
 func TestRefreshUnderClockSkew(t *testing.T) {
 	access, refresh := mustLocalRing(t), mustLocalRing(t)
 	ahead, behind := newTestClock(epoch.Add(3*time.Second)), newTestClock(epoch)
-	store := NewMemoryStore(MemoryStoreOptions{Clock: behind.now})
+	store := NewMemoryStore(MemoryStoreConfig{Clock: behind.now})
 	instance := func(c *testClock) *Auth {
 		a, err := New(Config{AccessKeys: access, RefreshKeys: refresh, Store: store, Clock: c.now, Leeway: 5 * time.Second})
 		if err != nil {

@@ -30,7 +30,7 @@ func TestRefreshWrapsSuccessorOnlyWithGrace(t *testing.T) {
 	for _, grace := range []time.Duration{0, 30 * time.Second} {
 		t.Run(grace.String(), func(t *testing.T) {
 			clock := newTestClock(epoch)
-			store := &rotationRecorder{MemoryStore: NewMemoryStore(MemoryStoreOptions{Clock: clock.now})}
+			store := &rotationRecorder{MemoryStore: NewMemoryStore(MemoryStoreConfig{Clock: clock.now})}
 			a, err := New(Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t), Store: store,
 				GracePeriod: grace, Clock: clock.now})
 			if err != nil {
@@ -95,7 +95,7 @@ func (s *keptStore) Rotate(ctx context.Context, r Rotation) (RotationResult, err
 func newKeptEnv(t *testing.T, tweak func(*Config)) *keptEnv {
 	t.Helper()
 	e := &keptEnv{clock: newTestClock(epoch)}
-	e.store = &keptStore{MemoryStore: NewMemoryStore(MemoryStoreOptions{Clock: e.clock.now})}
+	e.store = &keptStore{MemoryStore: NewMemoryStore(MemoryStoreConfig{Clock: e.clock.now})}
 	e.cfg = Config{AccessKeys: mustLocalRing(t), RefreshKeys: mustLocalRing(t), Store: e.store,
 		GracePeriod: 10 * time.Second, Clock: e.clock.now, Logger: slog.New(slog.DiscardHandler),
 		OnSecurityEvent: func(_ context.Context, ev SecurityEvent) { e.events = append(e.events, ev) }}
@@ -606,7 +606,7 @@ func BenchmarkRefresh(b *testing.B) {
 func benchAuth(b *testing.B, clock *testClock, grace time.Duration) *Auth {
 	b.Helper()
 	a, err := New(Config{AccessKeys: mustLocalRing(b), RefreshKeys: mustLocalRing(b),
-		Store: NewMemoryStore(MemoryStoreOptions{Clock: clock.now}), GracePeriod: grace, Clock: clock.now,
+		Store: NewMemoryStore(MemoryStoreConfig{Clock: clock.now}), GracePeriod: grace, Clock: clock.now,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)

@@ -9,10 +9,10 @@
 //
 // # The kit
 //
-// [New] returns a [Kit]: Auth and Guard, built as the [Options] say (a
+// [New] returns a [Kit]: Auth and Guard, built as the [Config] say (a
 // func(*paseto.Config) and a func(*paseto.GuardConfig) adjust them as the
 // application's main would), its [Clock] and its [FaultyStore]. Keys are
-// new random ones for every kit, or derived from [Options.Seed]; they are
+// new random ones for every kit, or derived from [Config.Seed]; they are
 // test keys, never shipped. [Kit.Events] lists the security events the
 // Auth emitted.
 //

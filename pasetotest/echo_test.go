@@ -19,7 +19,7 @@ import (
 // echo v4: the handler and its middleware called on e.NewContext; the
 // kit's clock moves past the route's freshness window.
 func TestEchoDeleteAccount(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	m := echopaseto.New(kit.Guard, echopaseto.Config{})
 	deleteAccount := func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }
 	h := m.FreshRequired(paseto.WithMaxAge(5 * time.Minute))(deleteAccount)

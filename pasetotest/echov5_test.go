@@ -19,7 +19,7 @@ import (
 // echo v5: a pair from kit.Login refreshed through the app's refresh
 // endpoint; the replaced refresh token, presented again, ends the session.
 func TestEchoV5Refresh(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	m := echov5paseto.New(kit.Guard, echov5paseto.Config{})
 	e := echo.New()
 	e.POST("/auth/refresh", m.RefreshHandler())

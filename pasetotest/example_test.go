@@ -53,7 +53,7 @@ func serve(h http.Handler, r *http.Request) *http.Response {
 // A test of an app's routes: a kit, the app built on its Guard, a token
 // per case.
 func Example() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	h := app(kit.Guard)
 
 	tok := kit.AccessToken(t, "alice")
@@ -72,12 +72,12 @@ func Example() {
 	// 401
 }
 
-// Options adjust the Auth and the Guard as the application's main does;
+// A Config adjusts the Auth and the Guard as the application's main does;
 // Seed makes the keys the same in every run.
 func ExampleNew() {
-	kit := pasetotest.New(t, pasetotest.Options{
+	kit := pasetotest.New(t, pasetotest.Config{
 		Seed: "my-app tests",
-		Config: func(c *paseto.Config) {
+		Auth: func(c *paseto.Config) {
 			c.AccessLifetime = 5 * time.Minute
 			c.Issuer = "https://auth.example.test"
 		},
@@ -94,8 +94,8 @@ func ExampleNew() {
 // A store with a clock of its own reads the kit's.
 func ExampleNewClock() {
 	clock := pasetotest.NewClock(time.Date(2031, 6, 1, 9, 0, 0, 0, time.UTC))
-	store := paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: clock.Now})
-	kit := pasetotest.New(t, pasetotest.Options{Clock: clock, Store: store})
+	store := paseto.NewMemoryStore(paseto.MemoryStoreConfig{Clock: clock.Now})
+	kit := pasetotest.New(t, pasetotest.Config{Clock: clock, Store: store})
 	kit.Clock.Advance(time.Hour)
 	fmt.Println(kit.Clock.Now(), kit.Store.Unwrap() == store)
 	// Output:
@@ -105,7 +105,7 @@ func ExampleNewClock() {
 // Every token the kit mints without being asked for a bad one is
 // accepted by the Auth's verifier, and so by the Guard.
 func ExampleKit_AccessToken() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	ctx := context.Background()
 	now := kit.Clock.Now()
 	for _, opts := range [][]pasetotest.TokenOption{
@@ -135,7 +135,7 @@ func ExampleKit_AccessToken() {
 
 // Bearer puts the token in the Authorization header.
 func ExampleBearer() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	req := pasetotest.Bearer(httptest.NewRequest("GET", "/me", nil), kit.AccessToken(t, "alice"))
 	resp := serve(app(kit.Guard), req)
 	fmt.Println(resp.StatusCode, len(req.Header.Get("Authorization")) > len("Bearer v4.local."))
@@ -145,7 +145,7 @@ func ExampleBearer() {
 
 // A scope the route demands and the token lacks is 403.
 func ExampleScopes() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	h := app(kit.Guard)
 	for _, tok := range []string{
 		kit.AccessToken(t, "alice", pasetotest.Scopes("notes:write")),
@@ -161,7 +161,7 @@ func ExampleScopes() {
 
 // Custom claims, read back typed.
 func ExampleClaim() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	tok := kit.AccessToken(t, "u-1001", pasetotest.Claim("role", "admin"), pasetotest.Claim("teams", []string{"docs", "ops"}))
 	c, _ := kit.Auth.VerifyAccess(context.Background(), tok)
 	role, _ := paseto.Claim[string](c, "role")
@@ -173,7 +173,7 @@ func ExampleClaim() {
 
 // The device a session is listed with.
 func ExampleDevice() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	kit.Login(t, "alice", pasetotest.Device(paseto.Device{UserAgent: "Firefox", Label: "laptop"}))
 	list, _ := kit.Auth.ListSessions(context.Background(), "alice", "")
 	fmt.Println(len(list), list[0].UserAgent, list[0].Label)
@@ -183,7 +183,7 @@ func ExampleDevice() {
 
 // A second access token of a session: logging out with one ends both.
 func ExampleInSession() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	pair := kit.Login(t, "alice")
 	other := kit.AccessToken(t, "alice", pasetotest.InSession(pair.Access.Session))
 	h := app(kit.Guard)
@@ -196,7 +196,7 @@ func ExampleInSession() {
 
 // A token minted by a refresh is not fresh: FreshRequired refuses it.
 func ExampleNotFresh() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	h := app(kit.Guard)
 	for _, tok := range []string{kit.AccessToken(t, "alice"), kit.AccessToken(t, "alice", pasetotest.NotFresh())} {
 		fmt.Println(serve(h, pasetotest.Bearer(httptest.NewRequest("DELETE", "/account", nil), tok)).StatusCode)
@@ -208,7 +208,7 @@ func ExampleNotFresh() {
 
 // A fresh token whose credentials are older than the route's max age.
 func ExampleAuthTime() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	tok := kit.AccessToken(t, "alice", pasetotest.AuthTime(kit.Clock.Now().Add(-6*time.Minute)))
 	resp := serve(app(kit.Guard), pasetotest.Bearer(httptest.NewRequest("DELETE", "/account", nil), tok))
 	fmt.Println(resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
@@ -218,7 +218,7 @@ func ExampleAuthTime() {
 
 // A token living a minute, then the clock moves past it.
 func ExampleLifetime() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	tok := kit.AccessToken(t, "alice", pasetotest.Lifetime(time.Minute))
 	_, err := kit.Auth.VerifyAccess(context.Background(), tok)
 	fmt.Println(err)
@@ -233,7 +233,7 @@ func ExampleLifetime() {
 // A token minted ten minutes ago: still valid, its login too old for a
 // five-minute freshness window.
 func ExampleIssuedAt() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	tok := kit.AccessToken(t, "alice", pasetotest.IssuedAt(kit.Clock.Now().Add(-10*time.Minute)))
 	h := app(kit.Guard)
 	fmt.Println(serve(h, pasetotest.Bearer(httptest.NewRequest("GET", "/me", nil), tok)).StatusCode)
@@ -245,7 +245,7 @@ func ExampleIssuedAt() {
 
 // An expired token, in a session that is still live.
 func ExampleExpired() {
-	kit := pasetotest.New(t, pasetotest.Options{Config: func(c *paseto.Config) { c.Leeway = 30 * time.Second }})
+	kit := pasetotest.New(t, pasetotest.Config{Auth: func(c *paseto.Config) { c.Leeway = 30 * time.Second }})
 	resp := serve(app(kit.Guard), pasetotest.Bearer(httptest.NewRequest("GET", "/me", nil), kit.AccessToken(t, "alice", pasetotest.Expired())))
 	fmt.Println(resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	// Output:
@@ -254,7 +254,7 @@ func ExampleExpired() {
 
 // A token from a server whose clock runs ahead.
 func ExampleNotYetValid() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	_, err := kit.Auth.VerifyAccess(context.Background(), kit.AccessToken(t, "alice", pasetotest.NotYetValid()))
 	fmt.Println(errors.Is(err, paseto.ErrNotYetValid))
 	// Output:
@@ -264,7 +264,7 @@ func ExampleNotYetValid() {
 // A refresh token, its rotation, and the idle timeout ending the session
 // when the clock moves past it.
 func ExampleKit_Login() {
-	kit := pasetotest.New(t, pasetotest.Options{Config: func(c *paseto.Config) { c.IdleTimeout = time.Hour }})
+	kit := pasetotest.New(t, pasetotest.Config{Auth: func(c *paseto.Config) { c.IdleTimeout = time.Hour }})
 	ctx := context.Background()
 	pair := kit.Login(t, "alice", pasetotest.Scopes("notes:read"))
 	next, err := kit.Auth.Refresh(ctx, pair.RefreshToken)
@@ -280,7 +280,7 @@ func ExampleKit_Login() {
 
 // A cookie session, as a browser holds it.
 func ExampleKit_CookieLogin() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	cs := kit.CookieLogin(t, "alice")
 	for _, c := range cs.Cookies {
 		fmt.Println(c.Name, c.Path, c.HttpOnly)
@@ -296,7 +296,7 @@ func ExampleKit_CookieLogin() {
 // The cookies and the CSRF header on a request; without the header, an
 // unsafe method is refused.
 func ExampleCookieSession_Apply() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	h := app(kit.Guard)
 	cs := kit.CookieLogin(t, "alice", pasetotest.Scopes("notes:write"))
 	fmt.Println(serve(h, cs.Apply(httptest.NewRequest("POST", "/notes", nil))).StatusCode)
@@ -311,7 +311,7 @@ func ExampleCookieSession_Apply() {
 
 // The session follows the cookies a refresh sets, and a logout's.
 func ExampleCookieSession_Update() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	h := app(kit.Guard)
 	cs := kit.CookieLogin(t, "alice")
 	before := cs.Cookies[0].Value
@@ -333,7 +333,7 @@ func ExampleCookieSession_Update() {
 // A refresh token presented twice: the reuse is a security event, and the
 // session ends.
 func ExampleKit_Events() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	ctx := context.Background()
 	pair := kit.Login(t, "alice")
 	_, _ = kit.Auth.Refresh(ctx, pair.RefreshToken)
@@ -350,7 +350,7 @@ func ExampleKit_Events() {
 // The store down: the app answers 503 with Retry-After, and its handler
 // does not run. Healed, the same token works.
 func ExampleFaultyStore_Set() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	h := app(kit.Guard)
 	tok := kit.AccessToken(t, "alice")
 
@@ -373,7 +373,7 @@ func ExampleFaultyStore_Set() {
 // A hung store: the call waits for the Auth's store deadline, then fails
 // as unavailable (503 over HTTP).
 func ExampleFault() {
-	kit := pasetotest.New(t, pasetotest.Options{Config: func(c *paseto.Config) { c.StoreTimeout = 50 * time.Millisecond }})
+	kit := pasetotest.New(t, pasetotest.Config{Auth: func(c *paseto.Config) { c.StoreTimeout = 50 * time.Millisecond }})
 	tok := kit.AccessToken(t, "alice")
 	kit.Store.Set(pasetotest.Hang, pasetotest.OpSessionLive)
 	start := time.Now()
@@ -385,7 +385,7 @@ func ExampleFault() {
 
 // An expired refresh token never reaches the store.
 func ExampleFaultyStore_Calls() {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	pair := kit.Login(t, "alice") // the kit's own calls are not counted
 	kit.Clock.Advance(31 * 24 * time.Hour)
 	_, err := kit.Auth.Refresh(context.Background(), pair.RefreshToken)
@@ -400,7 +400,7 @@ func ExampleFaultyStore_Calls() {
 
 // Any store, the app's own included, can be wrapped.
 func ExampleNewFaultyStore() {
-	inner := paseto.NewMemoryStore(paseto.MemoryStoreOptions{})
+	inner := paseto.NewMemoryStore(paseto.MemoryStoreConfig{})
 	s := pasetotest.NewFaultyStore(inner)
 	s.Set(pasetotest.Unavailable, pasetotest.OpRevokeSubject)
 	err := s.RevokeSubject(context.Background(), "alice")

@@ -15,7 +15,7 @@ import (
 // fiber v2: a cookie session through app.Test; the CSRF header is what
 // tells the page's requests from a cross-site form's.
 func TestFiberCart(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	m := fiberpaseto.New(kit.Guard, fiberpaseto.Config{})
 	app := fiber.New()
 	app.Post("/cart", m.Required(), func(c *fiber.Ctx) error {

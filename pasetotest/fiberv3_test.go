@@ -18,7 +18,7 @@ import (
 // fiber v3: the store unavailable, hung or corrupt is 503 with
 // Retry-After, and the handler never runs; healed, the same token works.
 func TestFiberV3StoreDown(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{Config: func(c *paseto.Config) { c.StoreTimeout = 100 * time.Millisecond }})
+	kit := pasetotest.New(t, pasetotest.Config{Auth: func(c *paseto.Config) { c.StoreTimeout = 100 * time.Millisecond }})
 	m := fiberv3paseto.New(kit.Guard, fiberv3paseto.Config{})
 	app := fiber.New()
 	ran := 0

@@ -18,7 +18,7 @@ func init() { gin.SetMode(gin.TestMode) }
 
 // gin: the app's router served through httptest, a token per case.
 func TestGinNotes(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	m := ginpaseto.New(kit.Guard, ginpaseto.Config{})
 	r := gin.New() // in your app: r := newRouter(kit.Guard)
 	r.GET("/notes", m.Required(paseto.WithScopes("notes:read")), func(c *gin.Context) {
@@ -46,7 +46,7 @@ func TestGinNotes(t *testing.T) {
 // gin.CreateTestContext: the middleware called on a test context, then the
 // app's handler on the same context when it let the request through.
 func TestGinTestContext(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	m := ginpaseto.New(kit.Guard, ginpaseto.Config{})
 	me := func(c *gin.Context) { c.String(http.StatusOK, "hello, "+ginpaseto.Subject(c)) }
 

@@ -22,17 +22,17 @@ import (
 // It is the same clock as paseto/storetest's Clock.
 type Clock = fakeclock.Clock
 
-// NewClock returns a Clock reading t, for [Options.Clock] when a store
+// NewClock returns a Clock reading t, for [Config.Clock] when a store
 // built before the kit must read the kit's clock.
 func NewClock(t time.Time) *Clock { return fakeclock.New(t) }
 
-// start is the Clock's reading unless Options.Clock says otherwise.
+// start is the Clock's reading unless Config.Clock says otherwise.
 var start = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Options configures a [Kit]. The zero value is ready to use: fresh random
+// Config configures a [Kit]. The zero value is ready to use: fresh random
 // keys, v4.local access tokens, a memory store, a Clock reading
 // 2030-01-01 00:00:00 UTC, cookies enabled on the Guard.
-type Options struct {
+type Config struct {
 	// Seed, when set, derives the kit's keys from it, so that two kits
 	// with the same Seed (two runs of a test, two services in one test)
 	// mint and accept the same tokens. The keys are test keys, derived
@@ -48,7 +48,7 @@ type Options struct {
 	// paseto.MemoryStore on the kit's Clock. A store with a clock of its
 	// own should read the kit's (see NewClock).
 	Store paseto.Store
-	// Config, when set, adjusts the paseto.Config before the Auth is built,
+	// Auth, when set, adjusts the paseto.Auth before the Auth is built,
 	// as the application configures its own: lifetimes, OnRefresh, issuer
 	// and audience, MaxSessions, StoreTimeout. The kit has set AccessKeys,
 	// RefreshKeys, Store (its FaultyStore), Clock (its Clock's Now), a
@@ -57,7 +57,7 @@ type Options struct {
 	// a Store set here should wrap the kit's (c.Store), or the kit's
 	// Store no longer sees the Auth's calls. An OnSecurityEvent set here
 	// runs after the kit has recorded the event.
-	Config func(*paseto.Config)
+	Auth func(*paseto.Config)
 	// Guard, when set, adjusts the paseto.GuardConfig before the Guard is
 	// built. It starts with Cookies set to &paseto.CookieConfig{} (the
 	// defaults: __Host- names, the X-CSRF-Token header), so that
@@ -70,14 +70,14 @@ type Options struct {
 // hand Auth and Guard to the code under test as the application's main
 // would.
 type Kit struct {
-	// Auth is built from the Options' Config over the kit's keys, Clock
+	// Auth is built as Config.Auth adjusts it, over the kit's keys, Clock
 	// and Store.
 	Auth *paseto.Auth
-	// Guard is built over Auth from the Options' GuardConfig.
+	// Guard is built over Auth as Config.Guard adjusts it.
 	Guard *paseto.Guard
 	// Clock is the clock Auth, Guard and the default store read.
 	Clock *Clock
-	// Store is Auth's store: a FaultyStore over Options.Store or the
+	// Store is Auth's store: a FaultyStore over Config.Store or the
 	// memory store.
 	Store *FaultyStore
 
@@ -85,9 +85,9 @@ type Kit struct {
 	events []paseto.SecurityEvent
 }
 
-// New returns a Kit built as the Options say. It fails tb when the
+// New returns a Kit built as o says. It fails tb when the
 // configuration does (paseto.New or paseto.NewGuard refusing it).
-func New(tb testing.TB, o Options) *Kit {
+func New(tb testing.TB, o Config) *Kit {
 	tb.Helper()
 	k := &Kit{Clock: o.Clock}
 	if k.Clock == nil {
@@ -95,7 +95,7 @@ func New(tb testing.TB, o Options) *Kit {
 	}
 	inner := o.Store
 	if inner == nil {
-		inner = paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: k.Clock.Now})
+		inner = paseto.NewMemoryStore(paseto.MemoryStoreConfig{Clock: k.Clock.Now})
 	}
 	k.Store = NewFaultyStore(inner)
 	access, refresh, err := keyRings(o.Seed, o.Public)
@@ -106,8 +106,8 @@ func New(tb testing.TB, o Options) *Kit {
 		AccessKeys: access, RefreshKeys: refresh, Store: k.Store,
 		Clock: k.Clock.Now, Logger: slog.New(slog.DiscardHandler),
 	}
-	if o.Config != nil {
-		o.Config(&cfg)
+	if o.Auth != nil {
+		o.Auth(&cfg)
 	}
 	appEvent := cfg.OnSecurityEvent
 	cfg.OnSecurityEvent = func(ctx context.Context, ev paseto.SecurityEvent) {

@@ -21,37 +21,37 @@ import (
 // test did not ask to be bad is accepted.
 var kitConfigs = []struct {
 	name string
-	opts func() pasetotest.Options
+	opts func() pasetotest.Config
 }{
-	{"default", func() pasetotest.Options { return pasetotest.Options{} }},
-	{"seeded", func() pasetotest.Options { return pasetotest.Options{Seed: "seed"} }},
-	{"public", func() pasetotest.Options { return pasetotest.Options{Public: true} }},
-	{"seeded public", func() pasetotest.Options { return pasetotest.Options{Seed: "seed", Public: true} }},
-	{"clock between seconds", func() pasetotest.Options {
-		return pasetotest.Options{Clock: pasetotest.NewClock(time.Date(2030, 1, 1, 12, 0, 0, 999_000_000, time.UTC))}
+	{"default", func() pasetotest.Config { return pasetotest.Config{} }},
+	{"seeded", func() pasetotest.Config { return pasetotest.Config{Seed: "seed"} }},
+	{"public", func() pasetotest.Config { return pasetotest.Config{Public: true} }},
+	{"seeded public", func() pasetotest.Config { return pasetotest.Config{Seed: "seed", Public: true} }},
+	{"clock between seconds", func() pasetotest.Config {
+		return pasetotest.Config{Clock: pasetotest.NewClock(time.Date(2030, 1, 1, 12, 0, 0, 999_000_000, time.UTC))}
 	}},
-	{"issuer, audience, leeway", func() pasetotest.Options {
-		return pasetotest.Options{Config: func(c *paseto.Config) {
+	{"issuer, audience, leeway", func() pasetotest.Config {
+		return pasetotest.Config{Auth: func(c *paseto.Config) {
 			c.Issuer, c.Audience, c.Leeway = "https://issuer.test", "api.test", 30*time.Second
 		}}
 	}},
-	{"short lifetimes", func() pasetotest.Options {
-		return pasetotest.Options{Config: func(c *paseto.Config) {
+	{"short lifetimes", func() pasetotest.Config {
+		return pasetotest.Config{Auth: func(c *paseto.Config) {
 			c.AccessLifetime, c.RefreshLifetime = time.Minute, 5*time.Minute
 			c.SessionLifetime, c.IdleTimeout = 10*time.Minute, 2*time.Minute
 		}}
 	}},
-	{"cache, session cap", func() pasetotest.Options {
-		return pasetotest.Options{Config: func(c *paseto.Config) { c.CacheSize, c.MaxSessions = 64, 3 }}
+	{"cache, session cap", func() pasetotest.Config {
+		return pasetotest.Config{Auth: func(c *paseto.Config) { c.CacheSize, c.MaxSessions = 64, 3 }}
 	}},
-	{"implicit refresh", func() pasetotest.Options {
-		return pasetotest.Options{
-			Config: func(c *paseto.Config) { c.GracePeriod = 10 * time.Second },
-			Guard:  func(g *paseto.GuardConfig) { g.ImplicitRefresh = 2 * time.Minute },
+	{"implicit refresh", func() pasetotest.Config {
+		return pasetotest.Config{
+			Auth:  func(c *paseto.Config) { c.GracePeriod = 10 * time.Second },
+			Guard: func(g *paseto.GuardConfig) { g.ImplicitRefresh = 2 * time.Minute },
 		}
 	}},
-	{"bearer only", func() pasetotest.Options {
-		return pasetotest.Options{Guard: func(g *paseto.GuardConfig) { g.Cookies = nil }}
+	{"bearer only", func() pasetotest.Config {
+		return pasetotest.Config{Guard: func(g *paseto.GuardConfig) { g.Cookies = nil }}
 	}},
 }
 
@@ -202,10 +202,10 @@ func TestMintedTokensVerify(t *testing.T) {
 // other's tokens. Different seeds, and no seed, do not.
 func TestSeed(t *testing.T) {
 	for _, public := range []bool{false, true} {
-		a := pasetotest.New(t, pasetotest.Options{Seed: "one", Public: public})
-		same := pasetotest.New(t, pasetotest.Options{Seed: "one", Public: public, Clock: a.Clock, Store: a.Store.Unwrap()})
-		other := pasetotest.New(t, pasetotest.Options{Seed: "two", Public: public, Clock: a.Clock, Store: a.Store.Unwrap()})
-		random := pasetotest.New(t, pasetotest.Options{Public: public, Clock: a.Clock, Store: a.Store.Unwrap()})
+		a := pasetotest.New(t, pasetotest.Config{Seed: "one", Public: public})
+		same := pasetotest.New(t, pasetotest.Config{Seed: "one", Public: public, Clock: a.Clock, Store: a.Store.Unwrap()})
+		other := pasetotest.New(t, pasetotest.Config{Seed: "two", Public: public, Clock: a.Clock, Store: a.Store.Unwrap()})
+		random := pasetotest.New(t, pasetotest.Config{Public: public, Clock: a.Clock, Store: a.Store.Unwrap()})
 		ctx := context.Background()
 		pair := a.Login(t, "alice")
 		if _, err := same.Auth.VerifyAccess(ctx, pair.AccessToken); err != nil {
@@ -220,8 +220,8 @@ func TestSeed(t *testing.T) {
 			}
 		}
 	}
-	r1 := pasetotest.New(t, pasetotest.Options{})
-	r2 := pasetotest.New(t, pasetotest.Options{Clock: r1.Clock, Store: r1.Store.Unwrap()})
+	r1 := pasetotest.New(t, pasetotest.Config{})
+	r2 := pasetotest.New(t, pasetotest.Config{Clock: r1.Clock, Store: r1.Store.Unwrap()})
 	if _, err := r2.Auth.VerifyAccess(context.Background(), r1.AccessToken(t, "alice")); !errors.Is(err, paseto.ErrInvalid) {
 		t.Errorf("two kits without a seed share keys: %v", err)
 	}
@@ -252,11 +252,11 @@ func fails(fn func(tb testing.TB)) string {
 
 // What the kit cannot do fails the test, with a message that says why.
 func TestHelpersFailTheTest(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
-	capped := pasetotest.New(t, pasetotest.Options{Config: func(c *paseto.Config) {
+	kit := pasetotest.New(t, pasetotest.Config{})
+	capped := pasetotest.New(t, pasetotest.Config{Auth: func(c *paseto.Config) {
 		c.MaxSessions, c.AtMaxSessions = 1, paseto.RefuseNewSession
 	}})
-	noCookies := pasetotest.New(t, pasetotest.Options{Guard: func(g *paseto.GuardConfig) { g.Cookies = nil }})
+	noCookies := pasetotest.New(t, pasetotest.Config{Guard: func(g *paseto.GuardConfig) { g.Cookies = nil }})
 	other := kit.Login(t, "bob").Access.Session
 	ended := kit.Login(t, "alice")
 	if err := kit.Auth.Logout(context.Background(), ended.Access); err != nil {
@@ -282,10 +282,10 @@ func TestHelpersFailTheTest(t *testing.T) {
 		{"session cap, refuse, minting", func(tb testing.TB) { capped.AccessToken(tb, "alice") }, "session"},
 		{"cookie login without cookies", func(tb testing.TB) { noCookies.CookieLogin(tb, "alice") }, "no cookies"},
 		{"configuration refused", func(tb testing.TB) {
-			pasetotest.New(tb, pasetotest.Options{Config: func(c *paseto.Config) { c.GracePeriod = time.Hour }})
+			pasetotest.New(tb, pasetotest.Config{Auth: func(c *paseto.Config) { c.GracePeriod = time.Hour }})
 		}, "grace period"},
 		{"guard configuration refused", func(tb testing.TB) {
-			pasetotest.New(tb, pasetotest.Options{Guard: func(g *paseto.GuardConfig) { g.ImplicitRefresh = time.Minute }})
+			pasetotest.New(tb, pasetotest.Config{Guard: func(g *paseto.GuardConfig) { g.ImplicitRefresh = time.Minute }})
 		}, "GracePeriod"},
 	} {
 		msg := fails(tc.fn)
@@ -341,7 +341,7 @@ func TestFaultyStore(t *testing.T) {
 			{pasetotest.Corrupt, paseto.ErrStoreCorrupt},
 			{pasetotest.Hang, context.DeadlineExceeded},
 		} {
-			s := pasetotest.NewFaultyStore(paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: func() time.Time { return now }}))
+			s := pasetotest.NewFaultyStore(paseto.NewMemoryStore(paseto.MemoryStoreConfig{Clock: func() time.Time { return now }}))
 			s.Set(tc.fault, op)
 			for _, o := range allOps {
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -377,7 +377,7 @@ func TestFaultyStore(t *testing.T) {
 // A hung call without a deadline fails at once rather than hang the
 // test; with one, it waits for it.
 func TestHangDeadline(t *testing.T) {
-	s := pasetotest.NewFaultyStore(paseto.NewMemoryStore(paseto.MemoryStoreOptions{}))
+	s := pasetotest.NewFaultyStore(paseto.NewMemoryStore(paseto.MemoryStoreConfig{}))
 	s.Set(pasetotest.Hang)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -396,7 +396,7 @@ func TestHangDeadline(t *testing.T) {
 // The kit's own calls pass whatever the faults, uncounted; the app's
 // calls through the Auth fail and are counted.
 func TestKitBypassesFaults(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	kit.Store.Set(pasetotest.Unavailable)
 	pair := kit.Login(t, "alice")
 	tok := kit.AccessToken(t, "alice", pasetotest.InSession(pair.Access.Session))
@@ -419,7 +419,7 @@ func TestKitBypassesFaults(t *testing.T) {
 // runs.
 func TestEventsChain(t *testing.T) {
 	var mine []string
-	kit := pasetotest.New(t, pasetotest.Options{Config: func(c *paseto.Config) {
+	kit := pasetotest.New(t, pasetotest.Config{Auth: func(c *paseto.Config) {
 		c.OnSecurityEvent = func(_ context.Context, ev paseto.SecurityEvent) { mine = append(mine, ev.Kind) }
 	}})
 	if err := kit.Auth.RevokeSubject(context.Background(), "alice"); err != nil {
@@ -434,7 +434,7 @@ func TestEventsChain(t *testing.T) {
 // there only, as a browser does; the refresh rotates it and Update keeps
 // the new one.
 func TestCookiePaths(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{Guard: func(g *paseto.GuardConfig) {
+	kit := pasetotest.New(t, pasetotest.Config{Guard: func(g *paseto.GuardConfig) {
 		g.Cookies = &paseto.CookieConfig{RefreshPath: "/auth"}
 	}})
 	h := app(kit.Guard)
@@ -467,7 +467,7 @@ func TestCookiePaths(t *testing.T) {
 // Time moves only when the test moves it: the session's absolute end,
 // its idle timeout and a route's freshness window, through the Guard.
 func TestClockDrivesSessions(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{Config: func(c *paseto.Config) {
+	kit := pasetotest.New(t, pasetotest.Config{Auth: func(c *paseto.Config) {
 		c.IdleTimeout, c.SessionLifetime = time.Hour, 3*time.Hour
 	}})
 	h := app(kit.Guard)

@@ -18,7 +18,7 @@ import (
 // net/http: the app's handler reads a custom claim; revoking the user
 // ends every session at once.
 func TestNetHTTPAdmin(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	m := httppaseto.New(kit.Guard, httppaseto.Config{})
 	admin := m.Required()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		claims, _ := httppaseto.Claims(r.Context())

@@ -38,7 +38,7 @@ type CookieSession struct {
 // browser keeps of it: the cookies from the Set-Cookie headers and the
 // CSRF value. opts set the session's scopes, custom claims and device.
 // The store's faults do not apply to it, nor do its counters. It fails
-// tb when the kit's Guard has no cookies (Options.Guard set Cookies to
+// tb when the kit's Guard has no cookies (Config.Guard set Cookies to
 // nil) or the login fails.
 func (k *Kit) CookieLogin(tb testing.TB, subject string, opts ...SessionOption) *CookieSession {
 	tb.Helper()

@@ -65,7 +65,7 @@ func grpcWebBody(t *testing.T, m proto.Message) string {
 }
 
 func TestAttackConnectProtocolsAndPaths(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	base, ran := serveAttack(t, kit.Guard)
 	tok := kit.AccessToken(t, "alice", pasetotest.Scopes("admin:users"))
 	noScope := kit.AccessToken(t, "bob")

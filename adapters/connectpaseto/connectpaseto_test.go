@@ -33,7 +33,7 @@ func call(in *connectpaseto.Interceptor, auth ...string) (ran bool, sub string, 
 }
 
 func TestZeroConfigIsRequired(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	in := connectpaseto.New(kit.Guard, connectpaseto.Config{})
 	if ran, _, err := call(in); ran || connect.CodeOf(err) != connect.CodeUnauthenticated {
 		t.Fatalf("no token: ran %v, err %v", ran, err)
@@ -44,7 +44,7 @@ func TestZeroConfigIsRequired(t *testing.T) {
 }
 
 func TestErrorMetadataAndDetails(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	e := connectpaseto.Error(kit.Guard.RPCProblemFor(paseto.ErrStoreUnavailable, nil))
 	if e.Code() != connect.CodeUnavailable || e.Message() != "temporarily_unavailable: session store unavailable" {
 		t.Fatalf("error %v %q", e.Code(), e.Message())
@@ -72,7 +72,7 @@ func TestErrorMetadataAndDetails(t *testing.T) {
 }
 
 func TestErrorHandler(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	custom := connect.NewError(connect.CodeUnauthenticated, errors.New("log in first"))
 	var seen error
 	in := connectpaseto.New(kit.Guard, connectpaseto.Config{
@@ -98,7 +98,7 @@ func TestErrorHandler(t *testing.T) {
 // On a client the interceptor does nothing: a client built with it calls
 // an unprotected server without a token.
 func TestClientSideIsUntouched(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	in := connectpaseto.New(kit.Guard, connectpaseto.Config{})
 	const proc = "/t.v1.T/Open"
 	mux := http.NewServeMux()

@@ -108,7 +108,7 @@ func attackCtx(t *testing.T, kv ...string) context.Context {
 // slashes, a query) never run Admin's handler, and never under the
 // Optional default.
 func TestAttackMethodNameTricks(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	as := serveAttack(t, kit.Guard)
 	for _, m := range []string{
 		attackSvc + "/Admin",
@@ -147,7 +147,7 @@ func TestAttackMethodNameTricks(t *testing.T) {
 // "authorization" (authorization-bin, a prefix, a suffix) is no token;
 // two values, even one good and one bad, are refused.
 func TestAttackAuthorizationVariants(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	as := serveAttack(t, kit.Guard)
 	tok := kit.AccessToken(t, "alice", pasetotest.Scopes("admin:users"))
 	for _, tc := range []struct {
@@ -177,7 +177,7 @@ func TestAttackAuthorizationVariants(t *testing.T) {
 // messages at once, without a token, is refused and its handler never
 // runs (nor reads a message).
 func TestAttackClientStreamBeforeCheck(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	as := serveAttack(t, kit.Guard)
 	cs, err := as.conn.NewStream(attackCtx(t), &grpc.StreamDesc{ClientStreams: true}, "/"+attackSvc+"/Upload")
 	if err != nil {
@@ -202,14 +202,14 @@ func TestAttackClientStreamBeforeCheck(t *testing.T) {
 // cannot be fetched answers Unavailable with a RetryInfo (the token may be
 // good), never Unauthenticated, and the handler does not run.
 func TestAttackKeysUnavailableIsUnavailable(t *testing.T) {
-	issuer := pasetotest.New(t, pasetotest.Options{Public: true})
+	issuer := pasetotest.New(t, pasetotest.Config{Public: true})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dead := "http://" + lis.Addr().String() + paseto.KeySetPath
 	lis.Close() // nothing listens there any more
-	src, err := remotekeys.New(remotekeys.Options{URL: dead, Timeout: 2 * time.Second})
+	src, err := remotekeys.New(remotekeys.Config{URL: dead, Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,7 @@ func TestAttackKeysUnavailableIsUnavailable(t *testing.T) {
 // token runs it; CheckServer finds the entry at start-up, and passes the
 // table that spells it right.
 func TestAttackMisspeltTableEntry(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	as := serveAttack(t, kit.Guard)
 	if err := as.in.CheckServer(as.srv); err != nil {
 		t.Errorf("the right table: %v", err)

@@ -18,7 +18,7 @@ import (
 // "Bearer <token>", and refuse everything else with Unauthenticated and a
 // stable code in the ErrorInfo, never with another status.
 func FuzzAuthorization(f *testing.F) {
-	kit := pasetotest.New(f, pasetotest.Options{Seed: "FuzzAuthorization"})
+	kit := pasetotest.New(f, pasetotest.Config{Seed: "FuzzAuthorization"})
 	pair := kit.Login(f, "alice")
 	valid := pair.AccessToken
 	in := grpcpaseto.New(kit.Guard, grpcpaseto.Config{})

@@ -38,7 +38,7 @@ type fakeStream struct {
 func (s fakeStream) Context() context.Context { return s.ctx }
 
 func TestZeroConfigIsRequiredEverywhere(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	in := grpcpaseto.New(kit.Guard, grpcpaseto.Config{})
 	for _, m := range []string{"/a.v1.A/B", "/grpc.health.v1.Health/Check", ""} {
 		if ran, _, err := call(in, m); ran || status.Code(err) != codes.Unauthenticated {
@@ -52,7 +52,7 @@ func TestZeroConfigIsRequiredEverywhere(t *testing.T) {
 }
 
 func TestStreamContextCarriesClaims(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	in := grpcpaseto.New(kit.Guard, grpcpaseto.Config{})
 	tok := kit.AccessToken(t, "alice")
 	ctx := metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer "+tok))
@@ -77,7 +77,7 @@ func TestStreamContextCarriesClaims(t *testing.T) {
 }
 
 func TestStatusDetails(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	p := kit.Guard.RPCProblemFor(paseto.ErrStoreUnavailable, nil)
 	st := grpcpaseto.Status(p)
 	if st.Code() != codes.Unavailable || st.Message() != "temporarily_unavailable: session store unavailable" {
@@ -102,7 +102,7 @@ func TestStatusDetails(t *testing.T) {
 }
 
 func TestErrorHandler(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{})
+	kit := pasetotest.New(t, pasetotest.Config{})
 	custom := status.Error(codes.Unauthenticated, "log in first")
 	var seen error
 	var seenMethod string

@@ -16,7 +16,7 @@ import (
 // pasetotest (docs/testing.md): the kit mints the tokens, so no test logs
 // in. A copy of this example keeps it as the start of its own tests.
 func TestHandlersWithKit(t *testing.T) {
-	kit := pasetotest.New(t, pasetotest.Options{
+	kit := pasetotest.New(t, pasetotest.Config{
 		// The cookies as the example's browser Guard sets them.
 		Guard: func(g *paseto.GuardConfig) { g.Cookies.RefreshPath = "/cookie/session" },
 	})

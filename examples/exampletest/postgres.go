@@ -62,7 +62,7 @@ func StartPostgres(t testing.TB) string {
 		t.Fatal("StartPostgres needs TestMain to run the tests with exampletest.RunTests, which stops the cluster")
 	}
 	if postgres.cluster == nil && postgres.err == nil {
-		postgres.cluster, postgres.err = pgcluster.Start(pgcluster.Options{MaxConnections: 100})
+		postgres.cluster, postgres.err = pgcluster.Start(pgcluster.Config{MaxConnections: 100})
 	}
 	switch {
 	case errors.Is(postgres.err, pgcluster.ErrNotInstalled):

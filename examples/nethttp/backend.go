@@ -421,7 +421,7 @@ func openStore(ctx context.Context, getenv func(string) string, liveCache time.D
 	}
 	logger.Info("using the in-memory session store: sessions are lost on restart and not shared between instances; set " +
 		envDatabase + " (sqlite:///path/file.db) to keep them across restarts, or " + envDatabase + " (postgres://…) or " + envRedisURL + " to share them")
-	return paseto.NewMemoryStore(paseto.MemoryStoreOptions{}), func() error { return nil }, nil
+	return paseto.NewMemoryStore(paseto.MemoryStoreConfig{}), func() error { return nil }, nil
 }
 
 // openDatabase opens the store DATABASE_URL names, by its scheme:
@@ -455,7 +455,7 @@ func openDatabase(ctx context.Context, rawURL string, logger *slog.Logger) (pase
 	case strings.ContainsAny(rest, "?#"):
 		return nil, nil, fmt.Errorf("%s: no query string or fragment: the store sets its own SQLite options", envDatabase)
 	}
-	store, err := sqlitestore.Open(path, sqlitestore.Options{})
+	store, err := sqlitestore.Open(path, sqlitestore.Config{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", envDatabase, err)
 	}
@@ -476,7 +476,7 @@ func openDatabase(ctx context.Context, rawURL string, logger *slog.Logger) (pase
 // and starts the janitor that deletes dead rows in small batches; the
 // returned close function stops it and closes the pool.
 func openPostgres(ctx context.Context, rawURL string, logger *slog.Logger) (paseto.Store, func() error, error) {
-	store, err := pgstore.Open(ctx, rawURL, pgstore.Options{}) // the error never quotes the URL
+	store, err := pgstore.Open(ctx, rawURL, pgstore.Config{}) // the error never quotes the URL
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", envDatabase, err)
 	}
@@ -509,7 +509,7 @@ func openRedis(ctx context.Context, rawURL string, liveCache time.Duration, logg
 	// restarted, or restored from a snapshot, ends them all (users log in
 	// again) rather than reviving any. Set LosslessPersistence only for a
 	// Redis that never loses an acknowledged write (docs/redis.md).
-	store, err := redisstore.New(client, redisstore.Options{Logger: logger, LiveCache: liveCache})
+	store, err := redisstore.New(client, redisstore.Config{Logger: logger, LiveCache: liveCache})
 	if err != nil {
 		_ = client.Close()
 		return nil, nil, fmt.Errorf("%s: %w", envRedisURL, err)

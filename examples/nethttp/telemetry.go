@@ -96,7 +96,7 @@ func setupTelemetry(ctx context.Context, getenv func(string) string) (telemetry,
 	res := resource.NewSchemaless(semconv.ServiceName("pasetoauth-example-nethttp"))
 	tp := trace.NewTracerProvider(trace.WithBatcher(spans), trace.WithResource(res))
 	mp := metric.NewMeterProvider(metric.WithReader(metric.NewPeriodicReader(metrics)), metric.WithResource(res))
-	obs, err := otelpaseto.New(otelpaseto.Options{MeterProvider: mp, TracerProvider: tp})
+	obs, err := otelpaseto.New(otelpaseto.Config{MeterProvider: mp, TracerProvider: tp})
 	if err != nil {
 		return off, err
 	}

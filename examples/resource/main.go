@@ -173,7 +173,7 @@ func keySource(getenv func(string) string, logger *slog.Logger) (*remotekeys.Sou
 	if url == "" {
 		return nil, fmt.Errorf("%s is not set: give the issuer's key set URL, such as http://127.0.0.1:8000%s", envKeySetURL, paseto.KeySetPath)
 	}
-	o := remotekeys.Options{URL: url, Logger: logger}
+	o := remotekeys.Config{URL: url, Logger: logger}
 	if v := getenv(envKeyCache); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second || d > time.Hour {
@@ -213,7 +213,7 @@ func openStore(ctx context.Context, rawURL string, logger *slog.Logger) (paseto.
 	}
 	opts.ContextTimeoutEnabled = true
 	client := redis.NewClient(opts)
-	store, err := redisstore.New(client, redisstore.Options{Logger: logger})
+	store, err := redisstore.New(client, redisstore.Config{Logger: logger})
 	if err != nil {
 		_ = client.Close()
 		return nil, nil, fmt.Errorf("%s: %w", envRedisURL, err)

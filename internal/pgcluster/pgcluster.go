@@ -28,7 +28,7 @@
 //
 // The server listens on 127.0.0.1 only, trusts every local connection
 // (user postgres, no password), and runs without fsync unless
-// [Options.Fsync]: tests stop it cleanly, and lose nothing they need when
+// [Config.Fsync]: tests stop it cleanly, and lose nothing they need when
 // the machine crashes.
 package pgcluster
 
@@ -61,8 +61,8 @@ const dirPrefix = "pgcluster-"
 // commandTimeout bounds each run of initdb or pg_ctl.
 const commandTimeout = 60 * time.Second
 
-// Options are the settings of [Start].
-type Options struct {
+// Config are the settings of [Start].
+type Config struct {
 	// Fsync runs the server with fsync on, as in production (for
 	// benchmarks whose figures are quoted); off by default.
 	Fsync bool
@@ -75,7 +75,7 @@ type Options struct {
 // [Cluster.Restart] and [Cluster.Destroy] must not run concurrently.
 type Cluster struct {
 	bin, dir, data, port string
-	opts                 Options
+	opts                 Config
 	cred                 *syscall.Credential // nil unless running as root
 	dbs                  atomic.Int64
 }
@@ -85,7 +85,7 @@ type Cluster struct {
 // returns once the server accepts connections. The caller must call
 // [Cluster.Destroy] when done. When PostgreSQL is not installed the error
 // wraps [ErrNotInstalled].
-func Start(opts Options) (*Cluster, error) {
+func Start(opts Config) (*Cluster, error) {
 	if opts.MaxConnections <= 0 {
 		opts.MaxConnections = 200
 	}

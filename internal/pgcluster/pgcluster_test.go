@@ -16,7 +16,7 @@ import (
 // start starts a cluster destroyed when the test ends, or skips.
 func start(t *testing.T) *Cluster {
 	t.Helper()
-	c, err := Start(Options{MaxConnections: 20})
+	c, err := Start(Config{MaxConnections: 20})
 	if errors.Is(err, ErrNotInstalled) {
 		t.Skip(err)
 	}
@@ -103,7 +103,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("listen_addresses %q, %v; want 127.0.0.1 only", v, err)
 	}
 	if v, err := query(c, "postgres", "SHOW max_connections"); err != nil || v != "20" {
-		t.Fatalf("max_connections %q, %v; want Options.MaxConnections, 20", v, err)
+		t.Fatalf("max_connections %q, %v; want Config.MaxConnections, 20", v, err)
 	}
 
 	c.Destroy()

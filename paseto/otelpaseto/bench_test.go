@@ -41,14 +41,14 @@ func BenchmarkAuthVerify(b *testing.B) {
 					mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 					tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tracetest.NewSpanRecorder()))
 					defer func() { _ = mp.Shutdown(ctx); _ = tp.Shutdown(ctx) }()
-					obs, err := otelpaseto.New(otelpaseto.Options{MeterProvider: mp, TracerProvider: tp})
+					obs, err := otelpaseto.New(otelpaseto.Config{MeterProvider: mp, TracerProvider: tp})
 					if err != nil {
 						b.Fatal(err)
 					}
 					cfg.Observer = obs
 					if observer == "otel-traced" {
 						ctx, _ = tp.Tracer("bench").Start(ctx, "request")
-						cfg.Store = remoteStore{paseto.NewMemoryStore(paseto.MemoryStoreOptions{})}
+						cfg.Store = remoteStore{paseto.NewMemoryStore(paseto.MemoryStoreConfig{})}
 					}
 				}
 				a, err := paseto.New(cfg)

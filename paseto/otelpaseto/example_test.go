@@ -24,7 +24,7 @@ func Example() {
 	access, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 
-	obs, err := otelpaseto.New(otelpaseto.Options{MeterProvider: mp, TracerProvider: tp})
+	obs, err := otelpaseto.New(otelpaseto.Config{MeterProvider: mp, TracerProvider: tp})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,11 +8,11 @@
 // Build an [Observer] on the application's providers and set it as
 // [paseto.Config.Observer]:
 //
-//	obs, err := otelpaseto.New(otelpaseto.Options{MeterProvider: mp, TracerProvider: tp})
+//	obs, err := otelpaseto.New(otelpaseto.Config{MeterProvider: mp, TracerProvider: tp})
 //	...
 //	auth, err := paseto.New(paseto.Config{..., Observer: obs})
 //
-// With zero Options it uses the global providers (otel.GetMeterProvider,
+// With a zero Config it uses the global providers (otel.GetMeterProvider,
 // otel.GetTracerProvider), which are no-ops until the application installs
 // an SDK.
 //
@@ -57,7 +57,7 @@
 // failed operations carry error.type, and an Error status when the failure
 // is the server's (store unavailable, configuration). A security event is
 // a span event "pasetoauth.security_event" with pasetoauth.event; with
-// [Options.RecordSubjects] it also carries enduser.id and
+// [Config.RecordSubjects] it also carries enduser.id and
 // pasetoauth.session.id.
 //
 // Verifications are counted, not traced: the request's own span covers
@@ -115,7 +115,7 @@ const (
 	AttrOutcome        = attribute.Key("pasetoauth.outcome")
 	AttrEvent          = attribute.Key("pasetoauth.event")
 	// AttrSession and AttrEnduserID are set on security span events only
-	// with Options.RecordSubjects.
+	// with Config.RecordSubjects.
 	AttrSession   = attribute.Key("pasetoauth.session.id")
 	AttrEnduserID = attribute.Key("enduser.id")
 )
@@ -127,8 +127,8 @@ const SpanEventSecurity = "pasetoauth.security_event"
 // one near its timeout (seconds).
 var durationBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}
 
-// Options configures an Observer.
-type Options struct {
+// Config configures an Observer.
+type Config struct {
 	// MeterProvider makes the meter. Default otel.GetMeterProvider().
 	MeterProvider metric.MeterProvider
 	// TracerProvider makes the tracer. Default otel.GetTracerProvider().
@@ -191,7 +191,7 @@ type Observer struct {
 var _ paseto.Observer = (*Observer)(nil)
 
 // New returns an Observer that reports to o's providers.
-func New(o Options) (*Observer, error) {
+func New(o Config) (*Observer, error) {
 	if o.MeterProvider == nil {
 		o.MeterProvider = otel.GetMeterProvider()
 	}

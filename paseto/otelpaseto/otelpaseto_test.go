@@ -40,7 +40,7 @@ type remoteStore struct{ paseto.Store }
 
 // newEnv builds the env; with remote, its store is a MemoryStore on the
 // env's clock dressed as a remote store.
-func newEnv(t *testing.T, o otelpaseto.Options, cfg paseto.Config, remote bool) *env {
+func newEnv(t *testing.T, o otelpaseto.Config, cfg paseto.Config, remote bool) *env {
 	t.Helper()
 	e := &env{clock: fakeclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)), reader: sdkmetric.NewManualReader(),
 		spans: tracetest.NewSpanRecorder()}
@@ -58,7 +58,7 @@ func newEnv(t *testing.T, o otelpaseto.Options, cfg paseto.Config, remote bool) 
 	}
 	cfg.AccessKeys, cfg.RefreshKeys = mustRing(t), mustRing(t)
 	if remote {
-		cfg.Store = remoteStore{paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: e.clock.Now})}
+		cfg.Store = remoteStore{paseto.NewMemoryStore(paseto.MemoryStoreConfig{Clock: e.clock.Now})}
 	}
 	cfg.Clock, cfg.Observer, cfg.Logger = e.clock.Now, obs, slog.New(slog.DiscardHandler)
 	if e.auth, err = paseto.New(cfg); err != nil {
@@ -190,7 +190,7 @@ func spanAttr(s sdktrace.ReadOnlySpan, k attribute.Key) string {
 // Each outcome of a session's life produces its metric with the right
 // attributes, and the spans nest under the request's.
 func TestOutcomes(t *testing.T) {
-	e := newEnv(t, otelpaseto.Options{}, paseto.Config{CacheSize: 100, GracePeriod: 10 * time.Second}, true)
+	e := newEnv(t, otelpaseto.Config{}, paseto.Config{CacheSize: 100, GracePeriod: 10 * time.Second}, true)
 	ctx, req := e.tracer.Start(context.Background(), "request")
 
 	pair, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{})
@@ -294,7 +294,7 @@ func TestOutcomes(t *testing.T) {
 // With RecordSubjects, security span events carry the subject and the
 // session; metrics still do not.
 func TestRecordSubjects(t *testing.T) {
-	e := newEnv(t, otelpaseto.Options{RecordSubjects: true}, paseto.Config{}, false)
+	e := newEnv(t, otelpaseto.Config{RecordSubjects: true}, paseto.Config{}, false)
 	ctx, req := e.tracer.Start(context.Background(), "request")
 	pair, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{})
 	if err != nil {
@@ -322,7 +322,7 @@ func TestRecordSubjects(t *testing.T) {
 // A hung store: the store call is unavailable with kind timeout, the
 // login unavailable with its code, and both spans have an Error status.
 func TestStoreUnavailable(t *testing.T) {
-	e := newEnv(t, otelpaseto.Options{}, paseto.Config{Store: hungStore{}, StoreTimeout: 10 * time.Millisecond}, false)
+	e := newEnv(t, otelpaseto.Config{}, paseto.Config{Store: hungStore{}, StoreTimeout: 10 * time.Millisecond}, false)
 	ctx, req := e.tracer.Start(context.Background(), "request")
 	if _, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{}); !errors.Is(err, paseto.ErrStoreUnavailable) {
 		t.Fatalf("login: %v", err)
@@ -344,7 +344,7 @@ func TestStoreUnavailable(t *testing.T) {
 // but a verification starts no span at all: store calls are traced only
 // under a recording span.
 func TestNoTraceNoStoreSpan(t *testing.T) {
-	e := newEnv(t, otelpaseto.Options{}, paseto.Config{}, true)
+	e := newEnv(t, otelpaseto.Config{}, paseto.Config{}, true)
 	ctx := context.Background()
 	pair, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{})
 	if err != nil {
@@ -366,7 +366,7 @@ func TestNoTraceNoStoreSpan(t *testing.T) {
 // Calls to the MemoryStore are counted, but neither timed nor traced,
 // even inside a trace.
 func TestMemoryStoreCountedOnly(t *testing.T) {
-	e := newEnv(t, otelpaseto.Options{}, paseto.Config{}, false)
+	e := newEnv(t, otelpaseto.Config{}, paseto.Config{}, false)
 	ctx, req := e.tracer.Start(context.Background(), "request")
 	pair, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{})
 	if err != nil {
@@ -402,7 +402,7 @@ func (hungStore) CreateSession(ctx context.Context, _ paseto.SessionRecord) ([]s
 
 // Verifications from many goroutines are all counted (run with -race).
 func TestConcurrentCounts(t *testing.T) {
-	e := newEnv(t, otelpaseto.Options{}, paseto.Config{CacheSize: 10}, false)
+	e := newEnv(t, otelpaseto.Config{}, paseto.Config{CacheSize: 10}, false)
 	ctx := context.Background()
 	pair, err := e.auth.Login(ctx, "alice", paseto.LoginOptions{})
 	if err != nil {

@@ -63,7 +63,7 @@ func needPG(tb testing.TB) *cluster {
 // startCluster starts the cluster and creates the test database,
 // pgstore_test.
 func startCluster() (*cluster, error) {
-	pc, err := pgcluster.Start(pgcluster.Options{Fsync: os.Getenv("PASETOAUTH_PG_FSYNC") == "on"})
+	pc, err := pgcluster.Start(pgcluster.Config{Fsync: os.Getenv("PASETOAUTH_PG_FSYNC") == "on"})
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func newStoreOn(tb testing.TB, url, prefix string, now func() time.Time, conns i
 		tb.Fatal(err)
 	}
 	tb.Cleanup(p.Close)
-	s, err := pgstore.New(p, pgstore.Options{Prefix: prefix, Clock: now})
+	s, err := pgstore.New(p, pgstore.Config{Prefix: prefix, Clock: now})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func twin(tb testing.TB, s *pgstore.Store, now func() time.Time) *pgstore.Store 
 		tb.Fatal(err)
 	}
 	tb.Cleanup(p.Close)
-	t, err := pgstore.New(p, pgstore.Options{Prefix: prefixOf(s), Clock: now})
+	t, err := pgstore.New(p, pgstore.Config{Prefix: prefixOf(s), Clock: now})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -5,7 +5,7 @@
 // It keeps the same contract as paseto.MemoryStore and the Redis store
 // (all pass the storetest conformance suite).
 //
-//	store, err := pgstore.Open(ctx, os.Getenv("DATABASE_URL"), pgstore.Options{})
+//	store, err := pgstore.Open(ctx, os.Getenv("DATABASE_URL"), pgstore.Config{})
 //	...
 //	err = store.Migrate(ctx) // once, explicitly: nothing happens at start-up by itself
 //	auth, err := paseto.New(paseto.Config{..., Store: store, GracePeriod: 5 * time.Second})
@@ -59,7 +59,7 @@
 //
 // # Deadlines
 //
-// Every call runs under its context's deadline, or Options.Timeout when it
+// Every call runs under its context's deadline, or Config.Timeout when it
 // has none; pgx abandons a connection whose deadline passes, so a hung
 // server or network costs the caller its deadline and no more (503 with
 // Retry-After through the paseto.Guard).
@@ -78,7 +78,7 @@
 // that stalls right there delays an applied write) and the clock
 // difference between the application's host and the database's; a
 // GracePeriod covers retries that fall in either. Open also sets the
-// connections' statement_timeout to Options.Timeout, so the server stops
+// connections' statement_timeout to Config.Timeout, so the server stops
 // working on a statement its caller gave up on.
 //
 // Each write function also sets synchronous_commit on for its own
@@ -92,7 +92,7 @@
 // schema.sql in the source) is created by Migrate, explicitly: New and Open
 // do not contact the database, and no call creates anything. Migrate is
 // idempotent and may run from several instances at once (it takes an
-// advisory lock). Every name starts with Options.Prefix ("pasetoauth_"
+// advisory lock). Every name starts with Config.Prefix ("pasetoauth_"
 // by default) and is resolved through the connection's search_path: set
 // the schema there (search_path=auth in the URL) to keep the store in one
 // of its own. Without the schema, every call fails with

@@ -18,7 +18,7 @@ import (
 func Example() {
 	ctx := context.Background()
 	// e.g. postgres://app:secret@db.internal:5432/app?sslmode=verify-full
-	store, err := pgstore.Open(ctx, os.Getenv("DATABASE_URL"), pgstore.Options{})
+	store, err := pgstore.Open(ctx, os.Getenv("DATABASE_URL"), pgstore.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	store, err := pgstore.New(pool, pgstore.Options{Prefix: "auth_", Timeout: 500 * time.Millisecond})
+	store, err := pgstore.New(pool, pgstore.Config{Prefix: "auth_", Timeout: 500 * time.Millisecond})
 	if err != nil {
 		log.Fatal(err)
 	}

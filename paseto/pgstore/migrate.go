@@ -11,7 +11,7 @@ import (
 
 // schemaSQL is the store's schema: tables, indexes and the functions that
 // do every write. Its names start with "pasetoauth_", which Schema and
-// Migrate replace with Options.Prefix.
+// Migrate replace with Config.Prefix.
 //
 //go:embed schema.sql
 var schemaSQL string

@@ -99,7 +99,7 @@ func runChild() int {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		s, err := pgstore.Open(ctx, os.Getenv("PGSTORE_CHILD_URL"), pgstore.Options{Prefix: os.Getenv("PGSTORE_CHILD_PREFIX")})
+		s, err := pgstore.Open(ctx, os.Getenv("PGSTORE_CHILD_URL"), pgstore.Config{Prefix: os.Getenv("PGSTORE_CHILD_PREFIX")})
 		if err != nil {
 			return err
 		}

@@ -19,11 +19,11 @@ import (
 )
 
 // DefaultPrefix starts the name of every table, index and function the
-// store creates and uses, unless Options.Prefix is set.
+// store creates and uses, unless Config.Prefix is set.
 const DefaultPrefix = "pasetoauth_"
 
 // DefaultTimeout bounds a call whose context has no deadline, unless
-// Options.Timeout says otherwise.
+// Config.Timeout says otherwise.
 const DefaultTimeout = time.Second
 
 // tombstone is how long a session revoked for reuse is kept: only so that
@@ -35,8 +35,8 @@ const tombstone = paseto.MaxGracePeriod
 // before the caller's deadline.
 const maxReplyMargin = 100 * time.Millisecond
 
-// Options configures a Store. The zero value is ready to use.
-type Options struct {
+// Config configures a Store. The zero value is ready to use.
+type Config struct {
 	// Prefix starts the name of every table, index and function of the
 	// store, to share a database with other data or to keep several
 	// stores apart: lower-case letters, digits and underscores, starting
@@ -82,7 +82,7 @@ var prefixRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,39}$`)
 // Give the pool a statement_timeout (see Open) so that a statement the
 // server cannot finish (a lock held by another client of the database, say)
 // is ended on the server side too; the store's deadlines hold without it.
-func New(pool *pgxpool.Pool, o Options) (*Store, error) {
+func New(pool *pgxpool.Pool, o Config) (*Store, error) {
 	if pool == nil {
 		return nil, fmt.Errorf("%w: pgstore: nil pool", paseto.ErrConfig)
 	}
@@ -93,7 +93,7 @@ func New(pool *pgxpool.Pool, o Options) (*Store, error) {
 }
 
 // normalize fills in the defaults and validates o.
-func (o *Options) normalize() error {
+func (o *Config) normalize() error {
 	if o.Prefix == "" {
 		o.Prefix = DefaultPrefix
 	}
@@ -126,7 +126,7 @@ func (o *Options) normalize() error {
 // 1.21, also add default_query_exec_mode=exec to the URL: pgx otherwise
 // keeps prepared statements per server connection. The store itself needs
 // no session state (its advisory locks are transaction-scoped).
-func Open(ctx context.Context, databaseURL string, o Options) (*Store, error) {
+func Open(ctx context.Context, databaseURL string, o Config) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		// pgx's message quotes the URL, password included: not repeated.

@@ -77,15 +77,15 @@ func TestNewRefusesBadOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		pool *pgxpool.Pool
-		o    pgstore.Options
+		o    pgstore.Config
 	}{
-		{"nil pool", nil, pgstore.Options{}},
-		{"upper-case prefix", p, pgstore.Options{Prefix: "Auth_"}},
-		{"prefix with a quote", p, pgstore.Options{Prefix: `a"; DROP TABLE x; --`}},
-		{"prefix with a dot", p, pgstore.Options{Prefix: "public.auth_"}},
-		{"prefix starting with a digit", p, pgstore.Options{Prefix: "1auth_"}},
-		{"long prefix", p, pgstore.Options{Prefix: strings.Repeat("a", 41)}},
-		{"negative timeout", p, pgstore.Options{Timeout: -time.Second}},
+		{"nil pool", nil, pgstore.Config{}},
+		{"upper-case prefix", p, pgstore.Config{Prefix: "Auth_"}},
+		{"prefix with a quote", p, pgstore.Config{Prefix: `a"; DROP TABLE x; --`}},
+		{"prefix with a dot", p, pgstore.Config{Prefix: "public.auth_"}},
+		{"prefix starting with a digit", p, pgstore.Config{Prefix: "1auth_"}},
+		{"long prefix", p, pgstore.Config{Prefix: strings.Repeat("a", 41)}},
+		{"negative timeout", p, pgstore.Config{Timeout: -time.Second}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := pgstore.New(tc.pool, tc.o); !errors.Is(err, paseto.ErrConfig) {
@@ -93,7 +93,7 @@ func TestNewRefusesBadOptions(t *testing.T) {
 			}
 		})
 	}
-	if _, err := pgstore.Open(ctx, "postgres://u:secret@127.0.0.1:1/db?sslmode=bogus", pgstore.Options{}); !errors.Is(err, paseto.ErrConfig) ||
+	if _, err := pgstore.Open(ctx, "postgres://u:secret@127.0.0.1:1/db?sslmode=bogus", pgstore.Config{}); !errors.Is(err, paseto.ErrConfig) ||
 		strings.Contains(err.Error(), "secret") {
 		t.Fatalf("Open with a bad URL: %v, want ErrConfig without the password", err)
 	}
@@ -107,7 +107,7 @@ func TestOpenSetsStatementTimeout(t *testing.T) {
 		{c.url("pgstore_test"), "750ms"},
 		{c.url("pgstore_test") + "&statement_timeout=3000", "3s"},
 	} {
-		s, err := pgstore.Open(ctx, tc.url, pgstore.Options{Timeout: 750 * time.Millisecond})
+		s, err := pgstore.Open(ctx, tc.url, pgstore.Config{Timeout: 750 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +160,7 @@ func TestMigrateIdempotent(t *testing.T) {
 // with ErrStoreUnavailable, saying what to do.
 func TestWithoutMigrate(t *testing.T) {
 	c := needPG(t)
-	s, err := pgstore.New(c.pool(t, "pgstore_test"), pgstore.Options{Prefix: "never_migrated_"})
+	s, err := pgstore.New(c.pool(t, "pgstore_test"), pgstore.Config{Prefix: "never_migrated_"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,11 +22,11 @@ import (
 
 func redisBenchStore(b *testing.B) paseto.Store {
 	srv := startServer(b)
-	return newStore(b, srv.client(b), redisstore.Options{Prefix: srv.uniquePrefix(b)})
+	return newStore(b, srv.client(b), redisstore.Config{Prefix: srv.uniquePrefix(b)})
 }
 
 func memoryBenchStore(*testing.B) paseto.Store {
-	return paseto.NewMemoryStore(paseto.MemoryStoreOptions{})
+	return paseto.NewMemoryStore(paseto.MemoryStoreConfig{})
 }
 
 // benchVerifyAccess: Auth.VerifyAccess of a valid v4.local access token,
@@ -73,7 +73,7 @@ func benchRefreshRotation(b *testing.B, store paseto.Store) {
 func BenchmarkSessionsRedis(b *testing.B) {
 	srv := startServer(b)
 	storetest.Benchmark(b, func(b *testing.B, now func() time.Time) paseto.Store {
-		return newStore(b, srv.client(b), redisstore.Options{Prefix: srv.uniquePrefix(b), Clock: now})
+		return newStore(b, srv.client(b), redisstore.Config{Prefix: srv.uniquePrefix(b), Clock: now})
 	})
 }
 
@@ -108,7 +108,7 @@ func BenchmarkRefreshRotationMemory(b *testing.B) { benchRefreshRotation(b, memo
 // cost there.
 func BenchmarkRefreshRotationRedisNoFsync(b *testing.B) {
 	srv := startOwnServer(b, "--appendonly", "no")
-	benchRefreshRotation(b, newStore(b, srv.client(b), redisstore.Options{Prefix: srv.uniquePrefix(b)}))
+	benchRefreshRotation(b, newStore(b, srv.client(b), redisstore.Config{Prefix: srv.uniquePrefix(b)}))
 }
 
 // BenchmarkSessionMemoryRedis measures what a session costs Redis (MEMORY
@@ -130,7 +130,7 @@ func BenchmarkSessionMemoryRedis(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			srv := startOwnServer(b)
 			client := srv.client(b)
-			store := newStore(b, client, redisstore.Options{})
+			store := newStore(b, client, redisstore.Config{})
 			auth := newAuth(b, store, time.Now, func(c *paseto.Config) {
 				c.GracePeriod = tc.grace
 				c.KeepIP = paseto.IPTruncated
@@ -165,10 +165,10 @@ func BenchmarkSessionMemoryRedis(b *testing.B) {
 }
 
 // BenchmarkSessionLiveRedisCached is BenchmarkSessionLiveRedis with the
-// live cache (Options.LiveCache): a hit asks Redis nothing.
+// live cache (Config.LiveCache): a hit asks Redis nothing.
 func BenchmarkSessionLiveRedisCached(b *testing.B) {
 	srv := startServer(b)
-	store := newStore(b, srv.client(b), redisstore.Options{Prefix: srv.uniquePrefix(b), LiveCache: time.Second})
+	store := newStore(b, srv.client(b), redisstore.Config{Prefix: srv.uniquePrefix(b), LiveCache: time.Second})
 	b.Cleanup(func() { _ = store.Close() })
 	auth := newAuth(b, store, time.Now, nil)
 	p, err := auth.Login(ctx, "user-1234", paseto.LoginOptions{Device: realisticDevice})
@@ -185,7 +185,7 @@ func BenchmarkSessionLiveRedisCached(b *testing.B) {
 
 func BenchmarkVerifyAccessRedisCached(b *testing.B) {
 	srv := startServer(b)
-	store := newStore(b, srv.client(b), redisstore.Options{Prefix: srv.uniquePrefix(b), LiveCache: time.Second})
+	store := newStore(b, srv.client(b), redisstore.Config{Prefix: srv.uniquePrefix(b), LiveCache: time.Second})
 	b.Cleanup(func() { _ = store.Close() })
 	benchVerifyAccess(b, store)
 }
@@ -205,11 +205,11 @@ func BenchmarkVerifyAccessRedisCached(b *testing.B) {
 func BenchmarkRevocationReach(b *testing.B) {
 	srv := startServer(b)
 	prefix := srv.uniquePrefix(b)
-	a := newStore(b, srv.client(b), redisstore.Options{Prefix: prefix})
+	a := newStore(b, srv.client(b), redisstore.Config{Prefix: prefix})
 	cb := srv.client(b)
 	hook := &pipeHook{}
 	cb.AddHook(hook)
-	bs := newStore(b, cb, redisstore.Options{Prefix: prefix, LiveCache: redisstore.MaxLiveCache})
+	bs := newStore(b, cb, redisstore.Config{Prefix: prefix, LiveCache: redisstore.MaxLiveCache})
 	b.Cleanup(func() { _ = bs.Close() })
 	// The identity never ages: only the invalidation (or the channel's
 	// loss) ends a cached answer, not a periodic INFO.
@@ -310,7 +310,7 @@ func BenchmarkSessionUsedMemoryRedis(b *testing.B) {
 			b.Run(name, func(b *testing.B) {
 				srv := startOwnServer(b, "--appendonly", "no")
 				client := srv.client(b)
-				store := newStore(b, client, redisstore.Options{})
+				store := newStore(b, client, redisstore.Config{})
 				auth := newAuth(b, store, time.Now, func(c *paseto.Config) {
 					c.KeepIP = paseto.IPTruncated
 					c.GracePeriod = r.grace

@@ -66,14 +66,14 @@ func TestClusterConformance(t *testing.T) {
 	storetest.Run(t, harness(srv, func(t *testing.T) redis.UniversalClient { return srv.clusterClient(t) }, true))
 
 	// Check reads every master's configuration.
-	store := newStore(t, srv.clusterClient(t), redisstore.Options{Prefix: srv.uniquePrefix(t), LosslessPersistence: true})
+	store := newStore(t, srv.clusterClient(t), redisstore.Config{Prefix: srv.uniquePrefix(t), LosslessPersistence: true})
 	if err := store.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
 
 	// RevokeSubject with several sessions, one of them logged out.
 	clock := storetest.NewClock(time.Now())
-	store = newStore(t, srv.clusterClient(t), redisstore.Options{Prefix: srv.uniquePrefix(t), Clock: clock.Now, LosslessPersistence: true})
+	store = newStore(t, srv.clusterClient(t), redisstore.Config{Prefix: srv.uniquePrefix(t), Clock: clock.Now, LosslessPersistence: true})
 	auth := newAuth(t, store, clock.Now, nil)
 	var pairs []*paseto.TokenPair
 	for range 5 {
@@ -105,12 +105,12 @@ func TestClusterSessionManagement(t *testing.T) {
 	srv := startCluster(t)
 	t.Run("shared instances", func(t *testing.T) {
 		testSharedInstances(t, srv.clusterClient(t), srv.clusterClient(t),
-			redisstore.Options{Prefix: srv.uniquePrefix(t), LosslessPersistence: true})
+			redisstore.Config{Prefix: srv.uniquePrefix(t), LosslessPersistence: true})
 	})
 	for _, refuse := range []bool{false, true} {
 		t.Run(fmt.Sprintf("cap refuse=%v", refuse), func(t *testing.T) {
 			in := newInstances(t, srv.clusterClient(t), srv.clusterClient(t),
-				redisstore.Options{Prefix: srv.uniquePrefix(t), LosslessPersistence: true}, func(c *paseto.Config) {
+				redisstore.Config{Prefix: srv.uniquePrefix(t), LosslessPersistence: true}, func(c *paseto.Config) {
 					c.MaxSessions = 2
 					if refuse {
 						c.AtMaxSessions = paseto.RefuseNewSession

@@ -22,7 +22,7 @@ func Example() {
 	// Required: without it go-redis ignores context deadlines, and a hung
 	// Redis would hold requests instead of answering 503.
 	opts.ContextTimeoutEnabled = true
-	store, err := redisstore.New(redis.NewClient(opts), redisstore.Options{})
+	store, err := redisstore.New(redis.NewClient(opts), redisstore.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func ExampleOptions_liveCache() {
 	opts.ContextTimeoutEnabled = true
 	client := redis.NewClient(opts)
 	defer client.Close()
-	store, err := redisstore.New(client, redisstore.Options{LiveCache: time.Second})
+	store, err := redisstore.New(client, redisstore.Config{LiveCache: time.Second})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -33,7 +33,7 @@ type world struct {
 	retried atomic.Int64
 }
 
-func newWorld(t *testing.T, c redis.UniversalClient, opts redisstore.Options, tweak func(*paseto.Config)) *world {
+func newWorld(t *testing.T, c redis.UniversalClient, opts redisstore.Config, tweak func(*paseto.Config)) *world {
 	t.Helper()
 	w := &world{t: t, clock: storetest.NewClock(time.Now())}
 	opts.Clock = w.clock.Now
@@ -101,7 +101,7 @@ func fastClient(t *testing.T, srv *server) *redis.Client {
 // ErrStoreUnavailable, promptly.
 func TestOutage(t *testing.T) {
 	srv := startOwnServer(t) // must be ours: it gets killed
-	w := newWorld(t, fastClient(t, srv), redisstore.Options{Prefix: srv.uniquePrefix(t)}, nil)
+	w := newWorld(t, fastClient(t, srv), redisstore.Config{Prefix: srv.uniquePrefix(t)}, nil)
 	p := w.refresh(w.login("alice").RefreshToken)
 	srv.kill()
 
@@ -137,7 +137,7 @@ func TestStall(t *testing.T) {
 	srv := startOwnServer(t)
 	const timeout, slack = time.Second, 500 * time.Millisecond
 	const grace = 2 * time.Second
-	w := newWorld(t, srv.client(t), redisstore.Options{Prefix: srv.uniquePrefix(t)}, func(c *paseto.Config) {
+	w := newWorld(t, srv.client(t), redisstore.Config{Prefix: srv.uniquePrefix(t)}, func(c *paseto.Config) {
 		c.StoreTimeout = timeout
 		c.GracePeriod = grace
 	})
@@ -276,7 +276,7 @@ func TestEviction(t *testing.T) {
 			srv := startOwnServer(t, "--maxmemory", "4mb", "--maxmemory-policy", policy, "--appendonly", "no")
 			client := srv.client(t)
 			prefix := srv.uniquePrefix(t)
-			w := newWorld(t, client, redisstore.Options{Prefix: prefix}, func(c *paseto.Config) { c.GracePeriod = 5 * time.Second })
+			w := newWorld(t, client, redisstore.Config{Prefix: prefix}, func(c *paseto.Config) { c.GracePeriod = 5 * time.Second })
 			var dead []*paseto.TokenPair
 			var liveSubjects []string
 			liveSessions := map[string][]*paseto.TokenPair{}
@@ -401,7 +401,7 @@ func TestEvictionOfIndex(t *testing.T) {
 	srv := startOwnServer(t, "--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru", "--appendonly", "no")
 	client := srv.client(t)
 	prefix := srv.uniquePrefix(t)
-	w := newWorld(t, client, redisstore.Options{Prefix: prefix}, nil)
+	w := newWorld(t, client, redisstore.Config{Prefix: prefix}, nil)
 	const subjects = 20
 	index := func(sub string) string { return prefix + "{" + tagOf(sub) + "}:i" }
 	sessions := map[string][]*paseto.TokenPair{}
@@ -494,7 +494,7 @@ func TestEvictionOfIndex(t *testing.T) {
 func TestFullRedisStillRevokes(t *testing.T) {
 	srv := startOwnServer(t, "--maxmemory-policy", "noeviction", "--appendonly", "no")
 	client := srv.client(t)
-	w := newWorld(t, client, redisstore.Options{Prefix: srv.uniquePrefix(t)}, nil)
+	w := newWorld(t, client, redisstore.Config{Prefix: srv.uniquePrefix(t)}, nil)
 	a, b := w.login("alice"), w.login("alice")
 	c := w.login("carol")
 	d := w.login("dave")
@@ -555,7 +555,7 @@ func TestFullRedisStillRevokes(t *testing.T) {
 func TestRestart(t *testing.T) {
 	t.Run("empty", func(t *testing.T) {
 		srv := startOwnServer(t)
-		w := newWorld(t, fastClient(t, srv), redisstore.Options{Prefix: srv.uniquePrefix(t)}, nil)
+		w := newWorld(t, fastClient(t, srv), redisstore.Config{Prefix: srv.uniquePrefix(t)}, nil)
 		live := w.login("alice")
 		rotated := w.refresh(w.login("alice").RefreshToken)
 		out := w.login("bob")
@@ -575,7 +575,7 @@ func TestRestart(t *testing.T) {
 	t.Run("rdb rollback", func(t *testing.T) {
 		srv := startOwnServer(t, "--appendonly", "no")
 		client := fastClient(t, srv)
-		w := newWorld(t, client, redisstore.Options{Prefix: srv.uniquePrefix(t)}, func(c *paseto.Config) { c.GracePeriod = 5 * time.Second })
+		w := newWorld(t, client, redisstore.Config{Prefix: srv.uniquePrefix(t)}, func(c *paseto.Config) { c.GracePeriod = 5 * time.Second })
 		out := w.login("alice")
 		rotated := w.login("alice")
 		untouched := w.login("bob")
@@ -615,7 +615,7 @@ func TestRestart(t *testing.T) {
 
 	t.Run("aof without LosslessPersistence", func(t *testing.T) {
 		srv := startOwnServer(t) // appendfsync always
-		w := newWorld(t, fastClient(t, srv), redisstore.Options{Prefix: srv.uniquePrefix(t)}, nil)
+		w := newWorld(t, fastClient(t, srv), redisstore.Config{Prefix: srv.uniquePrefix(t)}, nil)
 		p := w.refresh(w.login("alice").RefreshToken)
 		srv.kill()
 		srv.restart()
@@ -627,7 +627,7 @@ func TestRestart(t *testing.T) {
 
 	t.Run("aof with LosslessPersistence", func(t *testing.T) {
 		srv := startOwnServer(t) // appendfsync always
-		w := newWorld(t, fastClient(t, srv), redisstore.Options{Prefix: srv.uniquePrefix(t), LosslessPersistence: true}, nil)
+		w := newWorld(t, fastClient(t, srv), redisstore.Config{Prefix: srv.uniquePrefix(t), LosslessPersistence: true}, nil)
 		first := w.login("alice")
 		p := w.refresh(first.RefreshToken)
 		out := w.login("alice")
@@ -711,7 +711,7 @@ func TestConfigurationWarnings(t *testing.T) {
 	srv := startOwnServer(t, "--maxmemory-policy", "allkeys-lru", "--appendfsync", "everysec")
 
 	rec := &logRecorder{}
-	store := newStore(t, srv.client(t), redisstore.Options{Prefix: srv.uniquePrefix(t), Logger: slog.New(rec)})
+	store := newStore(t, srv.client(t), redisstore.Config{Prefix: srv.uniquePrefix(t), Logger: slog.New(rec)})
 	for range 3 {
 		if _, err := store.SessionLive(ctx, "alice", "sid", time.Now()); err != nil {
 			t.Fatal(err)
@@ -722,7 +722,7 @@ func TestConfigurationWarnings(t *testing.T) {
 	}
 
 	rec = &logRecorder{}
-	store = newStore(t, srv.client(t), redisstore.Options{Prefix: srv.uniquePrefix(t), Logger: slog.New(rec), LosslessPersistence: true})
+	store = newStore(t, srv.client(t), redisstore.Config{Prefix: srv.uniquePrefix(t), Logger: slog.New(rec), LosslessPersistence: true})
 	if err := store.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -740,7 +740,7 @@ func TestConfigurationWarnings(t *testing.T) {
 	}
 	limited := func(o *redis.Options) { o.Username, o.Password = "limited", "secret" }
 	rec = &logRecorder{}
-	store = newStore(t, srv.client(t, limited), redisstore.Options{Prefix: srv.uniquePrefix(t), Logger: slog.New(rec)})
+	store = newStore(t, srv.client(t, limited), redisstore.Config{Prefix: srv.uniquePrefix(t), Logger: slog.New(rec)})
 	if err := store.Check(ctx); err == nil {
 		t.Fatal("Check without INFO succeeded")
 	}
@@ -756,8 +756,8 @@ func TestConfigurationWarnings(t *testing.T) {
 		t.Fatalf("INFO refusal logged %q, want once", rec.msgs)
 	}
 	rec = &logRecorder{}
-	store = newStore(t, srv.client(t, limited), redisstore.Options{Prefix: srv.uniquePrefix(t), Logger: slog.New(rec), LosslessPersistence: true})
-	w := newWorld(t, srv.client(t, limited), redisstore.Options{Prefix: srv.uniquePrefix(t), Logger: slog.New(rec), LosslessPersistence: true}, nil)
+	store = newStore(t, srv.client(t, limited), redisstore.Config{Prefix: srv.uniquePrefix(t), Logger: slog.New(rec), LosslessPersistence: true})
+	w := newWorld(t, srv.client(t, limited), redisstore.Config{Prefix: srv.uniquePrefix(t), Logger: slog.New(rec), LosslessPersistence: true}, nil)
 	w.refresh(w.login("alice").RefreshToken)
 	if err := store.Check(ctx); err == nil {
 		t.Fatal("Check without INFO succeeded")

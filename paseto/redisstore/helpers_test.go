@@ -246,7 +246,7 @@ func (s *server) uniquePrefix(tb testing.TB) string {
 
 // newStore builds a Store; its configuration warnings are discarded unless
 // opts.Logger is set.
-func newStore(tb testing.TB, c redis.UniversalClient, opts redisstore.Options) *redisstore.Store {
+func newStore(tb testing.TB, c redis.UniversalClient, opts redisstore.Config) *redisstore.Store {
 	tb.Helper()
 	if opts.Logger == nil {
 		opts.Logger = quiet

@@ -75,7 +75,7 @@ func TestFailback(t *testing.T) {
 	waitLink(t, admR)
 
 	client := m.client(t)
-	w := newWorld(t, client, redisstore.Options{Prefix: m.uniquePrefix(t)}, nil)
+	w := newWorld(t, client, redisstore.Config{Prefix: m.uniquePrefix(t)}, nil)
 	clock := identityClock(w)
 	out, revoked := w.login("alice"), w.login("bob")
 	live := w.refresh(w.login("carol").RefreshToken)
@@ -237,7 +237,7 @@ func TestRestartBehindPersistentProxy(t *testing.T) {
 	client := redis.NewClient(&redis.Options{Addr: px.addr(), PoolSize: 1, ContextTimeoutEnabled: true, DialTimeout: time.Second})
 	t.Cleanup(func() { _ = client.Close() })
 	client.AddHook(dials)
-	w := newWorld(t, client, redisstore.Options{Prefix: srv.uniquePrefix(t)}, nil)
+	w := newWorld(t, client, redisstore.Config{Prefix: srv.uniquePrefix(t)}, nil)
 	clock := identityClock(w)
 	out := w.login("alice")
 	live := w.login("bob")
@@ -303,7 +303,7 @@ func TestNetworkErrorRereadsIdentity(t *testing.T) {
 	px := newRelay(t, srv.addr)
 	client := redis.NewClient(&redis.Options{Addr: px.addr(), PoolSize: 1, ContextTimeoutEnabled: true, DialTimeout: time.Second})
 	t.Cleanup(func() { _ = client.Close() })
-	w := newWorld(t, client, redisstore.Options{Prefix: srv.uniquePrefix(t)}, nil)
+	w := newWorld(t, client, redisstore.Config{Prefix: srv.uniquePrefix(t)}, nil)
 	identityClock(w) // never advanced
 	fail := &failNext{cmd: "ping"}
 	client.AddHook(fail) // inside the store's hook, which sees its errors
@@ -359,7 +359,7 @@ func TestIdentityReadOncePerAge(t *testing.T) {
 	infos, dials := &infoCount{}, &dialCount{}
 	client.AddHook(infos)
 	client.AddHook(dials)
-	w := newWorld(t, client, redisstore.Options{Prefix: srv.uniquePrefix(t)}, nil)
+	w := newWorld(t, client, redisstore.Config{Prefix: srv.uniquePrefix(t)}, nil)
 	clock := identityClock(w)
 	p := w.login("alice")
 	const rounds, callers, calls = 6, 8, 20
@@ -436,7 +436,7 @@ func TestSlowReplyRereadsIdentity(t *testing.T) {
 	client := srv.client(t)
 	infos := &infoCount{}
 	client.AddHook(infos)
-	w := newWorld(t, client, redisstore.Options{Prefix: srv.uniquePrefix(t)}, nil)
+	w := newWorld(t, client, redisstore.Config{Prefix: srv.uniquePrefix(t)}, nil)
 	clock := identityClock(w)
 	aging := &ageDuringCall{clock: clock}
 	client.AddHook(aging)

@@ -48,7 +48,7 @@ func TestLateRotationRefused(t *testing.T) {
 	}
 	const timeout, lag = 500 * time.Millisecond, time.Second
 	const grace = 2 * time.Second
-	w := newWorld(t, client, redisstore.Options{Prefix: srv.uniquePrefix(t)}, func(c *paseto.Config) {
+	w := newWorld(t, client, redisstore.Config{Prefix: srv.uniquePrefix(t)}, func(c *paseto.Config) {
 		c.StoreTimeout = timeout
 		c.GracePeriod = grace
 	})

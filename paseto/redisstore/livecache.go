@@ -12,7 +12,7 @@ import (
 )
 
 // InvalidationBound is how stale an answer of the live cache
-// (Options.LiveCache) can be: after a revocation that Redis applied at
+// (Config.LiveCache) can be: after a revocation that Redis applied at
 // instant t, wherever it was made, no Store answers the session live from
 // its cache from t + InvalidationBound on. A Store answers from its cache only while its invalidation
 // channel has answered a PING sent less than InvalidationBound ago, and a
@@ -20,7 +20,7 @@ import (
 // published before it.
 const InvalidationBound = 100 * time.Millisecond
 
-// MaxLiveCache bounds Options.LiveCache.
+// MaxLiveCache bounds Config.LiveCache.
 const MaxLiveCache = 10 * time.Second
 
 // liveCacheEntries bounds the sessions a live cache holds; a stripe that

@@ -17,7 +17,7 @@ import (
 	"github.com/pasetoauth/pasetoauth/paseto/storetest"
 )
 
-// The live cache (Options.LiveCache) is tested against a real
+// The live cache (Config.LiveCache) is tested against a real
 // redis-server: a revocation on one Store reaches another, and every way
 // of losing the invalidation channel turns the cache off. Nothing here
 // asserts a duration: waits for something asynchronous (an invalidation
@@ -44,7 +44,7 @@ func cachedStore(t *testing.T, srv *server, prefix string, ttl time.Duration) (*
 	c := srv.client(t, func(o *redis.Options) { o.MaxRetries = -1 })
 	hook := &pipeHook{}
 	c.AddHook(hook)
-	s := newStore(t, c, redisstore.Options{Prefix: prefix, LiveCache: ttl})
+	s := newStore(t, c, redisstore.Config{Prefix: prefix, LiveCache: ttl})
 	// The identity never ages: a cached answer is then used until it is
 	// invalidated (or its ttl ends), not only for a second.
 	redisstore.SetIdentityClock(s, storetest.NewClock(time.Now()).Now)
@@ -177,7 +177,7 @@ func TestLiveCacheLocalRevocationIsImmediate(t *testing.T) {
 func TestLiveCacheRevocationReachesOtherStores(t *testing.T) {
 	srv := startServer(t)
 	prefix := srv.uniquePrefix(t)
-	storeA := newStore(t, srv.client(t), redisstore.Options{Prefix: prefix})
+	storeA := newStore(t, srv.client(t), redisstore.Config{Prefix: prefix})
 	b, hook := cachedStore(t, srv, prefix, redisstore.MaxLiveCache)
 	a := newAuth(t, storeA, time.Now, nil)
 	for _, c := range []struct {
@@ -231,7 +231,7 @@ func TestLiveCacheSignOutOthersAfterIndexLost(t *testing.T) {
 	srv := startServer(t)
 	prefix := srv.uniquePrefix(t)
 	admin := srv.client(t)
-	storeA := newStore(t, srv.client(t), redisstore.Options{Prefix: prefix})
+	storeA := newStore(t, srv.client(t), redisstore.Config{Prefix: prefix})
 	b, hook := cachedStore(t, srv, prefix, redisstore.MaxLiveCache)
 	a := newAuth(t, storeA, time.Now, nil)
 	sid, _ := login(t, a, "alice")
@@ -287,7 +287,7 @@ func TestLiveCacheOffWhenChannelLost(t *testing.T) {
 	srv := startServer(t)
 	prefix := srv.uniquePrefix(t)
 	admin := srv.client(t)
-	storeA := newStore(t, srv.client(t), redisstore.Options{Prefix: prefix})
+	storeA := newStore(t, srv.client(t), redisstore.Config{Prefix: prefix})
 	b, hook := cachedStore(t, srv, prefix, redisstore.MaxLiveCache)
 	a := newAuth(t, storeA, time.Now, nil)
 	sid, _ := login(t, a, "alice")
@@ -382,11 +382,11 @@ func TestLiveCacheOptions(t *testing.T) {
 	for _, c := range []struct {
 		name   string
 		client redis.UniversalClient
-		opts   redisstore.Options
+		opts   redisstore.Config
 	}{
-		{"negative", good, redisstore.Options{LiveCache: -time.Second}},
-		{"over the maximum", good, redisstore.Options{LiveCache: redisstore.MaxLiveCache + 1}},
-		{"cluster", cluster, redisstore.Options{LiveCache: time.Second, LosslessPersistence: true}},
+		{"negative", good, redisstore.Config{LiveCache: -time.Second}},
+		{"over the maximum", good, redisstore.Config{LiveCache: redisstore.MaxLiveCache + 1}},
+		{"cluster", cluster, redisstore.Config{LiveCache: time.Second, LosslessPersistence: true}},
 	} {
 		if _, err := redisstore.New(c.client, c.opts); !errors.Is(err, paseto.ErrConfig) {
 			t.Errorf("%s: New = %v, want ErrConfig", c.name, err)
@@ -401,7 +401,7 @@ func TestLiveCacheOptions(t *testing.T) {
 func TestLiveCacheNeverLiveAfterRefusal(t *testing.T) {
 	srv := startServer(t)
 	prefix := srv.uniquePrefix(t)
-	storeA := newStore(t, srv.client(t), redisstore.Options{Prefix: prefix})
+	storeA := newStore(t, srv.client(t), redisstore.Config{Prefix: prefix})
 	b, hook := cachedStore(t, srv, prefix, redisstore.MaxLiveCache)
 	const n = 20
 	sids := make([]string, n)
@@ -473,7 +473,7 @@ func TestLiveCacheNoLateInsert(t *testing.T) {
 func testNoLateInsert(t *testing.T, lost bool) {
 	srv := startServer(t)
 	prefix := srv.uniquePrefix(t)
-	storeA := newStore(t, srv.client(t), redisstore.Options{Prefix: prefix})
+	storeA := newStore(t, srv.client(t), redisstore.Config{Prefix: prefix})
 	b, _ := cachedStore(t, srv, prefix, redisstore.MaxLiveCache)
 	waitFor(t, "the live cache to be usable", func() bool { return redisstore.LiveCacheUsable(b) })
 	now := time.Now()

@@ -37,7 +37,7 @@ type instances struct {
 	auths  [2]*paseto.Auth
 }
 
-func newInstances(t *testing.T, c1, c2 redis.UniversalClient, opts redisstore.Options, tweak func(*paseto.Config)) *instances {
+func newInstances(t *testing.T, c1, c2 redis.UniversalClient, opts redisstore.Config, tweak func(*paseto.Config)) *instances {
 	t.Helper()
 	in := &instances{clock: storetest.NewClock(time.Now())}
 	opts.Clock = in.clock.Now
@@ -106,7 +106,7 @@ func sorted(ps ...*paseto.TokenPair) []string {
 // testSharedInstances: a session listed or revoked on one instance is seen
 // so on the other, at once: after a revocation on one, the other refuses
 // the session's access and refresh tokens.
-func testSharedInstances(t *testing.T, c1, c2 redis.UniversalClient, opts redisstore.Options) {
+func testSharedInstances(t *testing.T, c1, c2 redis.UniversalClient, opts redisstore.Config) {
 	in := newInstances(t, c1, c2, opts, nil)
 	a, b, c, d := in.login(t, 0, "alice"), in.login(t, 1, "alice"), in.login(t, 0, "alice"), in.login(t, 1, "alice")
 	bob := in.login(t, 0, "bob")
@@ -168,7 +168,7 @@ func TestSharedInstancesSessionManagement(t *testing.T) {
 	srv := startServer(t)
 	for _, lossless := range []bool{false, true} {
 		t.Run(fmt.Sprintf("lossless=%v", lossless), func(t *testing.T) {
-			testSharedInstances(t, srv.client(t), srv.client(t), redisstore.Options{Prefix: srv.uniquePrefix(t), LosslessPersistence: lossless})
+			testSharedInstances(t, srv.client(t), srv.client(t), redisstore.Config{Prefix: srv.uniquePrefix(t), LosslessPersistence: lossless})
 		})
 	}
 }
@@ -225,7 +225,7 @@ func TestSessionCapJudgesEveryMember(t *testing.T) {
 	client := srv.client(t)
 	prefix := srv.uniquePrefix(t)
 	clock := storetest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
-	store := newStore(t, client, redisstore.Options{Prefix: prefix, Clock: clock.Now})
+	store := newStore(t, client, redisstore.Config{Prefix: prefix, Clock: clock.Now})
 	t0 := clock.Now()
 	hour := t0.Add(time.Hour)
 	key := func(kind, sid string) string { return prefix + "{" + tagOf("alice") + "}:" + kind + sid }
@@ -310,7 +310,7 @@ func TestRevokeSessionEnded(t *testing.T) {
 	srv := startServer(t)
 	client := srv.client(t)
 	prefix := srv.uniquePrefix(t)
-	w := newWorld(t, client, redisstore.Options{Prefix: prefix}, func(c *paseto.Config) { c.SessionLifetime = time.Hour })
+	w := newWorld(t, client, redisstore.Config{Prefix: prefix}, func(c *paseto.Config) { c.SessionLifetime = time.Hour })
 	now := w.clock.Now
 	revoke := func(sid string) bool {
 		t.Helper()
@@ -359,7 +359,7 @@ func TestWrongTypedIndex(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			prefix := srv.uniquePrefix(t)
-			w := newWorld(t, client, redisstore.Options{Prefix: prefix}, nil)
+			w := newWorld(t, client, redisstore.Config{Prefix: prefix}, nil)
 			p := w.login("alice")
 			index := prefix + "{" + tagOf("alice") + "}:i"
 			if err := client.Del(ctx, index).Err(); err != nil {
@@ -409,7 +409,7 @@ func TestUpgradeFromGenerations(t *testing.T) {
 	srv := startServer(t)
 	client := srv.client(t)
 	prefix := srv.uniquePrefix(t)
-	w := newWorld(t, client, redisstore.Options{Prefix: prefix, LosslessPersistence: true}, nil)
+	w := newWorld(t, client, redisstore.Config{Prefix: prefix, LosslessPersistence: true}, nil)
 	tag := prefix + "{" + tagOf("alice") + "}:"
 	now := w.clock.Now()
 	gen := "AAAAAAAAAAAAAAAAAAAAAA"
@@ -504,7 +504,7 @@ func TestIndexChangedBetweenPhases(t *testing.T) {
 			client := srv.client(t)
 			hook := &raceHook{admin: admin, index: prefix + "{" + tagOf("alice") + "}:i"}
 			client.AddHook(hook)
-			w := newWorld(t, client, redisstore.Options{Prefix: prefix}, func(c *paseto.Config) { c.MaxSessions = 2 })
+			w := newWorld(t, client, redisstore.Config{Prefix: prefix}, func(c *paseto.Config) { c.MaxSessions = 2 })
 			first := w.login("alice")
 			w.clock.Advance(time.Second) // the oldest by creation, not by a random ID
 			second := w.login("alice")
@@ -574,7 +574,7 @@ func TestConcurrentCapLogins(t *testing.T) {
 	for _, refuse := range []bool{false, true} {
 		t.Run(fmt.Sprintf("refuse=%v", refuse), func(t *testing.T) {
 			prefix := srv.uniquePrefix(t)
-			in := newInstances(t, srv.client(t), srv.client(t), redisstore.Options{Prefix: prefix}, func(c *paseto.Config) {
+			in := newInstances(t, srv.client(t), srv.client(t), redisstore.Config{Prefix: prefix}, func(c *paseto.Config) {
 				c.MaxSessions = k
 				if refuse {
 					c.AtMaxSessions = paseto.RefuseNewSession
@@ -643,7 +643,7 @@ func TestIndexTTLAndPruning(t *testing.T) {
 	client := srv.client(t)
 	prefix := srv.uniquePrefix(t)
 	clock := storetest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
-	store := newStore(t, client, redisstore.Options{Prefix: prefix, Clock: clock.Now})
+	store := newStore(t, client, redisstore.Config{Prefix: prefix, Clock: clock.Now})
 	create := func(sid string, life time.Duration) {
 		t.Helper()
 		now := clock.Now()
@@ -681,7 +681,7 @@ func TestListSessionsRecord(t *testing.T) {
 	hook := &countHook{}
 	client.AddHook(hook)
 	prefix := srv.uniquePrefix(t)
-	store := newStore(t, client, redisstore.Options{Prefix: prefix})
+	store := newStore(t, client, redisstore.Config{Prefix: prefix})
 	redisstore.SetIdentityClock(store, storetest.NewClock(time.Now()).Now)
 	auth := newAuth(t, store, time.Now, func(c *paseto.Config) { c.KeepIP = paseto.IPFull })
 	long := paseto.Device{UserAgent: strings.Repeat("é", paseto.MaxUserAgentBytes/2), IP: "2001:db8:85a3::8a2e:370:7334", Label: strings.Repeat("x", paseto.MaxLabelBytes)}
@@ -733,7 +733,7 @@ func TestUpgradeFromLongFields(t *testing.T) {
 	srv := startServer(t)
 	client := srv.client(t)
 	prefix := srv.uniquePrefix(t)
-	w := newWorld(t, client, redisstore.Options{Prefix: prefix}, nil)
+	w := newWorld(t, client, redisstore.Config{Prefix: prefix}, nil)
 	p := w.login("alice") // the index exists
 	tag := prefix + "{" + tagOf("alice") + "}:"
 	now := w.clock.Now()

@@ -125,17 +125,17 @@
 // the generation, so sessions this version created would survive it; and
 // earlier instances answer 503 (a corrupt record) for those sessions.
 // Either stop every earlier instance before starting this version, or
-// give this version another Options.Prefix, so that the two keep
+// give this version another Config.Prefix, so that the two keep
 // separate sessions (a user whose requests reach the other version logs
 // in again there) until the last earlier instance is gone.
 //
 // # Live cache
 //
-// With Options.LiveCache, a Store keeps the sessions SessionLive found
+// With Config.LiveCache, a Store keeps the sessions SessionLive found
 // live in Redis, and answers "live" from memory for them, without a round
 // trip, under these rules:
 //
-//   - Only live answers are kept, each for at most Options.LiveCache
+//   - Only live answers are kept, each for at most Config.LiveCache
 //     (MaxLiveCache at most) and never past the session's own absolute or
 //     idle end, and only while the server identity it was judged against
 //     is the one the store holds, fresh. A refusal is never kept, and
@@ -172,14 +172,14 @@
 // arrives: milliseconds on a local network); without the cache, every
 // check from t on refuses it. A key lost without a script (evicted,
 // expired early, deleted by hand) publishes nothing: a Store may answer
-// a session it cached as live for up to Options.LiveCache after its key
+// a session it cached as live for up to Config.LiveCache after its key
 // went, unless a logout, "sign out the others" or "log out everywhere" of
 // the subject comes first: those publish whatever they find left. Redis
 // Cluster is not supported (New refuses it).
 //
 // # Deadlines
 //
-// Every call runs under its context's deadline, or Options.Timeout when it
+// Every call runs under its context's deadline, or Config.Timeout when it
 // has none. go-redis honours a context deadline on socket reads only when
 // the client's ContextTimeoutEnabled option is set, so New refuses a client
 // without it.
@@ -223,7 +223,7 @@
 // it to 0 on a master that has replicas). Neither changes when data is
 // loaded into a running server by DEBUG RELOAD, RESTORE or a client that
 // rewrites keys: to restore data into a running Redis, delete the store's
-// keys (every user logs in again) or change Options.Prefix on every
+// keys (every user logs in again) or change Config.Prefix on every
 // instance; otherwise the restored sessions are live again, logged-out
 // ones included.
 //
@@ -245,7 +245,7 @@
 // reads INFO, under the caller's deadline, while the others wait for it:
 // about one INFO round trip per second per Store in use.
 //
-// Options.LosslessPersistence turns this off, for a Redis that cannot roll
+// Config.LosslessPersistence turns this off, for a Redis that cannot roll
 // back: append-only file with appendfsync always, and no failover to a
 // replica that may lag. Sessions then survive restarts. It is required on
 // Redis Cluster, whose nodes each have their own identity, which this
@@ -297,16 +297,16 @@ import (
 	"github.com/pasetoauth/pasetoauth/paseto/internal/unixnano"
 )
 
-// DefaultPrefix starts every key the store writes unless Options.Prefix is
+// DefaultPrefix starts every key the store writes unless Config.Prefix is
 // set.
 const DefaultPrefix = "pasetoauth:"
 
 // DefaultTimeout bounds a call whose context has no deadline, unless
-// Options.Timeout says otherwise.
+// Config.Timeout says otherwise.
 const DefaultTimeout = time.Second
 
-// Options configures a Store. The zero value is ready to use.
-type Options struct {
+// Config configures a Store. The zero value is ready to use.
+type Config struct {
 	// Prefix starts every key, to share a database with other data or
 	// other applications. It must not contain '{' or '}', which would
 	// replace the store's Redis Cluster hash tag. Default DefaultPrefix.
@@ -356,7 +356,7 @@ type Store struct {
 	// indexLocks serialise, per subject, this Store's calls that work on
 	// every member of an index (see indexScript).
 	indexLocks indexLocks
-	// cache is the live cache (Options.LiveCache); nil without one.
+	// cache is the live cache (Config.LiveCache); nil without one.
 	cache *liveCache
 }
 
@@ -391,7 +391,7 @@ const maxReplyMargin = 100 * time.Millisecond
 // New does not contact Redis, so an application can start while Redis is
 // down; requests then fail closed until it is back. Call Check to contact
 // it at start-up.
-func New(client redis.UniversalClient, opts Options) (*Store, error) {
+func New(client redis.UniversalClient, opts Config) (*Store, error) {
 	s := &Store{client: client}
 	switch c := client.(type) {
 	case nil:
@@ -454,7 +454,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// Close stops the live cache (Options.LiveCache), if any, and closes its
+// Close stops the live cache (Config.LiveCache), if any, and closes its
 // connection; the Store then asks Redis on every check. It does not close
 // the client given to New. Without a live cache it does nothing.
 func (s *Store) Close() error {
@@ -785,7 +785,7 @@ func isHex40(s string) bool {
 }
 
 // CreateSession implements paseto.Store. The session hash expires at the
-// session's absolute end (by Options.Clock), at least a second from now,
+// session's absolute end (by Config.Clock), at least a second from now,
 // and the subject's index no earlier; the index is pruned of the members
 // whose absolute end has passed.
 //

@@ -38,10 +38,10 @@ type made struct {
 
 type builtStore struct {
 	client redis.UniversalClient
-	opts   redisstore.Options
+	opts   redisstore.Config
 }
 
-func (m *made) add(s paseto.Store, c redis.UniversalClient, o redisstore.Options) {
+func (m *made) add(s paseto.Store, c redis.UniversalClient, o redisstore.Config) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.stores == nil {
@@ -67,7 +67,7 @@ func harness(srv *server, client func(t *testing.T) redis.UniversalClient, lossl
 	var m made
 	return storetest.Harness{
 		New: func(t *testing.T, now func() time.Time) paseto.Store {
-			o := redisstore.Options{Prefix: srv.uniquePrefix(t), Clock: now, LosslessPersistence: lossless, Logger: quiet}
+			o := redisstore.Config{Prefix: srv.uniquePrefix(t), Clock: now, LosslessPersistence: lossless, Logger: quiet}
 			c := client(t)
 			s := newStore(t, c, o)
 			m.add(s, c, o)
@@ -117,7 +117,7 @@ func TestKeyLayout(t *testing.T) {
 	client := srv.client(t)
 	prefix := srv.uniquePrefix(t)
 	clock := storetest.NewClock(time.Now())
-	store := newStore(t, client, redisstore.Options{Prefix: prefix, Clock: clock.Now})
+	store := newStore(t, client, redisstore.Config{Prefix: prefix, Clock: clock.Now})
 	const grace = 5 * time.Second
 	auth := newAuth(t, store, clock.Now, func(c *paseto.Config) { c.GracePeriod = grace })
 	const subject = "evil}{user}:{x}"
@@ -237,7 +237,7 @@ func TestKeptSuccessorOnlyWithGrace(t *testing.T) {
 	srv := startServer(t)
 	client := srv.client(t)
 	prefix := srv.uniquePrefix(t)
-	store := newStore(t, client, redisstore.Options{Prefix: prefix})
+	store := newStore(t, client, redisstore.Config{Prefix: prefix})
 	auth := newAuth(t, store, time.Now, nil)
 	p, err := auth.Login(ctx, "alice", paseto.LoginOptions{})
 	if err != nil {
@@ -296,7 +296,7 @@ func TestSessionLiveIsOneRoundTrip(t *testing.T) {
 	client := srv.client(t)
 	hook := &countHook{}
 	client.AddHook(hook)
-	store := newStore(t, client, redisstore.Options{Prefix: srv.uniquePrefix(t)})
+	store := newStore(t, client, redisstore.Config{Prefix: srv.uniquePrefix(t)})
 	// The identity never ages here: no INFO after the first contact, however
 	// slow the test runs (TestIdentityReadOncePerAge counts those).
 	redisstore.SetIdentityClock(store, storetest.NewClock(time.Now()).Now)
@@ -345,7 +345,7 @@ func TestSessionLiveIsOneRoundTrip(t *testing.T) {
 func TestReconnectKeepsSessions(t *testing.T) {
 	srv := startServer(t)
 	client := srv.client(t)
-	store := newStore(t, client, redisstore.Options{Prefix: srv.uniquePrefix(t)})
+	store := newStore(t, client, redisstore.Config{Prefix: srv.uniquePrefix(t)})
 	auth := newAuth(t, store, time.Now, nil)
 	p, err := auth.Login(ctx, "alice", paseto.LoginOptions{})
 	if err != nil {
@@ -383,7 +383,7 @@ func TestReconnectKeepsSessions(t *testing.T) {
 func TestRepeatedCallsAreIdempotent(t *testing.T) {
 	srv := startServer(t)
 	clock := storetest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
-	store := newStore(t, srv.client(t), redisstore.Options{Prefix: srv.uniquePrefix(t), Clock: clock.Now})
+	store := newStore(t, srv.client(t), redisstore.Config{Prefix: srv.uniquePrefix(t), Clock: clock.Now})
 	rec := paseto.SessionRecord{
 		ID: "sid-1", Subject: "alice", Current: "h0",
 		CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour),
@@ -447,7 +447,7 @@ func TestRepeatedCallsAreIdempotent(t *testing.T) {
 func TestRotateEdges(t *testing.T) {
 	srv := startServer(t)
 	clock := storetest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 123456789, time.UTC))
-	store := newStore(t, srv.client(t), redisstore.Options{Prefix: srv.uniquePrefix(t), Clock: clock.Now})
+	store := newStore(t, srv.client(t), redisstore.Config{Prefix: srv.uniquePrefix(t), Clock: clock.Now})
 	t0 := clock.Now()
 	create := func(sid string, idle time.Duration) {
 		t.Helper()
@@ -552,7 +552,7 @@ func TestRotateEdges(t *testing.T) {
 func TestRevokeSubjectManySessions(t *testing.T) {
 	srv := startServer(t)
 	clock := storetest.NewClock(time.Now())
-	store := newStore(t, srv.client(t), redisstore.Options{Prefix: srv.uniquePrefix(t), Clock: clock.Now})
+	store := newStore(t, srv.client(t), redisstore.Config{Prefix: srv.uniquePrefix(t), Clock: clock.Now})
 	auth := newAuth(t, store, clock.Now, nil)
 	var pairs []*paseto.TokenPair
 	for range 200 {
@@ -686,7 +686,7 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 		for _, o := range append(tc.ops, tc.revoke) {
 			t.Run(tc.name+"/"+o.name, func(t *testing.T) {
 				prefix := srv.uniquePrefix(t)
-				store := newStore(t, client, redisstore.Options{Prefix: prefix, Logger: quiet})
+				store := newStore(t, client, redisstore.Config{Prefix: prefix, Logger: quiet})
 				// A real session first, so that only the corruption is wrong.
 				if err := create.run(store); err != nil {
 					t.Fatal(err)
@@ -726,7 +726,7 @@ func TestCorruptRecordsFailClosed(t *testing.T) {
 	// The largest int64 is a number both Go and the scripts accept.
 	t.Run("numbers at MaxInt64", func(t *testing.T) {
 		prefix := srv.uniquePrefix(t)
-		store := newStore(t, client, redisstore.Options{Prefix: prefix, Logger: quiet})
+		store := newStore(t, client, redisstore.Config{Prefix: prefix, Logger: quiet})
 		if err := create.run(store); err != nil {
 			t.Fatal(err)
 		}
@@ -761,7 +761,7 @@ func TestRevocationDespiteCorruptKeys(t *testing.T) {
 	client := srv.client(t)
 	prefix := srv.uniquePrefix(t)
 	const grace = 5 * time.Second
-	w := newWorld(t, client, redisstore.Options{Prefix: prefix}, func(c *paseto.Config) { c.GracePeriod = grace })
+	w := newWorld(t, client, redisstore.Config{Prefix: prefix}, func(c *paseto.Config) { c.GracePeriod = grace })
 	keyOf := func(subject, kind, sid string) string {
 		return prefix + "{" + tagOf(subject) + "}:" + kind + sid
 	}
@@ -877,37 +877,37 @@ func TestNewOptions(t *testing.T) {
 	refused := []struct {
 		name   string
 		client redis.UniversalClient
-		opts   redisstore.Options
+		opts   redisstore.Config
 	}{
-		{"nil client", nil, redisstore.Options{}},
-		{"nil *Client", (*redis.Client)(nil), redisstore.Options{}},
-		{"no ContextTimeoutEnabled", plain, redisstore.Options{}},
-		{"cluster without ContextTimeoutEnabled", plainCluster, redisstore.Options{LosslessPersistence: true}},
-		{"cluster without LosslessPersistence", cluster, redisstore.Options{}},
-		{"ring", ring, redisstore.Options{LosslessPersistence: true}},
-		{"negative timeout", good, redisstore.Options{Timeout: -time.Second}},
+		{"nil client", nil, redisstore.Config{}},
+		{"nil *Client", (*redis.Client)(nil), redisstore.Config{}},
+		{"no ContextTimeoutEnabled", plain, redisstore.Config{}},
+		{"cluster without ContextTimeoutEnabled", plainCluster, redisstore.Config{LosslessPersistence: true}},
+		{"cluster without LosslessPersistence", cluster, redisstore.Config{}},
+		{"ring", ring, redisstore.Config{LosslessPersistence: true}},
+		{"negative timeout", good, redisstore.Config{Timeout: -time.Second}},
 	}
 	for _, p := range []string{"app{1}:", "a}b", "{"} {
 		refused = append(refused, struct {
 			name   string
 			client redis.UniversalClient
-			opts   redisstore.Options
-		}{"prefix " + p, good, redisstore.Options{Prefix: p}})
+			opts   redisstore.Config
+		}{"prefix " + p, good, redisstore.Config{Prefix: p}})
 	}
 	for _, tc := range refused {
 		if s, err := redisstore.New(tc.client, tc.opts); !errors.Is(err, paseto.ErrConfig) || s != nil {
 			t.Errorf("%s: %v, want ErrConfig", tc.name, err)
 		}
 	}
-	if _, err := redisstore.New(good, redisstore.Options{}); err != nil {
+	if _, err := redisstore.New(good, redisstore.Config{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := redisstore.New(cluster, redisstore.Options{LosslessPersistence: true}); err != nil {
+	if _, err := redisstore.New(cluster, redisstore.Config{LosslessPersistence: true}); err != nil {
 		t.Fatal(err)
 	}
 	// Out-of-range times fail closed instead of wrapping around, before
 	// any round trip.
-	s := newStore(t, good, redisstore.Options{})
+	s := newStore(t, good, redisstore.Config{})
 	if _, err := s.SessionLive(ctx, "alice", "sid", time.Unix(-1, 0)); err == nil {
 		t.Fatal("SessionLive with a pre-1970 time and no Redis succeeded")
 	}
@@ -923,7 +923,7 @@ func TestKeptSuccessorSealed(t *testing.T) {
 	client := srv.client(t)
 	prefix := srv.uniquePrefix(t)
 	clock := storetest.NewClock(time.Now())
-	store := newStore(t, client, redisstore.Options{Prefix: prefix, Clock: clock.Now})
+	store := newStore(t, client, redisstore.Config{Prefix: prefix, Clock: clock.Now})
 	refreshRing, err := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	if err != nil {
 		t.Fatal(err)

@@ -54,7 +54,7 @@ func TestRedirectToAnotherSetIsNotFollowed(t *testing.T) {
 		http.Redirect(w, r, evil.URL, http.StatusMovedPermanently)
 	}))
 	t.Cleanup(srv.Close)
-	s := newSource(t, srv.URL, fakeclock.New(epoch), func(o *Options) { o.Client = srv.Client() })
+	s := newSource(t, srv.URL, fakeclock.New(epoch), func(o *Config) { o.Client = srv.Client() })
 	if _, err := s.Keys(context.Background()); !errors.Is(err, paseto.ErrKeysUnavailable) || !strings.Contains(err.Error(), "redirects are refused") {
 		t.Fatalf("Keys through a redirect = %v, want ErrKeysUnavailable (redirects are refused)", err)
 	}
@@ -136,7 +136,7 @@ func TestConcurrentKidSprayKeepsTheRateLimit(t *testing.T) {
 }
 
 // TestSlowAndCompressedBodiesBounded: a body dribbled after prompt headers
-// ends at Options.Timeout; a gzip bomb (a valid set followed by megabytes
+// ends at Config.Timeout; a gzip bomb (a valid set followed by megabytes
 // of compressed spaces) is cut at MaxBytes of decompressed body.
 func TestSlowAndCompressedBodiesBounded(t *testing.T) {
 	ks := newKeyServer(t, publicRing(t, paseto.GenerateSecretKey()))
@@ -149,7 +149,7 @@ func TestSlowAndCompressedBodiesBounded(t *testing.T) {
 		<-r.Context().Done() // the rest never comes
 	}))
 	t.Cleanup(slow.Close)
-	s := newSource(t, slow.URL, fakeclock.New(epoch), func(o *Options) { o.Timeout = 100 * time.Millisecond })
+	s := newSource(t, slow.URL, fakeclock.New(epoch), func(o *Config) { o.Timeout = 100 * time.Millisecond })
 	if _, err := s.Keys(context.Background()); !errors.Is(err, paseto.ErrKeysUnavailable) || !strings.Contains(err.Error(), "deadline") {
 		t.Errorf("dribbled body: %v, want ErrKeysUnavailable (deadline)", err)
 	}

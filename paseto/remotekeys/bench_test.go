@@ -28,7 +28,7 @@ func BenchmarkVerify(b *testing.B) {
 		w.Write(set.JSON())
 	}))
 	defer srv.Close()
-	src, err := remotekeys.New(remotekeys.Options{URL: srv.URL, MinMaxAge: remotekeys.DefaultMaxMaxAge, MinInterval: remotekeys.DefaultMaxMaxAge, Logger: slog.New(slog.DiscardHandler)})
+	src, err := remotekeys.New(remotekeys.Config{URL: srv.URL, MinMaxAge: remotekeys.DefaultMaxMaxAge, MinInterval: remotekeys.DefaultMaxMaxAge, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func BenchmarkVerify(b *testing.B) {
 	}
 	// A Source allowed to refetch on every miss: the cost of one fetch over
 	// loopback, parse and ring included.
-	eager, _ := remotekeys.New(remotekeys.Options{URL: srv.URL, MinInterval: 1, Logger: slog.New(slog.DiscardHandler)})
+	eager, _ := remotekeys.New(remotekeys.Config{URL: srv.URL, MinInterval: 1, Logger: slog.New(slog.DiscardHandler)})
 	if err := eager.Refresh(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func BenchmarkKeysWarm(b *testing.B) {
 		w.Write(set.JSON())
 	}))
 	defer srv.Close()
-	src, _ := remotekeys.New(remotekeys.Options{URL: srv.URL, MinMaxAge: remotekeys.DefaultMaxMaxAge, MinInterval: remotekeys.DefaultMaxMaxAge, Logger: slog.New(slog.DiscardHandler)})
+	src, _ := remotekeys.New(remotekeys.Config{URL: srv.URL, MinMaxAge: remotekeys.DefaultMaxMaxAge, MinInterval: remotekeys.DefaultMaxMaxAge, Logger: slog.New(slog.DiscardHandler)})
 	ctx := context.Background()
 	if err := src.Refresh(ctx); err != nil {
 		b.Fatal(err)

@@ -9,9 +9,9 @@ import (
 // with the keys that service publishes, and checks their sessions in that
 // service's store.
 func Example() {
-	var issuersStore paseto.Store = paseto.NewMemoryStore(paseto.MemoryStoreOptions{}) // in production: the issuer's Redis (redisstore)
+	var issuersStore paseto.Store = paseto.NewMemoryStore(paseto.MemoryStoreConfig{}) // in production: the issuer's Redis (redisstore)
 
-	src, err := remotekeys.New(remotekeys.Options{
+	src, err := remotekeys.New(remotekeys.Config{
 		URL: "https://auth.example" + paseto.KeySetPath, // pinned: redirects are refused
 	})
 	if err != nil {

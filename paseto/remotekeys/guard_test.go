@@ -21,7 +21,7 @@ import (
 // verifies through a remotekeys.Source, sharing the issuer's store.
 func issuerAndResource(t *testing.T, clock *fakeclock.Clock, ring *paseto.KeyRing) (*paseto.Auth, *httptest.Server, http.Handler, *bool, *remotekeys.Source) {
 	t.Helper()
-	store := paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: clock.Now})
+	store := paseto.NewMemoryStore(paseto.MemoryStoreConfig{Clock: clock.Now})
 	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
 	issuer, err := paseto.New(paseto.Config{AccessKeys: ring, RefreshKeys: refresh, Store: store, Clock: clock.Now})
 	if err != nil {
@@ -33,7 +33,7 @@ func issuerAndResource(t *testing.T, clock *fakeclock.Clock, ring *paseto.KeyRin
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
-	src, err := remotekeys.New(remotekeys.Options{URL: srv.URL + paseto.KeySetPath, Clock: clock.Now, Logger: slog.New(slog.DiscardHandler)})
+	src, err := remotekeys.New(remotekeys.Config{URL: srv.URL + paseto.KeySetPath, Clock: clock.Now, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

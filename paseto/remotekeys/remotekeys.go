@@ -5,13 +5,13 @@
 // v4.public access tokens through key rotations without being handed keys
 // or restarted. It uses only the standard library.
 //
-//	src, err := remotekeys.New(remotekeys.Options{URL: "https://auth.example/.well-known/paserk"})
+//	src, err := remotekeys.New(remotekeys.Config{URL: "https://auth.example/.well-known/paserk"})
 //	auth, err := paseto.New(paseto.Config{AccessKeySource: src, Store: issuersRedisStore})
 //
 // # Caching
 //
 // A fetched set is fresh for the max-age of its Cache-Control header,
-// clamped to [Options.MinMaxAge, Options.MaxMaxAge] (a response without
+// clamped to [Config.MinMaxAge, Config.MaxMaxAge] (a response without
 // max-age, or with no-cache or no-store, gets MinMaxAge). While it is
 // fresh, Keys is an atomic load and a clock reading: verifying through a
 // Source costs what verifying with a local ring costs. When it expires,
@@ -26,7 +26,7 @@
 // should have been published as upcoming first; see docs/keys.md). Fetches
 // are single-flight (golang.org/x/sync/singleflight): N requests that miss
 // together wait for one fetch. And no two fetches start less than
-// Options.MinInterval apart (on time.Now's monotonic clock by default; a clock
+// Config.MinInterval apart (on time.Now's monotonic clock by default; a clock
 // that goes back allows one fetch rather than none), whatever
 // triggers them, so a client spraying random key IDs causes at most one
 // fetch per interval; the rest are refused at once as invalid tokens.
@@ -34,16 +34,16 @@
 // # Failures
 //
 // A failed fetch keeps the last good set: it is served for
-// Options.MaxStale past its expiry, while fetches are retried (at most one
+// Config.MaxStale past its expiry, while fetches are retried (at most one
 // per MinInterval). Past that, and before the first successful fetch, Keys
 // fails closed with an error wrapping paseto.ErrKeysUnavailable, which the
 // Guard answers 503 with Retry-After: the token may be valid, the service
-// cannot tell. A fetch is bounded by Options.Timeout, the body by
-// Options.MaxBytes and the headers by MaxHeaderBytes; redirects are
+// cannot tell. A fetch is bounded by Config.Timeout, the body by
+// Config.MaxBytes and the headers by MaxHeaderBytes; redirects are
 // refused (the URL is pinned), and so is a document paseto.ParseKeySet
 // refuses, a status other than 200, and plain http to anything but a
 // loopback IP address (127.0.0.1, [::1]; not the name localhost, which
-// DNS may answer) unless Options.AllowHTTP.
+// DNS may answer) unless Config.AllowHTTP.
 //
 // A Source is safe for concurrent use. Fetches run detached from the
 // request that triggered them, under their own timeout, so a cancelled
@@ -71,7 +71,7 @@ import (
 	"github.com/pasetoauth/pasetoauth/paseto"
 )
 
-// Defaults and bounds of Options.
+// Defaults and bounds of Config.
 const (
 	DefaultTimeout     = 5 * time.Second
 	MaxTimeout         = time.Minute
@@ -79,14 +79,14 @@ const (
 	DefaultMaxMaxAge   = time.Hour
 	DefaultMinInterval = 10 * time.Second
 	DefaultMaxStale    = 15 * time.Minute
-	// MaxHeaderBytes bounds the response headers when Options.Client is
+	// MaxHeaderBytes bounds the response headers when Config.Client is
 	// nil (net/http's own default is 10 MB).
 	MaxHeaderBytes = 16 << 10
 )
 
-// Options configures a Source. URL is required; every other field has a
+// Config configures a Source. URL is required; every other field has a
 // documented default.
-type Options struct {
+type Config struct {
 	// URL of the key set, https (or http to a loopback IP address, such
 	// as 127.0.0.1 or [::1]; not the name localhost, which DNS may
 	// answer). It is pinned: redirects are refused.
@@ -124,13 +124,13 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// ErrInsecureURL means Options.URL is not https and not plain http to a
-// loopback IP address, and Options.AllowHTTP is not set.
+// ErrInsecureURL means Config.URL is not https and not plain http to a
+// loopback IP address, and Config.AllowHTTP is not set.
 var ErrInsecureURL = errors.New("remotekeys: key set URL must be https (plain http only to a loopback IP such as 127.0.0.1, or with AllowHTTP)")
 
 // Source is a paseto.KeySource reading a remote key set. Build it with New.
 type Source struct {
-	opt    Options
+	opt    Config
 	client *http.Client
 
 	snap atomic.Pointer[snapshot] // the last good set; nil before the first
@@ -163,7 +163,7 @@ var errSkipped = errors.New("remotekeys: fetch skipped (MinInterval)")
 
 // New validates o and returns a Source. It does not fetch: call Refresh to
 // load the set before serving, or let the first verification do it.
-func New(o Options) (*Source, error) {
+func New(o Config) (*Source, error) {
 	u, err := url.Parse(o.URL)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("%w: key set URL %q is not an absolute http(s) URL", paseto.ErrConfig, o.URL)
@@ -228,9 +228,9 @@ func loopback(host string) bool {
 }
 
 // Keys returns the ring of the last good set while it is fresh or, while
-// fetches fail, for Options.MaxStale past its expiry; an expired set
+// fetches fail, for Config.MaxStale past its expiry; an expired set
 // starts a background fetch. Without a usable set it fetches and waits
-// (within ctx and Options.Timeout), and fails with an error wrapping
+// (within ctx and Config.Timeout), and fails with an error wrapping
 // paseto.ErrKeysUnavailable.
 func (s *Source) Keys(ctx context.Context) (*paseto.KeyRing, error) {
 	now := s.opt.Clock()
@@ -246,7 +246,7 @@ func (s *Source) Keys(ctx context.Context) (*paseto.KeyRing, error) {
 }
 
 // LookupKey is called with a key ID the ring lacks: it refetches, unless
-// a fetch started less than Options.MinInterval ago, and returns the ring
+// a fetch started less than Config.MinInterval ago, and returns the ring
 // it then has.
 func (s *Source) LookupKey(ctx context.Context, kid string) (*paseto.KeyRing, error) {
 	now := s.opt.Clock()
@@ -256,7 +256,7 @@ func (s *Source) LookupKey(ctx context.Context, kid string) (*paseto.KeyRing, er
 	return s.wait(ctx, now)
 }
 
-// Refresh fetches the set now, whatever Options.MinInterval says (joining a
+// Refresh fetches the set now, whatever Config.MinInterval says (joining a
 // fetch in progress), for loading it at start-up.
 func (s *Source) Refresh(ctx context.Context) error {
 	// A flight joined just as it decided to skip is followed by one that
@@ -336,7 +336,7 @@ func (s *Source) start(now time.Time, force, join bool) <-chan singleflight.Resu
 
 // mayStart reports whether a fetch may start at now: MinInterval after the
 // last start. A clock that went back (a wall clock stepped by NTP, when
-// Options.Clock has no monotonic reading) allows it rather than stopping
+// Config.Clock has no monotonic reading) allows it rather than stopping
 // every fetch until the clock catches up. s.mu must be held.
 func (s *Source) mayStart(now time.Time) bool {
 	since := now.Sub(s.lastStart)

@@ -80,9 +80,9 @@ func publicRing(t testing.TB, sk paseto.SecretKey, prev ...paseto.PublicKey) *pa
 	return r
 }
 
-func newSource(t *testing.T, url string, clock *fakeclock.Clock, edit ...func(*Options)) *Source {
+func newSource(t *testing.T, url string, clock *fakeclock.Clock, edit ...func(*Config)) *Source {
 	t.Helper()
-	o := Options{URL: url, Clock: clock.Now, Timeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)}
+	o := Config{URL: url, Clock: clock.Now, Timeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)}
 	for _, e := range edit {
 		e(&o)
 	}
@@ -234,7 +234,7 @@ func TestStaleOnErrorThenFailClosed(t *testing.T) {
 	ks := newKeyServer(t, publicRing(t, paseto.GenerateSecretKey()))
 	ks.set(func(k *keyServer) { k.cacheControl = "max-age=60" })
 	clock := fakeclock.New(epoch)
-	s := newSource(t, ks.URL, clock, func(o *Options) { o.MaxStale = 10 * time.Minute })
+	s := newSource(t, ks.URL, clock, func(o *Config) { o.MaxStale = 10 * time.Minute })
 	ctx := context.Background()
 	if _, err := s.Keys(ctx); err != nil {
 		t.Fatal(err)
@@ -286,25 +286,25 @@ func TestRefusedResponses(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		edit func(*keyServer)
-		opt  func(*Options)
+		opt  func(*Config)
 		why  string
 	}{
 		{"status 404", func(k *keyServer) { k.status = 404 }, nil, "status 404"},
 		{"redirect", func(k *keyServer) { k.status = http.StatusFound }, nil, "redirects are refused"},
 		{"oversize", func(k *keyServer) { k.body = big }, nil, "bytes"},
-		{"over MaxBytes", nil, func(o *Options) { o.MaxBytes = 100 }, "100"},
+		{"over MaxBytes", nil, func(o *Config) { o.MaxBytes = 100 }, "100"},
 		{"local key", func(k *keyServer) {
 			k.body = []byte(`{"keys":[{"kid":"` + local.ID() + `","key":"` + local.PASERK() + `","state":"current"}]}`)
 		}, nil, "k4.local"},
 		{"not JSON", func(k *keyServer) { k.body = []byte("<html>") }, nil, "invalid key set"},
-		{"timeout", func(k *keyServer) { k.gate = make(chan struct{}) }, func(o *Options) { o.Timeout = 50 * time.Millisecond }, "deadline"},
+		{"timeout", func(k *keyServer) { k.gate = make(chan struct{}) }, func(o *Config) { o.Timeout = 50 * time.Millisecond }, "deadline"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ks := newKeyServer(t, good)
 			if tc.edit != nil {
 				ks.set(tc.edit)
 			}
-			opts := []func(*Options){}
+			opts := []func(*Config){}
 			if tc.opt != nil {
 				opts = append(opts, tc.opt)
 			}
@@ -346,34 +346,34 @@ func TestHostileSetKeepsLastGood(t *testing.T) {
 
 func TestNewRefusesInsecureAndBadOptions(t *testing.T) {
 	for _, tc := range []struct {
-		o    Options
+		o    Config
 		want error
 	}{
-		{Options{URL: "http://auth.example/.well-known/paserk"}, ErrInsecureURL},
-		{Options{URL: "http://10.0.0.1/.well-known/paserk"}, ErrInsecureURL},
+		{Config{URL: "http://auth.example/.well-known/paserk"}, ErrInsecureURL},
+		{Config{URL: "http://10.0.0.1/.well-known/paserk"}, ErrInsecureURL},
 		// A name, even localhost, is resolved by /etc/hosts or DNS.
-		{Options{URL: "http://localhost:1/x"}, ErrInsecureURL},
-		{Options{URL: "http://LOCALHOST:1/x"}, ErrInsecureURL},
-		{Options{URL: "http://auth.localhost:1/x"}, ErrInsecureURL},
-		{Options{URL: "http://127.0.0.1.nip.io/x"}, ErrInsecureURL},
-		{Options{URL: "ftp://auth.example/x"}, paseto.ErrConfig},
-		{Options{URL: "/.well-known/paserk"}, paseto.ErrConfig},
-		{Options{URL: "https://user:pw@auth.example/x"}, paseto.ErrConfig},
-		{Options{URL: "https://auth.example/x", Timeout: 2 * time.Minute}, paseto.ErrConfig},
-		{Options{URL: "https://auth.example/x", MinMaxAge: time.Hour, MaxMaxAge: time.Minute}, paseto.ErrConfig},
-		{Options{URL: "https://auth.example/x", MinInterval: 2 * time.Minute}, paseto.ErrConfig},
-		{Options{URL: "https://auth.example/x", MaxBytes: paseto.MaxKeySetSize + 1}, paseto.ErrConfig},
+		{Config{URL: "http://localhost:1/x"}, ErrInsecureURL},
+		{Config{URL: "http://LOCALHOST:1/x"}, ErrInsecureURL},
+		{Config{URL: "http://auth.localhost:1/x"}, ErrInsecureURL},
+		{Config{URL: "http://127.0.0.1.nip.io/x"}, ErrInsecureURL},
+		{Config{URL: "ftp://auth.example/x"}, paseto.ErrConfig},
+		{Config{URL: "/.well-known/paserk"}, paseto.ErrConfig},
+		{Config{URL: "https://user:pw@auth.example/x"}, paseto.ErrConfig},
+		{Config{URL: "https://auth.example/x", Timeout: 2 * time.Minute}, paseto.ErrConfig},
+		{Config{URL: "https://auth.example/x", MinMaxAge: time.Hour, MaxMaxAge: time.Minute}, paseto.ErrConfig},
+		{Config{URL: "https://auth.example/x", MinInterval: 2 * time.Minute}, paseto.ErrConfig},
+		{Config{URL: "https://auth.example/x", MaxBytes: paseto.MaxKeySetSize + 1}, paseto.ErrConfig},
 	} {
 		if _, err := New(tc.o); !errors.Is(err, tc.want) {
 			t.Errorf("New(%+v) = %v, want %v", tc.o, err, tc.want)
 		}
 	}
 	for _, url := range []string{"http://127.0.0.1:1/x", "http://[::1]:1/x", "http://127.0.0.2:1/x", "https://auth.example/x"} {
-		if _, err := New(Options{URL: url}); err != nil {
+		if _, err := New(Config{URL: url}); err != nil {
 			t.Errorf("New(%s): %v", url, err)
 		}
 	}
-	if _, err := New(Options{URL: "http://auth.example/x", AllowHTTP: true}); err != nil {
+	if _, err := New(Config{URL: "http://auth.example/x", AllowHTTP: true}); err != nil {
 		t.Errorf("AllowHTTP: %v", err)
 	}
 }

@@ -27,7 +27,7 @@ import (
 // refused without a refetch.
 func TestVerifyOnlyResourceAsksTheStore(t *testing.T) {
 	clock := fakeclock.New(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
-	store := pasetotest.NewFaultyStore(paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: clock.Now}))
+	store := pasetotest.NewFaultyStore(paseto.NewMemoryStore(paseto.MemoryStoreConfig{Clock: clock.Now}))
 	k1 := paseto.GenerateSecretKey()
 	ring, _ := paseto.NewPublicKeyRing(k1)
 	refresh, _ := paseto.NewLocalKeyRing(paseto.GenerateSymmetricKey())
@@ -39,7 +39,7 @@ func TestVerifyOnlyResourceAsksTheStore(t *testing.T) {
 	keys := httptest.NewServer(httppaseto.New(ig, httppaseto.Config{}).KeySetHandler())
 	t.Cleanup(keys.Close)
 
-	src, err := remotekeys.New(remotekeys.Options{URL: keys.URL, Clock: clock.Now, Logger: slog.New(slog.DiscardHandler)})
+	src, err := remotekeys.New(remotekeys.Config{URL: keys.URL, Clock: clock.Now, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@
 // puts it in WAL mode; Migrate creates the tables and indexes, and nothing
 // else does:
 //
-//	store, err := sqlitestore.Open("/var/lib/myapp/sessions.db", sqlitestore.Options{})
+//	store, err := sqlitestore.Open("/var/lib/myapp/sessions.db", sqlitestore.Config{})
 //	...
 //	defer store.Close()
 //	if err := store.Migrate(ctx); err != nil { ... }
@@ -37,7 +37,7 @@
 // free, in order, where several writing connections would wait for each
 // other through SQLite's busy handler, which polls with sleeps of up to
 // 100 ms. Reads (SessionLive, ListSessions, and the first read of a
-// refresh) go through Options.Readers connections opened with query_only,
+// refresh) go through Config.Readers connections opened with query_only,
 // which in WAL mode read a consistent snapshot concurrently with each
 // other and with the writer: verifying an access token never waits for a
 // refresh.
@@ -96,7 +96,7 @@
 //
 // # Deadlines
 //
-// Every call runs under its context's deadline, or Options.Timeout when
+// Every call runs under its context's deadline, or Config.Timeout when
 // it has none (paseto.Auth always sets one: Config.StoreTimeout). Waiting
 // for the writer connection, for another process's write lock and every
 // statement end at the deadline with an error wrapping

@@ -20,7 +20,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	store, err := sqlitestore.Open(filepath.Join(dir, "sessions.db"), sqlitestore.Options{})
+	store, err := sqlitestore.Open(filepath.Join(dir, "sessions.db"), sqlitestore.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}

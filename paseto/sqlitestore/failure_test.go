@@ -73,7 +73,7 @@ func TestRestart(t *testing.T) {
 	clock := storetest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
 	grace := func(c *paseto.Config) { c.GracePeriod = 10 * time.Second }
 
-	s1, err := sqlitestore.Open(path, sqlitestore.Options{Clock: clock.Now})
+	s1, err := sqlitestore.Open(path, sqlitestore.Config{Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestReadOnlyDatabase(t *testing.T) {
 	path, k := tempDB(t), newKeys()
 	rw := openStore(t, path, time.Now)
 	p := login(t, newAuth(t, rw, k, time.Now, nil), "alice")
-	ro, err := sqlitestore.OpenWithPragmas(path, sqlitestore.Options{}, []string{"query_only(1)"})
+	ro, err := sqlitestore.OpenWithPragmas(path, sqlitestore.Config{}, []string{"query_only(1)"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,12 +282,12 @@ func TestNotADatabase(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.Repeat("this is not a database\n", 200)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := sqlitestore.Open(path, sqlitestore.Options{})
+	_, err := sqlitestore.Open(path, sqlitestore.Config{})
 	if err == nil || !strings.Contains(err.Error(), "not a SQLite database") {
 		t.Fatalf("Open: %v", err)
 	}
 	for _, bad := range []string{"", ":memory:", "file:x.db", "x.db?mode=ro"} {
-		if _, err := sqlitestore.Open(bad, sqlitestore.Options{}); err == nil {
+		if _, err := sqlitestore.Open(bad, sqlitestore.Config{}); err == nil {
 			t.Fatalf("Open(%q) succeeded", bad)
 		}
 	}
@@ -297,7 +297,7 @@ func TestNotADatabase(t *testing.T) {
 // idempotent, also from two stores at once; a newer schema is refused.
 func TestMigrate(t *testing.T) {
 	path := tempDB(t)
-	s, err := sqlitestore.Open(path, sqlitestore.Options{})
+	s, err := sqlitestore.Open(path, sqlitestore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

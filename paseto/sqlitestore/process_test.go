@@ -83,7 +83,7 @@ func processAuth(t testing.TB, spec childSpec, retried, reused *atomic.Int64) *p
 		t.Fatal(err)
 	}
 	now := func() time.Time { return time.Unix(0, spec.Now) }
-	s, err := sqlitestore.Open(spec.Path, sqlitestore.Options{Clock: now})
+	s, err := sqlitestore.Open(spec.Path, sqlitestore.Config{Clock: now})
 	if err != nil {
 		t.Fatal(err)
 	}

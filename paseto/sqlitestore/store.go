@@ -26,8 +26,8 @@ import (
 // always gives one: Config.StoreTimeout).
 const DefaultTimeout = 2 * time.Second
 
-// Options configures a Store. The zero value is the recommended setup.
-type Options struct {
+// Config configures a Store. The zero value is the recommended setup.
+type Config struct {
 	// Clock replaces time.Now for the store's housekeeping (which rows are
 	// due for deletion). Decisions on sessions use the time paseto.Auth
 	// passes; give both the same clock.
@@ -93,7 +93,7 @@ const (
 	// kept successors past their window it clears.
 	expireBatch = 8
 	// openTimeout bounds Open's first connection (which may create the
-	// file and switch it to WAL, two fsyncs), unless Options.Timeout is
+	// file and switch it to WAL, two fsyncs), unless Config.Timeout is
 	// longer: a start-up step, not a request.
 	openTimeout = 10 * time.Second
 )
@@ -105,12 +105,12 @@ const (
 // with each connection), or contain '?' or '#', and is never read as a
 // "file:" URI. An existing file that is not a SQLite database, or that
 // cannot be put in WAL mode, is an error here. Open waits for its first
-// connection at most Options.Timeout or 10 seconds, whichever is longer.
-func Open(path string, o Options) (*Store, error) {
+// connection at most Config.Timeout or 10 seconds, whichever is longer.
+func Open(path string, o Config) (*Store, error) {
 	return open(path, o, nil)
 }
 
-func open(path string, o Options, extra []string) (*Store, error) {
+func open(path string, o Config, extra []string) (*Store, error) {
 	switch {
 	case path == "" || path == ":memory:":
 		return nil, fmt.Errorf("sqlitestore: a database file is required, not %q", path)
@@ -361,7 +361,7 @@ func (s *Store) SessionLive(ctx context.Context, subject, sid string, now time.T
 }
 
 // CreateSession implements paseto.Store in one write transaction. It also
-// deletes up to a few rows whose time has passed (by Options.Clock) and
+// deletes up to a few rows whose time has passed (by Config.Clock) and
 // clears as many kept successors past their grace window, so that dead
 // rows go in small batches, as fast as logins make new ones.
 //
@@ -620,7 +620,7 @@ var errLate = fmt.Errorf("sqlitestore: the call's deadline passed before its tra
 	context.DeadlineExceeded)
 
 // write runs f in a BEGIN IMMEDIATE transaction on the writer connection,
-// under ctx's deadline (or Options.Timeout). Waiting for the connection
+// under ctx's deadline (or Config.Timeout). Waiting for the connection
 // (another call of this Store writing), for the database's write lock
 // (another process writing) and every statement end when the deadline
 // passes. The deadline is checked once more just before COMMIT: a

@@ -20,7 +20,7 @@ func tempDB(t testing.TB) string {
 // openStore opens the store on path, migrated, closed at the end of t.
 func openStore(t testing.TB, path string, now func() time.Time) *sqlitestore.Store {
 	t.Helper()
-	s, err := sqlitestore.Open(path, sqlitestore.Options{Clock: now})
+	s, err := sqlitestore.Open(path, sqlitestore.Config{Clock: now})
 	if err != nil {
 		t.Fatal(err)
 	}

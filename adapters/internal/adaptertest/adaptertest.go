@@ -71,7 +71,7 @@ func NewStalling(tb testing.TB, timeout time.Duration) (*Fixture, *pasetotest.Fa
 	tb.Helper()
 	var s *pasetotest.FaultyStore
 	f := newFixture(tb, false, func(c *Clock) paseto.Store {
-		s = pasetotest.NewFaultyStore(paseto.NewMemoryStore(paseto.MemoryStoreOptions{Clock: c.Now}))
+		s = pasetotest.NewFaultyStore(paseto.NewMemoryStore(paseto.MemoryStoreConfig{Clock: c.Now}))
 		return s
 	}, timeout)
 	return f, s
