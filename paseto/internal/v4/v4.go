@@ -235,17 +235,73 @@ func Split(token, header string, maxLen, maxFooter int) (body, footer []byte, er
 	}
 
 	buf := make([]byte, bodyLen+footerLen)
-	if n, err := b64.Decode(buf[:bodyLen], []byte(encBody)); err != nil || n != bodyLen {
+	if !decodeSegment(buf[:bodyLen], encBody) {
 		return nil, nil, ErrMalformed
 	}
 	body = buf[:bodyLen:bodyLen]
 	if dot >= 0 {
-		if n, err := b64.Decode(buf[bodyLen:], []byte(encFooter)); err != nil || n != footerLen {
+		if !decodeSegment(buf[bodyLen:], encFooter) {
 			return nil, nil, ErrMalformed
 		}
 		footer = buf[bodyLen:]
 	}
 	return body, footer, nil
+}
+
+// decodeSegment decodes the unpadded base64url segment src into dst, which
+// must be exactly b64.DecodedLen(len(src)) bytes long, and reports whether
+// src was canonical base64url. Split has already checked the alphabet, the
+// length and the trailing bits; decodeSegment checks all three again (the
+// "second line of defence", at no extra pass: the checks ride along with
+// the decoding) and fills dst only as far as it got on failure.
+//
+// It does the work of encoding/base64's strict decoder, which Split used
+// before, in about a third of the time: eight characters become one
+// 64-bit word (48 bits of output) with one table lookup each and a single
+// validity test per segment, instead of a test per character.
+func decodeSegment(dst []byte, src string) bool {
+	if len(dst) != b64.DecodedLen(len(src)) {
+		return false
+	}
+	var acc byte // OR of every table value: invalidB64 sets the top bits
+	// Eight characters at a time, writing 8 bytes of which the last 2 are
+	// overwritten by the next group: the loop runs only while dst has room
+	// for all 8, so nothing past dst is touched.
+	for len(src) >= 8 && len(dst) >= 8 {
+		a0, a1, a2, a3 := b64Value[src[0]], b64Value[src[1]], b64Value[src[2]], b64Value[src[3]]
+		a4, a5, a6, a7 := b64Value[src[4]], b64Value[src[5]], b64Value[src[6]], b64Value[src[7]]
+		acc |= a0 | a1 | a2 | a3 | a4 | a5 | a6 | a7
+		binary.BigEndian.PutUint64(dst, uint64(a0)<<58|uint64(a1)<<52|uint64(a2)<<46|uint64(a3)<<40|
+			uint64(a4)<<34|uint64(a5)<<28|uint64(a6)<<22|uint64(a7)<<16)
+		src, dst = src[8:], dst[6:]
+	}
+	for len(src) >= 4 && len(dst) >= 3 {
+		a0, a1, a2, a3 := b64Value[src[0]], b64Value[src[1]], b64Value[src[2]], b64Value[src[3]]
+		acc |= a0 | a1 | a2 | a3
+		v := uint32(a0)<<18 | uint32(a1)<<12 | uint32(a2)<<6 | uint32(a3)
+		dst[0], dst[1], dst[2] = byte(v>>16), byte(v>>8), byte(v)
+		src, dst = src[4:], dst[3:]
+	}
+	switch {
+	case len(src) == 0 && len(dst) == 0:
+	case len(src) == 2 && len(dst) == 1:
+		a0, a1 := b64Value[src[0]], b64Value[src[1]]
+		acc |= a0 | a1
+		if a1&0x0f != 0 { // the 4 unused low bits must be zero (vector 4-F-4)
+			return false
+		}
+		dst[0] = a0<<2 | a1>>4
+	case len(src) == 3 && len(dst) == 2:
+		a0, a1, a2 := b64Value[src[0]], b64Value[src[1]], b64Value[src[2]]
+		acc |= a0 | a1 | a2
+		if a2&0x03 != 0 { // the 2 unused low bits must be zero
+			return false
+		}
+		dst[0], dst[1] = a0<<2|a1>>4, a1<<4|a2>>2
+	default: // len(src)%4 == 1: no unpadded base64 has that length
+		return false
+	}
+	return acc&0xc0 == 0
 }
 
 // Decrypt authenticates and decrypts a v4.local body n || c || t (as returned
@@ -399,6 +455,19 @@ type derivedKeys struct {
 // derive computes the subkeys for nonce n. The output sizes are BLAKE2b
 // parameters: a 56-byte BLAKE2b output is not a truncated 64-byte one.
 func (ks *derivedKeys) derive(key *[32]byte, n []byte) {
+	if m, ok := keyed(tmpSize, key); ok {
+		m.h.Write(encDomainBytes)
+		m.h.Write(n)
+		copy(ks.tmp[:], m.sum())
+		if m.reset(32, key) {
+			m.h.Write(authDomainBytes)
+			m.h.Write(n)
+			copy(ks.ak[:], m.sum())
+			putMAC(m)
+			return
+		}
+		putMAC(m)
+	}
 	// blake2b.New is called directly (not through a helper returning
 	// hash.Hash) so the compiler can devirtualise Write/Sum and keep the
 	// output buffers off the heap.
@@ -433,6 +502,16 @@ func (ks *derivedKeys) xor(dst, src []byte) {
 // feeding the PAE to the hash piece by piece so no buffer proportional to
 // the token is needed.
 func localTag(out *[tagSize]byte, ak *[32]byte, n, c, f, i []byte) {
+	if m, ok := keyed(tagSize, ak); ok {
+		m.writeLE64(5)
+		for _, p := range [...][]byte{localHeaderBytes, n, c, f, i} {
+			m.writeLE64(len(p))
+			m.h.Write(p)
+		}
+		copy(out[:], m.sum())
+		putMAC(m)
+		return
+	}
 	h, err := blake2b.New(tagSize, ak[:])
 	if err != nil {
 		panic("paseto/v4: blake2b: " + err.Error()) // unreachable: constant sizes
