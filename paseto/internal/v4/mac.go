@@ -36,7 +36,7 @@ const stateSize = 3 + 8*8 + 2*8 + 1 + blake2b.BlockSize + 1
 
 // Offsets inside a marshalled state.
 const (
-	stateH0     = 3                      // h[0], big-endian
+	stateH0     = 3                       // h[0], big-endian
 	stateBlock  = stateH0 + 8*8 + 2*8 + 1 // the pending block
 	stateOffset = stateBlock + blake2b.BlockSize
 )
