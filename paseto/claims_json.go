@@ -24,66 +24,70 @@ var payloadLimits = strictjson.Limits{MaxDepth: 32, MaxMembers: 256}
 // ignoring case, valid UTF-8 without unpaired surrogate escapes,
 // registered claims of the right JSON type, and a scope claim of
 // RFC 6749 scope-tokens. Custom claims are validated here, with the rest,
-// and decoded only when asked for (Get); c keeps the payload only if all
-// of it passed.
+// and decoded only when asked for (Get); c keeps a copy of the payload
+// only if all of it passed and it has custom claims. payload is not
+// retained.
+//
+// It walks strictjson.Members rather than a strictjson.Object callback: a
+// closure that sees the payload would force it, and everything it
+// touches, onto the heap.
 func decodeClaims(payload []byte, c *Claims) error {
-	var haveExp bool
+	var buf [16]strictjson.Member
+	members, err := strictjson.Members(payload, payloadLimits, buf[:0])
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
+	}
 	// One conversion for the whole payload: every claim string without
 	// escapes is a substring of it, so a typical token's claims cost one
 	// allocation instead of one per string.
 	src := string(payload)
-	str := func(k []byte, v strictjson.Value) (string, error) {
-		if v.Kind != strictjson.KindString {
-			return "", fmt.Errorf("%w: %q must be a string", ErrInvalidClaims, k)
-		}
-		return v.StringIn(src, payload)
-	}
-	err := strictjson.Object(payload, payloadLimits, func(k []byte, v strictjson.Value) error {
-		var err error
+	var haveExp bool
+	for i := range members {
+		m := &members[i]
+		k, v := m.Key(payload), m.Value(payload)
 		switch string(k) {
 		case ClaimIssuer:
-			c.Issuer, err = str(k, v)
+			c.Issuer, err = claimString(k, v, src, payload)
 		case ClaimSubject:
-			c.Subject, err = str(k, v)
+			c.Subject, err = claimString(k, v, src, payload)
 		case ClaimAudience:
-			c.Audience, err = str(k, v)
+			c.Audience, err = claimString(k, v, src, payload)
 		case ClaimTokenID:
-			c.ID, err = str(k, v)
+			c.ID, err = claimString(k, v, src, payload)
 		case ClaimType:
-			c.Type, err = str(k, v)
+			c.Type, err = claimString(k, v, src, payload)
 		case ClaimSession:
-			c.Session, err = str(k, v)
+			c.Session, err = claimString(k, v, src, payload)
 		case ClaimCSRF:
-			c.CSRF, err = str(k, v)
+			c.CSRF, err = claimString(k, v, src, payload)
 		case ClaimScope:
 			var scope string
-			if scope, err = str(k, v); err == nil {
+			if scope, err = claimString(k, v, src, payload); err == nil {
 				c.Scopes, err = parseScope(scope)
 			}
 		case ClaimExpiration:
-			c.Expiration, err = timeClaim(k, v, str)
+			c.Expiration, err = timeClaim(k, v, src, payload)
 			haveExp = true
 		case ClaimNotBefore:
-			c.NotBefore, err = timeClaim(k, v, str)
+			c.NotBefore, err = timeClaim(k, v, src, payload)
 		case ClaimIssuedAt:
-			c.IssuedAt, err = timeClaim(k, v, str)
+			c.IssuedAt, err = timeClaim(k, v, src, payload)
 		case ClaimAuthTime:
-			c.AuthTime, err = timeClaim(k, v, str)
+			c.AuthTime, err = timeClaim(k, v, src, payload)
 		case ClaimFresh:
 			if v.Kind != strictjson.KindBool {
-				return fmt.Errorf("%w: %q must be a boolean", ErrInvalidClaims, k)
+				return fmt.Errorf("%w: %q must be a boolean", ErrInvalidClaims, string(k))
 			}
 			c.Fresh, err = v.Bool()
 		default:
 			c.hasCustom = true
 		}
-		return err
-	})
-	if err != nil {
-		if errors.Is(err, ErrInvalidClaims) {
-			return err
+		if err != nil {
+			if errors.Is(err, ErrInvalidClaims) {
+				return err
+			}
+			return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
 		}
-		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
 	}
 	switch {
 	case !haveExp:
@@ -93,21 +97,35 @@ func decodeClaims(payload []byte, c *Claims) error {
 	case c.Type == "":
 		return fmt.Errorf("%w: type is required", ErrInvalidClaims)
 	}
-	c.payload = payload
+	if c.hasCustom {
+		// Kept for Get, Has and Custom; payload itself is the caller's
+		// (authenticate's stack), and the registered claims above are
+		// substrings of src, so only tokens with custom claims pay this.
+		c.payload = []byte(src)
+	}
 	return nil
 }
 
-func timeClaim(k []byte, v strictjson.Value, str func([]byte, strictjson.Value) (string, error)) (time.Time, error) {
+// claimString returns the string claim k, a substring of src (the payload
+// as a string) unless it has escapes.
+func claimString(k []byte, v strictjson.Value, src string, payload []byte) (string, error) {
 	if v.Kind != strictjson.KindString {
-		return time.Time{}, fmt.Errorf("%w: %q must be an RFC 3339 string", ErrInvalidClaims, k)
+		return "", fmt.Errorf("%w: %q must be a string", ErrInvalidClaims, string(k))
 	}
-	s, err := str(k, v)
+	return v.StringIn(src, payload)
+}
+
+func timeClaim(k []byte, v strictjson.Value, src string, payload []byte) (time.Time, error) {
+	if v.Kind != strictjson.KindString {
+		return time.Time{}, fmt.Errorf("%w: %q must be an RFC 3339 string", ErrInvalidClaims, string(k))
+	}
+	s, err := v.StringIn(src, payload)
 	if err != nil {
 		return time.Time{}, err
 	}
 	t, ok := parseTime(s)
 	if !ok {
-		return time.Time{}, fmt.Errorf("%w: %q is not an RFC 3339 date-time", ErrInvalidClaims, k)
+		return time.Time{}, fmt.Errorf("%w: %q is not an RFC 3339 date-time", ErrInvalidClaims, string(k))
 	}
 	return t, nil
 }
@@ -237,28 +255,66 @@ func appendJSONString(dst []byte, s string) ([]byte, error) {
 // parseTimeUTCSeconds is parseTime's fast path for the form the Issuer
 // writes, "2006-01-02T15:04:05Z". It reports false for anything else, and
 // for any field out of range, leaving the decision to the general path; so
-// it only ever accepts what time.Parse accepts, with the same result.
+// it only ever accepts what time.Parse accepts, with the same result
+// (TestParseTimeUTCSeconds compares the two).
+//
+// It computes the instant directly (days from the civil date, then
+// time.Unix) rather than through time.Date, which normalises every field
+// and consults the location: a third of the time per claim.
 func parseTimeUTCSeconds(s string) (time.Time, bool) {
 	if len(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
 		return time.Time{}, false
 	}
-	ok := true
-	num := func(i, n int) int {
-		v := 0
-		for _, c := range []byte(s[i : i+n]) {
-			ok = ok && '0' <= c && c <= '9'
-			v = v*10 + int(c-'0')
-		}
-		return v
-	}
-	year, month, day := num(0, 4), num(5, 2), num(8, 2)
-	hour, minute, sec := num(11, 2), num(14, 2), num(17, 2)
-	if !ok || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+	y1, ok1 := twoDigits(s, 0)
+	y2, ok2 := twoDigits(s, 2)
+	month, ok3 := twoDigits(s, 5)
+	day, ok4 := twoDigits(s, 8)
+	hour, ok5 := twoDigits(s, 11)
+	minute, ok6 := twoDigits(s, 14)
+	sec, ok7 := twoDigits(s, 17)
+	year := y1*100 + y2
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) ||
+		month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
+		hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
-	if t.Day() != day { // past the month's last day: time.Date normalised it
-		return time.Time{}, false
+	unix := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec)
+	return time.Unix(unix, 0).UTC(), true
+}
+
+// twoDigits returns the number written by the two ASCII digits at s[i:i+2].
+func twoDigits(s string, i int) (int, bool) {
+	a, b := s[i]-'0', s[i+1]-'0' // bytes below '0' wrap around above 9
+	return int(a)*10 + int(b), a <= 9 && b <= 9
+}
+
+// daysIn returns the number of days in month (1 to 12) of the proleptic
+// Gregorian year, as package time counts them.
+func daysIn(month, year int) int {
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		return 29
 	}
-	return t, true
+	return int(daysInMonth[month])
+}
+
+var daysInMonth = [13]uint8{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+
+// daysFromCivil returns the number of days from 1970-01-01 to the given
+// proleptic Gregorian date, for years 0 to 9999 (H. Hinnant's
+// days_from_civil, with March as the first month of the computing year so
+// that the leap day comes last).
+func daysFromCivil(year, month, day int) int64 {
+	y := int64(year)
+	if month <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400        // [0, 399]
+	mp := int64(month+9) % 12 // March = 0
+	doy := (153*mp+2)/5 + int64(day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
 }

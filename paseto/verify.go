@@ -116,7 +116,12 @@ func (v *Verifier) authenticate(ctx context.Context, r *KeyRing, token string) (
 	if token == "" {
 		return nil, r, ErrMissingToken
 	}
-	body, footer, err := v4.Split(token, v.header, v.settings.maxSize, maxFooterSize)
+	// A typical token is decoded, decrypted or verified and parsed in
+	// this stack array: nothing of it is kept (decodeClaims copies what
+	// the Claims need), so it costs no allocation. A larger one is decoded
+	// into the heap instead.
+	var stack [splitStackSize]byte
+	body, footer, err := v4.SplitInto(stack[:], token, v.header, v.settings.maxSize, maxFooterSize)
 	if err != nil {
 		return nil, r, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
@@ -153,6 +158,11 @@ func (v *Verifier) authenticate(ctx context.Context, r *KeyRing, token string) (
 	return c, r, nil
 }
 
+// splitStackSize is the room for a decoded token on authenticate's stack:
+// an access token with a few custom claims (a typical one decodes to about
+// 400 bytes).
+const splitStackSize = 1024
+
 // footerLimits: our footer is {"kid":"…"}; anything deeper or wider is
 // refused while scanning, before anything is decoded.
 var footerLimits = strictjson.Limits{MaxDepth: 1, MaxMembers: 4}
@@ -169,18 +179,20 @@ func footerKeyID(footer []byte) ([]byte, error) {
 	if kid, ok := plainKeyIDFooter(footer); ok {
 		return kid, nil
 	}
+	var buf [4]strictjson.Member
+	members, err := strictjson.Members(footer, footerLimits, buf[:0])
+	if err != nil {
+		return nil, fmt.Errorf("%w: footer: %w", ErrMalformed, err)
+	}
 	var kid []byte
-	err := strictjson.Object(footer, footerLimits, func(k []byte, val strictjson.Value) error {
+	for i := range members {
+		k, val := members[i].Key(footer), members[i].Value(footer)
 		if string(k) != "kid" || val.Kind != strictjson.KindString {
-			return fmt.Errorf("unsupported footer member %q", k)
+			return nil, fmt.Errorf("%w: footer: unsupported footer member %q", ErrMalformed, string(k))
 		}
 		// A PASERK ID is plain base64url, so the raw JSON string is the
 		// value; anything escaped is refused by the shape check below.
 		kid = val.Raw[1 : len(val.Raw)-1]
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: footer: %w", ErrMalformed, err)
 	}
 	if kid == nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, errNoKeyID)

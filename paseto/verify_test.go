@@ -428,3 +428,40 @@ func TestPlainKeyIDFooter(t *testing.T) {
 		t.Fatal("the Issuer's footer missed the fast path")
 	}
 }
+
+// TestVerifyTokenSizes verifies tokens on both sides of the stack buffer
+// authenticate decodes into (splitStackSize), local and public, with custom
+// claims: the claims, custom ones included, survive the buffer, which is
+// reused by the next verification.
+func TestVerifyTokenSizes(t *testing.T) {
+	ctx := context.Background()
+	for _, public := range []bool{false, true} {
+		ring := mustLocalRing(t)
+		if public {
+			ring = mustPublicRing(t, GenerateSecretKey())
+		}
+		iss := mustIssuer(t, ring, TypeAccess)
+		v := mustVerifier(t, ring, TypeAccess)
+		for _, n := range []int{0, 100, splitStackSize - 400, splitStackSize, 3 * splitStackSize} {
+			note := strings.Repeat("n", n)
+			tok := mustIssue(t, iss, Template{Subject: "user-1234", Claims: map[string]any{"note": note, "role": "admin"}})
+			c, err := v.Verify(ctx, tok)
+			if err != nil {
+				t.Fatalf("public %v, %d-byte claim: %v", public, n, err)
+			}
+			// Another verification reuses the stack memory the first one
+			// decoded into.
+			other := mustIssue(t, iss, Template{Subject: "user-5678", Claims: map[string]any{"note": strings.Repeat("x", n)}})
+			if _, err := v.Verify(ctx, other); err != nil {
+				t.Fatal(err)
+			}
+			got, err := Claim[string](c, "note")
+			if err != nil || got != note || c.Subject != "user-1234" {
+				t.Fatalf("public %v, %d-byte claim: note %d bytes, subject %q, %v", public, n, len(got), c.Subject, err)
+			}
+			if role, err := Claim[string](c, "role"); err != nil || role != "admin" {
+				t.Fatalf("role %q, %v", role, err)
+			}
+		}
+	}
+}

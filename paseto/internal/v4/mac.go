@@ -108,6 +108,7 @@ type mac struct {
 	st  [stateSize]byte
 	le  [paeCount]byte
 	out [blake2b.Size]byte
+	buf [512]byte // see write
 }
 
 var macPool = sync.Pool{New: func() any {
@@ -129,6 +130,7 @@ func getMAC() *mac { return macPool.Get().(*mac) }
 func putMAC(m *mac) {
 	clear(m.st[:])
 	clear(m.out[:])
+	clear(m.buf[:])
 	macPool.Put(m)
 }
 
@@ -144,6 +146,18 @@ func (m *mac) reset(size int, key *[32]byte) bool {
 	err := m.set.UnmarshalBinary(m.st[:])
 	clear(m.st[stateBlock : stateBlock+32])
 	return err == nil
+}
+
+// write feeds p to the hash through m.buf: a slice passed to the
+// interface's Write escapes to the heap, and so would the caller's buffer
+// (Split can decode a token into a stack array); a copy of a few hundred
+// bytes costs far less than that allocation.
+func (m *mac) write(p []byte) {
+	for len(p) > 0 {
+		n := copy(m.buf[:], p)
+		m.h.Write(m.buf[:n])
+		p = p[n:]
+	}
 }
 
 // writeLE64 feeds LE64(n) to the hash.

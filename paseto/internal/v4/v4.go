@@ -187,6 +187,20 @@ func canonicalTail(seg string) bool {
 // The footer is returned unauthenticated: it may only be used to select a
 // key until Decrypt or Verify has succeeded.
 func Split(token, header string, maxLen, maxFooter int) (body, footer []byte, err error) {
+	return SplitInto(nil, token, header, maxLen, maxFooter)
+}
+
+// SplitInto is Split decoding into buf, the caller's memory (typically a
+// stack array), when body and footer fit in it, instead of allocating. It
+// then checks the alphabet and the trailing bits while decoding, in one
+// pass over the token instead of two, and returns the same errors for the
+// same tokens (the checks keep their order; only the memory differs); a
+// rejected token may leave partly decoded bytes in buf. When they do not
+// fit, SplitInto is exactly Split: every check before one allocation.
+//
+// body and footer alias buf when they fit in it, so the caller must not
+// reuse buf while it uses them, nor keep them past buf's lifetime.
+func SplitInto(buf []byte, token, header string, maxLen, maxFooter int) (body, footer []byte, err error) {
 	if len(token) > maxLen {
 		return nil, nil, ErrTooLarge
 	}
@@ -218,15 +232,25 @@ func Split(token, header string, maxLen, maxFooter int) (body, footer []byte, er
 	if len(encBody)%4 == 1 || len(encFooter)%4 == 1 {
 		return nil, nil, ErrMalformed
 	}
-	if !inAlphabet(encBody) || !inAlphabet(encFooter) {
-		return nil, nil, ErrMalformed
-	}
-	if !canonicalTail(encBody) || (len(encFooter) > 0 && !canonicalTail(encFooter)) {
-		return nil, nil, ErrMalformed // non-zero trailing bits (vector 4-F-4)
-	}
-
 	bodyLen := b64.DecodedLen(len(encBody))
 	footerLen := b64.DecodedLen(len(encFooter))
+
+	inBuf := bodyLen+footerLen <= len(buf)
+	if inBuf {
+		// The alphabet and trailing-bit checks ride along with decoding
+		// (decodeSegment makes them all); nothing is allocated either way.
+		buf = buf[:bodyLen+footerLen]
+		if !decodeSegment(buf[:bodyLen], encBody) || !decodeSegment(buf[bodyLen:], encFooter) {
+			return nil, nil, ErrMalformed
+		}
+	} else {
+		if !inAlphabet(encBody) || !inAlphabet(encFooter) {
+			return nil, nil, ErrMalformed
+		}
+		if !canonicalTail(encBody) || (len(encFooter) > 0 && !canonicalTail(encFooter)) {
+			return nil, nil, ErrMalformed // non-zero trailing bits (vector 4-F-4)
+		}
+	}
 	if bodyLen < minBody {
 		return nil, nil, ErrMalformed
 	}
@@ -234,16 +258,15 @@ func Split(token, header string, maxLen, maxFooter int) (body, footer []byte, er
 		return nil, nil, ErrTooLarge
 	}
 
-	buf := make([]byte, bodyLen+footerLen)
-	if !decodeSegment(buf[:bodyLen], encBody) {
-		return nil, nil, ErrMalformed
+	if !inBuf {
+		buf = make([]byte, bodyLen+footerLen)
+		if !decodeSegment(buf[:bodyLen], encBody) || !decodeSegment(buf[bodyLen:], encFooter) {
+			return nil, nil, ErrMalformed
+		}
 	}
 	body = buf[:bodyLen:bodyLen]
 	if dot >= 0 {
-		if !decodeSegment(buf[bodyLen:], encFooter) {
-			return nil, nil, ErrMalformed
-		}
-		footer = buf[bodyLen:]
+		footer = buf[bodyLen : bodyLen+footerLen : bodyLen+footerLen]
 	}
 	return body, footer, nil
 }
@@ -457,11 +480,11 @@ type derivedKeys struct {
 func (ks *derivedKeys) derive(key *[32]byte, n []byte) {
 	if m, ok := keyed(tmpSize, key); ok {
 		m.h.Write(encDomainBytes)
-		m.h.Write(n)
+		m.write(n)
 		copy(ks.tmp[:], m.sum())
 		if m.reset(32, key) {
 			m.h.Write(authDomainBytes)
-			m.h.Write(n)
+			m.write(n)
 			copy(ks.ak[:], m.sum())
 			putMAC(m)
 			return
@@ -506,7 +529,7 @@ func localTag(out *[tagSize]byte, ak *[32]byte, n, c, f, i []byte) {
 		m.writeLE64(5)
 		for _, p := range [...][]byte{localHeaderBytes, n, c, f, i} {
 			m.writeLE64(len(p))
-			m.h.Write(p)
+			m.write(p)
 		}
 		copy(out[:], m.sum())
 		putMAC(m)

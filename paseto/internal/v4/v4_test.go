@@ -207,6 +207,14 @@ func TestSplitAdversarial(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Split error = %v, want %v", err, tc.want)
 			}
+			// SplitInto checks alphabet and trailing bits while decoding
+			// into the caller's buffer: every rejection above must still
+			// happen, with the same error.
+			var stack [2048]byte
+			ib, ifo, ierr := SplitInto(stack[:], tc.token, tc.header, maxLen, maxFooter)
+			if ierr != err || !bytes.Equal(ib, body) || !bytes.Equal(ifo, footer) {
+				t.Fatalf("SplitInto = %x / %x / %v, Split %x / %x / %v", ib, ifo, ierr, body, footer, err)
+			}
 			if err != nil {
 				if body != nil || footer != nil {
 					t.Fatalf("Split returned data alongside error %v", err)
