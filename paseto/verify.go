@@ -32,7 +32,31 @@ type Verifier struct {
 	header   string
 	typ      string
 	settings settings
-	cache    atomic.Pointer[ringCache] // nil unless WithCache; see keysource.go
+	cache    atomic.Pointer[ringCache]    // nil unless WithCache; see keysource.go
+	prepared atomic.Pointer[preparedRing] // v4.local keys of the last ring used
+}
+
+// preparedRing holds the keys of one v4.local ring prepared for
+// decryption (v4.NewLocalKey: the BLAKE2b work that depends on the key
+// alone, done once). A ring swap replaces it, so no prepared key outlives
+// the ring that held the key.
+type preparedRing struct {
+	ring *KeyRing
+	keys map[string]*v4.LocalKey
+}
+
+// localKey returns ring r's key kid, prepared.
+func (v *Verifier) localKey(r *KeyRing, kid []byte) (*v4.LocalKey, bool) {
+	p := v.prepared.Load()
+	if p == nil || p.ring != r {
+		p = &preparedRing{ring: r, keys: make(map[string]*v4.LocalKey, len(r.local))}
+		for id, k := range r.local {
+			p.keys[id] = v4.NewLocalKey(k)
+		}
+		v.prepared.Store(p)
+	}
+	k, ok := p.keys[string(kid)]
+	return k, ok
 }
 
 // NewVerifier returns a Verifier for tokens of tokenType under keys.
@@ -134,11 +158,11 @@ func (v *Verifier) authenticate(ctx context.Context, r *KeyRing, token string) (
 	}
 	var payload []byte
 	if r.purpose == Local {
-		key, ok := r.local[string(kid)]
+		key, ok := v.localKey(r, kid)
 		if !ok {
 			return nil, r, fmt.Errorf("%w: unknown key id", ErrInvalid)
 		}
-		payload, err = v4.Decrypt(key, body, footer, v.settings.implicit)
+		payload, err = v4.DecryptWith(key, body, footer, v.settings.implicit)
 	} else {
 		key, ok := r.public[string(kid)]
 		if !ok {

@@ -465,3 +465,31 @@ func TestVerifyTokenSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyPreparedKeysFollowSetKeys: the prepared v4.local keys belong
+// to one ring; after SetKeys a key the new ring dropped no longer verifies
+// and a key it added does, with no verification in between to refresh
+// anything.
+func TestVerifyPreparedKeysFollowSetKeys(t *testing.T) {
+	ctx := context.Background()
+	k1, k2 := GenerateSymmetricKey(), GenerateSymmetricKey()
+	r1, r2 := mustLocalRing(t, k1), mustLocalRing(t, k2)
+	tok1 := mustIssue(t, mustIssuer(t, r1, TypeAccess), Template{Subject: "u"})
+	tok2 := mustIssue(t, mustIssuer(t, r2, TypeAccess), Template{Subject: "u"})
+	v := mustVerifier(t, r1, TypeAccess)
+	if _, err := v.Verify(ctx, tok1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(ctx, tok2); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("token under a key the ring lacks: %v, want ErrInvalid", err)
+	}
+	if err := v.SetKeys(r2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(ctx, tok1); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("token under the removed key: %v, want ErrInvalid", err)
+	}
+	if _, err := v.Verify(ctx, tok2); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -186,3 +186,47 @@ func keyed(size int, key *[32]byte) (*mac, bool) {
 	}
 	return m, true
 }
+
+// afterKey returns the marshalled state of blake2b.New(size, key[:]) once
+// its key block has been compressed: the chaining value and counter every
+// hash under key starts from, whatever the message (for a non-empty one).
+// Starting from it saves one of the two compressions of each subkey
+// derivation. It is as secret as the key. ok is false when x/crypto does
+// not allow it (see keyedOK).
+func afterKey(size int, key *[32]byte) (st *[stateSize]byte, ok bool) {
+	if !keyedOK || size < 0 || size >= len(keyedInit) || keyedInit[size] == nil {
+		return nil, false
+	}
+	// An unkeyed digest, so that MarshalBinary (which refuses MACs) reads
+	// the state back; its parameter word comes from the state set here.
+	d, err := blake2b.New(blake2b.Size, nil)
+	if err != nil {
+		return nil, false
+	}
+	set, ok1 := d.(encoding.BinaryUnmarshaler)
+	get, ok2 := d.(encoding.BinaryMarshaler)
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	st = new([stateSize]byte)
+	*st = *keyedInit[size]
+	copy(st[stateBlock:], key[:])
+	if set.UnmarshalBinary(st[:]) != nil {
+		clear(st[:])
+		return nil, false
+	}
+	d.Write([]byte{0}) // compresses the pending key block, buffers one byte
+	raw, err := get.MarshalBinary()
+	clear(st[:])
+	if err != nil || len(raw) != stateSize || raw[stateOffset] != 1 {
+		clear(raw)
+		return nil, false
+	}
+	copy(st[:], raw)
+	clear(raw)
+	// Drop the buffered byte: the state is "key block done, nothing
+	// pending".
+	clear(st[stateBlock:stateOffset])
+	st[stateOffset] = 0
+	return st, true
+}

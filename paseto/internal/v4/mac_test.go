@@ -63,3 +63,68 @@ func TestKeyedHashWipes(t *testing.T) {
 		t.Fatal("putMAC left key material or output in the pooled buffers")
 	}
 }
+
+// TestAfterKey: a digest started from afterKey's state and fed a message
+// gives the keyed BLAKE2b of that message, for both sizes and messages of
+// every length up to three blocks.
+func TestAfterKey(t *testing.T) {
+	for _, size := range []int{tagSize, tmpSize} {
+		for n := 1; n <= 3*blake2b.BlockSize+1; n++ {
+			var key [32]byte
+			copy(key[:], randBytes(32))
+			st, ok := afterKey(size, &key)
+			if !ok {
+				t.Fatalf("afterKey(%d) refused", size)
+			}
+			msg := randBytes(n)
+			want, _ := blake2b.New(size, key[:])
+			want.Write(msg)
+			m := getMAC()
+			if err := m.set.UnmarshalBinary(st[:]); err != nil {
+				t.Fatal(err)
+			}
+			m.write(msg)
+			if got := m.sum(); !bytes.Equal(got, want.Sum(nil)) {
+				t.Fatalf("size %d, %d-byte message: from afterKey %x, blake2b.New %x", size, n, got, want.Sum(nil))
+			}
+			putMAC(m)
+		}
+	}
+	if _, ok := afterKey(64, new([32]byte)); ok {
+		t.Fatal("afterKey accepted an unprepared size")
+	}
+}
+
+// TestDecryptWith: a prepared key decrypts exactly what the plain key
+// does (the official vectors, and random tokens), and refuses the same
+// tampered tokens.
+func TestDecryptWith(t *testing.T) {
+	check := func(key *[32]byte, tok string, implicit []byte) {
+		t.Helper()
+		b1, f1, err := Split(tok, LocalHeader, testMaxLen, testMaxFooter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b2 := bytes.Clone(b1)
+		p1, err1 := Decrypt(key, b1, f1, implicit)
+		k := NewLocalKey(key)
+		if k.enc == nil || k.auth == nil {
+			t.Fatal("NewLocalKey prepared nothing")
+		}
+		p2, err2 := DecryptWith(k, b2, f1, implicit)
+		if err1 != err2 || !bytes.Equal(p1, p2) {
+			t.Fatalf("Decrypt %q, %v; DecryptWith %q, %v", p1, err1, p2, err2)
+		}
+	}
+	for _, v := range loadVectors(t) {
+		if _, _, err := Split(v.Token, LocalHeader, testMaxLen, testMaxFooter); v.isLocal() && err == nil {
+			check(mustKey(t, v.Key), v.Token, []byte(v.Implicit))
+		}
+	}
+	for range 50 {
+		key, tok, _, _, implicit := newLocalFixture(t)
+		check(key, tok, implicit)
+		check(key, tok, nil)               // wrong implicit assertion: ErrAuth
+		check(flipKey(key), tok, implicit) // wrong key: ErrAuth
+	}
+}

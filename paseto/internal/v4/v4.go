@@ -327,6 +327,29 @@ func decodeSegment(dst []byte, src string) bool {
 	return acc&0xc0 == 0
 }
 
+// LocalKey is a v4.local key prepared for decrypting many tokens: the
+// BLAKE2b work that depends on the key alone (compressing it as the first
+// block of each subkey derivation) is done once, by NewLocalKey, instead of
+// for every token. Everything that depends on the token's nonce is still
+// computed per token. A LocalKey holds key-equivalent secrets; it is safe
+// for concurrent use.
+type LocalKey struct {
+	raw       *[32]byte
+	enc, auth *[stateSize]byte // nil when x/crypto does not allow it
+}
+
+// NewLocalKey prepares key. The LocalKey refers to key, which must not
+// change afterwards.
+func NewLocalKey(key *[32]byte) *LocalKey {
+	k := &LocalKey{raw: key}
+	enc, ok1 := afterKey(tmpSize, key)
+	auth, ok2 := afterKey(32, key)
+	if ok1 && ok2 {
+		k.enc, k.auth = enc, auth
+	}
+	return k
+}
+
 // Decrypt authenticates and decrypts a v4.local body n || c || t (as returned
 // by Split for LocalHeader) with the 32-byte key, the token's footer and the
 // caller's implicit assertion.
@@ -342,6 +365,12 @@ func decodeSegment(dst []byte, src string) bool {
 // is ErrMalformed. key must not be nil; its type already guarantees the
 // 32-byte length the spec requires.
 func Decrypt(key *[32]byte, body, footer, implicit []byte) ([]byte, error) {
+	return DecryptWith(&LocalKey{raw: key}, body, footer, implicit)
+}
+
+// DecryptWith is Decrypt under a prepared key: the same checks and result,
+// two BLAKE2b compressions fewer.
+func DecryptWith(key *LocalKey, body, footer, implicit []byte) ([]byte, error) {
 	if len(body) < minBody {
 		return nil, ErrMalformed
 	}
@@ -350,7 +379,9 @@ func Decrypt(key *[32]byte, body, footer, implicit []byte) ([]byte, error) {
 	t := body[len(body)-tagSize:]
 
 	var ks derivedKeys
-	ks.derive(key, n)
+	if !ks.derivePrepared(key, n) {
+		ks.derive(key.raw, n)
+	}
 	var t2 [tagSize]byte
 	localTag(&t2, &ks.ak, n, c, footer, implicit)
 	if subtle.ConstantTimeCompare(t, t2[:]) != 1 {
@@ -473,6 +504,29 @@ func appendPAE(dst []byte, pieces ...[]byte) []byte {
 type derivedKeys struct {
 	tmp [tmpSize]byte // Ek = tmp[:32], n2 = tmp[32:56]
 	ak  [32]byte
+}
+
+// derivePrepared is derive from key's prepared states; it reports false,
+// leaving ks to derive, when key has none.
+func (ks *derivedKeys) derivePrepared(key *LocalKey, n []byte) bool {
+	if key.enc == nil || key.auth == nil {
+		return false
+	}
+	m := getMAC()
+	defer putMAC(m)
+	if m.set.UnmarshalBinary(key.enc[:]) != nil {
+		return false
+	}
+	m.h.Write(encDomainBytes)
+	m.write(n)
+	copy(ks.tmp[:], m.sum())
+	if m.set.UnmarshalBinary(key.auth[:]) != nil {
+		return false
+	}
+	m.h.Write(authDomainBytes)
+	m.write(n)
+	copy(ks.ak[:], m.sum())
+	return true
 }
 
 // derive computes the subkeys for nonce n. The output sizes are BLAKE2b
