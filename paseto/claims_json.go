@@ -4,6 +4,8 @@
 package paseto
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,15 +34,25 @@ var payloadLimits = strictjson.Limits{MaxDepth: 32, MaxMembers: 256}
 // closure that sees the payload would force it, and everything it
 // touches, onto the heap.
 func decodeClaims(payload []byte, c *Claims) error {
+	// One conversion for the whole payload: every claim string without
+	// escapes is a substring of it, so a typical token's claims cost one
+	// allocation instead of one per string.
+	src := string(payload)
+	if decodeIssued(payload, src, c) {
+		return nil
+	}
+	*c = Claims{}
+	return decodeStrict(payload, src, c)
+}
+
+// decodeStrict is decodeClaims through the strict JSON parser, for any
+// payload decodeIssued leaves to it; src is string(payload).
+func decodeStrict(payload []byte, src string, c *Claims) error {
 	var buf [16]strictjson.Member
 	members, err := strictjson.Members(payload, payloadLimits, buf[:0])
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
 	}
-	// One conversion for the whole payload: every claim string without
-	// escapes is a substring of it, so a typical token's claims cost one
-	// allocation instead of one per string.
-	src := string(payload)
 	var haveExp bool
 	for i := range members {
 		m := &members[i]
@@ -104,6 +116,205 @@ func decodeClaims(payload []byte, c *Claims) error {
 		c.payload = []byte(src)
 	}
 	return nil
+}
+
+// decodeIssued is decodeClaims' fast path for payloads shaped as the
+// Issuer writes them: one object, no whitespace, only registered claims,
+// each at most once, with string values of printable ASCII without
+// escapes (RFC 3339 "…Z" times with whole seconds for the time claims,
+// valid scope-tokens for scope) and true or false for fresh, and exp, jti
+// and type present. It fills c and reports true only for such a payload;
+// on anything else (custom claims, escapes, spacing, non-ASCII, a wrong
+// type, a repeated or missing claim, trailing bytes...) it reports false,
+// leaving c partly filled, and the caller runs the strict parser from
+// scratch, so every error is the strict parser's.
+//
+// Whatever it accepts, the strict parser accepts too, with the same
+// Claims: such a payload is RFC 8259 JSON of depth 1 with at most 13
+// members, ASCII, without escapes, and its keys, being distinct
+// registered names, are distinct ignoring case. FuzzDecodeIssued holds the
+// two to that.
+func decodeIssued(payload []byte, src string, c *Claims) bool {
+	if len(src) != len(payload) || len(payload) < 2 || payload[0] != '{' || payload[len(payload)-1] != '}' {
+		return false
+	}
+	var seen uint16
+	p := 1
+	for {
+		// A key: a registered name, between quotes, then ':'.
+		if p >= len(payload) || payload[p] != '"' {
+			return false
+		}
+		q := bytes.IndexByte(payload[p+1:], '"')
+		if q < 0 {
+			return false
+		}
+		key := payload[p+1 : p+1+q]
+		p += q + 2
+		if p >= len(payload) || payload[p] != ':' {
+			return false
+		}
+		p++
+		id := registeredID(key)
+		if id < 0 || seen&(1<<id) != 0 {
+			return false
+		}
+		seen |= 1 << id
+		if id == idFresh {
+			switch {
+			case bytes.HasPrefix(payload[p:], []byte("true")):
+				c.Fresh, p = true, p+4
+			case bytes.HasPrefix(payload[p:], []byte("false")):
+				c.Fresh, p = false, p+5
+			default:
+				return false
+			}
+		} else {
+			// A string of printable ASCII: the first quote ends it, and
+			// plainASCII refuses backslashes (escapes), control
+			// characters and non-ASCII bytes.
+			if p >= len(payload) || payload[p] != '"' {
+				return false
+			}
+			q := bytes.IndexByte(payload[p+1:], '"')
+			if q < 0 || !plainASCII(payload[p+1:p+1+q]) {
+				return false
+			}
+			val := src[p+1 : p+1+q]
+			p += q + 2
+			if !setIssued(c, id, val) {
+				return false
+			}
+		}
+		if p >= len(payload) {
+			return false
+		}
+		if payload[p] == '}' {
+			break
+		}
+		if payload[p] != ',' {
+			return false
+		}
+		p++
+	}
+	const required = 1<<idExpiration | 1<<idTokenID | 1<<idType
+	return p == len(payload)-1 && seen&required == required && c.ID != "" && c.Type != ""
+}
+
+// Registered claims' numbers in decodeIssued's bit set.
+const (
+	idIssuer = iota
+	idSubject
+	idAudience
+	idTokenID
+	idType
+	idSession
+	idCSRF
+	idScope
+	idExpiration
+	idNotBefore
+	idIssuedAt
+	idAuthTime
+	idFresh
+)
+
+// registeredID returns the number of the registered claim named key
+// exactly, or -1.
+func registeredID(key []byte) int {
+	switch string(key) {
+	case ClaimIssuer:
+		return idIssuer
+	case ClaimSubject:
+		return idSubject
+	case ClaimAudience:
+		return idAudience
+	case ClaimTokenID:
+		return idTokenID
+	case ClaimType:
+		return idType
+	case ClaimSession:
+		return idSession
+	case ClaimCSRF:
+		return idCSRF
+	case ClaimScope:
+		return idScope
+	case ClaimExpiration:
+		return idExpiration
+	case ClaimNotBefore:
+		return idNotBefore
+	case ClaimIssuedAt:
+		return idIssuedAt
+	case ClaimAuthTime:
+		return idAuthTime
+	case ClaimFresh:
+		return idFresh
+	}
+	return -1
+}
+
+// setIssued stores the string value of registered claim id in c, as
+// decodeStrict would; false when the strict parser must decide (a time
+// not in the Issuer's form, an invalid scope).
+func setIssued(c *Claims, id int, val string) bool {
+	var ok bool
+	switch id {
+	case idIssuer:
+		c.Issuer, ok = val, true
+	case idSubject:
+		c.Subject, ok = val, true
+	case idAudience:
+		c.Audience, ok = val, true
+	case idTokenID:
+		c.ID, ok = val, true
+	case idType:
+		c.Type, ok = val, true
+	case idSession:
+		c.Session, ok = val, true
+	case idCSRF:
+		c.CSRF, ok = val, true
+	case idScope:
+		var err error
+		c.Scopes, err = parseScope(val)
+		ok = err == nil
+	case idExpiration:
+		c.Expiration, ok = parseTimeUTCSeconds(val)
+	case idNotBefore:
+		c.NotBefore, ok = parseTimeUTCSeconds(val)
+	case idIssuedAt:
+		c.IssuedAt, ok = parseTimeUTCSeconds(val)
+	case idAuthTime:
+		c.AuthTime, ok = parseTimeUTCSeconds(val)
+	}
+	return ok
+}
+
+// plainASCII reports whether every byte of s stands for itself in a JSON
+// string and is ASCII: 0x20 to 0x7F except '"' and '\\'. It tests eight
+// bytes at a time: a word x has a byte below 0x20 exactly when
+// (x - 0x20…) &^ x & 0x80… is non-zero (a borrow can only spread from a
+// byte that already is), a byte of 0x80 or more when x & 0x80… is, and a
+// quote or a backslash when x ^ 0x22… or x ^ 0x5C… has a zero byte (the
+// same test with 0x01…). TestPlainASCII compares it with the byte rule on
+// every byte value in every position.
+func plainASCII(s []byte) bool {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for len(s) >= 8 {
+		x := binary.LittleEndian.Uint64(s)
+		qs, bs := x^0x22*ones, x^0x5C*ones
+		if (x-0x20*ones)&^x&highs|x&highs|(qs-ones)&^qs&highs|(bs-ones)&^bs&highs != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	for _, b := range s {
+		if b < 0x20 || b >= 0x80 || b == '"' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // claimString returns the string claim k, a substring of src (the payload
