@@ -7,29 +7,44 @@ import (
 	"time"
 )
 
-// TestPlainASCII compares plainASCII's eight-bytes-at-a-time test with the
-// byte rule, for every byte value at every position of strings up to 24
-// bytes (three words and a tail), on a background of each harmless byte.
-func TestPlainASCII(t *testing.T) {
+// TestPlainString compares plainString's eight-bytes-at-a-time scan with
+// the byte rule, for every byte value at every position of strings up to
+// 24 bytes (three words and a tail) and on backgrounds of harmless bytes
+// next to the flagged values, with the closing quote after them: it must
+// stop at the first byte that is not plain, and report true only when
+// that byte is the quote.
+func TestPlainString(t *testing.T) {
 	plain := func(b byte) bool { return b >= 0x20 && b < 0x80 && b != '"' && b != '\\' }
-	for _, bg := range []byte{'a', ' ', 0x7F, '!', '#', '[', ']', 0x21, 0x5B, 0x5D} {
+	ref := func(b []byte) (int, bool) {
+		for i, c := range b {
+			if !plain(c) {
+				return i, c == '"'
+			}
+		}
+		return 0, false
+	}
+	for _, bg := range []byte{'a', ' ', 0x7F, '!', '#', '[', ']'} {
 		for n := 1; n <= 24; n++ {
 			for i := range n {
 				for c := range 256 {
-					s := []byte(strings.Repeat(string(bg), n))
+					s := []byte(strings.Repeat(string(bg), n) + `"` + "tail")
 					s[i] = byte(c)
-					if got, want := plainASCII(s), plain(byte(c)); got != want {
-						t.Fatalf("plainASCII(%q) = %v, want %v", s, got, want)
+					gi, gok := plainString(s, 0)
+					wi, wok := ref(s)
+					if gi != wi || gok != wok {
+						t.Fatalf("plainString(%q) = %d, %v; want %d, %v", s, gi, gok, wi, wok)
 					}
 				}
 			}
 		}
 	}
-	// Two bad bytes next to each other, and a good byte after a bad one
-	// that could borrow from it.
-	for _, s := range []string{"\x1f\x20aaaaaa", "aaaaaa\x00\x20", "\x00\x21aaaaaaaa", "aaaaaaa\x1f", "\x80\x7faaaaaa"} {
-		if plainASCII([]byte(s)) {
-			t.Fatalf("plainASCII(%q) = true", s)
+	// Two flagged bytes next to each other (a borrow from the first must
+	// not hide it), and no closing quote at all.
+	for _, s := range []string{"\x1f\x20aaaaaa\"", "aaaaaa\x00\x20aa\"", "\x00\x21aaaaaaaa\"", "aaaaaaa\x1f\"", "\x80\x7faaaaaa\"", "aaaaaaaaaaaa"} {
+		gi, gok := plainString([]byte(s), 0)
+		wi, wok := ref([]byte(s))
+		if gi != wi || gok != wok {
+			t.Fatalf("plainString(%q) = %d, %v; want %d, %v", s, gi, gok, wi, wok)
 		}
 	}
 }

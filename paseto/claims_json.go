@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/bits"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -145,12 +146,12 @@ func decodeIssued(payload []byte, src string, c *Claims) bool {
 		if p >= len(payload) || payload[p] != '"' {
 			return false
 		}
-		q := bytes.IndexByte(payload[p+1:], '"')
-		if q < 0 {
+		end, ok := plainString(payload, p+1)
+		if !ok {
 			return false
 		}
-		key := payload[p+1 : p+1+q]
-		p += q + 2
+		key := payload[p+1 : end]
+		p = end + 1
 		if p >= len(payload) || payload[p] != ':' {
 			return false
 		}
@@ -170,18 +171,16 @@ func decodeIssued(payload []byte, src string, c *Claims) bool {
 				return false
 			}
 		} else {
-			// A string of printable ASCII: the first quote ends it, and
-			// plainASCII refuses backslashes (escapes), control
-			// characters and non-ASCII bytes.
+			// A string of printable ASCII without escapes.
 			if p >= len(payload) || payload[p] != '"' {
 				return false
 			}
-			q := bytes.IndexByte(payload[p+1:], '"')
-			if q < 0 || !plainASCII(payload[p+1:p+1+q]) {
+			end, ok := plainString(payload, p+1)
+			if !ok {
 				return false
 			}
-			val := src[p+1 : p+1+q]
-			p += q + 2
+			val := src[p+1 : end]
+			p = end + 1
 			if !setIssued(c, id, val) {
 				return false
 			}
@@ -288,33 +287,41 @@ func setIssued(c *Claims, id int, val string) bool {
 	return ok
 }
 
-// plainASCII reports whether every byte of s stands for itself in a JSON
-// string and is ASCII: 0x20 to 0x7F except '"' and '\\'. It tests eight
-// bytes at a time: a word x has a byte below 0x20 exactly when
-// (x - 0x20…) &^ x & 0x80… is non-zero (a borrow can only spread from a
-// byte that already is), a byte of 0x80 or more when x & 0x80… is, and a
-// quote or a backslash when x ^ 0x22… or x ^ 0x5C… has a zero byte (the
-// same test with 0x01…). TestPlainASCII compares it with the byte rule on
-// every byte value in every position.
-func plainASCII(s []byte) bool {
+// plainString returns the index of the quote that ends the JSON string
+// whose content starts at b[i], and true, if every byte before that quote
+// is printable ASCII other than a backslash (so the string has no escapes
+// and stands for itself); otherwise false. It looks at eight bytes at a
+// time while eight remain, with plainMask.
+func plainString(b []byte, i int) (int, bool) {
+	for ; i+8 <= len(b); i += 8 {
+		if m := plainMask(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			// The lowest flagged byte is exact (see plainMask).
+			i += bits.TrailingZeros64(m) >> 3
+			return i, b[i] == '"'
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return i, c == '"'
+		}
+	}
+	return 0, false
+}
+
+// plainMask flags (sets the top bit of) the bytes of the little-endian
+// word x that do not stand for themselves in a JSON string or are not
+// ASCII: below 0x20 ((x - 0x20…) &^ x & 0x80…), 0x80 and above
+// (x & 0x80…), '"' and '\\' (x ^ 0x22… and x ^ 0x5C… have a zero byte:
+// the same test with 0x01…). The mask is zero exactly when all eight bytes
+// are plain, and its lowest flagged byte is always a true one: a borrow
+// only reaches the bytes above a byte that is itself flagged.
+func plainMask(x uint64) uint64 {
 	const (
 		ones  = 0x0101010101010101
 		highs = 0x8080808080808080
 	)
-	for len(s) >= 8 {
-		x := binary.LittleEndian.Uint64(s)
-		qs, bs := x^0x22*ones, x^0x5C*ones
-		if (x-0x20*ones)&^x&highs|x&highs|(qs-ones)&^qs&highs|(bs-ones)&^bs&highs != 0 {
-			return false
-		}
-		s = s[8:]
-	}
-	for _, b := range s {
-		if b < 0x20 || b >= 0x80 || b == '"' || b == '\\' {
-			return false
-		}
-	}
-	return true
+	qs, bs := x^0x22*ones, x^0x5C*ones
+	return ((x-0x20*ones)&^x | x | (qs-ones)&^qs | (bs-ones)&^bs) & highs
 }
 
 // claimString returns the string claim k, a substring of src (the payload
