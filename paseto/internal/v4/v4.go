@@ -11,10 +11,13 @@
 //   - Split pre-parses a token without strings.Split, bounds every scan by the
 //     caller's maximum length, rejects every non-canonical encoding (so one
 //     token has exactly one accepted spelling) and decodes body and footer
-//     into a single allocation.
+//     into a single allocation; SplitInto decodes into the caller's memory
+//     (a stack array) instead, checking the encoding in the same pass.
 //   - Decrypt streams the pre-authentication encoding into the keyed BLAKE2b
 //     MAC instead of materialising it, compares tags in constant time, and
-//     only then decrypts, in place.
+//     only then decrypts, in place. Its BLAKE2b digests come from a pool
+//     (mac.go), so it allocates nothing; DecryptWith and LocalKey also skip
+//     the key-only work of the subkey derivations.
 //
 // There is intentionally no exported way to choose a v4.local nonce: nonce
 // reuse under one key breaks confidentiality, so Encrypt always draws a fresh
@@ -176,8 +179,9 @@ func canonicalTail(seg string) bool {
 //     footer is at most maxFooter bytes, else ErrTooLarge. Both lengths are
 //     computed from the encoded lengths, before allocating.
 //
-// Only then are body and footer decoded, with strict base64url as a second
-// line of defence, into one allocation: body and footer are two
+// Only then are body and footer decoded, by decodeSegment, which checks
+// alphabet, length and trailing bits again as it goes (a second line of
+// defence), into one allocation: body and footer are two
 // non-overlapping windows of the same array, each with its capacity capped
 // so an append to one cannot overwrite the other. footer is nil when the
 // token has no footer segment. Every rejection is allocation-free; an
