@@ -124,13 +124,19 @@ var macPool = sync.Pool{New: func() any {
 
 func getMAC() *mac { return macPool.Get().(*mac) }
 
-// putMAC wipes the copies of key material and output in m and returns it
-// to the pool. The digest itself still holds a chaining value, as a
-// discarded blake2b.New digest would until the garbage collector reuses it.
+// putMAC wipes m and returns it to the pool: the copies of key material,
+// input and output in its buffers, and the digest's own chaining value and
+// pending block (set to the initial state of an all-zero key), so a
+// pooled digest keeps nothing of a key, not even one a key rotation has
+// since removed. (A discarded blake2b.New digest kept its key until the
+// garbage collector reused its memory.)
 func putMAC(m *mac) {
 	clear(m.st[:])
 	clear(m.out[:])
 	clear(m.buf[:])
+	if st := keyedInit[tagSize]; st != nil && m.set != nil {
+		_ = m.set.UnmarshalBinary(st[:]) // cannot fail: keyedOK checked this state
+	}
 	macPool.Put(m)
 }
 

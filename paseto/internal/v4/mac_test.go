@@ -59,8 +59,16 @@ func TestKeyedHashWipes(t *testing.T) {
 	m.h.Write([]byte("x"))
 	m.sum()
 	putMAC(m)
-	if m.st != ([stateSize]byte{}) || m.out != ([blake2b.Size]byte{}) {
-		t.Fatal("putMAC left key material or output in the pooled buffers")
+	if m.st != ([stateSize]byte{}) || m.out != ([blake2b.Size]byte{}) || m.buf != ([512]byte{}) {
+		t.Fatal("putMAC left key material, input or output in the pooled buffers")
+	}
+	// The digest is back to the zero key's initial state: it hashes as
+	// blake2b.New(32, zero key) does.
+	zero, _ := blake2b.New(tagSize, make([]byte, 32))
+	zero.Write([]byte("y"))
+	m.h.Write([]byte("y"))
+	if got := m.h.Sum(nil); !bytes.Equal(got, zero.Sum(nil)) {
+		t.Fatal("putMAC left the digest in a key's state")
 	}
 }
 
