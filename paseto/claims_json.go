@@ -4,10 +4,13 @@
 package paseto
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"math/bits"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -24,66 +27,80 @@ var payloadLimits = strictjson.Limits{MaxDepth: 32, MaxMembers: 256}
 // ignoring case, valid UTF-8 without unpaired surrogate escapes,
 // registered claims of the right JSON type, and a scope claim of
 // RFC 6749 scope-tokens. Custom claims are validated here, with the rest,
-// and decoded only when asked for (Get); c keeps the payload only if all
-// of it passed.
+// and decoded only when asked for (Get); c keeps a copy of the payload
+// only if all of it passed and it has custom claims. payload is not
+// retained.
+//
+// It walks strictjson.Members rather than a strictjson.Object callback: a
+// closure that sees the payload would force it, and everything it
+// touches, onto the heap.
 func decodeClaims(payload []byte, c *Claims) error {
-	var haveExp bool
 	// One conversion for the whole payload: every claim string without
 	// escapes is a substring of it, so a typical token's claims cost one
 	// allocation instead of one per string.
 	src := string(payload)
-	str := func(k []byte, v strictjson.Value) (string, error) {
-		if v.Kind != strictjson.KindString {
-			return "", fmt.Errorf("%w: %q must be a string", ErrInvalidClaims, k)
-		}
-		return v.StringIn(src, payload)
+	if decodeIssued(payload, src, c) {
+		return nil
 	}
-	err := strictjson.Object(payload, payloadLimits, func(k []byte, v strictjson.Value) error {
-		var err error
+	*c = Claims{}
+	return decodeStrict(payload, src, c)
+}
+
+// decodeStrict is decodeClaims through the strict JSON parser, for any
+// payload decodeIssued leaves to it; src is string(payload).
+func decodeStrict(payload []byte, src string, c *Claims) error {
+	var buf [16]strictjson.Member
+	members, err := strictjson.Members(payload, payloadLimits, buf[:0])
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
+	}
+	var haveExp bool
+	for i := range members {
+		m := &members[i]
+		k, v := m.Key(payload), m.Value(payload)
 		switch string(k) {
 		case ClaimIssuer:
-			c.Issuer, err = str(k, v)
+			c.Issuer, err = claimString(k, v, src, payload)
 		case ClaimSubject:
-			c.Subject, err = str(k, v)
+			c.Subject, err = claimString(k, v, src, payload)
 		case ClaimAudience:
-			c.Audience, err = str(k, v)
+			c.Audience, err = claimString(k, v, src, payload)
 		case ClaimTokenID:
-			c.ID, err = str(k, v)
+			c.ID, err = claimString(k, v, src, payload)
 		case ClaimType:
-			c.Type, err = str(k, v)
+			c.Type, err = claimString(k, v, src, payload)
 		case ClaimSession:
-			c.Session, err = str(k, v)
+			c.Session, err = claimString(k, v, src, payload)
 		case ClaimCSRF:
-			c.CSRF, err = str(k, v)
+			c.CSRF, err = claimString(k, v, src, payload)
 		case ClaimScope:
 			var scope string
-			if scope, err = str(k, v); err == nil {
+			if scope, err = claimString(k, v, src, payload); err == nil {
 				c.Scopes, err = parseScope(scope)
 			}
 		case ClaimExpiration:
-			c.Expiration, err = timeClaim(k, v, str)
+			c.Expiration, err = timeClaim(k, v, src, payload)
 			haveExp = true
 		case ClaimNotBefore:
-			c.NotBefore, err = timeClaim(k, v, str)
+			c.NotBefore, err = timeClaim(k, v, src, payload)
 		case ClaimIssuedAt:
-			c.IssuedAt, err = timeClaim(k, v, str)
+			c.IssuedAt, err = timeClaim(k, v, src, payload)
 		case ClaimAuthTime:
-			c.AuthTime, err = timeClaim(k, v, str)
+			c.AuthTime, err = timeClaim(k, v, src, payload)
 		case ClaimFresh:
 			if v.Kind != strictjson.KindBool {
-				return fmt.Errorf("%w: %q must be a boolean", ErrInvalidClaims, k)
+				return fmt.Errorf("%w: %q must be a boolean", ErrInvalidClaims, string(k))
 			}
 			c.Fresh, err = v.Bool()
 		default:
 			c.hasCustom = true
 		}
-		return err
-	})
-	if err != nil {
-		if errors.Is(err, ErrInvalidClaims) {
-			return err
+		if err != nil {
+			if errors.Is(err, ErrInvalidClaims) {
+				return err
+			}
+			return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
 		}
-		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
 	}
 	switch {
 	case !haveExp:
@@ -93,21 +110,240 @@ func decodeClaims(payload []byte, c *Claims) error {
 	case c.Type == "":
 		return fmt.Errorf("%w: type is required", ErrInvalidClaims)
 	}
-	c.payload = payload
+	if c.hasCustom {
+		// Kept for Get, Has and Custom; payload itself is the caller's
+		// (authenticate's stack), and the registered claims above are
+		// substrings of src, so only tokens with custom claims pay this.
+		c.payload = []byte(src)
+	}
 	return nil
 }
 
-func timeClaim(k []byte, v strictjson.Value, str func([]byte, strictjson.Value) (string, error)) (time.Time, error) {
-	if v.Kind != strictjson.KindString {
-		return time.Time{}, fmt.Errorf("%w: %q must be an RFC 3339 string", ErrInvalidClaims, k)
+// decodeIssued is decodeClaims' fast path for payloads shaped as the
+// Issuer writes them: one object, no whitespace, only registered claims,
+// each at most once, with string values of printable ASCII without
+// escapes (RFC 3339 "…Z" times with whole seconds for the time claims,
+// valid scope-tokens for scope) and true or false for fresh, and exp, jti
+// and type present. It fills c and reports true only for such a payload;
+// on anything else (custom claims, escapes, spacing, non-ASCII, a wrong
+// type, a repeated or missing claim, trailing bytes...) it reports false,
+// leaving c partly filled, and the caller runs the strict parser from
+// scratch, so every error is the strict parser's.
+//
+// Whatever it accepts, the strict parser accepts too, with the same
+// Claims: such a payload is RFC 8259 JSON of depth 1 with at most 13
+// members, ASCII, without escapes, and its keys, being distinct
+// registered names, are distinct ignoring case. FuzzDecodeIssued holds the
+// two to that.
+func decodeIssued(payload []byte, src string, c *Claims) bool {
+	if len(src) != len(payload) || len(payload) < 2 || payload[0] != '{' || payload[len(payload)-1] != '}' {
+		return false
 	}
-	s, err := str(k, v)
+	var seen uint16
+	p := 1
+	for {
+		// A key: a registered name, between quotes, then ':'.
+		if p >= len(payload) || payload[p] != '"' {
+			return false
+		}
+		end, ok := plainString(payload, p+1)
+		if !ok {
+			return false
+		}
+		key := payload[p+1 : end]
+		p = end + 1
+		if p >= len(payload) || payload[p] != ':' {
+			return false
+		}
+		p++
+		id := registeredID(key)
+		if id < 0 || seen&(1<<id) != 0 {
+			return false
+		}
+		seen |= 1 << id
+		if id == idFresh {
+			switch {
+			case bytes.HasPrefix(payload[p:], []byte("true")):
+				c.Fresh, p = true, p+4
+			case bytes.HasPrefix(payload[p:], []byte("false")):
+				c.Fresh, p = false, p+5
+			default:
+				return false
+			}
+		} else {
+			// A string of printable ASCII without escapes.
+			if p >= len(payload) || payload[p] != '"' {
+				return false
+			}
+			end, ok := plainString(payload, p+1)
+			if !ok {
+				return false
+			}
+			val := src[p+1 : end]
+			p = end + 1
+			if !setIssued(c, id, val) {
+				return false
+			}
+		}
+		if p >= len(payload) {
+			return false
+		}
+		if payload[p] == '}' {
+			break
+		}
+		if payload[p] != ',' {
+			return false
+		}
+		p++
+	}
+	const required = 1<<idExpiration | 1<<idTokenID | 1<<idType
+	return p == len(payload)-1 && seen&required == required && c.ID != "" && c.Type != ""
+}
+
+// Registered claims' numbers in decodeIssued's bit set.
+const (
+	idIssuer = iota
+	idSubject
+	idAudience
+	idTokenID
+	idType
+	idSession
+	idCSRF
+	idScope
+	idExpiration
+	idNotBefore
+	idIssuedAt
+	idAuthTime
+	idFresh
+)
+
+// registeredID returns the number of the registered claim named key
+// exactly, or -1.
+func registeredID(key []byte) int {
+	switch string(key) {
+	case ClaimIssuer:
+		return idIssuer
+	case ClaimSubject:
+		return idSubject
+	case ClaimAudience:
+		return idAudience
+	case ClaimTokenID:
+		return idTokenID
+	case ClaimType:
+		return idType
+	case ClaimSession:
+		return idSession
+	case ClaimCSRF:
+		return idCSRF
+	case ClaimScope:
+		return idScope
+	case ClaimExpiration:
+		return idExpiration
+	case ClaimNotBefore:
+		return idNotBefore
+	case ClaimIssuedAt:
+		return idIssuedAt
+	case ClaimAuthTime:
+		return idAuthTime
+	case ClaimFresh:
+		return idFresh
+	}
+	return -1
+}
+
+// setIssued stores the string value of registered claim id in c, as
+// decodeStrict would; false when the strict parser must decide (a time
+// not in the Issuer's form, an invalid scope).
+func setIssued(c *Claims, id int, val string) bool {
+	var ok bool
+	switch id {
+	case idIssuer:
+		c.Issuer, ok = val, true
+	case idSubject:
+		c.Subject, ok = val, true
+	case idAudience:
+		c.Audience, ok = val, true
+	case idTokenID:
+		c.ID, ok = val, true
+	case idType:
+		c.Type, ok = val, true
+	case idSession:
+		c.Session, ok = val, true
+	case idCSRF:
+		c.CSRF, ok = val, true
+	case idScope:
+		var err error
+		c.Scopes, err = parseScope(val)
+		ok = err == nil
+	case idExpiration:
+		c.Expiration, ok = parseTimeUTCSeconds(val)
+	case idNotBefore:
+		c.NotBefore, ok = parseTimeUTCSeconds(val)
+	case idIssuedAt:
+		c.IssuedAt, ok = parseTimeUTCSeconds(val)
+	case idAuthTime:
+		c.AuthTime, ok = parseTimeUTCSeconds(val)
+	}
+	return ok
+}
+
+// plainString returns the index of the quote that ends the JSON string
+// whose content starts at b[i], and true, if every byte before that quote
+// is printable ASCII other than a backslash (so the string has no escapes
+// and stands for itself); otherwise false. It looks at eight bytes at a
+// time while eight remain, with plainMask.
+func plainString(b []byte, i int) (int, bool) {
+	for ; i+8 <= len(b); i += 8 {
+		if m := plainMask(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			// The lowest flagged byte is exact (see plainMask).
+			i += bits.TrailingZeros64(m) >> 3
+			return i, b[i] == '"'
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return i, c == '"'
+		}
+	}
+	return 0, false
+}
+
+// plainMask flags (sets the top bit of) the bytes of the little-endian
+// word x that do not stand for themselves in a JSON string or are not
+// ASCII: below 0x20 ((x - 0x20…) &^ x & 0x80…), 0x80 and above
+// (x & 0x80…), '"' and '\\' (x ^ 0x22… and x ^ 0x5C… have a zero byte:
+// the same test with 0x01…). The mask is zero exactly when all eight bytes
+// are plain, and its lowest flagged byte is always a true one: a borrow
+// only reaches the bytes above a byte that is itself flagged.
+func plainMask(x uint64) uint64 {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	qs, bs := x^0x22*ones, x^0x5C*ones
+	return ((x-0x20*ones)&^x | x | (qs-ones)&^qs | (bs-ones)&^bs) & highs
+}
+
+// claimString returns the string claim k, a substring of src (the payload
+// as a string) unless it has escapes.
+func claimString(k []byte, v strictjson.Value, src string, payload []byte) (string, error) {
+	if v.Kind != strictjson.KindString {
+		return "", fmt.Errorf("%w: %q must be a string", ErrInvalidClaims, string(k))
+	}
+	return v.StringIn(src, payload)
+}
+
+func timeClaim(k []byte, v strictjson.Value, src string, payload []byte) (time.Time, error) {
+	if v.Kind != strictjson.KindString {
+		return time.Time{}, fmt.Errorf("%w: %q must be an RFC 3339 string", ErrInvalidClaims, string(k))
+	}
+	s, err := v.StringIn(src, payload)
 	if err != nil {
 		return time.Time{}, err
 	}
 	t, ok := parseTime(s)
 	if !ok {
-		return time.Time{}, fmt.Errorf("%w: %q is not an RFC 3339 date-time", ErrInvalidClaims, k)
+		return time.Time{}, fmt.Errorf("%w: %q is not an RFC 3339 date-time", ErrInvalidClaims, string(k))
 	}
 	return t, nil
 }
@@ -237,28 +473,66 @@ func appendJSONString(dst []byte, s string) ([]byte, error) {
 // parseTimeUTCSeconds is parseTime's fast path for the form the Issuer
 // writes, "2006-01-02T15:04:05Z". It reports false for anything else, and
 // for any field out of range, leaving the decision to the general path; so
-// it only ever accepts what time.Parse accepts, with the same result.
+// it only ever accepts what time.Parse accepts, with the same result
+// (TestParseTimeUTCSeconds compares the two).
+//
+// It computes the instant directly (days from the civil date, then
+// time.Unix) rather than through time.Date, which normalises every field
+// and consults the location: a third of the time per claim.
 func parseTimeUTCSeconds(s string) (time.Time, bool) {
 	if len(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
 		return time.Time{}, false
 	}
-	ok := true
-	num := func(i, n int) int {
-		v := 0
-		for _, c := range []byte(s[i : i+n]) {
-			ok = ok && '0' <= c && c <= '9'
-			v = v*10 + int(c-'0')
-		}
-		return v
-	}
-	year, month, day := num(0, 4), num(5, 2), num(8, 2)
-	hour, minute, sec := num(11, 2), num(14, 2), num(17, 2)
-	if !ok || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+	y1, ok1 := twoDigits(s, 0)
+	y2, ok2 := twoDigits(s, 2)
+	month, ok3 := twoDigits(s, 5)
+	day, ok4 := twoDigits(s, 8)
+	hour, ok5 := twoDigits(s, 11)
+	minute, ok6 := twoDigits(s, 14)
+	sec, ok7 := twoDigits(s, 17)
+	year := y1*100 + y2
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) ||
+		month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
+		hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
-	if t.Day() != day { // past the month's last day: time.Date normalised it
-		return time.Time{}, false
+	unix := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec)
+	return time.Unix(unix, 0).UTC(), true
+}
+
+// twoDigits returns the number written by the two ASCII digits at s[i:i+2].
+func twoDigits(s string, i int) (int, bool) {
+	a, b := s[i]-'0', s[i+1]-'0' // bytes below '0' wrap around above 9
+	return int(a)*10 + int(b), a <= 9 && b <= 9
+}
+
+// daysIn returns the number of days in month (1 to 12) of the proleptic
+// Gregorian year, as package time counts them.
+func daysIn(month, year int) int {
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		return 29
 	}
-	return t, true
+	return int(daysInMonth[month])
+}
+
+var daysInMonth = [13]uint8{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+
+// daysFromCivil returns the number of days from 1970-01-01 to the given
+// proleptic Gregorian date, for years 0 to 9999 (H. Hinnant's
+// days_from_civil, with March as the first month of the computing year so
+// that the leap day comes last).
+func daysFromCivil(year, month, day int) int64 {
+	y := int64(year)
+	if month <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400        // [0, 399]
+	mp := int64(month+9) % 12 // March = 0
+	doy := (153*mp+2)/5 + int64(day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
 }

@@ -202,6 +202,22 @@ func TestParseTimeFastPath(t *testing.T) {
 		"2026-01-01t00:00:00Z", "2026-01-01T00:00:00z", "2026-01-01T00:00:0aZ",
 		"+026-01-01T00:00:00Z", "2026-01-01T00:00:00+00:00", "2026-1-01T00:00:00Z",
 		"2026-01-01 00:00:00Z", "2026-01-01T00:00:00.5Z",
+		// The leap-year rule at its edges, year 0 included (leap in the
+		// proleptic Gregorian calendar), and the days-from-civil
+		// arithmetic around the March start of its computing year.
+		"1900-02-29T00:00:00Z", "2000-02-29T00:00:00Z", "2100-02-29T00:00:00Z",
+		"0000-02-29T00:00:00Z", "0001-02-29T00:00:00Z", "0000-03-01T00:00:00Z",
+		"0000-12-31T23:59:59Z", "1969-12-31T23:59:59Z", "1970-01-01T00:00:00Z",
+		"1970-02-28T00:00:00Z", "1970-03-01T00:00:00Z", "2400-02-29T00:00:00Z",
+		// Bytes just outside '0'..'9' in digit positions.
+		"2026-01-01T0/:00:00Z", "2026-01-01T0::00:00Z", "/026-01-01T00:00:00Z",
+		"2026-0:-01T00:00:00Z", "2026-01-01T00:00:0/Z", "2026-01-\x001T00:00:00Z",
+		"2026-01-32T00:00:00Z", "2026-04-31T00:00:00Z", "2026-06-31T00:00:00Z",
+		"2026-09-31T00:00:00Z", "2026-11-31T00:00:00Z", "2026-12-31T00:00:00Z",
+	}
+	// A spread of instants over the whole four-digit range.
+	for sec := int64(-62167219200); sec < 253402300800; sec += 7777777 {
+		cases = append(cases, time.Unix(sec, 0).UTC().Format(time.RFC3339))
 	}
 	// Every day of a leap and a common year, and every second of a day
 	// at minute granularity.

@@ -32,7 +32,31 @@ type Verifier struct {
 	header   string
 	typ      string
 	settings settings
-	cache    atomic.Pointer[ringCache] // nil without a cache; see keysource.go
+	cache    atomic.Pointer[ringCache]    // nil without a cache; see keysource.go
+	prepared atomic.Pointer[preparedRing] // v4.local keys of the last ring used
+}
+
+// preparedRing holds the keys of one v4.local ring prepared for
+// decryption (v4.NewLocalKey: the BLAKE2b work that depends on the key
+// alone, done once). A ring swap replaces it, so no prepared key outlives
+// the ring that held the key.
+type preparedRing struct {
+	ring *KeyRing
+	keys map[string]*v4.LocalKey
+}
+
+// localKey returns ring r's key kid, prepared.
+func (v *Verifier) localKey(r *KeyRing, kid []byte) (*v4.LocalKey, bool) {
+	p := v.prepared.Load()
+	if p == nil || p.ring != r {
+		p = &preparedRing{ring: r, keys: make(map[string]*v4.LocalKey, len(r.local))}
+		for id, k := range r.local {
+			p.keys[id] = v4.NewLocalKey(k)
+		}
+		v.prepared.Store(p)
+	}
+	k, ok := p.keys[string(kid)]
+	return k, ok
 }
 
 // NewVerifier returns a Verifier for tokens of tokenType under keys,
@@ -115,7 +139,12 @@ func (v *Verifier) authenticate(ctx context.Context, r *KeyRing, token string) (
 	if token == "" {
 		return nil, r, ErrMissingToken
 	}
-	body, footer, err := v4.Split(token, v.header, v.settings.maxSize, maxFooterSize)
+	// A typical token is decoded, decrypted or verified and parsed in
+	// this stack array: nothing of it is kept (decodeClaims copies what
+	// the Claims need), so it costs no allocation. A larger one is decoded
+	// into the heap instead.
+	var stack [splitStackSize]byte
+	body, footer, err := v4.SplitInto(stack[:], token, v.header, v.settings.maxSize, maxFooterSize)
 	if err != nil {
 		return nil, r, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
@@ -128,11 +157,11 @@ func (v *Verifier) authenticate(ctx context.Context, r *KeyRing, token string) (
 	}
 	var payload []byte
 	if r.purpose == Local {
-		key, ok := r.local[string(kid)]
+		key, ok := v.localKey(r, kid)
 		if !ok {
 			return nil, r, fmt.Errorf("%w: unknown key id", ErrInvalid)
 		}
-		payload, err = v4.Decrypt(key, body, footer, v.settings.implicit)
+		payload, err = v4.DecryptWith(key, body, footer, v.settings.implicit)
 	} else {
 		key, ok := r.public[string(kid)]
 		if !ok {
@@ -152,6 +181,11 @@ func (v *Verifier) authenticate(ctx context.Context, r *KeyRing, token string) (
 	return c, r, nil
 }
 
+// splitStackSize is the room for a decoded token on authenticate's stack:
+// an access token with a few custom claims (a typical one decodes to about
+// 400 bytes).
+const splitStackSize = 1024
+
 // footerLimits: our footer is {"kid":"…"}; anything deeper or wider is
 // refused while scanning, before anything is decoded.
 var footerLimits = strictjson.Limits{MaxDepth: 1, MaxMembers: 4}
@@ -168,18 +202,20 @@ func footerKeyID(footer []byte) ([]byte, error) {
 	if kid, ok := plainKeyIDFooter(footer); ok {
 		return kid, nil
 	}
+	var buf [4]strictjson.Member
+	members, err := strictjson.Members(footer, footerLimits, buf[:0])
+	if err != nil {
+		return nil, fmt.Errorf("%w: footer: %w", ErrMalformed, err)
+	}
 	var kid []byte
-	err := strictjson.Object(footer, footerLimits, func(k []byte, val strictjson.Value) error {
+	for i := range members {
+		k, val := members[i].Key(footer), members[i].Value(footer)
 		if string(k) != "kid" || val.Kind != strictjson.KindString {
-			return fmt.Errorf("unsupported footer member %q", k)
+			return nil, fmt.Errorf("%w: footer: unsupported footer member %q", ErrMalformed, string(k))
 		}
 		// A PASERK ID is plain base64url, so the raw JSON string is the
 		// value; anything escaped is refused by the shape check below.
 		kid = val.Raw[1 : len(val.Raw)-1]
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: footer: %w", ErrMalformed, err)
 	}
 	if kid == nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, errNoKeyID)

@@ -428,3 +428,68 @@ func TestPlainKeyIDFooter(t *testing.T) {
 		t.Fatal("the Issuer's footer missed the fast path")
 	}
 }
+
+// TestVerifyTokenSizes verifies tokens on both sides of the stack buffer
+// authenticate decodes into (splitStackSize), local and public, with custom
+// claims: the claims, custom ones included, survive the buffer, which is
+// reused by the next verification.
+func TestVerifyTokenSizes(t *testing.T) {
+	ctx := context.Background()
+	for _, public := range []bool{false, true} {
+		ring := mustLocalRing(t)
+		if public {
+			ring = mustPublicRing(t, GenerateSecretKey())
+		}
+		iss := mustIssuer(t, ring, TypeAccess, IssuerConfig{})
+		v := mustVerifier(t, ring, TypeAccess, VerifierConfig{})
+		for _, n := range []int{0, 100, splitStackSize - 400, splitStackSize, 3 * splitStackSize} {
+			note := strings.Repeat("n", n)
+			tok := mustIssue(t, iss, Template{Subject: "user-1234", Claims: map[string]any{"note": note, "role": "admin"}})
+			c, err := v.Verify(ctx, tok)
+			if err != nil {
+				t.Fatalf("public %v, %d-byte claim: %v", public, n, err)
+			}
+			// Another verification reuses the stack memory the first one
+			// decoded into.
+			other := mustIssue(t, iss, Template{Subject: "user-5678", Claims: map[string]any{"note": strings.Repeat("x", n)}})
+			if _, err := v.Verify(ctx, other); err != nil {
+				t.Fatal(err)
+			}
+			got, err := Claim[string](c, "note")
+			if err != nil || got != note || c.Subject != "user-1234" {
+				t.Fatalf("public %v, %d-byte claim: note %d bytes, subject %q, %v", public, n, len(got), c.Subject, err)
+			}
+			if role, err := Claim[string](c, "role"); err != nil || role != "admin" {
+				t.Fatalf("role %q, %v", role, err)
+			}
+		}
+	}
+}
+
+// TestVerifyPreparedKeysFollowSetKeys: the prepared v4.local keys belong
+// to one ring; after SetKeys a key the new ring dropped no longer verifies
+// and a key it added does, with no verification in between to refresh
+// anything.
+func TestVerifyPreparedKeysFollowSetKeys(t *testing.T) {
+	ctx := context.Background()
+	k1, k2 := GenerateSymmetricKey(), GenerateSymmetricKey()
+	r1, r2 := mustLocalRing(t, k1), mustLocalRing(t, k2)
+	tok1 := mustIssue(t, mustIssuer(t, r1, TypeAccess, IssuerConfig{}), Template{Subject: "u"})
+	tok2 := mustIssue(t, mustIssuer(t, r2, TypeAccess, IssuerConfig{}), Template{Subject: "u"})
+	v := mustVerifier(t, r1, TypeAccess, VerifierConfig{})
+	if _, err := v.Verify(ctx, tok1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(ctx, tok2); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("token under a key the ring lacks: %v, want ErrInvalid", err)
+	}
+	if err := v.SetKeys(r2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(ctx, tok1); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("token under the removed key: %v, want ErrInvalid", err)
+	}
+	if _, err := v.Verify(ctx, tok2); err != nil {
+		t.Fatal(err)
+	}
+}

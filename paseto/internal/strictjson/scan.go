@@ -83,9 +83,11 @@ func foldRune(r rune) rune {
 	}
 }
 
-// member is a validated top-level member, recorded during the scan so the
-// callback runs only once the whole input is known to be acceptable.
-type member struct {
+// Member is a validated top-level member, recorded by Members (and by
+// Object, so that its callback runs only once the whole input is known to
+// be acceptable). It holds offsets into the input, read back with Key and
+// Value.
+type Member struct {
 	key              keyRef
 	valStart, valEnd int
 	kind             Kind
@@ -119,7 +121,7 @@ const (
 
 // scan validates data as described for Object and appends the top-level
 // members to members.
-func scan(data []byte, maxDepth, maxMembers int, members []member) ([]member, error) {
+func scan(data []byte, maxDepth, maxMembers int, members []Member) ([]Member, error) {
 	// Stack-allocated backing arrays for the container stack and the key
 	// list used for duplicate detection; they spill to the heap only for
 	// inputs deeper than the default depth limit or with many keys open at
@@ -202,7 +204,7 @@ func scan(data []byte, maxDepth, maxMembers int, members []member) ([]member, er
 				return nil, fail(ErrDuplicateKey, p, "keys equal ignoring case")
 			}
 			if top {
-				members = append(members, member{key: k})
+				members = append(members, Member{key: k})
 			}
 			p = skipWS(data, end)
 			if p >= len(data) || data[p] != ':' {

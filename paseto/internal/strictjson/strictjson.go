@@ -226,8 +226,8 @@ func Object(data []byte, lim Limits, fn func(key []byte, v Value) error) error {
 	// Top-level members are recorded during the scan and delivered after it.
 	// The backing array lives on Object's stack; it only moves to the heap
 	// for objects with more members than it holds.
-	var memberBuf [16]member
-	members, err := scan(data, lim.depth(), lim.members(), memberBuf[:0])
+	var memberBuf [16]Member
+	members, err := Members(data, lim, memberBuf[:0])
 	if err != nil || fn == nil {
 		return err
 	}
@@ -243,10 +243,40 @@ func Object(data []byte, lim Limits, fn func(key []byte, v Value) error) error {
 			scratch, _ = appendUnescaped(scratch[:0], data, m.key.start, m.key.end)
 			key = scratch
 		}
-		v := Value{Kind: m.kind, Raw: data[m.valStart:m.valEnd], plain: m.plain}
-		if err := fn(key, v); err != nil {
+		if err := fn(key, m.Value(data)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// Members validates data exactly as Object does and, if it is acceptable,
+// appends its top-level members, in input order, to buf and returns the
+// extended slice; on error it returns nil.
+//
+// It is Object without the callback, for hot paths: a Member records
+// offsets, not slices, so neither data nor buf escapes to the heap through
+// it, and with a stack array as buf (its length the expected number of
+// members) a typical claims object is validated and walked without
+// allocating. Member's accessors take the same data.
+func Members(data []byte, lim Limits, buf []Member) ([]Member, error) {
+	return scan(data, lim.depth(), lim.members(), buf)
+}
+
+// Key returns m's unescaped key. It aliases data (which must be the slice
+// passed to Members) when the key has no escape sequences, and is a fresh
+// copy otherwise; either way the caller must not modify it.
+func (m *Member) Key(data []byte) []byte {
+	if !m.key.esc {
+		return data[m.key.start:m.key.end]
+	}
+	// Cannot fail: the scan already validated the key.
+	key, _ := appendUnescaped(nil, data, m.key.start, m.key.end)
+	return key
+}
+
+// Value returns m's value; its Raw aliases data, which must be the slice
+// passed to Members.
+func (m *Member) Value(data []byte) Value {
+	return Value{Kind: m.kind, Raw: data[m.valStart:m.valEnd], plain: m.plain}
 }

@@ -673,3 +673,52 @@ func TestKindString(t *testing.T) {
 		}
 	}
 }
+
+// TestMembers holds Members to Object: on every case of the Object table
+// the same verdict and the same sentinel, and for accepted inputs the same
+// keys (unescaped) and values, in order; and it does not allocate with a
+// stack buffer that fits, even for escaped values.
+func TestMembers(t *testing.T) {
+	for _, tc := range objectCases {
+		t.Run(tc.name, func(t *testing.T) {
+			data := []byte(tc.in)
+			var buf [4]strictjson.Member
+			members, err := strictjson.Members(data, tc.lim, buf[:0])
+			oerr := strictjson.Object(data, tc.lim, nil)
+			if (err == nil) != (oerr == nil) || (err != nil && err.Error() != oerr.Error()) {
+				t.Fatalf("Members error %v, Object error %v", err, oerr)
+			}
+			if tc.want != nil && !errors.Is(err, tc.want) {
+				t.Fatalf("Members error %v, want %v", err, tc.want)
+			}
+			if err != nil {
+				if members != nil {
+					t.Fatal("Members returned members with an error")
+				}
+				return
+			}
+			var viaMembers []got
+			for i := range members {
+				v := members[i].Value(data)
+				viaMembers = append(viaMembers, got{string(members[i].Key(data)), v.Kind, string(v.Raw)})
+			}
+			if want := collect(t, tc.in, tc.lim); fmt.Sprint(viaMembers) != fmt.Sprint(want) {
+				t.Fatalf("Members gave\n %v\nObject gave\n %v", viaMembers, want)
+			}
+		})
+	}
+	data := []byte(claims)
+	allocs := testing.AllocsPerRun(100, func() {
+		var buf [32]strictjson.Member
+		members, err := strictjson.Members(data, strictjson.Limits{}, buf[:0])
+		if err != nil || len(members) == 0 {
+			t.Fatal(err)
+		}
+		for i := range members {
+			_ = members[i].Value(data)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Members with a stack buffer: %v allocs/op, want 0", allocs)
+	}
+}

@@ -101,6 +101,25 @@ func FuzzSplit(f *testing.F) {
 			t.Fatalf("Split allocated %v times, want at most 1", allocs)
 		}
 
+		// SplitInto with room for the decoded bytes: the same answer, the
+		// same error, the same bytes, in buf and without any allocation.
+		buf := make([]byte, len(token))
+		ib, ifo, ierr := SplitInto(buf, token, header, maxLen, maxFooter)
+		if ierr != err || !bytes.Equal(ib, body) || !bytes.Equal(ifo, footer) || (ifo == nil) != (footer == nil) {
+			t.Fatalf("SplitInto = %x / %x / %v, Split %x / %x / %v", ib, ifo, ierr, body, footer, err)
+		}
+		if ierr == nil && (&ib[:1][0] != &buf[0] || cap(ib) != len(ib) || cap(ifo) != len(ifo)) {
+			t.Fatal("SplitInto did not decode into buf, or left a capacity to append into")
+		}
+		if a := testing.AllocsPerRun(1, func() { SplitInto(buf, token, header, maxLen, maxFooter) }); a != 0 {
+			t.Fatalf("SplitInto with room allocated %v times, want 0", a)
+		}
+		// And with too little room, exactly Split.
+		sb, sf, serr := SplitInto(make([]byte, len(body)/2), token, header, maxLen, maxFooter)
+		if serr != err || !bytes.Equal(sb, body) || !bytes.Equal(sf, footer) {
+			t.Fatalf("SplitInto (small buf) = %x / %x / %v, Split %x / %x / %v", sb, sf, serr, body, footer, err)
+		}
+
 		if err != nil {
 			if body != nil || footer != nil {
 				t.Fatalf("data returned with error %v", err)

@@ -207,6 +207,14 @@ func TestSplitAdversarial(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Split error = %v, want %v", err, tc.want)
 			}
+			// SplitInto checks alphabet and trailing bits while decoding
+			// into the caller's buffer: every rejection above must still
+			// happen, with the same error.
+			var stack [2048]byte
+			ib, ifo, ierr := SplitInto(stack[:], tc.token, tc.header, maxLen, maxFooter)
+			if ierr != err || !bytes.Equal(ib, body) || !bytes.Equal(ifo, footer) {
+				t.Fatalf("SplitInto = %x / %x / %v, Split %x / %x / %v", ib, ifo, ierr, body, footer, err)
+			}
 			if err != nil {
 				if body != nil || footer != nil {
 					t.Fatalf("Split returned data alongside error %v", err)
@@ -503,4 +511,45 @@ func TestRoundTrip(t *testing.T) {
 			t.Fatalf("two encryptions of the same message are identical: nonce reuse")
 		}
 	})
+}
+
+// TestDecodeSegment holds Split's base64url decoder to the standard
+// library's strict, unpadded decoder: for every length up to 3 blocks of
+// the fast path and every single-byte substitution, both accept exactly the
+// same strings (except that the standard decoder skips CR and LF, which
+// decodeSegment refuses like any other byte outside the alphabet) and
+// decode them to the same bytes.
+func TestDecodeSegment(t *testing.T) {
+	ref := base64.RawURLEncoding.Strict()
+	check := func(src string) {
+		t.Helper()
+		want, werr := ref.DecodeString(src)
+		if strings.ContainsAny(src, "\r\n") {
+			werr = errors.New("CR or LF")
+		}
+		dst := make([]byte, ref.DecodedLen(len(src)))
+		ok := decodeSegment(dst, src)
+		if ok != (werr == nil) {
+			t.Fatalf("decodeSegment(%q) = %v, standard decoder error %v", src, ok, werr)
+		}
+		if ok && !bytes.Equal(dst, want) {
+			t.Fatalf("decodeSegment(%q) = %x, want %x", src, dst, want)
+		}
+	}
+	for n := 0; n <= 30; n++ {
+		enc := ref.EncodeToString(randBytes(n))
+		check(enc)
+		for i := range len(enc) {
+			for c := range 256 {
+				check(enc[:i] + string([]byte{byte(c)}) + enc[i+1:])
+			}
+		}
+	}
+	for _, src := range []string{"A", "AAAAA", "AAAAAAAAA", "AB", "AAAAAAAAAB", "AAC", "AAAAAAAAAAC", "AA==", "AA=", "+/+/", "AAAA\nAAA"} {
+		check(src)
+	}
+	// A dst of the wrong length is refused rather than partly filled.
+	if decodeSegment(make([]byte, 4), "AAAA") || decodeSegment(make([]byte, 2), "AAAA") {
+		t.Fatal("decodeSegment accepted a dst of the wrong length")
+	}
 }
