@@ -552,3 +552,36 @@ redis.call('DEL', KEYS[1], KEYS[2])
 notify(KEYS[1])
 return 1
 `)
+
+// revokeSubjectAllScript is revokeSubjectScript that also deletes the keys
+// of the sessions the index lists, as revokeOthersScript does, in the same
+// script: one round trip after the index is read, and no moment at which
+// the sessions are gone but the index is not. Members given but no longer
+// listed are left (ended since); members listed but not given joined
+// after the index was read and end with the index, their keys left to
+// expire. A hash of another subject (a hash-tag collision) is left, and a
+// reuse tombstone keeps its hash, as revokeOthersScript leaves them.
+//
+// KEYS[1] subject's index, KEYS[2] its generation (earlier versions), then
+// for each member i (1-based) KEYS[1+2i] its hash and KEYS[2+2i] its kept
+// successor. ARGV[1] subject, [2] deadline ms, [3..] the members.
+var revokeSubjectAllScript = redis.NewScript(prelude + `
+if late(ARGV[2]) then return {-3} end
+local n = #ARGV - 2
+if #KEYS ~= 2 + 2 * n then return redis.error_reply('pasetoauth: keys do not match the members') end
+if keytype(KEYS[1]) == 'zset' then
+  for i = 1, n do
+    if redis.call('ZSCORE', KEYS[1], ARGV[2 + i]) then
+      local s = peek(KEYS[1 + 2 * i])
+      if s and s.revoked == '1' then
+        redis.call('DEL', KEYS[2 + 2 * i])
+      elseif not (s and s.subject ~= ARGV[1]) then
+        redis.call('DEL', KEYS[1 + 2 * i], KEYS[2 + 2 * i])
+      end
+    end
+  end
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+notify(KEYS[1])
+return {1}
+`)

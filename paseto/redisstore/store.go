@@ -980,23 +980,42 @@ func (s *Store) Rotate(ctx context.Context, r paseto.Rotation) (paseto.RotationR
 // RevokeSubject implements paseto.Store. What decides is one script on
 // one key: the subject's index is deleted (whatever it holds), so no
 // existing session of the subject is live any more, whichever of their
-// keys Redis still holds. The next login starts a new index. Before it,
-// the sessions the index lists are ended and their keys deleted as
-// RevokeOtherSessions ends them, so that they do not hold memory until
-// their expiry; a failure there fails the call before the index goes.
+// keys Redis still holds. The next login starts a new index. The same
+// script deletes the keys of the sessions the index lists (read just
+// before), so that they do not hold memory until their expiry: two round
+// trips in all, and no moment at which the sessions are gone but the
+// index is not.
 func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if _, err := s.RevokeOtherSessions(ctx, subject, "", time.Now()); err != nil {
-		return err
+	k := s.keys(subject)
+	s.forget(&k)
+	defer s.forget(&k)
+	reply, err := s.indexScript(ctx, revokeSubjectAllScript, k, []string{k.index(), k.legacyGen()}, []any{subject, nil}, 1)
+	var re redis.Error
+	if err != nil && errors.As(err, &re) && strings.HasPrefix(re.Error(), "WRONGTYPE") {
+		// An index that is not a sorted set lists nothing to delete: the
+		// index alone goes, whatever it holds.
+		return s.revokeIndex(ctx, k)
 	}
+	switch code := replyCode(reply); {
+	case err != nil:
+		return s.fail("revoke subject", err)
+	case code == resOK:
+		return nil
+	case code == resLate:
+		return s.fail("revoke subject", errLate)
+	}
+	return fmt.Errorf("redisstore: revoke subject: unexpected reply %v", reply)
+}
+
+// revokeIndex deletes the subject's index and generation, and nothing
+// else.
+func (s *Store) revokeIndex(ctx context.Context, k keys) error {
 	deadline, err := scriptDeadline(ctx)
 	if err != nil {
 		return s.fail("revoke subject", err)
 	}
-	k := s.keys(subject)
-	s.forget(&k)
-	defer s.forget(&k)
 	res, err := revokeSubjectScript.Run(ctx, s.client, []string{k.index(), k.legacyGen()}, deadline).Int64()
 	switch {
 	case err != nil:

@@ -1,0 +1,62 @@
+package redisstore_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pasetoauth/pasetoauth/paseto"
+	"github.com/pasetoauth/pasetoauth/paseto/redisstore"
+)
+
+// TestRevokeSubjectOverSlowLink: "log out everywhere" on a link where each
+// command reaches Redis 200 ms late, with a 600 ms StoreTimeout. Ending a
+// subject's sessions and deleting their keys must not take more round
+// trips than fit: it reads the index, then ends everything in one script
+// (two round trips), as it did in one before it deleted the sessions'
+// keys. Split into reading the index, ending the listed sessions and then
+// deleting the index in a second script (three round trips), the last
+// script reached Redis after its deadline and the call failed, leaving
+// the subject's index in place.
+func TestRevokeSubjectOverSlowLink(t *testing.T) {
+	srv := startServer(t)
+	proxy := newSlowProxy(t, srv.addr)
+	client := redis.NewClient(&redis.Options{Addr: proxy.addr(), DialTimeout: 2 * time.Second, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = client.Close() })
+	// Connections dialled before the store learns the server's identity
+	// (see TestLateRotationRefused).
+	var warm sync.WaitGroup
+	for range 4 {
+		warm.Add(1)
+		go func() {
+			defer warm.Done()
+			_ = client.BLPop(ctx, 200*time.Millisecond, "slow-warm-up").Err()
+		}()
+	}
+	warm.Wait()
+	const timeout, lag = 600 * time.Millisecond, 200 * time.Millisecond
+	w := newWorld(t, client, redisstore.Config{Prefix: srv.uniquePrefix(t)}, func(c *paseto.Config) {
+		c.StoreTimeout = timeout
+		c.GracePeriod = 5 * time.Second
+	})
+	var pairs []*paseto.TokenPair
+	for range 3 {
+		pairs = append(pairs, w.refresh(w.login("alice").RefreshToken))
+	}
+	// The scripts loaded, so that each call is one EVALSHA.
+	w.login("warm")
+	if err := w.auth.RevokeSubject(ctx, "warm"); err != nil {
+		t.Fatal(err)
+	}
+	identityClock(w) // no INFO during the test
+
+	proxy.lag.Store(int64(lag))
+	err := w.auth.RevokeSubject(ctx, "alice")
+	proxy.lag.Store(0)
+	if err != nil {
+		t.Fatalf("RevokeSubject over a link %v slow with a %v deadline: %v", lag, timeout, err)
+	}
+	w.dead("after RevokeSubject", paseto.ErrRevoked, pairs...)
+}
