@@ -61,13 +61,17 @@ type IssuerConfig struct {
 
 // VerifierConfig configures NewVerifier and NewVerifierFromSource. The zero
 // value checks signature or tag, type, exp, nbf and iat against time.Now
-// with no leeway, and nothing else.
+// with no leeway, and nothing else: an empty Issuer or Audience and a nil
+// Sessions each mean "no such check", never an error. Build the config
+// from values you have checked (an unset environment variable read into
+// Issuer turns the issuer check off), or use paseto.New, which always
+// wires the session check.
 type VerifierConfig struct {
 	// Issuer, when set, is the iss claim required (a token without it, or
-	// with another, fails with ErrIssuer).
+	// with another, fails with ErrIssuer). Empty: any issuer, or none.
 	Issuer string
 	// Audience, when set, is the aud claim required (ErrAudience
-	// otherwise).
+	// otherwise). Empty: any audience, or none.
 	Audience string
 	// Leeway tolerates clock skew between the machines that mint and
 	// verify tokens when checking exp, nbf and iat: between 0 (the
@@ -83,7 +87,10 @@ type VerifierConfig struct {
 	// Sessions, when set, makes the Verifier accept a token only while
 	// Sessions reports its session live, asked after all other checks.
 	// Tokens that belong to no session (no sid or no sub) are then refused
-	// with ErrRevoked: there is nothing that could vouch for them.
+	// with ErrRevoked: there is nothing that could vouch for them. Nil: no
+	// session check, so a logged-out session's tokens verify until they
+	// expire; a Verifier for access tokens of an Auth wants the Auth's
+	// store here (Auth.VerifyAccess does this).
 	Sessions SessionChecker
 	// CacheSize, when positive, makes the Verifier remember up to that many
 	// tokens it has verified (at most 10,000,000), so that a repeat of the
