@@ -208,3 +208,42 @@ func TestReviewConcurrentKeysAndSetKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewStackEdgeAndMaxTokenSize: tokens whose decoded body and footer
+// go from below to above authenticate's 1 KiB stack buffer verify with the
+// same claims on both sides of it, under a MaxTokenSize of exactly their
+// length, and are refused as too large one byte under it.
+func TestReviewStackEdgeAndMaxTokenSize(t *testing.T) {
+	for _, purpose := range []string{"local", "public"} {
+		r := mustLocalRing(t)
+		if purpose == "public" {
+			r = mustPublicRing(t, GenerateSecretKey())
+		}
+		clock := func() time.Time { return epoch }
+		iss := mustIssuer(t, r, "access", IssuerConfig{Clock: clock})
+		crossed := [2]bool{}
+		for pad := 640; pad <= 760; pad++ {
+			sub := fmt.Sprintf("user-%d", pad)
+			tok := mustIssue(t, iss, Template{Subject: sub, Claims: map[string]any{"pad": strings.Repeat("q", pad)}})
+			// The decoded length, compared with splitStackSize.
+			decoded := (len(tok) - len(r.purpose.String()) - 2) * 3 / 4
+			crossed[min(decoded/(splitStackSize+1), 1)] = true
+			exact := mustVerifier(t, r, "access", VerifierConfig{Clock: clock, MaxTokenSize: len(tok)})
+			c, err := exact.Verify(context.Background(), tok)
+			if err != nil || c.Subject != sub {
+				t.Fatalf("%s pad %d (decoded ~%d): %v, %+v", purpose, pad, decoded, err, c)
+			}
+			var got string
+			if err := c.Get("pad", &got); err != nil || got != strings.Repeat("q", pad) {
+				t.Fatalf("%s pad %d: custom claim %d bytes, %v", purpose, pad, len(got), err)
+			}
+			under := mustVerifier(t, r, "access", VerifierConfig{Clock: clock, MaxTokenSize: len(tok) - 1})
+			if _, err := under.Verify(context.Background(), tok); !errors.Is(err, ErrMalformed) {
+				t.Fatalf("%s pad %d: MaxTokenSize one under the length: %v", purpose, pad, err)
+			}
+		}
+		if !crossed[0] || !crossed[1] {
+			t.Fatalf("%s: the tokens did not straddle the stack buffer: %v", purpose, crossed)
+		}
+	}
+}
