@@ -2,7 +2,10 @@ package v4
 
 import (
 	"bytes"
+	"encoding"
 	"testing"
+
+	"golang.org/x/crypto/blake2b"
 )
 
 // TestReviewFallbackWithoutPooledDigests: if x/crypto's saved-state format
@@ -75,6 +78,41 @@ func TestReviewFallbackWithoutPooledDigests(t *testing.T) {
 			if pooled[i].tok != other.tok || pooled[i].err != other.err || !bytes.Equal(pooled[i].plain, other.plain) {
 				t.Fatalf("vector %d: pooled %+v, fallback %+v", i, pooled[i], other)
 			}
+		}
+	}
+}
+
+// TestReviewAfterKeyWipesScratch: the scratch digest NewLocalKey's
+// afterKey works in keeps nothing of the key once it returns, neither the
+// key bytes of its pending block nor the chaining value after the key
+// block: it is back in the zero key's initial state, as a pooled digest is
+// after putMAC.
+func TestReviewAfterKeyWipesScratch(t *testing.T) {
+	if !keyedOK {
+		t.Skip("pooled digests disabled by the self-check")
+	}
+	var key [32]byte
+	for i := range key {
+		key[i] = 0xC3 ^ byte(i)
+	}
+	for _, size := range []int{tagSize, tmpSize} {
+		d, err := blake2b.New(blake2b.Size, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, ok := afterKeyIn(d, size, &key)
+		if !ok {
+			t.Fatalf("afterKeyIn(%d) refused", size)
+		}
+		raw, err := d.(encoding.BinaryMarshaler).MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(raw, key[1:]) || bytes.Contains(raw, st[stateH0:stateH0+64]) {
+			t.Fatalf("size %d: the scratch digest still holds the key or its chaining value", size)
+		}
+		if !bytes.Equal(raw, keyedInit[tagSize][:]) {
+			t.Fatalf("size %d: the scratch digest is not in the zero key's initial state", size)
 		}
 	}
 }
