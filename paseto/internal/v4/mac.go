@@ -209,6 +209,15 @@ func afterKey(size int, key *[32]byte) (st *[stateSize]byte, ok bool) {
 	if err != nil {
 		return nil, false
 	}
+	return afterKeyIn(d, size, key)
+}
+
+// afterKeyIn is afterKey in the scratch digest d (an unkeyed BLAKE2b),
+// which it leaves in the zero key's initial state, as putMAC does: its
+// pending block held key bytes 1 to 31 (only byte 0 is overwritten by the
+// byte written) and its chaining value the state returned, and the
+// garbage collector does not wipe a discarded digest.
+func afterKeyIn(d hash.Hash, size int, key *[32]byte) (st *[stateSize]byte, ok bool) {
 	set, ok1 := d.(encoding.BinaryUnmarshaler)
 	get, ok2 := d.(encoding.BinaryMarshaler)
 	if !ok1 || !ok2 {
@@ -224,6 +233,7 @@ func afterKey(size int, key *[32]byte) (st *[stateSize]byte, ok bool) {
 	d.Write([]byte{0}) // compresses the pending key block, buffers one byte
 	raw, err := get.MarshalBinary()
 	clear(st[:])
+	_ = set.UnmarshalBinary(keyedInit[tagSize][:]) // the wipe; cannot fail: keyedOK
 	if err != nil || len(raw) != stateSize || raw[stateOffset] != 1 {
 		clear(raw)
 		return nil, false
