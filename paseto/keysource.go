@@ -126,6 +126,7 @@ func (v *Verifier) SetKeys(r *KeyRing) error {
 		return fmt.Errorf("%w: SetKeys needs a %s ring", ErrConfig, v.keys.Load().purpose)
 	}
 	v.keys.Store(r)
+	v.prepared.Store(nil) // the previous ring's prepared keys go with it
 	return nil
 }
 

@@ -38,8 +38,10 @@ type Verifier struct {
 
 // preparedRing holds the keys of one v4.local ring prepared for
 // decryption (v4.NewLocalKey: the BLAKE2b work that depends on the key
-// alone, done once). A ring swap replaces it, so no prepared key outlives
-// the ring that held the key.
+// alone, done once). It is used only for the ring it was made from;
+// SetKeys drops it, and a verification that began under the previous ring
+// keeps what it prepares to itself, so a removed key's prepared state is
+// not kept once the swap is done.
 type preparedRing struct {
 	ring *KeyRing
 	keys map[string]*v4.LocalKey
@@ -47,13 +49,18 @@ type preparedRing struct {
 
 // localKey returns ring r's key kid, prepared.
 func (v *Verifier) localKey(r *KeyRing, kid []byte) (*v4.LocalKey, bool) {
-	p := v.prepared.Load()
+	old := v.prepared.Load()
+	p := old
 	if p == nil || p.ring != r {
 		p = &preparedRing{ring: r, keys: make(map[string]*v4.LocalKey, len(r.local))}
 		for id, k := range r.local {
 			p.keys[id] = v4.NewLocalKey(k)
 		}
-		v.prepared.Store(p)
+		// Kept only while r is the Verifier's ring and nothing has been
+		// stored since: a SetKeys meanwhile wins.
+		if v.keys.Load() == r {
+			v.prepared.CompareAndSwap(old, p)
+		}
 	}
 	k, ok := p.keys[string(kid)]
 	return k, ok

@@ -486,10 +486,24 @@ func TestVerifyPreparedKeysFollowSetKeys(t *testing.T) {
 	if err := v.SetKeys(r2); err != nil {
 		t.Fatal(err)
 	}
+	if v.prepared.Load() != nil {
+		t.Fatal("the removed ring's prepared keys outlive SetKeys")
+	}
+	// A verification that began under the old ring prepares it for itself
+	// only: the Verifier does not keep it.
+	if _, ok := v.localKey(r1, []byte(r1.CurrentID())); !ok {
+		t.Fatal("the old ring's key, prepared for an in-flight verification")
+	}
+	if p := v.prepared.Load(); p != nil && p.ring == r1 {
+		t.Fatal("an in-flight verification stored the removed ring's prepared keys")
+	}
 	if _, err := v.Verify(ctx, tok1); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("token under the removed key: %v, want ErrInvalid", err)
 	}
 	if _, err := v.Verify(ctx, tok2); err != nil {
 		t.Fatal(err)
+	}
+	if p := v.prepared.Load(); p == nil || p.ring != r2 {
+		t.Fatal("the current ring's keys are not kept prepared")
 	}
 }
