@@ -604,11 +604,8 @@ func (ks *derivedKeys) xor(dst, src []byte) {
 // the token is needed.
 func localTag(out *[tagSize]byte, ak *[32]byte, n, c, f, i []byte) {
 	if m, ok := keyed(tagSize, ak); ok {
-		m.writeLE64(5)
-		for _, p := range [...][]byte{localHeaderBytes, n, c, f, i} {
-			m.writeLE64(len(p))
-			m.write(p)
-		}
+		pieces := [...][]byte{localHeaderBytes, n, c, f, i}
+		m.writePAE(pieces[:])
 		copy(out[:], m.sum())
 		putMAC(m)
 		return
