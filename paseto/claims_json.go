@@ -143,10 +143,7 @@ func decodeIssued(payload []byte, src string, c *Claims) bool {
 	p := 1
 	for {
 		// A key: a registered name, between quotes, then ':'.
-		if p >= len(payload) || payload[p] != '"' {
-			return false
-		}
-		end, ok := plainString(payload, p+1)
+		end, ok := quotedPlain(payload, p)
 		if !ok {
 			return false
 		}
@@ -172,10 +169,7 @@ func decodeIssued(payload []byte, src string, c *Claims) bool {
 			}
 		} else {
 			// A string of printable ASCII without escapes.
-			if p >= len(payload) || payload[p] != '"' {
-				return false
-			}
-			end, ok := plainString(payload, p+1)
+			end, ok := quotedPlain(payload, p)
 			if !ok {
 				return false
 			}
@@ -285,6 +279,16 @@ func setIssued(c *Claims, id int, val string) bool {
 		c.AuthTime, ok = parseTimeUTCSeconds(val)
 	}
 	return ok
+}
+
+// quotedPlain reports where the string that opens at payload[p] ends (the
+// index of its closing quote), when payload[p] is a quote and the string
+// is printable ASCII without escapes (see plainString).
+func quotedPlain(payload []byte, p int) (end int, ok bool) {
+	if p >= len(payload) || payload[p] != '"' {
+		return 0, false
+	}
+	return plainString(payload, p+1)
 }
 
 // plainString returns the index of the quote that ends the JSON string

@@ -27,25 +27,7 @@ import (
 // would be applied and each retry taken for reuse.
 func TestLateRotationRefused(t *testing.T) {
 	srv := startServer(t)
-	proxy := newSlowProxy(t, srv.addr)
-	// Connections enough for every call, dialled before the store learns
-	// the server's identity: a dial counts as a possible change of server,
-	// after which the store reads INFO again before its next call, and
-	// that call would end before its script was sent.
-	client := redis.NewClient(&redis.Options{Addr: proxy.addr(), DialTimeout: 2 * time.Second, ContextTimeoutEnabled: true})
-	t.Cleanup(func() { _ = client.Close() })
-	var warm sync.WaitGroup
-	for range 8 {
-		warm.Add(1)
-		go func() { // each blocks its own connection for 200 ms
-			defer warm.Done()
-			_ = client.BLPop(ctx, 200*time.Millisecond, "late-warm-up").Err()
-		}()
-	}
-	warm.Wait()
-	if n := client.PoolStats().IdleConns; n < 5 {
-		t.Fatalf("the pool holds %d idle connections, want at least 5", n)
-	}
+	proxy, client := newSlowClient(t, srv, 8)
 	const timeout, lag = 500 * time.Millisecond, time.Second
 	const grace = 2 * time.Second
 	w := newWorld(t, client, redisstore.Config{Prefix: srv.uniquePrefix(t)}, func(c *paseto.Config) {
@@ -94,6 +76,32 @@ func TestLateRotationRefused(t *testing.T) {
 	if n := w.reused.Load(); n != 0 {
 		t.Fatalf("%d reuse events after late rotations", n)
 	}
+}
+
+// newSlowClient returns a client that reaches srv through a slowProxy,
+// with conns connections already open: each dial counts as a possible
+// change of server, after which the store reads INFO again before its
+// next call, and such a call would end before its script was sent. The
+// connections are dialled here, before the store learns the server's
+// identity, by commands that each hold one for 200 ms.
+func newSlowClient(t *testing.T, srv *server, conns int) (*slowProxy, *redis.Client) {
+	t.Helper()
+	proxy := newSlowProxy(t, srv.addr)
+	client := redis.NewClient(&redis.Options{Addr: proxy.addr(), DialTimeout: 2 * time.Second, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = client.Close() })
+	var warm sync.WaitGroup
+	for range conns {
+		warm.Add(1)
+		go func() {
+			defer warm.Done()
+			_ = client.BLPop(ctx, 200*time.Millisecond, "slow-warm-up").Err()
+		}()
+	}
+	warm.Wait()
+	if n := client.PoolStats().IdleConns; n < uint32(conns)*5/8 {
+		t.Fatalf("the pool holds %d idle connections, want about %d", n, conns)
+	}
+	return proxy, client
 }
 
 // slowProxy forwards TCP connections to a Redis server; while lag is set,

@@ -1,11 +1,8 @@
 package redisstore_test
 
 import (
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/pasetoauth/pasetoauth/paseto"
 	"github.com/pasetoauth/pasetoauth/paseto/redisstore"
@@ -22,20 +19,7 @@ import (
 // the subject's index in place.
 func TestRevokeSubjectOverSlowLink(t *testing.T) {
 	srv := startServer(t)
-	proxy := newSlowProxy(t, srv.addr)
-	client := redis.NewClient(&redis.Options{Addr: proxy.addr(), DialTimeout: 2 * time.Second, ContextTimeoutEnabled: true})
-	t.Cleanup(func() { _ = client.Close() })
-	// Connections dialled before the store learns the server's identity
-	// (see TestLateRotationRefused).
-	var warm sync.WaitGroup
-	for range 4 {
-		warm.Add(1)
-		go func() {
-			defer warm.Done()
-			_ = client.BLPop(ctx, 200*time.Millisecond, "slow-warm-up").Err()
-		}()
-	}
-	warm.Wait()
+	proxy, client := newSlowClient(t, srv, 4)
 	const timeout, lag = 600 * time.Millisecond, 200 * time.Millisecond
 	w := newWorld(t, client, redisstore.Config{Prefix: srv.uniquePrefix(t)}, func(c *paseto.Config) {
 		c.StoreTimeout = timeout
