@@ -26,9 +26,9 @@ type MemoryStoreConfig struct {
 	// room, CreateSession (so Login) fails with ErrStoreFull; nothing is
 	// evicted to make room. Revocation never needs room and never fails.
 	// Default 1,000,000 records, about 190 MB when full: a session and its
-	// subject's record take about 375 B together after a refresh (420 B
+	// subject's record take about 374 B together after a refresh (421 B
 	// with a Device), and a session kept for a grace window holds what
-	// mints its successor again too, about 485 B in all, for that long
+	// mints its successor again too, about 484 B in all, for that long
 	// (BenchmarkMemoryStoreSessionSize).
 	MaxEntries int
 	// Clock replaces time.Now for expiring records, for tests.
@@ -293,14 +293,14 @@ type memSubject struct {
 const memTidyMin = 8
 
 // NewMemoryStore returns an empty MemoryStore.
-func NewMemoryStore(opts MemoryStoreConfig) *MemoryStore {
-	if opts.MaxEntries <= 0 {
-		opts.MaxEntries = 1_000_000
+func NewMemoryStore(cfg MemoryStoreConfig) *MemoryStore {
+	if cfg.MaxEntries <= 0 {
+		cfg.MaxEntries = 1_000_000
 	}
-	if opts.Clock == nil {
-		opts.Clock = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
 	}
-	m := &MemoryStore{seed: maphash.MakeSeed(), max: int64(opts.MaxEntries), now: opts.Clock}
+	m := &MemoryStore{seed: maphash.MakeSeed(), max: int64(cfg.MaxEntries), now: cfg.Clock}
 	for i := range m.sessions {
 		m.sessions[i].m = map[string]*memSession{}
 		m.subjects[i].m = map[string]*memSubject{}

@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -323,3 +326,91 @@ func slot(key string) uint16 {
 	}
 	return crc % 16384
 }
+
+// newSlowClient returns a client that reaches srv through a slowProxy,
+// with conns connections already open: each dial counts as a possible
+// change of server, after which the store reads INFO again before its
+// next call, and such a call would end before its script was sent. The
+// connections are dialled here, before the store learns the server's
+// identity, by commands that each hold one for 200 ms.
+func newSlowClient(t *testing.T, srv *server, conns int) (*slowProxy, *redis.Client) {
+	t.Helper()
+	proxy := newSlowProxy(t, srv.addr)
+	client := redis.NewClient(&redis.Options{Addr: proxy.addr(), DialTimeout: 2 * time.Second, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = client.Close() })
+	var warm sync.WaitGroup
+	for range conns {
+		warm.Add(1)
+		go func() {
+			defer warm.Done()
+			_ = client.BLPop(ctx, 200*time.Millisecond, "slow-warm-up").Err()
+		}()
+	}
+	warm.Wait()
+	if n := client.PoolStats().IdleConns; n < uint32(conns)*5/8 {
+		t.Fatalf("the pool holds %d idle connections, want about %d", n, conns)
+	}
+	return proxy, client
+}
+
+// slowProxy forwards TCP connections to a Redis server; while lag is set,
+// each chunk a client sends reaches the server lag later. A connection to
+// the server stays open until the server's reply has been passed on (or
+// could not be), whatever the client did meanwhile.
+type slowProxy struct {
+	ln  net.Listener
+	lag atomic.Int64 // time.Duration
+}
+
+func newSlowProxy(t *testing.T, target string) *slowProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &slowProxy{ln: ln}
+	// Closing the listener ends the accept loop; each copy ends with its
+	// connections, which the clients' Close and the server end.
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.DialTimeout("tcp", target, 2*time.Second)
+			if err != nil {
+				_ = c.Close()
+				continue
+			}
+			go func() { // server to client; ends when either side closes
+				_, _ = io.Copy(c, u)
+				_ = c.Close()
+				_ = u.Close()
+			}()
+			go func() { // client to server, late while slowed
+				buf := make([]byte, 32<<10)
+				for {
+					n, err := c.Read(buf)
+					if n > 0 {
+						if d := time.Duration(p.lag.Load()); d > 0 {
+							time.Sleep(d)
+						}
+						if _, werr := u.Write(buf[:n]); werr != nil {
+							return
+						}
+					}
+					if err != nil {
+						// The client is gone; what it sent is delivered, and
+						// the server's replies end the other direction.
+						_ = u.(*net.TCPConn).CloseWrite()
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return p
+}
+
+func (p *slowProxy) addr() string { return p.ln.Addr().String() }

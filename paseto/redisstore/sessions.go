@@ -77,6 +77,15 @@ func (s *Store) indexScript(ctx context.Context, script *redis.Script, k keys, f
 		return nil, err
 	}
 	defer unlock()
+	return s.runIndexScript(ctx, script, k, fixed, args, deadlineAt)
+}
+
+// runIndexScript is indexScript without taking the subject's turn. "Log
+// out everywhere" (revokeSubjectAllScript) runs it so: its script never
+// answers resStale and deletes the index whatever it holds by then, so it
+// needs no turn, and must not wait behind other subjects' calls that
+// share the lock's stripe.
+func (s *Store) runIndexScript(ctx context.Context, script *redis.Script, k keys, fixed []string, args []any, deadlineAt int) ([]any, error) {
 	members, err := s.client.ZRange(ctx, k.index(), 0, -1).Result()
 	if err != nil {
 		return nil, err

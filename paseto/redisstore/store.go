@@ -391,7 +391,7 @@ const maxReplyMargin = 100 * time.Millisecond
 // New does not contact Redis, so an application can start while Redis is
 // down; requests then fail closed until it is back. Call Check to contact
 // it at start-up.
-func New(client redis.UniversalClient, opts Config) (*Store, error) {
+func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 	s := &Store{client: client}
 	switch c := client.(type) {
 	case nil:
@@ -410,46 +410,46 @@ func New(client redis.UniversalClient, opts Config) (*Store, error) {
 		if !c.Options().ContextTimeoutEnabled {
 			return nil, fmt.Errorf("%w: redisstore: the cluster client must have ContextTimeoutEnabled set (redis.ClusterOptions): without it go-redis ignores context deadlines and a hung Redis holds every request", paseto.ErrConfig)
 		}
-		if !opts.LosslessPersistence {
+		if !cfg.LosslessPersistence {
 			return nil, fmt.Errorf("%w: redisstore: on Redis Cluster set LosslessPersistence (append-only file with appendfsync always on every node, and no failover to a lagging replica): the store cannot tell a restarted or failed-over node from the one that wrote a session", paseto.ErrConfig)
 		}
 		s.cluster = c
 	default:
 		return nil, fmt.Errorf("%w: redisstore: unsupported client %T: use a *redis.Client (NewClient, NewFailoverClient) or a *redis.ClusterClient", paseto.ErrConfig, client)
 	}
-	if opts.Prefix == "" {
-		opts.Prefix = DefaultPrefix
+	if cfg.Prefix == "" {
+		cfg.Prefix = DefaultPrefix
 	}
-	if strings.ContainsAny(opts.Prefix, "{}") {
-		return nil, fmt.Errorf("%w: redisstore: prefix %q contains a brace, which would break the cluster hash tag", paseto.ErrConfig, opts.Prefix)
+	if strings.ContainsAny(cfg.Prefix, "{}") {
+		return nil, fmt.Errorf("%w: redisstore: prefix %q contains a brace, which would break the cluster hash tag", paseto.ErrConfig, cfg.Prefix)
 	}
-	if opts.Clock == nil {
-		opts.Clock = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
 	}
-	if opts.Timeout == 0 {
-		opts.Timeout = DefaultTimeout
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
 	}
-	if opts.Timeout < 0 {
-		return nil, fmt.Errorf("%w: redisstore: negative timeout %v", paseto.ErrConfig, opts.Timeout)
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("%w: redisstore: negative timeout %v", paseto.ErrConfig, cfg.Timeout)
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
-	if opts.LiveCache < 0 || opts.LiveCache > MaxLiveCache {
-		return nil, fmt.Errorf("%w: redisstore: LiveCache %v outside [0, %v]", paseto.ErrConfig, opts.LiveCache, MaxLiveCache)
+	if cfg.LiveCache < 0 || cfg.LiveCache > MaxLiveCache {
+		return nil, fmt.Errorf("%w: redisstore: LiveCache %v outside [0, %v]", paseto.ErrConfig, cfg.LiveCache, MaxLiveCache)
 	}
-	if opts.LiveCache > 0 && s.cluster != nil {
+	if cfg.LiveCache > 0 && s.cluster != nil {
 		return nil, fmt.Errorf("%w: redisstore: LiveCache is not supported on Redis Cluster", paseto.ErrConfig)
 	}
-	s.prefix, s.now, s.timeout = opts.Prefix, opts.Clock, opts.Timeout
-	s.lossless, s.logger = opts.LosslessPersistence, opts.Logger
+	s.prefix, s.now, s.timeout = cfg.Prefix, cfg.Clock, cfg.Timeout
+	s.lossless, s.logger = cfg.LosslessPersistence, cfg.Logger
 	s.server.init()
 	s.indexLocks.init()
 	if !s.lossless {
 		client.AddHook(watcher{&s.server.changes})
 	}
-	if opts.LiveCache > 0 {
-		s.cache = newLiveCache(client.(*redis.Client), s.prefix, opts.LiveCache)
+	if cfg.LiveCache > 0 {
+		s.cache = newLiveCache(client.(*redis.Client), s.prefix, cfg.LiveCache)
 	}
 	return s, nil
 }
@@ -991,7 +991,7 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
 	k := s.keys(subject)
 	s.forget(&k)
 	defer s.forget(&k)
-	reply, err := s.indexScript(ctx, revokeSubjectAllScript, k, []string{k.index(), k.legacyGen()}, []any{subject, nil}, 1)
+	reply, err := s.runIndexScript(ctx, revokeSubjectAllScript, k, []string{k.index(), k.legacyGen()}, []any{subject, nil}, 1)
 	var re redis.Error
 	if err != nil && errors.As(err, &re) && strings.HasPrefix(re.Error(), "WRONGTYPE") {
 		// An index that is not a sorted set lists nothing to delete: the
