@@ -202,6 +202,14 @@ func TestReadOnlyDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Pool().Reset() // the setting applies to new connections
+		// Open the new connection now, under a generous bound, so that the
+		// calls below are timed against the store's deadline alone, not
+		// against a connection set up on a loaded machine.
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := s.Pool().Ping(pctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	setRO(true)
 	if _, err := auth.VerifyAccess(ctx, p.AccessToken); err != nil {
