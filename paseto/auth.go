@@ -59,8 +59,11 @@ type Config struct {
 	// DefaultIdleTimeout; negative disables it.
 	IdleTimeout time.Duration
 	// GracePeriod lets the refresh token that was just replaced be presented
-	// again (a client retry, two tabs) and receive the same successor. Zero,
-	// the default, is strict single use. At most MaxGracePeriod.
+	// again (a client retry, two tabs) and receive the same successor: the
+	// same token ID and claims, minted again, so its string may differ (a
+	// v4.local token gets a new nonce), and either string rotates the
+	// session. Zero, the default, is strict single use. At most
+	// MaxGracePeriod.
 	GracePeriod time.Duration
 	// Leeway tolerates clock skew when checking exp, nbf and iat.
 	Leeway time.Duration
